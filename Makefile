@@ -1,0 +1,58 @@
+# Comcep — every set-up step lives here. `make run` and `make test` work on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_FILE := comcep/core/demo/contenu-demo.json
+export DJANGO_SETTINGS_MODULE ?= comcep.settings.dev
+
+.PHONY: help install run demo serve test test-fast lint messages makemessages migrations-check check-deploy bench clean
+
+help:
+	@echo "make run    install, migrate, load the French demo content, serve on http://$(HOST):$(PORT)"
+	@echo "make test   install and run the whole test suite"
+	@echo "make lint   ruff"
+	@echo "make bench  load benchmark (see bench/README.md)"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled catalogues are committed; recompile when gettext is available.
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v0; else echo "msgfmt not found: using the committed .mo files"; fi
+
+makemessages: install
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
+
+demo: install messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_demo $(DEMO_FILE)
+
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install messages
+	DJANGO_SETTINGS_MODULE=comcep.settings.test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=comcep.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=comcep.settings.production SECRET_KEY=check-deploy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz \
+		ALLOWED_HOSTS=comcep.example.fr $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

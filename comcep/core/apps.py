@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "comcep.core"
+    label = "core"
+    verbose_name = _("Site")
+
+    def ready(self):
+        from .site_setup import on_post_migrate
+
+        post_migrate.connect(on_post_migrate, dispatch_uid="comcep.core.site_structure")

@@ -1,0 +1,47 @@
+"""Site-wide pages: the home page and simple editorial pages (mentions légales, charte...)."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link", "blockquote"]
+
+
+class HomePage(Page):
+    intro = RichTextField(_("présentation"), features=RICH_TEXT_FEATURES, blank=True)
+    join_text = RichTextField(_("comment rejoindre la communauté"), features=RICH_TEXT_FEATURES, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("join_text")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("page d'accueil")
+
+    def get_context(self, request, *args, **kwargs):
+        from . import home
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(home.sections(request))
+        return context
+
+
+class StandardPage(Page):
+    """An editorial page: mentions légales, accessibilité, charte, guides..."""
+
+    body = StreamField(
+        [
+            ("heading", blocks.CharBlock(form_classname="title", label=_("Intertitre"))),
+            ("paragraph", blocks.RichTextBlock(features=RICH_TEXT_FEATURES, label=_("Paragraphe"))),
+        ],
+        verbose_name=_("contenu"),
+        blank=True,
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("page éditoriale")

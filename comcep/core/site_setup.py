@@ -1,0 +1,72 @@
+"""Ensure the site's fixed structure exists: the home page (root of the default Site)
+and the editorial pages the footer links to. Runs after every ``migrate`` (and after
+test database flushes), is idempotent and never overwrites edited content.
+
+Apps that need a page of their own under the home page (``/ressources/``,
+``/echanges/``...) register it with :func:`register_section_page`.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+FOOTER_PAGES = [
+    ("mentions-legales", _("Mentions légales"), _("Éditeur du site, hébergement et données personnelles.")),
+    ("accessibilite", _("Déclaration d'accessibilité"),
+     _("Comcep vise la conformité au RGAA 4.1 (WCAG 2.1 niveau AA). Signalez-nous toute difficulté d'accès.")),
+    ("charte", _("Charte de la communauté"),
+     _("Bienveillance, confidentialité des situations évoquées, respect du secret professionnel, "
+       "pas de données personnelles des bénéficiaires.")),
+]
+
+_section_pages: list = []
+
+
+def register_section_page(slug: str, factory) -> None:
+    """``factory()`` returns an unsaved Page instance to add under the home page if no
+    child with that slug exists."""
+    _section_pages.append((slug, factory))
+
+
+@transaction.atomic
+def ensure_site_structure() -> None:
+    from wagtail.models import Page, Site
+
+    from .models import HomePage, StandardPage
+
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        if root is None:
+            return
+        home = root.add_child(instance=HomePage(title="Comcep", slug="accueil", seo_title=str(_("Accueil"))))
+        # Wagtail's initial migration creates a placeholder "Welcome" page: replace it.
+        Page.objects.filter(depth=2, content_type__model="page", content_type__app_label="wagtailcore").delete()
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Comcep")
+    elif site.root_page_id != home.pk:
+        site.root_page = home
+        site.site_name = site.site_name or "Comcep"
+        site.save()
+
+    existing = set(home.get_children().values_list("slug", flat=True))
+    for slug, title, text in FOOTER_PAGES:
+        if slug not in existing:
+            home.add_child(instance=StandardPage(
+                title=str(title), slug=slug, show_in_menus=False,
+                body=[("paragraph", f"<p>{text}</p>")],
+            ))
+    for slug, factory in _section_pages:
+        if slug not in existing:
+            page = factory()
+            page.slug = slug
+            home.add_child(instance=page)
+
+
+def on_post_migrate(sender, **kwargs):
+    from django.apps import apps
+
+    # Run once, after the last app of this project has migrated.
+    if sender.label != "core" or not apps.is_installed("wagtail"):
+        return
+    ensure_site_structure()

@@ -1,0 +1,11 @@
+"""Development settings: what `make run` uses. Safe defaults, no external service."""
+
+from .base import *  # noqa: F403
+from .env import env_list, env_str
+
+DEBUG = True
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-change-me-in-production-0123456789")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

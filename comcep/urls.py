@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.generic import RedirectView
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.contrib.sitemaps.views import sitemap
+from wagtail.documents import urls as wagtaildocs_urls
+
+from comcep.core import views as core_views
+
+urlpatterns = [
+    # Every login goes through allauth (verification, rate limits, MFA), the admin's too.
+    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("comptes/", include("allauth.urls")),
+    path("mon-espace/", include("comcep.accounts.urls")),
+    path("recherche/", include("search.urls")),
+    path("sante/", core_views.health, name="health"),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("", include("forums.urls")),
+    path("", include("resources.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns.append(path("", include(wagtail_urls)))
+
+handler403 = "comcep.core.errors.permission_denied"
+handler404 = "comcep.core.errors.page_not_found"
+handler500 = "comcep.core.errors.server_error"

@@ -1,0 +1,68 @@
+"""The site's frame: home page, footer pages, error pages, security headers, health."""
+
+import json
+
+import pytest
+from wagtail.models import Site
+
+from comcep.core.models import HomePage, StandardPage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_is_the_default_site_root_and_speaks_french(client):
+    site = Site.objects.get(is_default_site=True)
+    assert isinstance(site.root_page.specific, HomePage)
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="fr">' in html
+    assert "Rejoindre la communauté" in html
+
+
+def test_layout_has_skip_link_landmarks_and_navigation(client):
+    html = client.get("/").content.decode()
+    assert 'class="skip-link" href="#contenu"' in html
+    assert '<main id="contenu"' in html
+    assert 'role="banner"' in html and 'role="contentinfo"' in html
+    for label in ("Ressources", "Espaces d'échanges", "Recherche", "Se connecter"):
+        assert label in html
+
+
+@pytest.mark.parametrize("slug", ["mentions-legales", "accessibilite", "charte"])
+def test_footer_pages_exist_and_render(client, slug):
+    assert StandardPage.objects.filter(slug=slug).exists()
+    response = client.get(f"/{slug}/")
+    assert response.status_code == 200
+    assert f'href="/{slug}/"' in response.content.decode()
+
+
+def test_unknown_page_is_a_french_404(client):
+    response = client.get("/cette-page-n-existe-pas/")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.content.decode()
+
+
+def test_public_pages_send_a_strict_content_security_policy(client):
+    response = client.get("/")
+    csp = response["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_health_endpoint_reports_database(client):
+    response = client.get("/sante/")
+    assert response.status_code == 200
+    assert json.loads(response.content)["checks"]["database"] == "ok"
+
+
+def test_admin_login_goes_through_allauth(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/comptes/login/")
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/comptes/login/")
