@@ -1,0 +1,72 @@
+"""How apps put their content into the unified search (DESIGN.md, decision 5).
+
+Search knows no app: resources and forums each register an :class:`Indexer` in their
+``AppConfig.ready``. An indexer turns one of its objects into zero or one
+:class:`EntryData` (a denormalised search document) and lists every object for a
+rebuild. Apps call ``search.services.reindex(obj)`` / ``search.services.remove(obj)``
+when content changes (queued as a background task in production).
+
+Access tokens decide who may see an entry; a reader's allowed tokens are computed once
+by the search app:
+    "public"            everybody, visitors included
+    "members"           approved members
+    "group:<auth group pk>"  approved members of that Django auth group (private spaces)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class EntryData:
+    kind: str                       # "resource", "thread", ... (facet "kind" shows resources by their own kind)
+    title: str
+    url: str
+    access: str                     # see module docstring
+    summary: str = ""
+    body: str = ""                  # plain text, no HTML
+    subkind: str = ""               # e.g. the resource kind slug ("fiche-pratique")
+    themes: list[str] = field(default_factory=list)          # theme slugs
+    audiences: list[str] = field(default_factory=list)
+    service_levels: list[str] = field(default_factory=list)
+    region: str = ""                # region slug, "" = national
+    space: str = ""                 # space slug for forum content
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    useful_count: int = 0
+
+
+class Indexer:
+    """Subclass per model. ``model`` is the concrete model class the indexer handles."""
+
+    model: type = None  # type: ignore[assignment]
+
+    def entry(self, obj) -> EntryData | None:
+        """The document for ``obj``, or None if it must not be searchable (unpublished, hidden...)."""
+        raise NotImplementedError
+
+    def all_objects(self) -> Iterable:
+        """Every object to index on a rebuild (iterate in chunks; use select/prefetch_related)."""
+        raise NotImplementedError
+
+
+_indexers: dict[type, Indexer] = {}
+
+
+def register(indexer: Indexer) -> None:
+    _indexers[indexer.model] = indexer
+
+
+def indexer_for(obj_or_model) -> Indexer | None:
+    model = obj_or_model if isinstance(obj_or_model, type) else type(obj_or_model)
+    for klass in model.__mro__:
+        if klass in _indexers:
+            return _indexers[klass]
+    return None
+
+
+def indexers() -> list[Indexer]:
+    return list(_indexers.values())
