@@ -1,0 +1,29 @@
+"""Wagtail's moderation signals drive the status of members' proposals."""
+
+from django.dispatch import receiver
+from wagtail.signals import page_published, workflow_rejected, workflow_submitted
+
+from . import services
+from .models import ResourcePage
+
+
+@receiver(page_published, sender=ResourcePage, dispatch_uid="resources.proposal_published")
+def on_page_published(sender, instance, **kwargs):
+    services.mark_proposal_published(instance)
+
+
+@receiver(workflow_rejected, dispatch_uid="resources.proposal_rejected")
+def on_workflow_rejected(sender, instance, user=None, **kwargs):
+    page = instance.content_object
+    if not isinstance(page, ResourcePage):
+        return
+    task_state = instance.current_task_state
+    comment = task_state.specific.get_comment() if task_state is not None else ""
+    services.mark_proposal_rejected(page, reviewer=user, comment=comment)
+
+
+@receiver(workflow_submitted, dispatch_uid="resources.proposal_resubmitted")
+def on_workflow_submitted(sender, instance, **kwargs):
+    page = instance.content_object
+    if isinstance(page, ResourcePage):
+        services.mark_proposal_pending(page)
