@@ -18,7 +18,7 @@ class ResourceRssFeed(Feed):
 
     def items(self):
         return list(
-            ResourcePage.objects.public()
+            ResourcePage.objects.public_resources()
             .order_by(F("first_published_at").desc(nulls_last=True), "-pk")
             .select_related("region")[:FEED_LENGTH]
         )

@@ -119,7 +119,8 @@ class ResourcePageQuerySet(PageQuerySet):
             qs = qs.filter(visibility=Visibility.PUBLIC)
         return qs
 
-    def public(self):
+    def public_resources(self):
+        """Live, public resources without a Wagtail view restriction (feeds, sitemap)."""
         return self.live().public().filter(visibility=Visibility.PUBLIC)
 
     def for_listing(self):
