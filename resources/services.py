@@ -167,13 +167,30 @@ def propose_resource(*, user, title: str, kind: str, summary: str, body_markdown
     index.add_child(instance=page)
     revision = page.save_revision(user=user, log_action=True)
     proposal = ResourceProposal.objects.create(member=user, page=page, title=title)
+    _use_front_end_notifications(user)
     workflow = index.get_workflow()
     if workflow is not None:
+        # Wagtail e-mails the task's group (the moderators) on submission.
         workflow.start(page, user)
     else:  # no workflow configured: still tell the moderators
         logger.warning("resource proposal without a moderation workflow", extra={"page_id": page.pk})
-    transaction.on_commit(lambda: notify_moderators_of_proposal(proposal.pk, revision.pk))
+        transaction.on_commit(lambda: notify_moderators_of_proposal(proposal.pk, revision.pk))
     return proposal
+
+
+def _use_front_end_notifications(user) -> None:
+    """A member without admin access is told about the outcome by our French e-mails, which
+    link to the public site; Wagtail's own approval/rejection e-mails link to the admin they
+    cannot open, so they are switched off for such members."""
+    if user.has_perm("wagtailadmin.access_admin"):
+        return
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    if profile.approved_notifications or profile.rejected_notifications:
+        profile.approved_notifications = False
+        profile.rejected_notifications = False
+        profile.save(update_fields=["approved_notifications", "rejected_notifications"])
 
 
 def _moderator_emails() -> list[str]:

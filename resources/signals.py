@@ -1,10 +1,13 @@
 """Wagtail's moderation signals drive the status of members' proposals."""
 
 from django.dispatch import receiver
+from wagtail.models import Page
 from wagtail.signals import page_published, workflow_rejected, workflow_submitted
 
 from . import services
 from .models import ResourcePage
+
+# WorkflowState.content_object is the base Page; proposals are looked up by page id.
 
 
 @receiver(page_published, sender=ResourcePage, dispatch_uid="resources.proposal_published")
@@ -15,7 +18,7 @@ def on_page_published(sender, instance, **kwargs):
 @receiver(workflow_rejected, dispatch_uid="resources.proposal_rejected")
 def on_workflow_rejected(sender, instance, user=None, **kwargs):
     page = instance.content_object
-    if not isinstance(page, ResourcePage):
+    if not isinstance(page, Page):
         return
     task_state = instance.current_task_state
     comment = task_state.specific.get_comment() if task_state is not None else ""
@@ -25,5 +28,5 @@ def on_workflow_rejected(sender, instance, user=None, **kwargs):
 @receiver(workflow_submitted, dispatch_uid="resources.proposal_resubmitted")
 def on_workflow_submitted(sender, instance, **kwargs):
     page = instance.content_object
-    if isinstance(page, ResourcePage):
+    if isinstance(page, Page):
         services.mark_proposal_pending(page)
