@@ -34,7 +34,7 @@ from wagtail.search import index
 
 from .blocks import body_blocks
 from .enums import ProposalStatus, ResourceKind, Visibility
-from .uploads import format_label, validate_document_file
+from .uploads import format_label, human_size, validate_document_file
 
 RELATED_LIMIT = 4
 
@@ -74,15 +74,6 @@ class ResourceDocument(AbstractDocument):
     @property
     def size_label(self) -> str:
         return human_size(self.file_size)
-
-
-def human_size(size: int | None) -> str:
-    """French size label: "245 Ko", "1,4 Mo"."""
-    if not size:
-        return ""
-    if size < 1024 * 1024:
-        return f"{max(1, round(size / 1024))} Ko"
-    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
 
 
 # --- Pages --------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ import zipfile
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 DEFAULT_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
@@ -39,6 +38,15 @@ _OOXML_MAIN_PARTS = {
 }
 _ODF_MIMETYPES = {FORMATS[ext][1]: ext for ext in ("odt", "ods", "odp")}
 _MAX_MANIFEST_BYTES = 1024 * 1024  # [Content_Types].xml is a few KB; refuse absurd ones (zip bombs)
+
+
+def human_size(size: int | None) -> str:
+    """French size label: "245 Ko", "1,4 Mo"."""
+    if not size:
+        return ""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",").replace(",0 Mo", " Mo")
 
 
 def max_upload_size() -> int:
@@ -126,7 +134,7 @@ def validate_document_file(value) -> str:
     if size is not None and size > limit:
         raise ValidationError(
             _("Ce fichier pèse %(size)s : la taille maximale autorisée est de %(max)s.")
-            % {"size": filesizeformat(size), "max": filesizeformat(limit)},
+            % {"size": human_size(size), "max": human_size(limit)},
             code="file_too_large",
         )
     if size == 0:
