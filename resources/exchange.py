@@ -35,16 +35,12 @@ BODY_MAX_LENGTH = 100_000
 
 
 def _parse_published_at(value):
-    """"2024-05-01" or an ISO datetime -> aware datetime (midnight Paris for a date), or None if invalid."""
+    """"2024-05-01" (9:00, Paris time) or an ISO 8601 date-time -> aware datetime; None if invalid."""
     if not isinstance(value, str):
         return None
-    parsed = None
     try:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            if day is not None:
-                parsed = dt.datetime.combine(day, dt.time(9, 0))
+        day = parse_date(value) if len(value) == 10 else None
+        parsed = dt.datetime.combine(day, dt.time(9, 0)) if day else parse_datetime(value)
     except ValueError:
         return None
     if parsed is not None and timezone.is_naive(parsed):
@@ -161,6 +157,8 @@ class ResourceSection(Section):
             "last_reviewed_on": _safe_date(item.get("last_reviewed_on")),
             "published_at": _parse_published_at(item["published_at"]) if item.get("published_at") else None,
             **{key: sorted({terms[key][s].pk for s in item.get(key) or []}) for key, _label, _m in TAXONOMIES},
+            "terms": {key: [terms[key][s] for s in dict.fromkeys(item.get(key) or [])]
+                      for key, _label, _m in TAXONOMIES},
         }
 
     @staticmethod
@@ -197,7 +195,7 @@ class ResourceSection(Section):
             setattr(page, f, desired[f])
         page.body = [("rich_text", desired["body_html"])] if desired["body_html"] else []
         for key, _label, _model in TAXONOMIES:
-            getattr(page, key).set(desired[key])
+            getattr(page, key).set(desired["terms"][key])
 
     @staticmethod
     def _publish(page, published_at) -> None:
