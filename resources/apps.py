@@ -22,11 +22,13 @@ class ResourcesConfig(AppConfig):
         from comcep.accounts.member_area import Panel, register_panel
         from comcep.core import exchange, home
         from comcep.core.site_setup import register_section_page
+        from search.registry import register as register_indexer
 
         from . import gdpr as resources_gdpr
         from . import signals  # noqa: F401
         from .exchange import ResourceSection
         from .member_area import bookmarks_panel_context, proposals_panel_context
+        from .search import ResourceIndexer
         from .setup import on_post_migrate
         from .views import latest_resources_for_home
 
@@ -34,6 +36,7 @@ class ResourcesConfig(AppConfig):
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="resources.moderation_setup")
         home.register("latest_resources", latest_resources_for_home)
         exchange.register(ResourceSection())
+        register_indexer(ResourceIndexer())
         register_panel(Panel("favoris", _("Mes favoris"), "resources/panels/bookmarks.html",
                              context=bookmarks_panel_context, order=20))
         register_panel(Panel("propositions", _("Mes propositions de ressources"),

@@ -72,3 +72,16 @@ def test_gdpr_export_and_anonymisation(themes, django_capture_on_commit_callback
     page.get_latest_revision().publish()
     page.refresh_from_db()
     assert page.author is None and page.author_name == DELETED_MEMBER
+
+
+def test_search_indexer_describes_resources_with_their_access(themes, members_resource, public_resource):
+    from search.registry import indexer_for
+
+    indexer = indexer_for(public_resource)
+    entry = indexer.entry(public_resource)
+    assert entry.access == "public" and entry.subkind == "fiche-pratique" and entry.themes == ["vae"]
+    assert "Contenu de la fiche." in entry.body
+    assert indexer.entry(members_resource).access == "members"
+    draft = ResourcePageFactory(title="Brouillon indexé", live=False)
+    assert indexer.entry(draft) is None
+    assert {p.pk for p in indexer.all_objects()} == {public_resource.pk, members_resource.pk}
