@@ -191,3 +191,22 @@ def test_document_used_by_a_public_and_a_members_only_resource_stays_protected(c
     ResourcePageFactory(title="Publique partage", documents=[document])
     ResourcePageFactory(title="Réservée partage", visibility="members", documents=[document])
     assert client.get(document.url).status_code == 302
+
+
+def test_related_resources_follow_permissions(client, themes, member):
+    page = ResourcePageFactory(title="Page de départ", themes=[themes["cpf"]])
+    ResourcePageFactory(title="Proche publique", themes=[themes["cpf"]])
+    ResourcePageFactory(title="Proche réservée", themes=[themes["cpf"]], visibility="members")
+    ResourcePageFactory(title="Proche brouillon", themes=[themes["cpf"]], live=False)
+    html = client.get(page.url).content.decode()
+    assert "Proche publique" in html and "Proche réservée" not in html and "Proche brouillon" not in html
+    client.force_login(member)
+    html = client.get(page.url).content.decode()
+    assert "Proche réservée" in html and "Proche brouillon" not in html
+
+
+def test_taxonomy_links_lead_back_to_the_filtered_library(client, public_resource):
+    html = client.get(public_resource.url).content.decode()
+    assert 'href="/ressources/?theme=vae"' in html
+    assert 'href="/ressources/?type=fiche-pratique"' in html
+    assert f'href="/echanges/discuter/{public_resource.pk}/"' in html

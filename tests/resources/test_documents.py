@@ -119,3 +119,14 @@ def test_admin_upload_over_the_limit_is_refused(client, admin_user):
     response = admin_add(client, admin_user, "gros.pdf", PDF_BYTES + b"0" * 4096)
     assert response.status_code == 200
     assert not ResourceDocument.objects.exists()
+
+
+def test_admin_multiple_upload_refuses_a_lying_file(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(reverse("wagtaildocs:add_multiple"),
+                           {"files[]": upload("fiche.xlsx", PDF_BYTES)})
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["success"] is False
+    assert "ne correspond pas au contenu du fichier" in payload["error_message"]
+    assert not ResourceDocument.objects.exists()

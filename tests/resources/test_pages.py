@@ -95,3 +95,26 @@ def test_resource_page_shows_every_block_and_documents(client, public_resource):
     for text in ("Intertitre visible", "Point essentiel", "Étape une", "Citation visible", "Source visible",
                  "Lien visible", "Grille d&#x27;entretien", "DOCX –", "Mis à jour le"):
         assert text in html, text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url,provider_src,expected", [
+    ("https://www.youtube.com/watch?v=abc123", "https://www.youtube.com/embed/abc123?feature=oembed",
+     'src="https://www.youtube-nocookie.com/embed/abc123?feature=oembed"'),
+    ("https://vimeo.com/42", "https://player.vimeo.com/video/42", 'src="https://player.vimeo.com/video/42"'),
+    ("https://videos.example.org/v/1", "https://videos.example.org/embed/1",
+     '<a href="https://videos.example.org/v/1" rel="noopener">Le CEP en vidéo</a>'),
+])
+def test_videos_use_csp_allowed_frames_without_inline_style(client, themes, url, provider_src, expected):
+    from wagtail.embeds.embeds import get_embed_hash
+    from wagtail.embeds.models import Embed
+
+    Embed.objects.create(url=url, hash=get_embed_hash(url, None, None), type="video",
+                         html=f'<iframe width="200" style="border:0" src="{provider_src}"></iframe>')
+    page = ResourcePageFactory(title="Vidéo CEP", kind="video",
+                               body=[("video", {"video": url, "title": "Le CEP en vidéo", "transcript": ""})])
+    html = client.get(page.url).content.decode()
+    assert expected in html
+    assert 'style="' not in html
+    if "iframe" in expected:
+        assert 'title="Le CEP en vidéo"' in html
