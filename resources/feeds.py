@@ -30,7 +30,8 @@ class ResourceRssFeed(Feed):
         return item.summary
 
     def item_link(self, item):
-        return item.get_full_url()
+        # Site-relative: the syndication framework prefixes the requested host and scheme.
+        return item.get_url()
 
     def item_pubdate(self, item):
         return item.first_published_at

@@ -261,3 +261,10 @@ def mark_proposal_rejected(page, *, reviewer=None, comment: str = "") -> None:
 def mark_proposal_pending(page) -> None:
     ResourceProposal.objects.filter(page_id=page.pk, status=ProposalStatus.REJECTED).update(
         status=ProposalStatus.PENDING, reviewer_comment="", reviewed_at=None, reviewed_by=None)
+
+
+def mark_proposal_deleted(page) -> None:
+    """A pending proposal whose draft the moderators deleted is shown as refused."""
+    ResourceProposal.objects.filter(page_id=page.pk, status=ProposalStatus.PENDING).update(
+        status=ProposalStatus.REJECTED, reviewed_at=timezone.now(),
+        reviewer_comment=_("La proposition a été retirée par l'équipe de modération."))

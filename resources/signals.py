@@ -1,5 +1,6 @@
 """Wagtail's moderation signals drive the status of members' proposals."""
 
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from wagtail.models import Page
 from wagtail.signals import page_published, workflow_rejected, workflow_submitted
@@ -30,3 +31,8 @@ def on_workflow_submitted(sender, instance, **kwargs):
     page = instance.content_object
     if isinstance(page, Page):
         services.mark_proposal_pending(page)
+
+
+@receiver(pre_delete, sender=ResourcePage, dispatch_uid="resources.proposal_page_deleted")
+def on_resource_deleted(sender, instance, **kwargs):
+    services.mark_proposal_deleted(instance)

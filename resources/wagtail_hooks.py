@@ -37,7 +37,7 @@ class ResourceStatusFilter(django_filters.ChoiceFilter):
         if value == "changes":
             return qs.filter(live=True, has_unpublished_changes=True)
         if value == "moderation":
-            return qs.filter(_workflow_states__status=WorkflowState.STATUS_IN_PROGRESS).distinct()
+            return qs.filter(_specific_workflow_states__status=WorkflowState.STATUS_IN_PROGRESS).distinct()
         return qs
 
 

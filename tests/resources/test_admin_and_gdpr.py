@@ -28,6 +28,10 @@ def test_admin_listing_filters_resources_by_kind_theme_and_status(client, admin_
     assert "Modele publie CPF" in html and "Guide publie VAE" not in html
     html = client.get("/admin/ressources/", {"status": "draft"}).content.decode()
     assert "Brouillon guide" in html and "Guide publie VAE" not in html
+    services.propose_resource(user=UserFactory(), title="Proposition en relecture", kind="guide",
+                              summary="Résumé " * 5, body_markdown="Texte " * 20, themes=[themes["vae"]])
+    html = client.get("/admin/ressources/", {"status": "moderation"}).content.decode()
+    assert "Proposition en relecture" in html and "Brouillon guide" not in html
 
 
 def test_moderation_setup_is_in_place_after_migrate_and_idempotent():

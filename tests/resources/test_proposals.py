@@ -220,3 +220,14 @@ def test_member_area_panel_shows_proposal_status(client, member, themes):
     html = render_to_string("resources/panels/proposals.html",
                             {"panel_context": proposals_panel_context(request), "user": member})
     assert "Préparer le premier entretien" in html and "En attente" in html
+
+
+def test_deleting_a_proposed_draft_marks_the_proposal_refused(client, member, themes):
+    client.force_login(member)
+    propose(client)
+    page = ResourcePage.objects.get(title="Préparer le premier entretien")
+    page.delete()
+    proposal = ResourceProposal.objects.get(member=member)
+    assert proposal.page is None and proposal.status == ProposalStatus.REJECTED
+    assert "retirée par l'équipe de modération" in proposal.reviewer_comment
+    assert "Refusée" in client.get("/ressources-actions/mes-propositions/").content.decode()
