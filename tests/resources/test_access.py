@@ -176,13 +176,19 @@ def test_document_in_a_members_only_body_block_is_protected(client, themes):
     assert client.get(document.url).status_code == 302
 
 
-def test_document_of_a_draft_or_unused_is_not_public(client, themes):
+def test_document_of_a_draft_or_unused_is_for_staff_and_its_uploader_only(client, themes, moderator):
+    uploader = UserFactory()
     draft_doc = make_document("brouillon.pdf")
+    draft_doc.uploaded_by_user = uploader
+    draft_doc.save()
     ResourcePageFactory(title="Brouillon avec document", live=False, documents=[draft_doc])
     orphan = make_document("orphelin.pdf")
     assert client.get(draft_doc.url).status_code == 302
     assert client.get(orphan.url).status_code == 302
-    client.force_login(PendingUserFactory())
+    for reader, expected in ((PendingUserFactory(), 403), (UserFactory(), 403), (uploader, 200), (moderator, 200)):
+        client.force_login(reader)
+        assert client.get(draft_doc.url).status_code == expected, reader
+    client.force_login(UserFactory())
     assert client.get(orphan.url).status_code == 403
 
 
