@@ -231,3 +231,32 @@ def test_deleting_a_proposed_draft_marks_the_proposal_refused(client, member, th
     assert proposal.page is None and proposal.status == ProposalStatus.REJECTED
     assert "retirée par l'équipe de modération" in proposal.reviewer_comment
     assert "Refusée" in client.get("/ressources-actions/mes-propositions/").content.decode()
+
+
+def test_animator_creates_in_the_admin_and_submits_for_review(client, themes):
+    from django.contrib.auth.models import Group
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+    moderator = ModeratorFactory(email="relecteur@example.fr")
+    animator = UserFactory()
+    animator.groups.add(Group.objects.get(name="Animateurs"))
+    index = ResourceIndexPage.objects.get()
+    client.force_login(animator)
+    data = nested_form_data({
+        "title": "Fiche rédigée par un animateur", "slug": "fiche-animateur", "kind": "fiche-outil",
+        "summary": "Une fiche outil pour l'accueil.", "body": streamfield([("rich_text", rich_text("<p>Texte</p>"))]),
+        "attached_documents": inline_formset([]), "visibility": "public", "region": "", "author": "",
+        "author_name": "", "organisation": "", "last_reviewed_on": "",
+    })
+    data["themes"] = [themes["vae"].pk]
+    data["action-publish"] = "publish"  # not allowed: saved as a draft at most
+    client.post(reverse("wagtailadmin_pages:add", args=("resources", "resourcepage", index.pk)), data)
+    page = ResourcePage.objects.get(slug="fiche-animateur")
+    assert not page.live
+    del data["action-publish"]
+    data["action-submit"] = "submit"
+    client.post(reverse("wagtailadmin_pages:edit", args=(page.pk,)), data)
+    state = WorkflowState.objects.get(object_id=str(page.pk))
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
+    assert any(moderator.email in m.to for m in mail.outbox)
+    assert not ResourcePage.objects.get(pk=page.pk).live
