@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEMO_FILE := comcep/core/demo/contenu-demo.json
+DEMO_FILES := $(sort $(wildcard comcep/core/demo/*.json))
 export DJANGO_SETTINGS_MODULE ?= comcep.settings.dev
 
 .PHONY: help install run demo serve test test-fast lint messages makemessages migrations-check check-deploy bench clean
@@ -33,7 +33,7 @@ makemessages: install
 
 demo: install messages
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py setup_demo $(DEMO_FILE)
+	$(PY) manage.py setup_demo $(DEMO_FILES)
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
