@@ -137,3 +137,17 @@ def test_digest_command_rejects_an_unknown_frequency():
 
     with pytest.raises(CommandError):
         call_command("send_digests", "--frequency", "monthly")
+
+
+def test_a_run_working_from_a_stale_list_sends_nothing_already_digested(daily_reader):
+    """What a concurrent run sees: it loaded the same waiting events before the other run
+    committed; its claim finds them taken and it sends nothing."""
+    from comcep.notifications.emails import DigestReport, _send_one_digest
+
+    _event([daily_reader], "Nouvelle réponse dans « Financer une VAE »")
+    _event([daily_reader], "Nouvelle réponse dans « Bilan de compétences »")
+    stale = list(Notification.objects.select_related("recipient", "actor").order_by("pk"))
+    send_digests(Frequency.DAILY)  # the other run gets there first
+    report = DigestReport(Frequency.DAILY)
+    _send_one_digest(stale, Frequency.DAILY, report)
+    assert (report.mails_sent, len(mail.outbox)) == (0, 1)
