@@ -27,7 +27,9 @@ def test_export_contains_my_notifications_and_preferences(member):
 def test_anonymiser_deletes_mine_and_detaches_me_as_actor(member):
     other = UserFactory()
     NotificationFactory.create_batch(2, recipient=member)
-    as_actor = NotificationFactory(recipient=other, actor=member)
+    member.display_name = "Awa Diallo"
+    member.save()
+    as_actor = NotificationFactory(recipient=other, actor=member, title="Awa Diallo a répondu à « Financer une VAE »")
     set_preferences(member, {"test-reply": "never"})
     for anonymise in anonymisers():
         if anonymise.__module__.startswith("comcep.notifications"):
@@ -36,4 +38,5 @@ def test_anonymiser_deletes_mine_and_detaches_me_as_actor(member):
     assert not NotificationPreference.objects.filter(user=member).exists()
     as_actor.refresh_from_db()
     assert as_actor.actor is None
+    assert as_actor.title == "Membre supprimé a répondu à « Financer une VAE »"
     assert as_actor.recipient == other
