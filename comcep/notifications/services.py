@@ -226,6 +226,8 @@ def notify(
         # insert one by one and keep the others.
         created = []
         for obj in objects:
+            obj.pk = None  # a rolled-back batch may have assigned ids
+            obj._state.adding = True
             try:
                 with transaction.atomic():
                     obj.save(force_insert=True)
