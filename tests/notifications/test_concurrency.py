@@ -72,3 +72,16 @@ def test_concurrent_immediate_deliveries_send_each_email_once():
     ids = list(Notification.objects.values_list("pk", flat=True))
     _in_parallel(lambda: deliver_immediate_emails(ids))
     assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
+
+
+def test_concurrent_notify_with_the_same_dedupe_key_creates_each_notification_once():
+    readers = UserFactory.create_batch(20)
+    created = []
+
+    def run():
+        created.append(notify("test-reply", readers, title="Réponse", url="/echanges/vae/1-sujet/",
+                              dedupe_key="post:99"))
+
+    _in_parallel(run)
+    assert Notification.objects.filter(dedupe_key="post:99").count() == 20
+    assert sum(created) == 20
