@@ -52,6 +52,7 @@ check-deploy: install
 		ALLOWED_HOSTS=comcep.example.fr $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
