@@ -15,19 +15,9 @@ from tests.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("restore_migrated_data"),
     pytest.mark.skipif(connection.vendor == "sqlite", reason="in-memory SQLite test database is per connection"),
 ]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_migrated_data(django_db_blocker):
-    """Transactional tests end with a flush; put the data migrations' rows (taxonomy, groups)
-    back so the tests after these, and the next --reuse-db run, find them."""
-    yield
-    contents = getattr(connection, "_test_serialized_contents", None)
-    if contents:
-        with django_db_blocker.unblock():
-            connection.creation.deserialize_db_from_string(contents)
 
 
 def _in_parallel(fn, workers=4):

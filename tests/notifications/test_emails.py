@@ -123,21 +123,3 @@ def test_a_failing_recipient_does_not_block_the_others(django_capture_on_commit_
     call_command("send_notification_emails")
     assert sorted(m.to[0] for m in mail.outbox) == sorted([awa.email, bruno.email])
 
-
-DB_TASKS = override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
-
-
-def test_production_queue_one_task_for_many_recipients_sent_by_the_worker(django_capture_on_commit_callbacks):
-    """With the database-backed queue (production), notify() enqueues one task; nothing is
-    mailed until the worker runs it, then each recipient gets exactly one mail."""
-    from django_tasks_db.models import DBTaskResult
-
-    readers = UserFactory.create_batch(3)
-    with DB_TASKS:  # django-tasks resets its backends when TASKS changes
-        _notify(readers, django_capture_on_commit_callbacks)
-        assert DBTaskResult.objects.count() == 1
-        assert mail.outbox == []
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
-    assert set(Notification.objects.values_list("email_status", flat=True)) == {EmailStatus.SENT}
