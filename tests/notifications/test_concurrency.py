@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, connections
+from django.db import connections
 
 from comcep.notifications.emails import deliver_immediate_emails, send_digests
 from comcep.notifications.enums import Frequency
@@ -16,7 +16,6 @@ from tests.factories import UserFactory
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("restore_migrated_data"),
-    pytest.mark.skipif(connection.vendor == "sqlite", reason="in-memory SQLite test database is per connection"),
 ]
 
 
