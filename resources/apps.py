@@ -22,6 +22,7 @@ class ResourcesConfig(AppConfig):
         from comcep.accounts.member_area import Panel, register_panel
         from comcep.core import exchange, home
         from comcep.core.site_setup import register_section_page
+        from comcep.notifications.services import register_kind
         from search.registry import register as register_indexer
 
         from . import gdpr as resources_gdpr
@@ -35,6 +36,8 @@ class ResourcesConfig(AppConfig):
         register_section_page("ressources", _index_page_factory)
         post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="resources.moderation_setup")
         home.register("latest_resources", latest_resources_for_home)
+        register_kind("resource-proposal", _("Suivi de mes propositions de ressources"),
+                      description=_("Quand une ressource que vous avez proposée est publiée ou refusée."))
         exchange.register(ResourceSection())
         register_indexer(ResourceIndexer())
         register_panel(Panel("favoris", _("Mes favoris"), "resources/panels/bookmarks.html",

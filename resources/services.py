@@ -223,28 +223,36 @@ def notify_moderators_of_proposal(proposal_id: int, revision_id: int | None = No
     )
 
 
-def _notify_member(proposal: ResourceProposal, template: str, subject: str) -> None:
-    context = {"proposal": proposal, "site_url": settings.WAGTAILADMIN_BASE_URL}
-    send_mail(subject=subject, message=render_to_string(template, context), from_email=None,
-              recipient_list=[proposal.member.email])
+PROPOSAL_NOTIFICATION_KIND = "resource-proposal"
+
+
+def _notify_member(proposal: ResourceProposal, *, title: str, url: str, excerpt: str = "", actor=None,
+                   key: str) -> None:
+    """In-app notification + e-mail (according to the member's preferences) through
+    comcep.notifications; the e-mail leaves when the transaction commits."""
+    from comcep.notifications.services import notify
+
+    notify(PROPOSAL_NOTIFICATION_KIND, [proposal.member_id], title=title, url=url, excerpt=excerpt, actor=actor,
+           target=proposal, dedupe_key=f"resource-proposal:{proposal.pk}:{key}")
 
 
 def mark_proposal_published(page: ResourcePage) -> None:
-    proposal = ResourceProposal.objects.select_related("member").filter(page_id=page.pk).first()
+    proposal = ResourceProposal.objects.filter(page_id=page.pk).first()
     if proposal is None or proposal.status == ProposalStatus.PUBLISHED:
         return
     proposal.status = ProposalStatus.PUBLISHED
     proposal.reviewed_at = timezone.now()
     proposal.title = page.title
     proposal.save(update_fields=["status", "reviewed_at", "title"])
-    transaction.on_commit(lambda: _notify_member(
-        proposal, "resources/email/proposal_published.txt",
-        _("[Comcep] Votre ressource « %(title)s » est publiée") % {"title": proposal.title},
-    ))
+    _notify_member(
+        proposal, key="published", url=page.url or "/ressources/",
+        title=_("Votre ressource « %(title)s » est publiée") % {"title": proposal.title},
+        excerpt=_("Elle a été relue par l'équipe de modération. Merci pour votre contribution !"),
+    )
 
 
 def mark_proposal_rejected(page, *, reviewer=None, comment: str = "") -> None:
-    proposal = ResourceProposal.objects.select_related("member").filter(page_id=page.pk).first()
+    proposal = ResourceProposal.objects.filter(page_id=page.pk).first()
     if proposal is None:
         return
     proposal.status = ProposalStatus.REJECTED
@@ -252,10 +260,12 @@ def mark_proposal_rejected(page, *, reviewer=None, comment: str = "") -> None:
     proposal.reviewed_by = reviewer
     proposal.reviewed_at = timezone.now()
     proposal.save(update_fields=["status", "reviewer_comment", "reviewed_by", "reviewed_at"])
-    transaction.on_commit(lambda: _notify_member(
-        proposal, "resources/email/proposal_rejected.txt",
-        _("[Comcep] Votre proposition « %(title)s » n'a pas été retenue") % {"title": proposal.title},
-    ))
+    _notify_member(
+        proposal, key=f"rejected:{proposal.reviewed_at.timestamp()}", actor=reviewer,
+        url="/ressources-actions/mes-propositions/",
+        title=_("Votre proposition « %(title)s » n'a pas été retenue") % {"title": proposal.title},
+        excerpt=(_("Commentaire de la modération : %(comment)s") % {"comment": comment}) if comment else "",
+    )
 
 
 def mark_proposal_pending(page) -> None:

@@ -6,6 +6,7 @@ from django.core import mail
 from django.urls import reverse
 from wagtail.models import WorkflowState
 
+from comcep.notifications.models import Notification
 from resources import services
 from resources.enums import ProposalStatus
 from resources.models import ResourceIndexPage, ResourcePage, ResourceProposal
@@ -100,7 +101,8 @@ def test_moderator_approves_in_the_admin_then_member_is_notified(client, member,
     assert proposal.status == ProposalStatus.PUBLISHED
     notice = [m for m in mail.outbox if m.to == [member.email]]
     assert len(notice) == 1 and "est publiée" in notice[0].subject
-    assert page.full_url in notice[0].body
+    assert "Merci pour votre contribution" in notice[0].body
+    assert Notification.objects.get(recipient=member, kind="resource-proposal").url == page.url
 
     client.force_login(member)
     html = client.get("/ressources-actions/mes-propositions/").content.decode()
