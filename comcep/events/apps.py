@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EventsConfig(AppConfig):
+    name = "comcep.events"
+    label = "events"
+    verbose_name = _("Agenda")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from comcep.accounts.gdpr import register_anonymiser, register_exporter
+        from comcep.core import exchange, home
+        from comcep.core.site_setup import register_section_page
+
+        from . import services
+        from .exchange import EventSection
+        from .home import upcoming_events
+
+        register_section_page("agenda", _new_index_page)
+        home.register("upcoming_events", upcoming_events)
+        exchange.register(EventSection())
+        register_exporter("event_registrations", services.export_member_registrations)
+        register_anonymiser(services.anonymise_member)
+
+
+def _new_index_page():
+    from .models import EventIndexPage
+
+    return EventIndexPage(
+        title=str(_("Agenda")),
+        intro=str(_("<p>Webinaires, rencontres régionales, formations et ateliers du réseau des conseillers "
+                    "en évolution professionnelle.</p>")),
+    )
