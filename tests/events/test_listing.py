@@ -53,7 +53,8 @@ def test_bad_filter_values_are_reported_not_a_server_error(client):
 
 def test_pagination(client):
     for i in range(23):
-        EventPageFactory(title=f"Atelier numéro {i:02d}", starts_at=days(1 + i), ends_at=days(1 + i) + dt.timedelta(hours=1))
+        EventPageFactory(title=f"Atelier numéro {i:02d}", starts_at=days(1 + i),
+                         ends_at=days(1 + i) + dt.timedelta(hours=1))
     first = client.get("/agenda/").content.decode()
     assert "Atelier numéro 00" in first and "Atelier numéro 22" not in first
     second = client.get("/agenda/", {"page": 2}).content.decode()
