@@ -23,6 +23,24 @@ class EventsConfig(AppConfig):
         register_exporter("event_registrations", services.export_member_registrations)
         register_anonymiser(services.anonymise_member)
 
+        from wagtail.signals import page_published, page_unpublished
+
+        from search.registry import register as register_indexer
+
+        from .models import EventPage
+        from .search import EventIndexer, on_page_changed
+
+        register_indexer(EventIndexer())
+        page_published.connect(on_page_changed, sender=EventPage, dispatch_uid="events.search.published")
+        page_unpublished.connect(on_page_changed, sender=EventPage, dispatch_uid="events.search.unpublished")
+
+        from comcep.accounts.member_area import Panel, register_panel
+
+        from .member_area import my_events_context
+
+        register_panel(Panel("events", _("Mes événements"), "events/member_panel.html",
+                             context=my_events_context, order=40))
+
 
 def _new_index_page():
     from .models import EventIndexPage
