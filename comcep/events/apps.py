@@ -18,6 +18,11 @@ class EventsConfig(AppConfig):
         from .home import upcoming_events
 
         register_section_page("agenda", _new_index_page)
+        from django.db.models.signals import post_migrate
+
+        from .setup import grant_moderator_permissions
+
+        post_migrate.connect(grant_moderator_permissions, dispatch_uid="comcep.events.moderator_permissions")
         home.register("upcoming_events", upcoming_events)
         exchange.register(EventSection())
         register_exporter("event_registrations", services.export_member_registrations)

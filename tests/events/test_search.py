@@ -1,8 +1,8 @@
 import pytest
-from search.registry import indexer_for
 
 from comcep.events.enums import Visibility
 from comcep.taxonomy.models import Region
+from search.registry import indexer_for
 from tests.factories.events import EventPageFactory, ThemeFactory
 from tests.factories.news import NewsPageFactory
 
