@@ -9,11 +9,34 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from comcep.core.markdown import html_to_text
 
 PRODID = "-//Comcep//Agenda//FR"
+
+# The EU rule in force since 1996 (last Sunday of March 02:00 -> 03:00, last Sunday of
+# October 03:00 -> 02:00), as calendar clients publish it. DTSTART is the local time of the
+# change in the offset in force before it (RFC 5545 3.6.5).
+PARIS_VTIMEZONE = """BEGIN:VTIMEZONE
+TZID:Europe/Paris
+X-LIC-LOCATION:Europe/Paris
+BEGIN:DAYLIGHT
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+TZNAME:CEST
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+TZNAME:CET
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE
+"""
 
 
 def absolute_url(event) -> str:
@@ -38,9 +61,11 @@ def build_calendar(events, *, name: str | None = None, method: str = "PUBLISH", 
         cal.add_component(build_event(event, paris, for_registrant=for_registrant))
         dates += [event.starts_at.astimezone(paris).date(), event.ends_at.astimezone(paris).date()]
     if dates:
-        # VTIMEZONE covering the events (one year of margin keeps the file small).
-        cal.add_missing_timezones(first_date=min(dates) - dt.timedelta(days=366),
-                                  last_date=max(dates) + dt.timedelta(days=366))
+        if settings.TIME_ZONE == "Europe/Paris":
+            cal.add_component(Timezone.from_ical(PARIS_VTIMEZONE.replace("\n", "\r\n")))
+        else:  # generated from the tz database, one year of margin around the events
+            cal.add_missing_timezones(first_date=min(dates) - dt.timedelta(days=366),
+                                      last_date=max(dates) + dt.timedelta(days=366))
     return cal
 
 

@@ -33,8 +33,13 @@ def test_event_across_the_march_change_is_stored_shown_and_exported_right(client
     html = client.get(event.url).content.decode()
     assert "dimanche 29 mars 2026 de 01:30 à 03:30 (heure de Paris)" in html
 
-    vevent = Calendar.from_ical(event_ics(event)).walk("VEVENT")[0]
+    cal = Calendar.from_ical(event_ics(event))
+    vevent = cal.walk("VEVENT")[0]
     assert vevent["DTSTART"].to_ical().decode() == "20260329T013000"
+    # The VTIMEZONE of the file, on its own, resolves both sides of the change.
+    vtimezone = cal.walk("VTIMEZONE")[0].to_tz()
+    assert dt.datetime(2026, 3, 29, 1, 30, tzinfo=vtimezone).utcoffset() == dt.timedelta(hours=1)
+    assert dt.datetime(2026, 3, 29, 3, 30, tzinfo=vtimezone).utcoffset() == dt.timedelta(hours=2)
     assert vevent["DTSTART"].params["TZID"] == "Europe/Paris"
     assert vevent.decoded("DTSTART").astimezone(UTC) == dt.datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
     assert vevent.decoded("DTEND").astimezone(UTC) == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
@@ -57,6 +62,9 @@ def test_event_across_the_october_change_is_stored_shown_and_exported_right(clie
     # The VTIMEZONE carries both offsets so any client can resolve local times.
     offsets = {sub.decoded("TZOFFSETTO") for sub in cal.walk("VTIMEZONE")[0].subcomponents}
     assert {dt.timedelta(hours=1), dt.timedelta(hours=2)} <= offsets
+    vtimezone = cal.walk("VTIMEZONE")[0].to_tz()
+    assert dt.datetime(2026, 10, 25, 1, 30, tzinfo=vtimezone).utcoffset() == dt.timedelta(hours=2)
+    assert dt.datetime(2026, 10, 25, 4, 0, tzinfo=vtimezone).utcoffset() == dt.timedelta(hours=1)
 
 
 def test_reminder_window_is_tomorrow_in_paris_even_on_a_dst_day():
