@@ -10,10 +10,9 @@ from .enums import EventKind
 class EventFilterForm(forms.Form):
     """GET filters of the agenda (slugs in the query string: ?region=bretagne&type=webinaire&theme=vae)."""
 
-    region = forms.ModelChoiceField(
-        label=_("Région"), queryset=Region.objects.all(), to_field_name="slug", required=False,
-        empty_label=_("Toutes les régions"),
-    )
+    NATIONAL = "national"
+
+    region = forms.ChoiceField(label=_("Région"), required=False)
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Tous les types")), *EventKind.choices], required=False,
     )
@@ -22,14 +21,25 @@ class EventFilterForm(forms.Form):
         empty_label=_("Tous les thèmes"),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [
+            ("", _("Toutes les régions")),
+            (self.NATIONAL, _("Événements nationaux")),
+            *Region.objects.values_list("slug", "name"),
+        ]
+
     def filter(self, events):
         """Apply the valid filters; an invalid value is reported next to its field and ignored."""
         if not self.is_bound:
             return events
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        if data.get("region"):
-            events = events.filter(region=data["region"])
+        region = data.get("region")
+        if region == self.NATIONAL:
+            events = events.filter(region__isnull=True)
+        elif region:
+            events = events.filter(region__slug=region)
         if data.get("type"):
             events = events.filter(kind=data["type"])
         theme = data.get("theme")

@@ -38,6 +38,8 @@ def test_filters_by_region_kind_and_theme(client):
     EventPageFactory(title="Formation posture", kind=EventKind.TRAINING)
     html = client.get("/agenda/", {"region": "bretagne"}).content.decode()
     assert "Rencontre CEP Bretagne" in html and "Webinaire VAE" not in html
+    html = client.get("/agenda/", {"region": "national"}).content.decode()
+    assert "Webinaire VAE" in html and "Rencontre CEP Bretagne" not in html
     html = client.get("/agenda/", {"type": "formation"}).content.decode()
     assert "Formation posture" in html and "Rencontre CEP Bretagne" not in html
     html = client.get("/agenda/", {"theme": "vae"}).content.decode()
