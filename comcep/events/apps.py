@@ -38,6 +38,7 @@ class EventsConfig(AppConfig):
         register_indexer(EventIndexer())
         page_published.connect(on_page_changed, sender=EventPage, dispatch_uid="events.search.published")
         page_unpublished.connect(on_page_changed, sender=EventPage, dispatch_uid="events.search.unpublished")
+        page_published.connect(services.on_event_published, sender=EventPage, dispatch_uid="events.cancelled")
 
         from comcep.accounts.member_area import Panel, register_panel
 

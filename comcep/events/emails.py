@@ -16,6 +16,7 @@ TEMPLATES = {
     "confirmation": "events/email/registration_confirmed",
     "cancellation": "events/email/registration_cancelled",
     "reminder": "events/email/reminder",
+    "event_cancelled": "events/email/event_cancelled",
 }
 
 
@@ -24,6 +25,8 @@ def subject_for(kind: str, event) -> str:
         return _("Inscription confirmée : %(title)s") % {"title": event.title}
     if kind == "cancellation":
         return _("Désinscription enregistrée : %(title)s") % {"title": event.title}
+    if kind == "event_cancelled":
+        return _("Événement annulé : %(title)s") % {"title": event.title}
     return _("Rappel : %(title)s a lieu demain") % {"title": event.title}
 
 
@@ -53,7 +56,7 @@ def send_registration_email_now(kind: str, registration_pk: int) -> bool:
             to=[user.email],
         )
         message.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
-        if kind in ("confirmation", "reminder"):
+        if kind in ("confirmation", "reminder", "event_cancelled"):  # a cancelled one says STATUS:CANCELLED
             message.attach("evenement.ics", event_ics(event), "text/calendar; charset=utf-8; method=PUBLISH")
         message.send()
     return True

@@ -334,6 +334,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("inscrit le"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("désinscrit le"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
+    event_cancelled_notified_at = models.DateTimeField(_("annulation notifiée le"), null=True, blank=True)
 
     objects = RegistrationQuerySet.as_manager()
 

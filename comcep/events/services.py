@@ -130,6 +130,28 @@ def send_reminders(now: dt.datetime | None = None) -> int:
     return sent
 
 
+def notify_event_cancelled(event: EventPage) -> int:
+    """Tell every active registrant, once, that ``event`` is cancelled (called when a
+    cancelled event is published). Each registration is claimed before its e-mail is queued."""
+    if not event.is_cancelled:
+        return 0
+    now = timezone.now()
+    pending = Registration.objects.filter(event=event, cancelled_at__isnull=True,
+                                          event_cancelled_notified_at__isnull=True)
+    claimed = 0
+    for pk in list(pending.values_list("pk", flat=True)):
+        if Registration.objects.filter(pk=pk, event_cancelled_notified_at__isnull=True).update(
+            event_cancelled_notified_at=now
+        ):
+            claimed += 1
+            transaction.on_commit(lambda pk=pk: _enqueue("event_cancelled", pk))
+    return claimed
+
+
+def on_event_published(sender, instance, **kwargs):
+    notify_event_cancelled(instance)
+
+
 # --- GDPR ---------------------------------------------------------------------------------
 
 

@@ -210,3 +210,17 @@ def test_csv_export_neutralises_formulas(client, moderator):
     assert "'=HYPERLINK(\"\"http://evil\"\")" in names or any(n.startswith("'=HYPERLINK") for n in names)
     assert "'+33 1 23" in names and "'-2+3" in names and "'@SUM(A1)" in names and "Normal" in names
     assert all(not cell.strip('"').startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_publishing_a_cancelled_event_tells_each_registrant_once(django_capture_on_commit_callbacks):
+    event = EventPageFactory(title="Atelier CPF")
+    active = RegistrationFactory(event=event)
+    RegistrationFactory(event=event, cancelled_at=timezone.now())
+    event.is_cancelled = True
+    with django_capture_on_commit_callbacks(execute=True):
+        event.save_revision().publish()
+        event.save_revision().publish()  # published again: no second e-mail
+    assert [m.to for m in mail.outbox] == [[active.user.email]]
+    assert "Événement annulé : Atelier CPF" in mail.outbox[0].subject
+    vevent = Calendar.from_ical(mail.outbox[0].attachments[0][1]).walk("VEVENT")[0]
+    assert str(vevent["STATUS"]) == "CANCELLED"
