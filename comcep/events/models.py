@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
@@ -28,6 +29,22 @@ from .access import can_manage_event, can_see_members_content
 from .enums import EventKind, Visibility
 
 EVENTS_PER_PAGE = 20
+
+
+class EventPageForm(WagtailAdminPageForm):
+    """Admin form: the organiser is chosen among approved members (the creator by default)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("organiser")
+        if field is not None:
+            from django.contrib.auth import get_user_model
+
+            current = self.instance.organiser_id
+            approved = get_user_model().objects.approved()
+            field.queryset = (approved | get_user_model().objects.filter(pk=current)) if current else approved
+            if not self.instance.pk and not current and self.for_user is not None:
+                self.initial["organiser"] = self.for_user.pk
 
 
 class EventPageQuerySet(PageQuerySet):
@@ -175,6 +192,7 @@ class EventPage(RoutablePageMixin, Page):
 
     parent_page_types = ["events.EventIndexPage"]
     subpage_types: list[str] = []
+    base_form_class = EventPageForm
 
     class Meta:
         verbose_name = _("événement")

@@ -46,3 +46,14 @@ def test_admin_refuses_a_time_that_does_not_exist_in_paris(admin_user, client):
     assert response.status_code == 200
     assert "starts_at" in response.context["form"].errors
     assert not EventPage.objects.filter(slug="atelier-nuit").exists()
+
+
+def test_organiser_is_chosen_among_approved_members_and_defaults_to_the_creator(client, moderator):
+    from tests.factories import PendingUserFactory
+
+    pending = PendingUserFactory(email="en.attente@example.fr")
+    client.force_login(moderator)
+    response = client.get(f"/admin/pages/add/events/eventpage/{EventIndexPage.objects.get().pk}/")
+    field = response.context["form"].fields["organiser"]
+    assert moderator in field.queryset and pending not in field.queryset
+    assert response.context["form"]["organiser"].value() == moderator.pk
