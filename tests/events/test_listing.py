@@ -106,10 +106,10 @@ def test_agenda_listing_queries_do_not_grow_with_events(client, member, count, d
     _fill(count)
     client.force_login(member)
     client.get("/agenda/")  # warm the site root paths cache
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         response = client.get("/agenda/")
     assert response.status_code == 200
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(15):
         client.get("/agenda/", {"theme": "theme-0", "type": "webinaire"})
 
 
@@ -121,7 +121,7 @@ def test_event_page_queries_do_not_grow_with_registrants(client, moderator, regi
         RegistrationFactory(event=event)
     client.force_login(moderator)
     client.get(event.url)
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(18):
         response = client.get(event.url)
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == registrants + 1

@@ -75,5 +75,5 @@ def test_news_index_queries_are_constant(client, member, count, django_assert_ma
         NewsPageFactory()
     client.force_login(member)
     client.get("/actualites/")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         assert client.get("/actualites/").status_code == 200
