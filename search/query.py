@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from modelsearch.query import And, Not, Phrase, PlainText
+from modelsearch.query import And, Not, Or, Phrase, PlainText
 
 from . import french
 
@@ -64,16 +64,29 @@ class ParsedQuery:
             positives.append(PlainText(" ".join(text(c) for c in self.terms), operator="and"))
         for phrase in self.phrases:
             positives.append(Phrase(text(phrase)))
-        negatives = [PlainText(text(c), operator="and") for c in self.excluded]
+        negatives = [self._negative(c, database=database) for c in self.excluded]
 
         if not positives:
             if not negatives:
                 return None
-            if len(negatives) == 1:
-                return Not(negatives[0])
-            return Not(PlainText(" ".join(n.query_string for n in negatives), operator="or"))
+            return Not(negatives[0] if len(negatives) == 1 else Or(negatives))
         parts = positives + [Not(n) for n in negatives]
         return parts[0] if len(parts) == 1 else And(parts)
+
+    @staticmethod
+    def _negative(clause: Clause, *, database: bool):
+        """What an excluded word or quoted phrase becomes.
+
+        Database backends: the entries containing all the words (modelsearch's SQLite
+        backend does not parenthesise a multi-word PlainText under NOT, and its PostgreSQL
+        backend cannot negate a Phrase, so each word is its own PlainText under an And).
+        External engines: the phrase itself.
+        """
+        if len(clause.stems) == 1:
+            return PlainText(clause.stems[0] if database else french.fold(clause.words[0]))
+        if database:
+            return And([PlainText(stem) for stem in clause.stems])
+        return Phrase(" ".join(french.fold(w) for w in clause.words))
 
 
 def _clause(text: str) -> Clause | None:

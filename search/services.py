@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from . import engine, french
 from .models import SearchEntry, SlugListField
@@ -112,6 +113,7 @@ def bulk_upsert(items: Iterable[tuple[EntryData, ContentType, str]], *, send_to_
     }
     to_create, to_update = [], []
     fields = None
+    now = timezone.now()
     for data, ct, sid in items:
         values = entry_values(data)
         fields = list(values)
@@ -121,6 +123,7 @@ def bulk_upsert(items: Iterable[tuple[EntryData, ContentType, str]], *, send_to_
         else:
             for name, value in values.items():
                 setattr(entry, name, value)
+            entry.indexed_at = now  # bulk_update does not run auto_now
             to_update.append(entry)
     with transaction.atomic():
         created = SearchEntry.objects.bulk_create(to_create, batch_size=batch_size)

@@ -38,3 +38,15 @@ def titles(response_or_outcome):
     if hasattr(response_or_outcome, "hits"):
         return [h.entry.title for h in response_or_outcome.hits]
     return [r["title"] for r in response_or_outcome.json()["results"]]
+
+
+def run_search(q="", user=None, sort="pertinence", page=1, **filters):
+    from django.contrib.auth.models import AnonymousUser
+
+    from search import searcher
+    from search.permissions import reader_for
+    from search.query import parse
+
+    filters = {k: (v if isinstance(v, list) else [v]) for k, v in filters.items()}
+    return searcher.run(parsed=parse(q), filters=searcher.Filters(filters), reader=reader_for(user or AnonymousUser()),
+                        sort=sort, page=page)
