@@ -2,10 +2,9 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
-from comcep.core.models import StandardPage
 from search import services
 from search.registry import EntryData
 
@@ -14,7 +13,8 @@ _ids = itertools.count(1)
 
 @pytest.fixture
 def make_entry(db):
-    """Create a search entry through the search services (as an indexer would)."""
+    """Create a search entry through the search services (as an indexer would). Its
+    source type (auth.Permission) has no indexer: rebuilds keep it unless purged."""
 
     def make(title, *, body="", summary="", kind="resource", subkind="fiche-pratique", access="public",
              themes=(), audiences=(), service_levels=(), region="", days_ago=10, useful=0, url=None, **extra):
@@ -24,7 +24,7 @@ def make_entry(db):
             access=access, themes=list(themes), audiences=list(audiences), service_levels=list(service_levels),
             region=region, published_at=timezone.now() - timedelta(days=days_ago), useful_count=useful, **extra,
         )
-        return services.upsert(data, source_type=StandardPage, source_id=100000 + n)
+        return services.upsert(data, source_type=Permission, source_id=100000 + n)
 
     return make
 
