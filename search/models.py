@@ -78,6 +78,9 @@ class SearchEntry(index.Indexed, models.Model):
         index.SearchField("body"),
         index.SearchField("stems"),
         index.AutocompleteField("title"),
+        # Folded copy: accent-insensitive suggestions on PostgreSQL (whose autocomplete
+        # uses the "simple" configuration, without unaccent).
+        index.AutocompleteField("folded_title"),
         index.FilterField("id"),
         index.FilterField("kind"),
         index.FilterField("facet_kind"),
@@ -100,6 +103,12 @@ class SearchEntry(index.Indexed, models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def folded_title(self) -> str:
+        from .french import fold
+
+        return fold(self.title)
 
     @property
     def theme_slugs(self) -> list[str]:

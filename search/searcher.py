@@ -10,10 +10,10 @@ Ranking. The engine ranks the matches (title and summary boosted over body where
 engine supports field boosts). The best ``SEARCH_RERANK_WINDOW`` (default 100) are
 then re-scored in Python, identically for every engine:
 
-    score = 1 / (1 + 0.1 · engine_rank)                   engine order, 0-based
+    score = 0.5  · |engine_score| / max |engine_score|      the engine's relevance
           + 0.6  · share of the query's words in the title    (French forms)
           + 0.25 · share of the query's words in the summary
-          + 0.15 · exp(−age_in_days / 365)                  recent content
+          + 0.2  · exp(−age_in_days / 365)                  recent content
           + 0.1  · min(1, ln(1 + useful) / ln(51))           "utile" votes
 
 Results past the window keep the engine's order.
@@ -250,15 +250,19 @@ def _facets(counts: dict[str, Counter], filters: Filters) -> list[Facet]:
 
 def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[float, SearchEntry]]:
     scored = []
+    # SQLite's bm25() is negative (lower is better), PostgreSQL and Elasticsearch positive:
+    # the magnitude relative to the best match is comparable across engines.
+    engine_scores = [abs(getattr(entry, "_score", None) or 0.0) for entry in entries]
+    best = max(engine_scores, default=0.0)
     for rank, entry in enumerate(entries):
-        score = 1.0 / (1.0 + 0.1 * rank)
+        score = 0.5 * (engine_scores[rank] / best if best else 1.0 / (1.0 + 0.1 * rank))
         if stems:
             score += 0.6 * len(stems & set(french.stems(entry.title))) / len(stems)
             score += 0.25 * len(stems & set(french.stems(entry.summary[:2000]))) / len(stems)
         date = entry.published_at or entry.updated_at
         if date:
             age = max((now - date).total_seconds() / 86400, 0)
-            score += 0.15 * math.exp(-age / 365)
+            score += 0.2 * math.exp(-age / 365)
         if entry.useful_count:
             score += 0.1 * min(1.0, math.log1p(entry.useful_count) / math.log(51))
         scored.append((score, entry))
@@ -316,7 +320,7 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
             ordered = filtered.order_by("-published_at", "-id")
             entries = list(search_backend.search(query, ordered, order_by_relevance=False)[start:stop])
         elif start < window:
-            best = list(search_backend.search(query, filtered)[:window])
+            best = list(search_backend.search(query, filtered).annotate_score("_score")[:window])
             ranked = _rerank(best, stems, now)
             scores = {e.pk: s for s, e in ranked}
             entries = [e for _s, e in ranked[start:stop]]
