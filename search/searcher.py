@@ -29,9 +29,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelsearch.query import Not
 
 from . import engine, french, highlight, labels
 from .models import SearchEntry
@@ -288,6 +291,66 @@ def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0) -> Hit:
     )
 
 
+class _SQLiteFTS:
+    """SQLite FTS5 fast path, same match expression as modelsearch's SQLite backend.
+
+    modelsearch's SQLite queries let SQLite's planner probe the FTS table once per index
+    entry (and compute each result's score in a correlated subquery): fine for admin
+    searches, hundreds of milliseconds at 1,000 entries here. This path builds the very
+    same MATCH expression with modelsearch's compiler, then runs it with the FTS table as
+    the outer loop (CROSS JOIN) and bm25() computed once per match (title weighted 3,
+    body 1), with permissions and facet filters applied inside the same SQL.
+    """
+
+    def __init__(self, search_backend, query):
+        from django.contrib.contenttypes.models import ContentType
+        from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
+        from modelsearch.conf import get_app_config
+
+        app = get_app_config()
+        self.fts = app.get_model("SQLiteFTSIndexEntry")._meta.db_table
+        self.entries = app.get_model("IndexEntry")._meta.db_table
+        self.content_type = ContentType.objects.get_for_model(SearchEntry).pk
+        compiler = search_backend.query_compiler_class(SearchEntry.objects.all(), query)
+        normalized = normalize(query)
+        self.negated = isinstance(normalized, Not)
+        if self.negated:
+            normalized = normalized.subquery
+        expression = MatchExpression(compiler.FTS_TABLE_FIELDS, compiler.build_search_query(normalized))
+        _sql, params = expression.as_sql(SearchEntry.objects.all().query.get_compiler("default"), None)
+        self.match = params[0]
+
+    def _from(self) -> str:
+        return (f'FROM "{self.fts}" CROSS JOIN "{self.entries}" ie ON ie.id = "{self.fts}".rowid '
+                f'WHERE "{self.fts}" MATCH %s AND ie.content_type_id = %s')
+
+    def matched(self, queryset):
+        # Table names come from model metadata; the match string and ids are parameters.
+        ids = RawSQL(f"SELECT CAST(ie.object_id AS INTEGER) {self._from()}", [self.match, self.content_type])  # noqa: S611
+        return queryset.exclude(id__in=ids) if self.negated else queryset.filter(id__in=ids)
+
+    def ranked(self, queryset, start: int, stop: int) -> list[SearchEntry]:
+        if self.negated:
+            return list(self.matched(queryset).order_by("-published_at", "-id")[start:stop])
+        allowed_sql, allowed_params = queryset.order_by().values("id").query.sql_with_params()
+        sql = (f'SELECT CAST(ie.object_id AS INTEGER), bm25("{self.fts}", 0.0, 1.0, 3.0) AS score {self._from()} '
+               f"AND CAST(ie.object_id AS INTEGER) IN ({allowed_sql}) ORDER BY score LIMIT %s OFFSET %s")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.match, self.content_type, *allowed_params, stop - start, start])
+            rows = cursor.fetchall()
+        entries = queryset.in_bulk([pk for pk, _score in rows])
+        ranked = []
+        for pk, score in rows:
+            if pk in entries:
+                entries[pk]._score = score
+                ranked.append(entries[pk])
+        return ranked
+
+
+def _is_sqlite_fts(search_backend) -> bool:
+    return type(search_backend).__name__ == "SQLiteSearchBackend"
+
+
 def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RELEVANCE, page: int = 1,
         page_size: int = PAGE_SIZE) -> Outcome:
     """Search. Raises :class:`search.engine.SearchUnavailable` if the engine fails."""
@@ -304,11 +367,15 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
     scores: dict[int, float] = {}
 
     try:
+        fts = _SQLiteFTS(search_backend, query) if query is not None and _is_sqlite_fts(search_backend) else None
         if query is None or database:
             # The database answers the counts, whatever the engine (browse mode has no text).
-            matched = base if query is None else search_backend.search(
-                query, base, order_by_relevance=False
-            ).get_queryset()
+            if query is None:
+                matched = base
+            elif fts is not None:
+                matched = fts.matched(base)
+            else:
+                matched = search_backend.search(query, base, order_by_relevance=False).get_queryset()
             counts, total = _facet_counts_from_db(matched, filters, now)
         else:
             counts, total = _facet_counts_from_engine(search_backend, query, base, filters, now)
@@ -317,13 +384,21 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         if query is None:
             entries = list(filtered.order_by("-published_at", "-id")[start:stop])
         elif sort == RECENT:
-            ordered = filtered.order_by("-published_at", "-id")
-            entries = list(search_backend.search(query, ordered, order_by_relevance=False)[start:stop])
+            if fts is not None:
+                entries = list(fts.matched(filtered).order_by("-published_at", "-id")[start:stop])
+            else:
+                ordered = filtered.order_by("-published_at", "-id")
+                entries = list(search_backend.search(query, ordered, order_by_relevance=False)[start:stop])
         elif start < window:
-            best = list(search_backend.search(query, filtered).annotate_score("_score")[:window])
+            if fts is not None:
+                best = fts.ranked(filtered, 0, window)
+            else:
+                best = list(search_backend.search(query, filtered).annotate_score("_score")[:window])
             ranked = _rerank(best, stems, now)
             scores = {e.pk: s for s, e in ranked}
             entries = [e for _s, e in ranked[start:stop]]
+        elif fts is not None:
+            entries = fts.ranked(filtered, start, stop)
         else:
             entries = list(search_backend.search(query, filtered)[start:stop])
     except engine.ENGINE_ERRORS as exc:
