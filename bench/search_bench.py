@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -30,14 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-WORDS = (
+_WORDS_TEXT = (
     "conseiller conseillère accompagnement entretien bilan compétences validation acquis expérience "
     "reconversion formation orientation emploi projet professionnel métier transition salarié "
     "demandeur jeune cadre handicap financement dispositif parcours certification diplôme "
     "évaluation insertion mobilité alternance apprentissage stage entreprise secteur marché "
     "candidat dossier jury démarche atelier outil méthode questionnaire grille fiche ressource "
     "partenaire opérateur région territoire réseau pratique animation collectif individuel"
-).split()
+)
+WORDS = _WORDS_TEXT.split()
 ACRONYMS = ["VAE", "CPF", "PTP", "RQTH", "CEP", "Apec", "CléA"]
 LINKS = ["de", "du", "des", "la", "le", "les", "et", "pour", "avec", "dans", "sur", "l'", "d'", "en", "au"]
 THEMES = ["vae", "cpf", "ptp", "bilan", "reconversion", "handicap", "orientation-jeunes", "creation-entreprise"]
@@ -130,14 +130,11 @@ def percentile(values, p):
 
 
 def measure(iterations: int) -> list[tuple[str, str, float, float, int]]:
-    from django.contrib.auth.models import AnonymousUser
-
     from search import searcher
     from search.permissions import PUBLIC, Reader
     from search.query import parse
 
     readers = {"visiteur": Reader(frozenset({PUBLIC})), "membre": Reader(frozenset({PUBLIC, "members", "group:1"}))}
-    assert AnonymousUser  # readers are built directly: no user table needed
     rows, everything = [], []
     for q, filters in QUERIES:
         for label, reader in readers.items():
@@ -188,7 +185,7 @@ def main():
         seconds = seed(size, rng)
         print(f"Indexation (services.bulk_upsert) : {seconds:.1f} s")
         rows = measure(args.iterations)
-        print(f"\n| requête | lecteur | p50 (ms) | p95 (ms) | résultats |\n|---|---|---:|---:|---:|")
+        print("\n| requête | lecteur | p50 (ms) | p95 (ms) | résultats |\n|---|---|---:|---:|---:|")
         for shown, label, p50, p95, total in rows:
             print(f"| {shown} | {label} | {p50:.1f} | {p95:.1f} | {total if label else ''} |")
         if not args.no_rebuild:
