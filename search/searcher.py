@@ -179,6 +179,27 @@ def _facet_counts_from_db(matched, filters: Filters, now) -> tuple[dict[str, Cou
     selected = {g: set(filters.get(g)) for g in FACET_GROUPS}
     counts: dict[str, Counter] = defaultdict(Counter)
     total = 0
+    if not filters.active:
+        # The common case, without the OR/AND bookkeeping.
+        kinds, themes_c, audiences_c, levels_c = counts["kind"], counts["theme"], counts["audience"], counts[
+            "service_level"]
+        regions, dates = counts["region"], counts["date"]
+        for kind, themes, audiences, levels, region, bucket, n in combos:
+            total += n
+            kinds[kind] += n
+            for value in (themes or "").split():
+                themes_c[value] += n
+            for value in (audiences or "").split():
+                audiences_c[value] += n
+            for value in (levels or "").split():
+                levels_c[value] += n
+            regions[region or labels.NATIONAL] += n
+            if bucket == "mois":
+                dates["mois"] += n
+                dates["annee"] += n
+            elif bucket:
+                dates[bucket] += n
+        return counts, total
     for kind, themes, audiences, levels, region, bucket, n in combos:
         values = {
             "kind": {kind},
