@@ -34,7 +34,7 @@ from django.db.models import Case, CharField, Count, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from modelsearch.query import Not
+from modelsearch.query import Not, PlainText
 
 from . import engine, french, highlight, labels
 from .models import SearchEntry
@@ -323,7 +323,7 @@ class _SQLiteFTS:
     body 1), with permissions and facet filters applied inside the same SQL.
     """
 
-    def __init__(self, search_backend, query):
+    def __init__(self, search_backend, query, *, autocomplete: bool = False):
         from django.contrib.contenttypes.models import ContentType
         from modelsearch.backends.database.sqlite.query import MatchExpression, normalize
         from modelsearch.conf import get_app_config
@@ -332,7 +332,11 @@ class _SQLiteFTS:
         self.fts = app.get_model("SQLiteFTSIndexEntry")._meta.db_table
         self.entries = app.get_model("IndexEntry")._meta.db_table
         self.content_type = ContentType.objects.get_for_model(SearchEntry).pk
-        compiler = search_backend.query_compiler_class(SearchEntry.objects.all(), query)
+        compiler_class = (search_backend.autocomplete_query_compiler_class if autocomplete
+                          else search_backend.query_compiler_class)
+        compiler = compiler_class(SearchEntry.objects.all(), query)
+        # bm25 column weights, in the FTS table's column order: autocomplete, body, title.
+        self.weights = "1.0, 0.0, 0.0" if autocomplete else "0.0, 1.0, 3.0"
         normalized = normalize(query)
         self.negated = isinstance(normalized, Not)
         if self.negated:
@@ -354,7 +358,7 @@ class _SQLiteFTS:
         if self.negated:
             return list(self.matched(queryset).order_by("-published_at", "-id")[start:stop])
         allowed_sql, allowed_params = queryset.order_by().values("id").query.sql_with_params()
-        sql = (f'SELECT CAST(ie.object_id AS INTEGER), bm25("{self.fts}", 0.0, 1.0, 3.0) AS score {self._from()} '
+        sql = (f'SELECT CAST(ie.object_id AS INTEGER), bm25("{self.fts}", {self.weights}) AS score {self._from()} '
                f"AND CAST(ie.object_id AS INTEGER) IN ({allowed_sql}) ORDER BY score LIMIT %s OFFSET %s")
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.match, self.content_type, *allowed_params, stop - start, start])
@@ -437,8 +441,12 @@ def autocomplete(text: str, reader: Reader, limit: int = 8) -> list[SearchEntry]
     if not words:
         return []
     base = SearchEntry.objects.filter(reader.q()).only("title", "url", "facet_kind")
+    search_backend = engine.backend()
     try:
-        return list(engine.backend().autocomplete(" ".join(words), base)[:limit])
+        if _is_sqlite_fts(search_backend):
+            return _SQLiteFTS(search_backend, PlainText(" ".join(words), operator="and"), autocomplete=True).ranked(
+                base, 0, limit)
+        return list(search_backend.autocomplete(" ".join(words), base)[:limit])
     except engine.ENGINE_ERRORS as exc:
         engine.logger.exception("search: autocomplete failed")
         raise engine.SearchUnavailable(str(exc)) from exc
