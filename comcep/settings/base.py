@@ -237,6 +237,7 @@ else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = env_str("SEARCH_CONFIG", "french_unaccent")
+WAGTAILDOCS_DOCUMENT_MODEL = "resources.ResourceDocument"  # uploads checked by content (resources/uploads.py)
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "odp", "pptx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env_int("DOCUMENT_MAX_UPLOAD_MB", 20) * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
