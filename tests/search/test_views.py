@@ -107,6 +107,8 @@ def test_api_shape(client, entries):
         {"q": "vae", "sort": "hasard"},
         {"q": "vae", "date": "hier"},
         {"q": "x" * 300},
+        {"q": "vae\x00"},
+        {"q": "vae", "theme": "v\x00e"},
         {},
     ],
 )
@@ -115,10 +117,12 @@ def test_api_bad_parameters_are_400_json_in_french(client, db, params):
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     message = response.json()["error"]
-    assert message and any(word in message for word in ("page", "filtre", "Tri", "Période", "longue", "Indiquez"))
+    words = ("page", "filtre", "Tri", "Période", "longue", "Indiquez", "nul")
+    assert message and any(word in message for word in words)
 
 
 def test_suggestions(client, entries):
+    assert client.get("/recherche/suggestions/", {"q": "pré\x00p"}).status_code == 200
     assert client.get("/recherche/suggestions/", {"q": "p"}).json()["suggestions"] == []
     data = client.get("/recherche/suggestions/", {"q": "prép"}).json()
     assert [s["title"] for s in data["suggestions"]] == ["Préparer l'entretien de VAE"]
