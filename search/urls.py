@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "search"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.search_page, name="search"),
+    path("api/", views.api, name="api"),
+    path("suggestions/", views.suggestions, name="suggestions"),
+]

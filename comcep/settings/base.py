@@ -215,7 +215,30 @@ WAGTAIL_SITE_NAME = "Comcep"
 WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Search (docs/search.md): the database backend by default (SQLite FTS5, or PostgreSQL
+# full text with the French unaccented configuration created by search's migration 0002);
+# Elasticsearch 8/9 when ELASTICSEARCH_URL is set, OpenSearch 2/3 when OPENSEARCH_URL is.
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
+OPENSEARCH_URL = env_str("OPENSEARCH_URL", "")
+SEARCH_INDEX_PREFIX = env_str("SEARCH_INDEX_PREFIX", "comcep_")
+SEARCH_TIMEOUT = env_int("SEARCH_TIMEOUT", 5)
+SEARCH_RERANK_WINDOW = env_int("SEARCH_RERANK_WINDOW", 100)
+if ELASTICSEARCH_URL or OPENSEARCH_URL:
+    from search.es_analysis import backend_config
+
+    WAGTAILSEARCH_BACKENDS = {
+        "default": backend_config(
+            ELASTICSEARCH_URL or OPENSEARCH_URL,
+            engine="elasticsearch" if ELASTICSEARCH_URL else "opensearch",
+            version=env_int("SEARCH_ENGINE_VERSION", 9 if ELASTICSEARCH_URL else 3),
+            index_prefix=SEARCH_INDEX_PREFIX,
+            timeout=SEARCH_TIMEOUT,
+        )
+    }
+else:
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = env_str("SEARCH_CONFIG", "french_unaccent")
 WAGTAILDOCS_DOCUMENT_MODEL = "resources.ResourceDocument"  # uploads checked by content (resources/uploads.py)
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "odp", "pptx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env_int("DOCUMENT_MAX_UPLOAD_MB", 20) * 1024 * 1024

@@ -1,0 +1,65 @@
+"""French labels for what the search page shows: kinds, taxonomy terms, date ranges."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+
+KIND_LABELS = {
+    # Resource kinds (DESIGN.md vocabulary), shown instead of "resource".
+    "fiche-pratique": _("Fiche pratique"),
+    "fiche-outil": _("Fiche outil"),
+    "guide": _("Guide"),
+    "methodologie": _("Méthodologie"),
+    "modele": _("Modèle"),
+    "video": _("Vidéo"),
+    "texte-reference": _("Texte de référence"),
+    "retour-experience": _("Retour d'expérience"),
+    # Entry kinds.
+    "resource": _("Ressource"),
+    "thread": _("Discussion"),
+    "post": _("Message"),
+    "page": _("Page"),
+    "event": _("Événement"),
+    "news": _("Actualité"),
+}
+
+DATE_RANGES = {
+    # key: (label, days, "within" or "older")
+    "mois": (_("Moins d'un mois"), 31, "within"),
+    "annee": (_("Moins d'un an"), 365, "within"),
+    "ancien": (_("Plus d'un an"), 365, "older"),
+}
+
+NATIONAL = "national"
+NATIONAL_LABEL = _("National")
+
+_CACHE_KEY = "search:taxonomy-labels:v1"
+
+
+def kind_label(slug: str) -> str:
+    return str(KIND_LABELS.get(slug, slug.replace("-", " ").capitalize()))
+
+
+def taxonomy_labels() -> dict[str, dict[str, str]]:
+    """{"theme": {slug: name}, "audience": ..., "service_level": ..., "region": ...}.
+    Cached five minutes: one query per vocabulary when the cache is cold."""
+    labels = cache.get(_CACHE_KEY)
+    if labels is None:
+        from comcep.taxonomy.models import Audience, Region, ServiceLevel, Theme
+
+        labels = {
+            "theme": dict(Theme.objects.values_list("slug", "name")),
+            "audience": dict(Audience.objects.values_list("slug", "name")),
+            "service_level": dict(ServiceLevel.objects.values_list("slug", "name")),
+            "region": dict(Region.objects.values_list("slug", "name")),
+        }
+        cache.set(_CACHE_KEY, labels, 300)
+    return labels
+
+
+def top_themes() -> list[tuple[str, str]]:
+    """(slug, name) of the top-level themes, for "browse the themes"."""
+    from comcep.taxonomy.models import Theme
+
+    return list(Theme.objects.filter(parent__isnull=True).values_list("slug", "name"))

@@ -1,0 +1,45 @@
+"""Who may see which entry: a reader's access tokens (see search.registry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from comcep.accounts.enums import MODERATORS_GROUP
+
+PUBLIC = "public"
+MEMBERS = "members"
+GROUP_PREFIX = "group:"
+
+
+@dataclass(frozen=True)
+class Reader:
+    tokens: frozenset[str]
+    all_groups: bool = False  # moderators see every private space
+
+    @property
+    def cache_key(self) -> str:
+        return ("*" if self.all_groups else "") + ",".join(sorted(self.tokens))
+
+    def q(self) -> Q:
+        """The filter on SearchEntry.access: the same for every engine."""
+        condition = Q(access__in=sorted(self.tokens))
+        if self.all_groups:
+            condition |= Q(access__startswith=GROUP_PREFIX)
+        return condition
+
+    def may_see(self, access: str) -> bool:
+        return access in self.tokens or (self.all_groups and access.startswith(GROUP_PREFIX))
+
+
+def reader_for(user) -> Reader:
+    """Visitors, pending and rejected members: public only. Approved members: public,
+    members and their groups' private spaces. Moderators: every private space too.
+    One query (the user's groups) for a signed-in member."""
+    if user is None or not user.is_authenticated or not getattr(user, "is_approved", False):
+        return Reader(frozenset({PUBLIC}))
+    groups = list(user.groups.values_list("pk", "name"))
+    tokens = {PUBLIC, MEMBERS, *(f"{GROUP_PREFIX}{pk}" for pk, _name in groups)}
+    is_moderator = user.is_superuser or any(name == MODERATORS_GROUP for _pk, name in groups)
+    return Reader(frozenset(tokens), all_groups=is_moderator)

@@ -1,0 +1,197 @@
+"""Writing to the search index. Apps call these when their content changes:
+
+    from search import services
+    services.reindex(obj)        # now: (re)write the entry of obj, or remove it if its
+                                 # indexer returns None (unpublished, hidden...)
+    services.remove(obj)         # now: obj is being deleted (call before or after delete())
+    services.reindex_later(obj)  # after the current transaction commits, in the task
+                                 # queue (django-tasks); also handles a deleted obj
+
+The database write always happens; sending the entry to the search engine is
+best-effort: an engine error is logged and the entry marked ``index_dirty`` so that
+``rebuild_search`` (or ``rebuild_search --dirty``, or the next save) re-sends it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from . import engine, french
+from .models import SearchEntry, SlugListField
+from .registry import EntryData, indexer_for
+
+logger = logging.getLogger("search")
+
+
+def _source_key(source=None, *, source_type=None, source_id=None) -> tuple[ContentType, str]:
+    if source is not None:
+        source_type = ContentType.objects.get_for_model(source, for_concrete_model=False)
+        source_id = source.pk
+    if source_type is None or source_id in (None, ""):
+        raise ValueError("A search entry needs a source: an object, or source_type and source_id.")
+    if not isinstance(source_type, ContentType):
+        source_type = ContentType.objects.get_for_model(source_type, for_concrete_model=False)
+    return source_type, str(source_id)
+
+
+def entry_values(data: EntryData) -> dict:
+    """The SearchEntry column values for ``data`` (stems computed here)."""
+    return {
+        "kind": data.kind[:32],
+        "subkind": (data.subkind or "")[:48],
+        "facet_kind": (data.subkind or data.kind)[:48],
+        "title": data.title[:300],
+        "summary": data.summary or "",
+        "body": data.body or "",
+        "stems": french.stems_text(data.title, data.summary or "", data.body or ""),
+        "themes": SlugListField.pack(data.themes),
+        "audiences": SlugListField.pack(data.audiences),
+        "service_levels": SlugListField.pack(data.service_levels),
+        "region": data.region or "",
+        "space": data.space or "",
+        "access": data.access,
+        "url": data.url,
+        "published_at": data.published_at,
+        "updated_at": data.updated_at,
+        "useful_count": max(int(data.useful_count or 0), 0),
+    }
+
+
+def send(entries: list[SearchEntry]) -> bool:
+    """Send entries to every search backend; on failure mark them dirty. True if all went."""
+    if not entries:
+        return True
+    ok = True
+    for search_backend in engine.write_backends():
+        try:
+            with transaction.atomic():
+                search_backend.add_bulk(SearchEntry, entries)
+        except engine.ENGINE_ERRORS:
+            ok = False
+            logger.exception("search: indexing %d entries failed; they are marked dirty", len(entries))
+    pks = [e.pk for e in entries]
+    if not ok:
+        SearchEntry.objects.filter(pk__in=pks).update(index_dirty=True)
+    elif any(e.index_dirty for e in entries):
+        SearchEntry.objects.filter(pk__in=pks).update(index_dirty=False)
+    for entry in entries:
+        entry.index_dirty = not ok
+    return ok
+
+
+def upsert(data: EntryData, *, source=None, source_type=None, source_id=None) -> SearchEntry:
+    """Create or update the entry of a source object from ``data`` and index it."""
+    source_type, source_id = _source_key(source, source_type=source_type, source_id=source_id)
+    entry, _created = SearchEntry.objects.update_or_create(
+        source_type=source_type, source_id=source_id, defaults=entry_values(data)
+    )
+    send([entry])
+    return entry
+
+
+def bulk_upsert(items: Iterable[tuple[EntryData, ContentType, str]], *, send_to_engine: bool = True,
+                batch_size: int = 500) -> list[SearchEntry]:
+    """Create or update many entries at once (rebuilds, imports, the benchmark).
+
+    ``items`` are (data, source_type, source_id). Existing entries are updated in
+    place, so search keeps answering while this runs.
+    """
+    items = [(data, ct, str(sid)) for data, ct, sid in items]
+    if not items:
+        return []
+    wanted = {(ct.pk, sid) for _d, ct, sid in items}
+    existing = {
+        (e.source_type_id, e.source_id): e
+        for e in SearchEntry.objects.filter(
+            source_type_id__in={ct for ct, _ in wanted}, source_id__in={sid for _, sid in wanted}
+        )
+    }
+    to_create, to_update = [], []
+    fields = None
+    now = timezone.now()
+    for data, ct, sid in items:
+        values = entry_values(data)
+        fields = list(values)
+        entry = existing.get((ct.pk, sid))
+        if entry is None:
+            to_create.append(SearchEntry(source_type=ct, source_id=sid, **values))
+        else:
+            for name, value in values.items():
+                setattr(entry, name, value)
+            entry.indexed_at = now  # bulk_update does not run auto_now
+            to_update.append(entry)
+    with transaction.atomic():
+        created = SearchEntry.objects.bulk_create(to_create, batch_size=batch_size)
+        if to_update:
+            SearchEntry.objects.bulk_update(to_update, [*fields, "indexed_at"], batch_size=batch_size)
+    entries = [*created, *to_update]
+    if send_to_engine:
+        for start in range(0, len(entries), batch_size):
+            send(entries[start : start + batch_size])
+    return entries
+
+
+def remove_source(source_type, source_id) -> int:
+    """Delete the entry of a source (content type + id). Returns how many were deleted."""
+    source_type, source_id = _source_key(source_type=source_type, source_id=source_id)
+    entries = list(SearchEntry.objects.filter(source_type=source_type, source_id=source_id))
+    for entry in entries:
+        for search_backend in engine.write_backends():
+            try:
+                search_backend.delete(entry)
+            except engine.ENGINE_ERRORS:
+                # The row goes anyway: results are loaded from the database, so a
+                # document left behind in an external engine is never shown, and the
+                # next rebuild drops it.
+                logger.exception("search: removing entry %s from the engine failed", entry.pk)
+    deleted, _ = SearchEntry.objects.filter(pk__in=[e.pk for e in entries]).delete()
+    return deleted
+
+
+def remove(obj) -> int:
+    """Remove ``obj`` from the search index (it was deleted, or must not be searchable)."""
+    source_type, source_id = _source_key(obj)
+    return remove_source(source_type, source_id)
+
+
+def reindex(obj) -> SearchEntry | None:
+    """Rewrite ``obj``'s entry through its registered indexer (or remove it)."""
+    indexer = indexer_for(obj)
+    if indexer is None:
+        raise LookupError(f"No search indexer is registered for {type(obj).__name__}.")
+    data = indexer.entry(obj)
+    if data is None:
+        remove(obj)
+        return None
+    return upsert(data, source=obj)
+
+
+def reindex_later(obj) -> None:
+    """Reindex ``obj`` in the task queue once the current transaction commits.
+
+    Safe for deleted objects too: the task removes the entry when the object is gone.
+    """
+    source_type, source_id = _source_key(obj)
+    ct_id = source_type.pk
+
+    def enqueue():
+        from .tasks import reindex_source
+
+        reindex_source.enqueue(ct_id, source_id)
+
+    transaction.on_commit(enqueue)
+
+
+def reindex_source_now(content_type_id: int, source_id: str) -> SearchEntry | None:
+    source_type = ContentType.objects.get_for_id(content_type_id)
+    model = source_type.model_class()
+    obj = model._default_manager.filter(pk=source_id).first() if model is not None else None
+    if obj is None:
+        remove_source(source_type, source_id)
+        return None
+    return reindex(obj)

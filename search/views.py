@@ -1,0 +1,185 @@
+"""/recherche/ (HTML, works without JavaScript), /recherche/api/ (JSON) and
+/recherche/suggestions/ (autocomplete JSON for the header box).
+
+Every view computes the reader's access tokens first (search.permissions) and passes
+them to the engine as a filter: no view can return an entry its reader may not open.
+If the engine is unreachable, the HTML page answers 200 with a French message (the
+page itself, header and navigation keep working); the JSON endpoints answer 503.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from . import french, labels, searcher
+from .engine import SearchUnavailable
+from .forms import SearchForm
+from .models import SearchQueryLog
+from .permissions import reader_for
+from .query import parse
+
+UNAVAILABLE = gettext_lazy(
+    "La recherche est momentanément indisponible. Réessayez dans quelques minutes ; "
+    "le reste du site fonctionne normalement."
+)
+PARAMS = ("q", "kind", "theme", "audience", "service_level", "region", "date", "sort", "page")
+
+
+def _clean_params(querydict) -> dict[str, list[str]]:
+    """The known parameters, empty values dropped (``?kind=&theme=`` means no filter)."""
+    return {name: [v for v in querydict.getlist(name) if v.strip()] for name in PARAMS if querydict.getlist(name)}
+
+
+def _form(request) -> SearchForm:
+    params = _clean_params(request.GET)
+    data = {name: values if name in ("kind", "theme", "audience", "service_level", "region") else values[0]
+            for name, values in params.items() if values}
+    return SearchForm(data)
+
+
+def _log(parsed, total: int, filters) -> None:
+    if parsed.raw:
+        SearchQueryLog.objects.create(query=parsed.normalised, result_count=total, filtered=filters.active)
+
+
+def _url(params: dict[str, list[str]], **changes) -> str:
+    """/recherche/?... with ``params`` updated: a value of None removes the parameter."""
+    merged = {k: list(v) for k, v in params.items() if k != "page"}
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value if isinstance(value, list) else [value]
+    pairs = [(k, v) for k in PARAMS for v in merged.get(k, []) if v != ""]
+    return "/recherche/" + (f"?{urlencode(pairs)}" if pairs else "")
+
+
+def _toggle(params, group: str, value: str, selected: bool) -> str:
+    if group == "date":
+        return _url(params, date=None if selected else value)
+    current = [v for v in params.get(group, []) if v != value]
+    return _url(params, **{group: current if selected else [*current, value]})
+
+
+@require_GET
+def search_page(request):
+    form = _form(request)
+    context = {"form": form, "unavailable": False, "outcome": None}
+    if not form.is_valid():
+        return render(request, "search/search.html", context, status=400)
+    data = form.cleaned_data
+    parsed, filters = parse(data["q"]), form.filters()
+    params = _clean_params(request.GET)
+    context.update(query=parsed, q=data["q"], sort=data.get("sort") or searcher.RELEVANCE)
+    if parsed.is_empty and not filters.active:
+        context["themes"] = labels.top_themes()
+        context["stopwords_only"] = bool(data["q"])
+        return render(request, "search/search.html", context)
+
+    reader = reader_for(request.user)
+    try:
+        outcome = searcher.run(parsed=parsed, filters=filters, reader=reader, sort=context["sort"],
+                               page=data.get("page") or 1)
+    except SearchUnavailable:
+        context["unavailable"] = True
+        context["unavailable_message"] = str(UNAVAILABLE)
+        return render(request, "search/search.html", context)
+    if outcome.page == 1:
+        _log(parsed, outcome.total, filters)
+
+    for facet in outcome.facets:
+        for option in facet.options:
+            option.url = _toggle(params, facet.group, option.value, option.selected)
+    option_labels = {(f.group, o.value): o.label for f in outcome.facets for o in f.options}
+    context.update(
+        outcome=outcome,
+        active_filters=[
+            {"label": option_labels.get((group, value), value), "group": searcher.FACET_TITLES[group],
+             "url": _toggle(params, group, value, True)}
+            for group, value in filters.items()
+        ],
+        clear_filters_url=_url({"q": params.get("q", [])}),
+        sort_links=[
+            {"label": _("Pertinence"), "url": _url(params, sort=None), "current": outcome.sort == searcher.RELEVANCE},
+            {"label": _("Les plus récents"), "url": _url(params, sort=searcher.RECENT),
+             "current": outcome.sort == searcher.RECENT},
+        ],
+        first_number=(outcome.page - 1) * outcome.page_size + 1,
+    )
+    if outcome.page > 1:
+        context["previous_url"] = _url(params, page=str(outcome.page - 1)) if outcome.page > 2 else _url(params)
+    if outcome.page < outcome.num_pages:
+        context["next_url"] = _url(params, page=str(outcome.page + 1))
+    if outcome.total == 0:
+        if parsed.has_positive:
+            suggestion = searcher.suggestions(parsed, reader)
+            if suggestion:
+                context["suggestion"] = suggestion
+                context["suggestion_url"] = _url(params, q=suggestion)
+        context["themes"] = labels.top_themes()
+    return render(request, "search/search.html", context)
+
+
+def _error(message: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def api(request):
+    """GET /recherche/api/?q=...&kind=&theme=&region=&page= (DESIGN.md, "Contracts")."""
+    form = _form(request)
+    if not form.is_valid():
+        return _error(form.error_message(), 400, errors={k: [str(e) for e in v] for k, v in form.errors.items()})
+    data = form.cleaned_data
+    parsed, filters = parse(data["q"]), form.filters()
+    if parsed.is_empty and not filters.active:
+        return _error(_("Indiquez un texte à rechercher (paramètre q) ou un filtre."), 400)
+    try:
+        outcome = searcher.run(parsed=parsed, filters=filters, reader=reader_for(request.user),
+                               sort=data.get("sort") or searcher.RELEVANCE, page=data.get("page") or 1)
+    except SearchUnavailable:
+        return _error(str(UNAVAILABLE), 503)
+    if outcome.page == 1:
+        _log(parsed, outcome.total, filters)
+    facets = {f.group: {o.value: o.count for o in f.options} for f in outcome.facets}
+    payload = {
+        "query": data["q"],
+        "total": outcome.total,
+        "page": outcome.page,
+        "results": [
+            {
+                "kind": hit.entry.facet_kind,
+                "title": hit.entry.title,
+                "url": hit.entry.url,
+                "snippet": str(hit.snippet),
+                "published_at": hit.date.isoformat() if hit.date else None,
+            }
+            for hit in outcome.hits
+        ],
+        "facets": {group: facets.get(group, {}) for group in ("kind", "theme", "region")},
+    }
+    return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def suggestions(request):
+    """Autocomplete: titles of the entries the reader may open, after 2 characters."""
+    q = (request.GET.get("q") or "").strip()[:100]
+    if len(french.fold(q)) < 2:
+        return JsonResponse({"query": q, "suggestions": []})
+    try:
+        entries = searcher.autocomplete(q, reader_for(request.user))
+    except SearchUnavailable:
+        return _error(str(UNAVAILABLE), 503, query=q, suggestions=[])
+    return JsonResponse(
+        {"query": q, "suggestions": [
+            {"title": e.title, "url": e.url, "kind": labels.kind_label(e.facet_kind)} for e in entries
+        ]},
+        json_dumps_params={"ensure_ascii": False},
+    )

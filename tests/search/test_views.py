@@ -1,0 +1,161 @@
+"""The search page, the JSON API and the suggestions endpoint, as a reader uses them."""
+
+import pytest
+from django.test import override_settings
+
+from search.models import SearchQueryLog
+from tests.search.test_services import UNREACHABLE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def entries(make_entry):
+    make_entry("Préparer l'entretien de VAE", summary="Guide pour les conseillères <b>CEP</b>.", subkind="guide",
+               themes=["vae"], region="bretagne", body="Le jury de VAE et l'entretien final.")
+    make_entry("Financer une VAE avec le CPF", subkind="fiche-pratique", themes=["vae", "cpf"])
+
+
+def test_header_search_box_on_every_page(client, entries):
+    for url in ("/", "/recherche/", "/mentions-legales/"):
+        html = client.get(url).content.decode()
+        assert '<form class="site-search" role="search" method="get" action="/recherche/"' in html
+        assert '<label class="visually-hidden" for="site-search-q">' in html
+        assert 'src="/static/js/search.js"' in html
+
+
+def test_results_page_without_javascript(client, entries):
+    response = client.get("/recherche/", {"q": "conseiller entretien"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "1 résultat" in html and "pour « conseiller entretien »" in html
+    assert 'href="/static/css/search.css"' in html
+    assert "<mark>conseillères</mark>" in html  # highlighted by French form
+    assert "&lt;b&gt;CEP&lt;/b&gt;" in html  # stored text is escaped
+    assert "Préparer l&#x27;<mark>entretien</mark> de VAE" in html
+    assert "Guide" in html and "Publié le" in html
+    assert 'aria-labelledby="search-facets-title"' in html
+
+
+def test_facet_links_combine_and_show_counts(client, entries):
+    html = client.get("/recherche/", {"q": "vae"}).content.decode()
+    assert 'href="/recherche/?q=vae&amp;theme=cpf"' in html
+    html = client.get("/recherche/", {"q": "vae", "theme": "cpf"}).content.decode()
+    assert "1 résultat" in html
+    assert 'href="/recherche/?q=vae&amp;theme=cpf&amp;kind=fiche-pratique"' not in html  # canonical order
+    assert 'href="/recherche/?q=vae&amp;kind=fiche-pratique&amp;theme=cpf"' in html
+    assert "Retirer tous les filtres" in html and 'href="/recherche/?q=vae"' in html
+
+
+def test_empty_state_helps(client, entries, db):
+    from comcep.taxonomy.models import Theme
+
+    Theme.objects.get_or_create(slug="vae", defaults={"name": "Validation des acquis"})
+    html = client.get("/recherche/", {"q": "entretein", "region": "corse"}).content.decode()
+    assert "Aucun résultat" in html
+    assert "Vouliez-vous dire" in html and "entretien" in html
+    assert "Retirez un filtre" in html
+    assert "Parcourir par thème" in html
+
+
+def test_landing_page_and_stop_words(client, db):
+    from comcep.taxonomy.models import Theme
+
+    Theme.objects.get_or_create(slug="cpf", defaults={"name": "Compte personnel de formation"})
+    html = client.get("/recherche/").content.decode()
+    assert "Parcourir par thème" in html and 'href="/recherche/?theme=cpf"' in html
+    html = client.get("/recherche/", {"q": "le la les"}).content.decode()
+    assert "trop courants" in html
+
+
+def test_bad_parameters_are_400_not_500(client, db):
+    assert client.get("/recherche/", {"q": "vae", "page": "abc"}).status_code == 400
+    assert client.get("/recherche/", {"q": "x" * 500}).status_code == 400
+
+
+def test_every_search_is_recorded_once(client, entries):
+    client.get("/recherche/", {"q": "  Conseillères   VAE "})
+    client.get("/recherche/", {"q": "Conseillères VAE", "page": "2"})
+    client.get("/recherche/api/", {"q": "introuvable"})
+    client.get("/recherche/suggestions/", {"q": "pre"})
+    assert list(SearchQueryLog.objects.order_by("pk").values_list("query", "result_count")) == [
+        ("conseilleres vae", 1), ("introuvable", 0)]
+
+
+def test_api_shape(client, entries):
+    response = client.get("/recherche/api/", {"q": "vae", "kind": "", "theme": "", "region": "", "page": ""})
+    assert response.status_code == 200
+    data = response.json()
+    assert set(data) == {"query", "total", "page", "results", "facets"}
+    assert data["query"] == "vae" and data["total"] == 2 and data["page"] == 1
+    assert set(data["facets"]) == {"kind", "theme", "region"}
+    assert data["facets"]["theme"] == {"vae": 2, "cpf": 1}
+    result = data["results"][0]
+    assert set(result) == {"kind", "title", "url", "snippet", "published_at"}
+    assert result["published_at"].startswith("20")
+    filtered = client.get("/recherche/api/", {"q": "vae", "theme": "cpf"}).json()
+    assert [r["title"] for r in filtered["results"]] == ["Financer une VAE avec le CPF"]
+    assert filtered["results"][0]["kind"] == "fiche-pratique"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "vae", "page": "0"},
+        {"q": "vae", "page": "deux"},
+        {"q": "vae", "kind": "Pas un slug!"},
+        {"q": "vae", "sort": "hasard"},
+        {"q": "vae", "date": "hier"},
+        {"q": "x" * 300},
+        {"q": "vae\x00"},
+        {"q": "vae", "theme": "v\x00e"},
+        {},
+    ],
+)
+def test_api_bad_parameters_are_400_json_in_french(client, db, params):
+    response = client.get("/recherche/api/", params)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    message = response.json()["error"]
+    words = ("page", "filtre", "Tri", "Période", "longue", "Indiquez", "nul")
+    assert message and any(word in message for word in words)
+
+
+def test_suggestions(client, entries):
+    assert client.get("/recherche/suggestions/", {"q": "pré\x00p"}).status_code == 200
+    assert client.get("/recherche/suggestions/", {"q": "p"}).json()["suggestions"] == []
+    data = client.get("/recherche/suggestions/", {"q": "prép"}).json()
+    assert [s["title"] for s in data["suggestions"]] == ["Préparer l'entretien de VAE"]
+    assert data["suggestions"][0]["url"].startswith("/ressources/")
+    assert [s["title"] for s in client.get("/recherche/suggestions/", {"q": "financer une v"}).json()["suggestions"]] \
+        == ["Financer une VAE avec le CPF"]
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_engine_unreachable(client, entries):
+    with override_settings(WAGTAILSEARCH_BACKENDS=UNREACHABLE):
+        page = client.get("/recherche/", {"q": "vae"})
+        api = client.get("/recherche/api/", {"q": "vae"})
+        suggestions = client.get("/recherche/suggestions/", {"q": "vae"})
+        home = client.get("/")
+    assert page.status_code == 200
+    assert "momentanément indisponible" in page.content.decode()
+    assert api.status_code == 503 and "indisponible" in api.json()["error"]
+    assert suggestions.status_code == 503 and suggestions.json()["suggestions"] == []
+    assert home.status_code == 200
+
+
+def test_query_count_does_not_grow_with_results(client, make_entry, member, django_assert_max_num_queries):
+    client.force_login(member)
+    make_entry("Atelier 1", themes=["vae"])
+    client.get("/recherche/", {"q": "atelier"})  # warm the taxonomy labels cache
+    with django_assert_max_num_queries(9):
+        small = client.get("/recherche/", {"q": "atelier", "theme": "vae"})
+    for i in range(40):
+        make_entry(f"Atelier {i + 2}", themes=["vae", "cpf"], region="bretagne", audiences=["jeunes"])
+    with django_assert_max_num_queries(9):
+        large = client.get("/recherche/", {"q": "atelier", "theme": "vae"})
+    with django_assert_max_num_queries(8):
+        client.get("/recherche/api/", {"q": "atelier", "page": "2"})
+    assert small.status_code == large.status_code == 200
+    assert "41 résultats" in large.content.decode()
