@@ -9,6 +9,7 @@ costs the same number of queries whatever the number of resources or active filt
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -72,6 +73,9 @@ class FacetResult:
         return any(o.selected for o in self.options)
 
 
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")  # filter values are taxonomy slugs
+
+
 class LibraryQuery:
     """The state of the listing read from the query string (unknown values are ignored)."""
 
@@ -81,7 +85,7 @@ class LibraryQuery:
             values = []
             for value in params.getlist(facet.param)[:MAX_VALUES_PER_FACET]:
                 value = value.strip()
-                if value and value not in values and len(value) <= 80:
+                if value and value not in values and SLUG_RE.fullmatch(value):
                     values.append(value)
             if values:
                 self.selected[facet.param] = values
