@@ -121,6 +121,13 @@ def test_member_list_filters_by_status_operator_and_region(client, moderator):
     assert "Yves Breton" in by_region and "Zoé Attente" not in by_region
 
 
+def test_member_list_offers_to_withdraw_a_membership(client, moderator, member):
+    client.force_login(moderator)
+    html = client.get("/admin/membres/liste/").content.decode()
+    assert f'href="/admin/membres/adhesions/{member.pk}/refuser/"' in html
+    assert "Retirer l&#x27;adhésion" in html or "Retirer l'adhésion" in html
+
+
 def test_moderator_edits_a_member_profile_and_can_suspend(client, moderator, member):
     client.force_login(moderator)
     url = f"/admin/membres/liste/edit/{member.pk}/"
