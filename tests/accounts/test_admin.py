@@ -121,6 +121,19 @@ def test_member_list_filters_by_status_operator_and_region(client, moderator):
     assert "Yves Breton" in by_region and "Zoé Attente" not in by_region
 
 
+def test_member_list_search_and_query_count(client, moderator, django_assert_max_num_queries):
+    UserFactory(display_name="Zacharie Unique")
+    client.force_login(moderator)
+    html = client.get("/admin/membres/liste/", {"q": "Zacharie"}).content.decode()
+    assert "Zacharie Unique" in html
+    client.get("/admin/membres/liste/")  # warm caches
+    with django_assert_max_num_queries(25):
+        assert client.get("/admin/membres/liste/").status_code == 200
+    UserFactory.create_batch(40)
+    with django_assert_max_num_queries(25):
+        assert client.get("/admin/membres/liste/").status_code == 200
+
+
 def test_member_list_offers_to_withdraw_a_membership(client, moderator, member):
     client.force_login(moderator)
     html = client.get("/admin/membres/liste/").content.decode()
