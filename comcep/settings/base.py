@@ -153,6 +153,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comcep] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people by e-mail when their password, addresses or 2FA change
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
