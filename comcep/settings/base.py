@@ -168,6 +168,10 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Comcep"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+MFA_FORMS = {
+    "add_webauthn": "comcep.accounts.mfa_forms.AddWebAuthnForm",
+    "edit_webauthn": "comcep.accounts.mfa_forms.EditWebAuthnForm",
+}
 # No Gravatar in the admin: it would send a hash of every member's e-mail to a third party
 # (and the admin's CSP blocks it anyway).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
