@@ -55,6 +55,10 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(_profile_fields())
+        # The choices are keyed by slug: show the member's current values as slugs, not primary keys.
+        for name in ("operator", "region"):
+            term = getattr(self.instance, name)
+            self.initial[name] = term.slug if term else None
 
 
 class DeleteAccountForm(forms.Form):

@@ -78,6 +78,14 @@ def test_pending_member_dashboard_shows_status_but_no_member_panels(client, pend
     assert "Supprimer mon compte" in html
 
 
+def test_profile_form_shows_the_current_values(client, member):
+    client.force_login(member)
+    html = client.get("/mon-espace/profil/").content.decode()
+    assert f'value="{member.display_name}"' in html
+    assert '<option value="mission-locale" selected>' in html
+    assert '<option value="auvergne-rhone-alpes" selected>' in html
+
+
 def test_profile_edit_updates_the_profile(client, member):
     client.force_login(member)
     response = client.post("/mon-espace/profil/", {
