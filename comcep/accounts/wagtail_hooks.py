@@ -10,11 +10,11 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.menus import MenuItem as ActionMenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
@@ -80,9 +80,14 @@ class MemberIndexView(generic.IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if instance.status != MembershipStatus.REJECTED and admin_views.can_moderate(self.request.user):
+        if (
+            instance.status != MembershipStatus.REJECTED
+            and not (instance.is_superuser or instance.is_staff)
+            and admin_views.can_moderate(self.request.user)
+        ):
             label = _("Retirer l'adhésion") if instance.is_approved else _("Refuser l'adhésion")
-            buttons.append(ListingButton(
+            # A MenuItem goes into the row's "more" dropdown, like Wagtail's own actions.
+            buttons.append(ActionMenuItem(
                 label, url=reverse("membres_adhesions:reject", args=[instance.pk]), icon_name="cross", priority=50,
             ))
         return buttons
