@@ -53,3 +53,25 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if policy and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = policy
         return response
+
+
+class ExplicitLocaleMiddleware:
+    """French unless the visitor chose another language (the language cookie set by Django's
+    ``set_language`` view). Unlike Django's LocaleMiddleware, the browser's Accept-Language is
+    ignored: our own strings are French, and mixing them with the English strings of Django,
+    Wagtail and allauth would give half-translated pages."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, settings.LANGUAGE_CODE)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response

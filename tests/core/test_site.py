@@ -60,3 +60,16 @@ def test_admin_login_goes_through_allauth(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/login/")
+
+
+def test_an_english_browser_still_gets_a_whole_french_page(client):
+    html = client.get("/comptes/login/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").content.decode()
+    assert '<html lang="fr">' in html
+    assert "Mot de passe" in html and "Password" not in html
+
+
+def test_the_language_cookie_switches_language(client):
+    client.cookies["django_language"] = "en"
+    response = client.get("/comptes/login/")
+    assert response["Content-Language"] == "en"
+    assert '<html lang="en">' in response.content.decode()

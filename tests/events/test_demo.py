@@ -1,3 +1,5 @@
+"""The French demo agenda (comcep/core/demo/40-agenda.json), loaded after the community file."""
+
 import json
 from pathlib import Path
 
@@ -6,19 +8,19 @@ import pytest
 from comcep.core import exchange
 from comcep.events.models import EventPage
 from comcep.news.models import NewsPage
-from tests.events.test_exchange import _members_section  # noqa: F401 - stands in until accounts lands
-from tests.factories import UserFactory
 
-DEMO = Path(__file__).resolve().parents[2] / "comcep/core/demo/40-agenda.json"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "comcep/core/demo"
+
+
+def load(name):
+    return json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
 
 
 @pytest.mark.django_db
-def test_demo_file_imports_twice(_members_section):  # noqa: F811
-    data = json.loads(DEMO.read_text(encoding="utf-8"))
-    for member in data["members"]:  # created by the accounts section once merged
-        UserFactory(email=member["email"], display_name=member["display_name"])
-    exchange.import_content(data)
+def test_demo_file_imports_twice():
+    exchange.import_content(load("10-communaute.json"))
+    exchange.import_content(load("40-agenda.json"))
     assert EventPage.objects.count() == 8 and NewsPage.objects.count() == 6
     assert EventPage.objects.exclude(replay_url="").count() >= 2
-    ctx = exchange.import_content(json.loads(DEMO.read_text(encoding="utf-8")))
+    ctx = exchange.import_content(load("40-agenda.json"))
     assert ctx.counts["events"] == {"unchanged": 8} and ctx.counts["news"] == {"unchanged": 6}

@@ -39,29 +39,6 @@ DOCUMENT = {
 }
 
 
-class _NoMembers(exchange.Section):
-    key = "members"
-    order = 20
-
-    def validate(self, items, ctx):
-        pass
-
-    def apply(self, items, ctx):
-        pass
-
-    def export(self):
-        return []
-
-
-@pytest.fixture(autouse=True)
-def _members_section(monkeypatch):
-    """The `members` section belongs to the accounts branch; until it is merged this branch
-    only has its placeholder, which refuses every document. Stand in for it then."""
-    try:
-        exchange._sections["members"].validate([], exchange.ImportContext(data={}))
-    except NotImplementedError:
-        monkeypatch.setitem(exchange._sections, "members", _NoMembers())
-
 
 @pytest.fixture
 def organiser(db):

@@ -24,17 +24,3 @@ def members_resource(themes):
                                themes=[themes["vae"]], summary="MARQUEUR-PRIVE : grille réservée aux membres.",
                                body=[("rich_text", "<p>MARQUEUR-PRIVE contenu réservé</p>")])
 
-
-@pytest.fixture
-def members_section_stub(monkeypatch):
-    """Until the accounts branch implements the ``members`` section, its stub raises even for
-    a file without members; accept an empty section then. No effect once it is implemented."""
-    from comcep.accounts.exchange import MemberSection
-    from comcep.core.exchange import ImportContext
-
-    try:
-        MemberSection().validate([], ImportContext(data={}))
-        MemberSection().apply([], ImportContext(data={}))
-    except NotImplementedError:
-        monkeypatch.setattr(MemberSection, "validate", lambda self, items, ctx: None)
-        monkeypatch.setattr(MemberSection, "apply", lambda self, items, ctx: None)

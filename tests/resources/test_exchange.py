@@ -16,7 +16,7 @@ from resources.exchange import ResourceSection
 from resources.models import ResourcePage
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("members_section_stub")]
+pytestmark = pytest.mark.django_db
 
 BODY = "## Les étapes\n\n1. Recevabilité\n2. Livret 2\n\n**Important** : <script>alert(1)</script> [lien](https://www.vae.gouv.fr/)"
 
