@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("allauth.urls")),
+    path("mon-espace/notifications/", include("comcep.notifications.urls")),
     path("mon-espace/", include("comcep.accounts.urls")),
     path("recherche/", include("search.urls")),
     path("sante/", core_views.health, name="health"),

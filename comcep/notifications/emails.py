@@ -1,0 +1,276 @@
+"""E-mail delivery: immediate notification mails and digests.
+
+Both are idempotent. A notification is claimed (``select_for_update`` of the rows still
+pending) and marked sent in the same transaction as the send, so a second run, or a
+concurrent one, finds nothing left to send. An SMTP failure keeps the notification pending
+with one more attempt (``failed`` once ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS`` is reached) and
+is logged: a later run retries it, nothing is dropped silently.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .enums import ALL_KINDS, DIGEST_FREQUENCIES, EmailStatus, Frequency
+from .models import Notification, NotificationPreference
+from .services import effective_frequencies, get_kind, kind_label
+from .tokens import make_unsubscribe_token
+
+logger = logging.getLogger(__name__)
+
+
+def max_attempts() -> int:
+    return getattr(settings, "NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
+
+
+def absolute_url(path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def unsubscribe_url(user, kind: str = ALL_KINDS) -> str:
+    return absolute_url(reverse("notifications:unsubscribe", args=[make_unsubscribe_token(user, kind)]))
+
+
+def _message(user, subject_template, text_template, html_template, context, *, unsubscribe_kind):
+    unsub = unsubscribe_url(user, unsubscribe_kind)
+    context = {
+        **context,
+        "recipient": user,
+        "site_name": settings.WAGTAIL_SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": unsub,
+        "unsubscribe_all_url": unsub if unsubscribe_kind == ALL_KINDS else unsubscribe_url(user, ALL_KINDS),
+        "preferences_url": absolute_url(reverse("notifications:preferences")),
+        "list_url": absolute_url(reverse("notifications:list")),
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(subject_template, context).split())
+        text = render_to_string(text_template, context)
+        html = render_to_string(html_template, context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[user.email],
+        headers={
+            # RFC 2369 + RFC 8058: one-click unsubscribe by POST to the same signed URL.
+            "List-Unsubscribe": f"<{unsub}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def build_notification_message(notification: Notification) -> EmailMultiAlternatives:
+    return _message(
+        notification.recipient,
+        "notifications/email/notification_subject.txt",
+        "notifications/email/notification.txt",
+        "notifications/email/notification.html",
+        {
+            "notification": notification,
+            "kind_label": kind_label(notification.kind),
+            "notification_url": absolute_url(reverse("notifications:open", args=[notification.pk])),
+        },
+        unsubscribe_kind=notification.kind,
+    )
+
+
+def build_digest_message(user, notifications: list[Notification], frequency: str) -> EmailMultiAlternatives:
+    groups = defaultdict(list)
+    for n in notifications:
+        n.absolute_url = absolute_url(reverse("notifications:open", args=[n.pk]))
+        groups[kind_label(n.kind)].append(n)
+    return _message(
+        user,
+        "notifications/email/digest_subject.txt",
+        "notifications/email/digest.txt",
+        "notifications/email/digest.html",
+        {
+            "notifications": notifications,
+            "groups": sorted(groups.items()),
+            "count": len(notifications),
+            "frequency": frequency,
+            "is_weekly": frequency == Frequency.WEEKLY,
+        },
+        unsubscribe_kind=ALL_KINDS,
+    )
+
+
+def _cannot_receive(user) -> bool:
+    return not user.is_active or user.deleted_at is not None or not user.email
+
+
+def _record_failure(pks: list[int], attempts: int, exc: Exception) -> str:
+    status = EmailStatus.FAILED if attempts >= max_attempts() else EmailStatus.PENDING
+    Notification.objects.filter(pk__in=pks).update(
+        email_attempts=F("email_attempts") + 1, email_status=status, email_error=f"{type(exc).__name__}: {exc}"[:255]
+    )
+    log = logger.error if status == EmailStatus.FAILED else logger.warning
+    log(
+        "notifications: e-mail failed",
+        extra={"notification_ids": pks, "attempts": attempts, "error": repr(exc), "gave_up": status == "failed"},
+    )
+    return status
+
+
+def deliver_immediate_email(notification_id: int) -> str:
+    """Send the immediate e-mail of one notification if it is still pending. Returns
+    "sent", "skipped", "deferred" (now waits for a digest), "failed" or "nothing"."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient", "actor")
+            .filter(pk=notification_id, delivery=Frequency.IMMEDIATE, email_status=EmailStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return "nothing"  # already sent, skipped or handled by a concurrent run
+        user = notification.recipient
+        frequency = effective_frequencies([user.pk], notification.kind)[user.pk]
+        if _cannot_receive(user) or frequency == Frequency.NEVER or notification.read_at is not None:
+            Notification.objects.filter(pk=notification.pk).update(email_status=EmailStatus.SKIPPED)
+            return "skipped"
+        if frequency in DIGEST_FREQUENCIES:
+            # The member switched to a digest since: the digest will carry it.
+            Notification.objects.filter(pk=notification.pk).update(delivery=frequency)
+            return "deferred"
+        try:
+            build_notification_message(notification).send()
+        except Exception as exc:  # noqa: BLE001 - any transport error: keep it pending and retry later
+            _record_failure([notification.pk], notification.email_attempts + 1, exc)
+            return "failed"
+        now = timezone.now()
+        Notification.objects.filter(pk=notification.pk).update(
+            email_status=EmailStatus.SENT, emailed_at=now, email_attempts=F("email_attempts") + 1, email_error=""
+        )
+        return "sent"
+
+
+def deliver_immediate_emails(notification_ids) -> dict[str, int]:
+    outcome: dict[str, int] = defaultdict(int)
+    for pk in notification_ids:
+        outcome[deliver_immediate_email(pk)] += 1
+    return dict(outcome)
+
+
+def retry_pending_immediate_emails(*, include_failed: bool = False) -> dict[str, int]:
+    """For cron: (re)send the immediate e-mails still pending. With ``include_failed``, the
+    notifications that exhausted their attempts get a fresh count first (the immediate ones
+    are sent now, the digest ones go out with the next digest)."""
+    if include_failed:
+        Notification.objects.filter(email_status=EmailStatus.FAILED).update(
+            email_status=EmailStatus.PENDING, email_attempts=0
+        )
+    ids = list(
+        Notification.objects.filter(delivery=Frequency.IMMEDIATE, email_status=EmailStatus.PENDING)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return deliver_immediate_emails(ids)
+
+
+@dataclass
+class DigestReport:
+    frequency: str
+    mails_sent: int = 0
+    notifications_sent: int = 0
+    skipped: int = 0
+    failed_users: list[int] = field(default_factory=list)
+
+
+def _digest_decision(current: str, frequency: str) -> str:
+    """What a digest run for ``frequency`` does with a waiting notification, given the
+    recipient's preference now: include it, skip it for good, or leave it for the other run."""
+    if current == Frequency.NEVER:
+        return "skip"
+    if current == frequency:
+        return "include"
+    if current == Frequency.IMMEDIATE and frequency == Frequency.DAILY:
+        return "include"  # switched to immediate since: the soonest digest carries the backlog
+    return "leave"
+
+
+def send_digests(frequency: str, *, chunk_size: int = 200) -> DigestReport:
+    """One mail per member grouping every notification waiting for a digest whose member's
+    preference for its kind is ``frequency``; each notification is digested at most once."""
+    if frequency not in DIGEST_FREQUENCIES:
+        raise ValueError(f"Digest frequency must be daily or weekly, not {frequency!r}")
+    report = DigestReport(frequency=frequency)
+    waiting = Notification.objects.filter(
+        delivery__in=DIGEST_FREQUENCIES, email_status=EmailStatus.PENDING, digest_sent_at__isnull=True
+    )
+    user_ids = sorted(set(waiting.values_list("recipient_id", flat=True)))
+    for start in range(0, len(user_ids), chunk_size):
+        chunk = user_ids[start : start + chunk_size]
+        notifications = list(
+            waiting.filter(recipient_id__in=chunk).select_related("recipient", "actor").order_by("created_at", "pk")
+        )
+        prefs = defaultdict(dict)
+        for user_id, kind, freq in NotificationPreference.objects.filter(user_id__in=chunk).values_list(
+            "user_id", "kind", "frequency"
+        ):
+            prefs[user_id][kind] = freq
+        by_user: dict[int, list[Notification]] = defaultdict(list)
+        to_skip = []
+        for n in notifications:
+            user_prefs = prefs[n.recipient_id]
+            if user_prefs.get(ALL_KINDS) == Frequency.NEVER:
+                current = Frequency.NEVER
+            else:
+                try:
+                    default = get_kind(n.kind).default_frequency
+                except LookupError:
+                    default = Frequency.NEVER  # a kind no app declares any more
+                current = user_prefs.get(n.kind, default)
+            decision = _digest_decision(current, frequency)
+            if decision == "skip" or _cannot_receive(n.recipient) or n.read_at is not None:
+                to_skip.append(n.pk)
+            elif decision == "include":
+                by_user[n.recipient_id].append(n)
+        if to_skip:
+            report.skipped += Notification.objects.filter(
+                pk__in=to_skip, email_status=EmailStatus.PENDING, digest_sent_at__isnull=True
+            ).update(email_status=EmailStatus.SKIPPED)
+        for items in by_user.values():
+            _send_one_digest(items, frequency, report)
+    return report
+
+
+def _send_one_digest(items: list[Notification], frequency: str, report: DigestReport) -> None:
+    user = items[0].recipient
+    with transaction.atomic():
+        # The claim: only rows still waiting now (a concurrent run that got here first has
+        # already marked them) and locked until this transaction commits.
+        claimed_ids = set(
+            Notification.objects.select_for_update()
+            .filter(pk__in=[n.pk for n in items], email_status=EmailStatus.PENDING, digest_sent_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        claimed = [n for n in items if n.pk in claimed_ids]
+        if not claimed:
+            return
+        try:
+            build_digest_message(user, claimed, frequency).send()
+        except Exception as exc:  # noqa: BLE001 - keep them waiting for the next run
+            _record_failure(sorted(claimed_ids), max(n.email_attempts for n in claimed) + 1, exc)
+            report.failed_users.append(user.pk)
+            return
+        now = timezone.now()
+        Notification.objects.filter(pk__in=claimed_ids).update(
+            email_status=EmailStatus.SENT, emailed_at=now, digest_sent_at=now,
+            email_attempts=F("email_attempts") + 1, email_error="",
+        )
+    report.mails_sent += 1
+    report.notifications_sent += len(claimed)

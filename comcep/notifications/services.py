@@ -1,0 +1,314 @@
+"""Everything that creates, delivers or changes notifications goes through this module.
+
+Apps declare their kinds in ``AppConfig.ready`` with ``register_kind`` and call ``notify``
+from their own service functions (inside their transaction: e-mails are queued on commit).
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from .enums import ALL_KINDS, EmailStatus, Frequency
+from .models import Notification, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+TITLE_MAX = Notification._meta.get_field("title").max_length
+URL_MAX = Notification._meta.get_field("url").max_length
+EXCERPT_MAX = 1000
+ENQUEUE_CHUNK = 100
+
+
+# --- Kinds --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    label: str
+    default_frequency: str = Frequency.IMMEDIATE
+    description: str = ""
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def register_kind(slug: str, label: str, *, default_frequency: str = "immediate", description: str = "") -> None:
+    """Declare a kind of notification (call it in ``AppConfig.ready``). Registering the same
+    slug again replaces it. The preferences page lists the kinds in registration order."""
+    if not slug or slug == ALL_KINDS or len(slug) > Notification._meta.get_field("kind").max_length:
+        raise ValueError(f"Invalid notification kind slug: {slug!r}")
+    if default_frequency not in Frequency.values:
+        raise ValueError(f"Invalid default frequency {default_frequency!r} for kind {slug!r}")
+    _kinds[slug] = Kind(slug, label, Frequency(default_frequency), description)
+
+
+def registered_kinds() -> list[Kind]:
+    return list(_kinds.values())
+
+
+def get_kind(slug: str) -> Kind:
+    try:
+        return _kinds[slug]
+    except KeyError:
+        raise LookupError(
+            f"Unknown notification kind {slug!r}: declare it with register_kind() in AppConfig.ready"
+        ) from None
+
+
+def kind_label(slug: str) -> str:
+    kind = _kinds.get(slug)
+    return str(kind.label) if kind else slug
+
+
+# --- Preferences --------------------------------------------------------------------------
+
+
+def effective_frequencies(user_ids: Iterable[int], kind: str) -> dict[int, str]:
+    """The frequency that applies now to each user for ``kind`` (one query): their row for
+    the kind, else the kind's default; the global switch (kind "*", never) overrides both."""
+    user_ids = list(user_ids)
+    default = get_kind(kind).default_frequency if kind in _kinds else Frequency.IMMEDIATE
+    result = dict.fromkeys(user_ids, str(default))
+    if not user_ids:
+        return result
+    opted_out = set()
+    rows = NotificationPreference.objects.filter(user_id__in=user_ids, kind__in=[kind, ALL_KINDS]).values_list(
+        "user_id", "kind", "frequency"
+    )
+    for user_id, row_kind, frequency in rows:
+        if row_kind == ALL_KINDS:
+            if frequency == Frequency.NEVER:
+                opted_out.add(user_id)
+        else:
+            result[user_id] = frequency
+    for user_id in opted_out:
+        result[user_id] = Frequency.NEVER.value
+    return result
+
+
+@dataclass
+class Preferences:
+    frequencies: dict[str, str]  # registered kind slug -> frequency (defaults filled in)
+    emails_disabled: bool
+
+
+def get_preferences(user) -> Preferences:
+    rows = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "frequency"))
+    frequencies = {kind.slug: rows.get(kind.slug, str(kind.default_frequency)) for kind in registered_kinds()}
+    return Preferences(frequencies=frequencies, emails_disabled=rows.get(ALL_KINDS) == Frequency.NEVER)
+
+
+@transaction.atomic
+def set_preferences(user, frequencies: dict[str, str], *, emails_disabled: bool | None = None) -> None:
+    """Store the member's frequency per kind (only registered kinds and valid frequencies)."""
+    rows = []
+    for slug, frequency in frequencies.items():
+        get_kind(slug)
+        if frequency not in Frequency.values:
+            raise ValueError(f"Invalid frequency {frequency!r}")
+        rows.append(NotificationPreference(user=user, kind=slug, frequency=frequency))
+    if rows:
+        NotificationPreference.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["user", "kind"], update_fields=["frequency", "updated_at"]
+        )
+    if emails_disabled is not None:
+        set_emails_disabled(user, emails_disabled)
+
+
+def set_emails_disabled(user, disabled: bool) -> None:
+    """The global "ne plus recevoir d'e-mails" switch."""
+    if disabled:
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=ALL_KINDS, defaults={"frequency": Frequency.NEVER}
+        )
+    else:
+        NotificationPreference.objects.filter(user=user, kind=ALL_KINDS).delete()
+
+
+def unsubscribe(user, kind: str = ALL_KINDS) -> None:
+    """What an unsubscribe link does: no more e-mail for one kind, or none at all."""
+    if kind == ALL_KINDS:
+        set_emails_disabled(user, True)
+    else:
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"frequency": Frequency.NEVER})
+
+
+# --- Creating notifications ---------------------------------------------------------------
+
+
+def _pk(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, Model):
+        return value.pk
+    return int(value)
+
+
+def _truncate(text: str, limit: int) -> str:
+    text = str(text or "")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def notify(
+    kind: str,
+    recipients,
+    *,
+    title: str,
+    url: str,
+    actor=None,
+    excerpt: str = "",
+    target=None,
+    dedupe_key: str | None = None,
+) -> int:
+    """Notify ``recipients`` (users or user ids, already filtered by the caller on who may see
+    the target) of an event. One notification per recipient, never for the actor, never twice
+    for the same (recipient, dedupe_key); inactive or deleted accounts are left out.
+    A constant number of queries whatever the number of recipients. Immediate e-mails are
+    queued (django-tasks) when the current transaction commits. Returns how many were created."""
+    get_kind(kind)
+    actor_id = _pk(actor)
+    wanted = list(dict.fromkeys(pk for pk in (_pk(r) for r in recipients) if pk is not None and pk != actor_id))
+    if not wanted:
+        return 0
+
+    users = dict(
+        get_user_model()
+        .objects.filter(pk__in=wanted, is_active=True, deleted_at__isnull=True)
+        .values_list("pk", "email")
+    )
+    ids = [pk for pk in wanted if pk in users]
+    if dedupe_key and ids:
+        already = set(
+            Notification.objects.filter(recipient_id__in=ids, dedupe_key=dedupe_key).values_list(
+                "recipient_id", flat=True
+            )
+        )
+        ids = [pk for pk in ids if pk not in already]
+    if not ids:
+        return 0
+
+    frequencies = effective_frequencies(ids, kind)
+    target_type = ContentType.objects.get_for_model(target) if target is not None else None
+    target_id = str(target.pk) if target is not None else ""
+    now = timezone.now()
+    title = _truncate(title, TITLE_MAX)
+    excerpt = _truncate(excerpt, EXCERPT_MAX)
+    if len(url) > URL_MAX:
+        raise ValueError(f"Notification url longer than {URL_MAX} characters")
+
+    def build(pk):
+        delivery = frequencies[pk]
+        email_status = EmailStatus.SKIPPED if delivery == Frequency.NEVER or not users[pk] else EmailStatus.PENDING
+        return Notification(
+            recipient_id=pk, kind=kind, actor_id=actor_id, title=title, url=url, excerpt=excerpt,
+            target_type=target_type, target_id=target_id, dedupe_key=dedupe_key or None, created_at=now,
+            delivery=delivery, email_status=email_status,
+        )
+
+    objects = [build(pk) for pk in ids]
+    try:
+        with transaction.atomic():
+            created = Notification.objects.bulk_create(objects, batch_size=500)
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        # A concurrent notify() with the same dedupe_key won the race for some recipients:
+        # insert one by one and keep the others.
+        created = []
+        for obj in objects:
+            try:
+                with transaction.atomic():
+                    obj.save(force_insert=True)
+                created.append(obj)
+            except IntegrityError:
+                continue
+
+    immediate = [n.pk for n in created if n.delivery == Frequency.IMMEDIATE and n.email_status == EmailStatus.PENDING]
+    if immediate:
+        transaction.on_commit(partial(enqueue_immediate_emails, immediate))
+    return len(created)
+
+
+def enqueue_immediate_emails(notification_ids: list[int]) -> None:
+    """Queue the e-mail task; if the queue is unavailable the notifications stay pending and
+    ``send_notification_emails`` (cron) picks them up: nothing is lost."""
+    from .tasks import send_immediate_emails
+
+    for start in range(0, len(notification_ids), ENQUEUE_CHUNK):
+        chunk = notification_ids[start : start + ENQUEUE_CHUNK]
+        try:
+            send_immediate_emails.enqueue(chunk)
+        except Exception:  # noqa: BLE001 - the cron command retries whatever stays pending
+            logger.exception("notifications: could not enqueue e-mails", extra={"notification_ids": chunk})
+
+
+def withdraw(target, *, kind: str | None = None) -> int:
+    """Delete the notifications about ``target`` (e.g. a post that was hidden or moved to a
+    space some recipients may not enter). Returns how many were deleted."""
+    qs = Notification.objects.filter(
+        target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    deleted, _ = qs.delete()
+    return deleted
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def unread_count(user, *, limit: int = 100) -> int:
+    """Unread notifications of ``user``, counted up to ``limit`` (one cheap indexed query)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)[:limit].count()
+
+
+def mark_read(user, notification_id: int) -> bool:
+    return bool(
+        Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    )
+
+
+def mark_all_read(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- GDPR ---------------------------------------------------------------------------------
+
+
+def export_user_data(user) -> dict:
+    prefs = get_preferences(user)
+    notifications = Notification.objects.filter(recipient=user).select_related("actor").order_by("created_at")
+    return {
+        "preferences": prefs.frequencies,
+        "emails_disabled": prefs.emails_disabled,
+        "notifications": [
+            {
+                "kind": n.kind,
+                "title": n.title,
+                "url": n.url,
+                "excerpt": n.excerpt,
+                "actor": n.actor.public_name if n.actor else None,
+                "created_at": n.created_at.isoformat(),
+                "read_at": n.read_at.isoformat() if n.read_at else None,
+                "email_status": n.email_status,
+                "emailed_at": n.emailed_at.isoformat() if n.emailed_at else None,
+            }
+            for n in notifications.iterator(chunk_size=1000)
+        ],
+    }
+
+
+def anonymise_user(user) -> None:
+    Notification.objects.filter(recipient=user).delete()
+    NotificationPreference.objects.filter(user=user).delete()
+    Notification.objects.filter(actor=user).update(actor=None)
