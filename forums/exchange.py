@@ -1,7 +1,7 @@
 """``spaces`` and ``threads`` in the content exchange format (comcep-content/1).
 
-spaces:  {"slug", "title", "description"?, "visibility"?: "members" | "groups", "groups"?: [group names],
-          "themes"?: [theme slugs], "archived"?: bool}
+spaces:  {"slug", "title", "description"?, "visibility"?: "members" | "groups",
+          "groups"?: [group names], "themes"?: [theme slugs], "archived"?: bool}
 threads: {"space", "title", "author" (e-mail), "created_at" (ISO 8601 with offset),
           "pinned"?: bool, "locked"?: bool,
           "posts": [{"author", "body" (Markdown), "created_at"}, ...]}   posts[0] is the question.
@@ -9,9 +9,10 @@ threads: {"space", "title", "author" (e-mail), "created_at" (ISO 8601 with offse
 Keys (re-importing a file creates nothing new):
 - a space is identified by its slug (its fields are updated);
 - a thread by a stable hash of (title, author e-mail, created_at in UTC) stored in
-  ``Thread.import_key`` (threads created on the site get theirs too) — the space is left out on purpose so that a thread a moderator moved
-  is not imported again; its posts by (author, created_at) inside the thread (a changed body
-  is updated, a missing post is added, nothing is ever deleted).
+  ``Thread.import_key`` (threads created on the site get theirs too); the space is left out
+  on purpose so that a thread a moderator moved is not imported again;
+- a post by (author, created_at) inside its thread: a changed body is updated, a missing
+  post is added, nothing is ever deleted.
 Imported content comes from a trusted source: no rate limit, no approval queue, no
 notifications. Counters of every touched thread and space are recomputed from the rows.
 """

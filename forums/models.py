@@ -110,7 +110,7 @@ class Space(models.Model):
         if self.slug in RESERVED_SPACE_SLUGS:
             raise ValidationError({"slug": _("Cet identifiant est réservé, choisissez-en un autre.")})
 
-    def get_absolute_url(self):
+    def get_absolute_url(self):  # noqa: DJ012
         return reverse("forums:space", kwargs={"space": self.slug})
 
     @property
@@ -271,7 +271,7 @@ class Post(models.Model):
     def anchor(self) -> str:
         return f"message-{self.pk}"
 
-    def get_absolute_url(self):
+    def get_absolute_url(self):  # noqa: DJ012
         return reverse("forums:post", kwargs={"pk": self.pk})
 
 
@@ -289,6 +289,9 @@ class PostRevision(models.Model):
         verbose_name_plural = _("versions précédentes")
         ordering = ["-created_at", "-pk"]
 
+    def __str__(self):
+        return f"{self.post_id} – {self.created_at}"
+
 
 class Reaction(models.Model):
     """"Merci / utile" on a post, one per member."""
@@ -301,6 +304,9 @@ class Reaction(models.Model):
         verbose_name = _("« merci / utile »")
         verbose_name_plural = _("« merci / utile »")
         constraints = [models.UniqueConstraint(fields=["post", "user"], name="forums_reaction_unique")]
+
+    def __str__(self):
+        return f"{self.user} → {self.post_id}"
 
 
 class Subscription(models.Model):
@@ -325,6 +331,9 @@ class Subscription(models.Model):
             ),
         ]
 
+    def __str__(self):
+        return f"{self.user} → {self.thread or self.space}"
+
 
 class ReadMarker(models.Model):
     """How far a member has read a thread: everything posted after ``last_read_at`` is unread."""
@@ -336,6 +345,9 @@ class ReadMarker(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "thread"], name="forums_readmarker_unique")]
+
+    def __str__(self):
+        return f"{self.user} – {self.thread_id} – {self.last_read_at}"
 
 
 class Flag(models.Model):

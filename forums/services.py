@@ -373,8 +373,8 @@ def _reindex(thread_id: int) -> None:
             logger.exception("search reindex failed for thread %s", thread_id)
 
 
-def _after_commit(fn, *args) -> None:
-    transaction.on_commit(lambda: fn(*args))
+def _after_commit(fn, *args, **kwargs) -> None:
+    transaction.on_commit(lambda: fn(*args, **kwargs))
 
 
 # --- Posting ----------------------------------------------------------------------------
