@@ -135,7 +135,7 @@ class ThreadQuerySet(models.QuerySet):
         )
 
     def for_space_page(self, user):
-        qs = self.visible_to(user).select_related("author", "last_post__author", "solved_post")
+        qs = self.visible_to(user).select_related("space", "author", "last_post__author")
         if user.is_authenticated:
             marker = ReadMarker.objects.filter(user=user, thread=OuterRef("pk"))
             qs = qs.annotate(

@@ -374,7 +374,8 @@ def _reindex(thread_id: int) -> None:
 
 
 def _after_commit(fn, *args, **kwargs) -> None:
-    transaction.on_commit(lambda: fn(*args, **kwargs))
+    # robust: the action is committed; a failing notification or reindex is logged, never a 500.
+    transaction.on_commit(lambda: fn(*args, **kwargs), robust=True)
 
 
 # --- Posting ----------------------------------------------------------------------------
@@ -541,7 +542,7 @@ def mark_solved(*, post: Post, user) -> bool:
                 url=post.get_absolute_url(), actor=user, excerpt=_excerpt(post), target=thread,
                 dedupe_key=f"forums.solved.{thread.pk}.{post.pk}")
 
-    transaction.on_commit(announce)
+    transaction.on_commit(announce, robust=True)
     return True
 
 

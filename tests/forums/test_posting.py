@@ -271,7 +271,8 @@ def test_certified_answer_is_highlighted_at_the_top(client, member, moderator, s
     services.certify(post=answer, moderator=moderator)
     client.force_login(member)
     html = client.get(thread.get_absolute_url()).content.decode()
-    assert html.index("Réponse certifiée par l'équipe d'animation") < html.index(f'id="message-{thread.posts.first().pk}"')
+    first_post = f'id="message-{thread.posts.first().pk}"'
+    assert html.index("Réponse certifiée par l'équipe d'animation") < html.index(first_post)
     assert ModerationLog.objects.filter(action=ModerationAction.CERTIFY_POST, post=answer).exists()
 
 
