@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-DEMO_FILE := comcep/core/demo/contenu-demo.json
+DEMO_FILES := $(sort $(wildcard comcep/core/demo/*.json))
 export DJANGO_SETTINGS_MODULE ?= comcep.settings.dev
 
 .PHONY: help install run demo serve test test-fast lint messages makemessages migrations-check check-deploy bench clean
@@ -33,7 +33,7 @@ makemessages: install
 
 demo: install messages
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py setup_demo $(DEMO_FILE)
+	$(PY) manage.py setup_demo $(DEMO_FILES)
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -52,6 +52,7 @@ check-deploy: install
 		ALLOWED_HOSTS=comcep.example.fr $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:

@@ -12,8 +12,10 @@ from functools import partial
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import F, Model, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .enums import ALL_KINDS, EmailStatus, Frequency
 from .models import Notification, NotificationPreference
@@ -224,6 +226,8 @@ def notify(
         # insert one by one and keep the others.
         created = []
         for obj in objects:
+            obj.pk = None  # a rolled-back batch may have assigned ids
+            obj._state.adding = True
             try:
                 with transaction.atomic():
                     obj.save(force_insert=True)
@@ -309,6 +313,15 @@ def export_user_data(user) -> dict:
 
 
 def anonymise_user(user) -> None:
+    """Delete what the member received; in what others received because of them, drop the
+    link to them and their name from the title ("Awa D. a répondu…" → "Membre supprimé a répondu…").
+    Runs before the account is scrubbed, so ``public_name`` is still the real name."""
     Notification.objects.filter(recipient=user).delete()
     NotificationPreference.objects.filter(user=user).delete()
-    Notification.objects.filter(actor=user).update(actor=None)
+    as_actor = Notification.objects.filter(actor=user)
+    names = {name for name in (user.display_name, user.get_full_name(), user.public_name) if len(name or "") >= 3}
+    replacement = Value(str(_("Membre supprimé")))
+    title = F("title")
+    for name in sorted(names, key=len, reverse=True):
+        title = Replace(title, Value(name), replacement)
+    as_actor.update(actor=None, title=title)

@@ -4,7 +4,7 @@ passes `manage.py check --deploy` without warnings."""
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .env import env_bool, env_int, env_str
+from .env import cache_from_url, env_bool, env_int, env_str
 
 DEBUG = False
 if not SECRET_KEY:  # noqa: F405
@@ -28,6 +28,12 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Rate limits and sessions must be shared by every worker: never a per-process cache.
+# Default: the database cache (run `manage.py createcachetable` once); Redis: CACHE_URL=redis://...
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", "db://comcep_cache"))}
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    raise ImproperlyConfigured("CACHE_URL=locmem:// is per process: use redis:// or db:// in production.")
 
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from comcep.notifications import services
 
@@ -13,3 +14,14 @@ def notification_kinds():
     yield
     services._kinds.clear()
     services._kinds.update(saved)
+
+
+@pytest.fixture(scope="module")
+def restore_migrated_data(django_db_blocker):
+    """Transactional tests end with a flush; put the data migrations' rows (taxonomy, groups)
+    back so the tests after these, and the next --reuse-db run, find them."""
+    yield
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)

@@ -139,3 +139,4 @@ def test_global_switch_stops_every_email_but_keeps_in_app(django_capture_on_comm
     assert mail.outbox == []
     assert Notification.objects.filter(recipient=reader).count() == 2
     assert set(Notification.objects.values_list("email_status", flat=True)) == {EmailStatus.SKIPPED}
+

@@ -1,0 +1,28 @@
+-- wrk reporter: prints one JSON line with throughput, latency percentiles (ms) and errors.
+-- wrk counts HTTP statuses >= 400 in summary.errors.status.
+-- Optional env: BENCH_COOKIE (session cookie), BENCH_METHOD/BENCH_BODY/BENCH_CSRF/BENCH_REFERER for POST.
+local cookie = os.getenv("BENCH_COOKIE")
+local method = os.getenv("BENCH_METHOD") or "GET"
+local body = os.getenv("BENCH_BODY")
+local csrf = os.getenv("BENCH_CSRF")
+local referer = os.getenv("BENCH_REFERER")
+
+wrk.method = method
+if cookie then wrk.headers["Cookie"] = cookie end
+if body then
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+end
+if csrf then wrk.headers["X-CSRFToken"] = csrf end
+if referer then wrk.headers["Referer"] = referer end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  local socket_errors = e.connect + e.read + e.write + e.timeout
+  io.write(string.format(
+    '\nBENCH_JSON {"requests": %d, "duration_s": %.3f, "rps": %.2f, "p50_ms": %.2f, "p95_ms": %.2f, ' ..
+    '"p99_ms": %.2f, "max_ms": %.2f, "errors": %d, "status_errors": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency.max / 1000, socket_errors + e.status, e.status, socket_errors))
+end

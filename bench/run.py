@@ -1,0 +1,273 @@
+#!/usr/bin/env python
+"""Load benchmark of Comcep (issue 7). One command: `make bench` (see bench/README.md).
+
+For each data size (small: ~1k posts, large: ~100k posts) and each database (SQLite; PostgreSQL too when
+DATABASE_URL points to one), it seeds a database with `manage.py seed_bulk`, serves the site with gunicorn
+and production-like settings (comcep.settings.bench: DEBUG off, cached templates) on loopback, logs in as a
+member, drives every page with wrk (an established load generator) for a fixed duration and concurrency,
+and writes a table to bench/results/: requests/s, p50/p95/p99, errors, SQL queries per request,
+p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = str(ROOT / ".venv" / "bin" / "python")
+DATA = ROOT / "bench" / "data"
+RESULTS = ROOT / "bench" / "results"
+
+SIZES = {
+    "small": {"members": 200, "resources": 300, "spaces": 12, "threads": 60, "posts": 1000},
+    "large": {"members": 5000, "resources": 10000, "spaces": 12, "threads": 5000, "posts": 100000},
+}
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_urls(size: str, args) -> dict[str, str]:
+    urls = {}
+    if "sqlite" in args.databases:
+        urls["sqlite"] = f"sqlite:///{DATA / f'bench-{size}.sqlite3'}"
+    pg = os.environ.get("DATABASE_URL", "")
+    if "postgres" in args.databases and pg.startswith(("postgres://", "postgresql://")):
+        parsed = urllib.parse.urlparse(pg)
+        urls["postgres"] = urllib.parse.urlunparse(parsed._replace(path=f"/comcep_bench_{size}"))
+    return urls
+
+
+def env_for(db_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"DJANGO_SETTINGS_MODULE": "comcep.settings.bench", "DATABASE_URL": db_url, "PYTHONUNBUFFERED": "1"})
+    return env
+
+
+def manage(db_url: str, *argv: str, capture: bool = False) -> str:
+    result = subprocess.run([PY, "manage.py", *argv], cwd=ROOT, env=env_for(db_url), check=True,
+                            capture_output=capture, text=True)
+    return result.stdout if capture else ""
+
+
+def ensure_postgres_database(db_url: str) -> None:
+    import psycopg
+
+    parsed = urllib.parse.urlparse(db_url)
+    name = parsed.path.lstrip("/")
+    admin_url = urllib.parse.urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(size: str, db: str, db_url: str, args) -> None:
+    marker = DATA / f"seeded-{db}-{size}.json"
+    wanted = json.dumps(SIZES[size], sort_keys=True)
+    if marker.exists() and marker.read_text() == wanted and not args.reseed:
+        log(f"{db}/{size}: reusing the seeded database")
+        return
+    DATA.mkdir(parents=True, exist_ok=True)
+    if db == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(DATA / f"bench-{size}.sqlite3") + suffix).unlink(missing_ok=True)
+    else:
+        ensure_postgres_database(db_url)
+        manage(db_url, "flush", "--noinput")
+    log(f"{db}/{size}: migrate")
+    manage(db_url, "migrate", "--noinput", "-v0")
+    sizes = SIZES[size]
+    log(f"{db}/{size}: seed_bulk {sizes}")
+    started = time.monotonic()
+    manage(db_url, "seed_bulk", "--seed", "42", *[x for k, v in sizes.items() for x in (f"--{k}", str(v))])
+    log(f"{db}/{size}: seeded in {time.monotonic() - started:.0f} s")
+    marker.write_text(wanted)
+
+
+def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen:
+    manage(db_url, "collectstatic", "--noinput", "-v0")
+    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "comcep.wsgi:application", "--bind", f"127.0.0.1:{port}",
+           "--workers", str(workers), "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(db_url), start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/__bench__/baseline/", timeout=2).read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def worker_peak_memory_mb(proc: subprocess.Popen) -> float:
+    peaks = []
+    for child in Path("/proc").iterdir():
+        if not child.name.isdigit():
+            continue
+        try:
+            status = (child / "status").read_text()
+        except OSError:
+            continue
+        ppid = re.search(r"^PPid:\s+(\d+)", status, re.M)
+        hwm = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
+        if ppid and hwm and int(ppid.group(1)) == proc.pid:
+            peaks.append(int(hwm.group(1)) / 1024)
+    return max(peaks) if peaks else float("nan")
+
+
+def login(base: str, email: str, password: str) -> tuple[str, str]:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.open(f"{base}/comptes/login/").read()
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    data = urllib.parse.urlencode({"login": email, "password": password, "csrfmiddlewaretoken": csrf}).encode()
+    request = urllib.request.Request(f"{base}/comptes/login/", data=data, headers={"Referer": f"{base}/comptes/login/"})
+    opener.open(request).read()
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit(f"could not log in as {email}")
+    return "; ".join(f"{k}={v}" for k, v in cookies.items()), cookies["csrftoken"]
+
+
+def query_count(url: str, cookie: str) -> int | None:
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            value = response.headers.get("X-Query-Count")
+    except urllib.error.HTTPError as exc:
+        value = exc.headers.get("X-Query-Count")
+    return int(value) if value else None
+
+
+def run_wrk(url: str, args, extra_env: dict[str, str]) -> dict:
+    env = dict(os.environ, **extra_env)
+    cmd = ["wrk", "-t", str(min(2, args.concurrency)), "-c", str(args.concurrency), "-d", f"{args.duration}s",
+           "--timeout", "10s", "-s", str(ROOT / "bench" / "report.lua"), url]
+    output = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
+    return json.loads(line.removeprefix("BENCH_JSON "))
+
+
+def bench_one(size: str, db: str, db_url: str, args) -> dict:
+    prepare(size, db, db_url, args)
+    targets = json.loads(manage(db_url, "shell", "-v0", "-c", "import bench.targets as t; t.main()", capture=True)
+                         .strip().splitlines()[-1])
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(db_url, port, args.workers)
+    rows = {}
+    try:
+        cookie, csrf = login(base, targets["member"]["email"], targets["member"]["password"])
+        for page in targets["pages"]:
+            if args.pages and page["name"] not in args.pages:
+                continue
+            url = base + page["path"]
+            extra = {"BENCH_COOKIE": cookie} if page.get("auth", True) else {}
+            if page.get("method") == "POST":
+                extra.update({"BENCH_METHOD": "POST", "BENCH_BODY": page["body"], "BENCH_CSRF": csrf,
+                              "BENCH_REFERER": base + page.get("referer", page["path"])})
+            queries = None if page.get("method") == "POST" else query_count(url, extra.get("BENCH_COOKIE", ""))
+            run_wrk(url, argparse.Namespace(concurrency=args.concurrency, duration=min(3, args.duration)), extra)
+            result = run_wrk(url, args, extra)
+            result["queries"] = queries
+            rows[page["name"]] = result
+            log(f"{db}/{size} {page['name']:<22} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+                f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  queries {queries}")
+        peak = worker_peak_memory_mb(proc)
+    finally:
+        stop_server(proc)
+    return {"pages": rows, "worker_peak_mb": peak, "targets": targets}
+
+
+def render_table(results: dict, args) -> str:
+    lines = []
+    for db, by_size in results.items():
+        lines.append(f"\n### {db}\n")
+        sizes = list(by_size)
+        header = ["page", "size", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "SQL/req",
+                  "p95/p95(base)", "p50/p50(base)", "p95(large)/p95(small)"]
+        lines.append("| " + " | ".join(header) + " |")
+        lines.append("|" + "---|" * len(header))
+        for size in sizes:
+            pages = by_size[size]["pages"]
+            base = pages.get("baseline")
+            for name, row in pages.items():
+                ratio95 = row["p95_ms"] / base["p95_ms"] if base and base["p95_ms"] else float("nan")
+                ratio50 = row["p50_ms"] / base["p50_ms"] if base and base["p50_ms"] else float("nan")
+                scale = ""
+                if size == "large" and "small" in by_size and name in by_size["small"]["pages"]:
+                    small = by_size["small"]["pages"][name]["p95_ms"]
+                    scale = f"{row['p95_ms'] / small:.2f}" if small else ""
+                queries = row["queries"] if row["queries"] is not None else "–"
+                lines.append(f"| {name} | {size} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
+                             f"{row['p99_ms']:.1f} | {row['errors']} | {queries} | "
+                             f"{ratio95:.1f} | {ratio50:.1f} | {scale} |")
+            peak = by_size[size]["worker_peak_mb"]
+            lines.append(f"| _worker peak memory_ | {size} | {peak:.0f} MB | | | | | | | | |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="small,large", help="comma-separated: small,large")
+    parser.add_argument("--databases", default="sqlite,postgres",
+                        help="sqlite and/or postgres (postgres only when DATABASE_URL points to a server)")
+    parser.add_argument("--duration", type=int, default=20, help="seconds of load per page")
+    parser.add_argument("--concurrency", type=int, default=4, help="open connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--pages", nargs="*", help="only these pages (names from bench/targets.py)")
+    parser.add_argument("--reseed", action="store_true", help="seed again even if a seeded database exists")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+    results: dict = {}
+    for size in args.sizes.split(","):
+        for db, db_url in database_urls(size, args).items():
+            results.setdefault(db, {})[size] = bench_one(size, db, db_url, args)
+    machine = (f"{platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
+               f"Python {platform.python_version()}")
+    table = render_table(results, args)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    header = (f"# Benchmark {stamp}\n\nMachine: {machine}\n\nwrk: {args.concurrency} connections, "
+              f"{args.duration} s per page; gunicorn: {args.workers} workers; settings comcep.settings.bench\n")
+    (RESULTS / f"{stamp}.md").write_text(header + table + "\n")
+    document = {"machine": machine, "args": vars(args), "results": results}
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(document, indent=2, default=str))
+    print(header + table)
+    print(f"\nwritten to bench/results/{stamp}.md")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
