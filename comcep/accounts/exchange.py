@@ -1,6 +1,23 @@
-"""``members`` in the content exchange format."""
+"""``members`` in the content exchange format (see docs/content-format.md).
 
-from comcep.core.exchange import ImportContext, Section
+Keys are lowercased e-mails. Members come from a trusted source: they are approved
+and their address is a verified primary ``EmailAddress``; ``role: moderator`` puts
+them in the "Modérateurs" group. Passwords are never imported: members set theirs
+through "mot de passe oublié"."""
+
+import json
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from comcep.core.exchange import ImportContext, Section, require_str, unknown
+from comcep.taxonomy.models import Operator, Region
+
+from .enums import MODERATORS_GROUP, MembershipStatus, Role
+from .models import User
+
+FIELDS = ("display_name", "organisation", "operator", "region", "role")
 
 
 class MemberSection(Section):
@@ -8,10 +25,105 @@ class MemberSection(Section):
     order = 20
 
     def validate(self, items: list, ctx: ImportContext) -> None:
-        raise NotImplementedError("members import: see issue #2")
+        operators = set(Operator.objects.values_list("slug", flat=True))
+        regions = set(Region.objects.values_list("slug", flat=True))
+        roles = set(Role.values)
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            path = f"members[{i}]"
+            email = require_str(item, "email", path, ctx, max_length=254)
+            if email is not None:
+                email = email.strip().lower()
+                try:
+                    validate_email(email)
+                except ValidationError:
+                    ctx.error(f"{path}.email", f"invalid e-mail address {json.dumps(item['email'], ensure_ascii=False)}")
+                else:
+                    if email in seen:
+                        ctx.error(f"{path}.email", f'duplicate e-mail "{email}" (already in members[{seen[email]}])')
+                    else:
+                        seen[email] = i
+            require_str(item, "display_name", path, ctx, max_length=80)
+            require_str(item, "organisation", path, ctx, max_length=150)
+            operator = require_str(item, "operator", path, ctx)
+            if operator is not None and operator not in operators:
+                ctx.error(f"{path}.operator", unknown("operator", operator, operators))
+            if item.get("region") is not None and item["region"] not in regions:
+                ctx.error(f"{path}.region", unknown("region", item["region"], regions))
+            role = item.get("role", Role.MEMBER)
+            if role not in roles:
+                ctx.error(f"{path}.role", unknown("role", role, roles))
+            extra = set(item) - {"email", *FIELDS}
+            for key in sorted(extra):
+                ctx.error(f"{path}.{key}", f"unknown field (known: email, {', '.join(FIELDS)})")
+        ctx.known["members"] |= set(seen) | set(
+            User.objects.filter(deleted_at__isnull=True).values_list("email", flat=True)
+        )
 
     def apply(self, items: list, ctx: ImportContext) -> None:
-        raise NotImplementedError
+        from allauth.account.models import EmailAddress
+
+        operators = {o.slug: o for o in Operator.objects.all()}
+        regions = {r.slug: r for r in Region.objects.all()}
+        moderators = Group.objects.get(name=MODERATORS_GROUP)
+        emails = [item["email"].strip().lower() for item in items]
+        existing = {u.email.lower(): u for u in User.objects.filter(email__in=emails).prefetch_related("groups")}
+        for item, email in zip(items, emails, strict=True):
+            values = {
+                "display_name": item["display_name"],
+                "organisation": item["organisation"],
+                "operator": operators[item["operator"]],
+                "region": regions[item["region"]] if item.get("region") else None,
+            }
+            wants_moderator = item.get("role", Role.MEMBER) == Role.MODERATOR
+            user = existing.get(email)
+            if user is None:
+                user = User.objects.create_user(email=email, password=None, status=MembershipStatus.APPROVED, **values)
+                user.set_status(MembershipStatus.APPROVED)
+                user.save(update_fields=["status_changed_at"])
+                outcome = "created"
+            else:
+                changed = [k for k, v in values.items() if getattr(user, k) != v]
+                if user.status != MembershipStatus.APPROVED:
+                    user.set_status(MembershipStatus.APPROVED)
+                    changed += ["status", "status_changed_at", "status_changed_by", "rejection_reason"]
+                for k in changed:
+                    if k in values:
+                        setattr(user, k, values[k])
+                if changed:
+                    user.save(update_fields=changed)
+                outcome = "updated" if changed else "unchanged"
+            is_moderator = any(g.name == MODERATORS_GROUP for g in user.groups.all()) if outcome != "created" else False
+            if wants_moderator != is_moderator:
+                (user.groups.add if wants_moderator else user.groups.remove)(moderators)
+                outcome = "updated" if outcome == "unchanged" else outcome
+            address, created = EmailAddress.objects.get_or_create(
+                user=user, email=email, defaults={"verified": True, "primary": True}
+            )
+            if not created and not (address.verified and address.primary):
+                address.verified = True
+                address.primary = True
+                address.save(update_fields=["verified", "primary"])
+                EmailAddress.objects.filter(user=user).exclude(pk=address.pk).update(primary=False)
+            ctx.objects["members"][email] = user
+            ctx.count(self.key, outcome)
 
     def export(self) -> list:
-        return []
+        users = (
+            User.objects.filter(deleted_at__isnull=True, is_active=True, status=MembershipStatus.APPROVED)
+            .select_related("operator", "region")
+            .prefetch_related("groups")
+            .order_by("email")
+        )
+        return [
+            {
+                "email": u.email,
+                "display_name": u.display_name,
+                "organisation": u.organisation,
+                "operator": u.operator.slug if u.operator_id else None,
+                "region": u.region.slug if u.region_id else None,
+                "role": Role.MODERATOR if any(g.name == MODERATORS_GROUP for g in u.groups.all()) else Role.MEMBER,
+            }
+            for u in users
+            if u.operator_id  # the format requires an operator: accounts without one (e.g. bare superusers) stay out
+        ]

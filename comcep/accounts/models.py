@@ -17,6 +17,25 @@ class UserQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=MembershipStatus.PENDING, is_active=True)
 
+    def awaiting_approval(self):
+        """Pending members who proved they own their address: the moderators' queue, oldest first."""
+        from allauth.account.models import EmailAddress
+
+        verified = EmailAddress.objects.filter(user=models.OuterRef("pk"), verified=True)
+        return (
+            self.pending()
+            .filter(deleted_at__isnull=True)
+            .filter(models.Exists(verified))
+            .select_related("operator", "region")
+            .order_by("date_joined", "pk")
+        )
+
+    def moderators(self):
+        """Active moderators and administrators (who receive the approval requests)."""
+        return self.filter(is_active=True, deleted_at__isnull=True).filter(
+            models.Q(is_superuser=True) | models.Q(groups__name=MODERATORS_GROUP)
+        ).distinct()
+
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
@@ -147,3 +166,17 @@ class ApprovedDomain(models.Model):
     def allows(cls, email: str) -> bool:
         domain = email.rsplit("@", 1)[-1].strip().lower()
         return bool(domain) and cls.objects.filter(domain=domain).exists()
+
+
+class Member(User):
+    """The members as moderators see them in the Wagtail admin.
+
+    A proxy with its own permissions, so that moderators can review and edit members
+    without ``accounts.change_user``, which would also open Wagtail's own user
+    management (groups, superuser flag) to them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        permissions = [("moderate_member", _("Peut valider ou refuser les adhésions"))]

@@ -6,4 +6,8 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("en-attente/", views.pending, name="pending"),
+    path("profil/", views.profile, name="profile"),
+    path("mes-donnees/", views.export_data, name="export"),
+    path("supprimer-mon-compte/", views.delete_account, name="delete"),
+    path("compte-supprime/", views.deleted, name="deleted"),
 ]

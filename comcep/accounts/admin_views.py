@@ -1,0 +1,96 @@
+"""Wagtail admin screens for moderators: the approval queue and its actions."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView, View
+
+from . import services
+from .forms import RejectionForm
+from .models import User
+
+MODERATE_PERMISSION = "accounts.moderate_member"
+
+
+def can_moderate(user) -> bool:
+    return user.is_active and (user.is_superuser or user.has_perm(MODERATE_PERMISSION))
+
+
+class ModeratorRequiredMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not can_moderate(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _admin_template_mixin():
+    from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+    return WagtailAdminTemplateMixin
+
+
+class QueueView(ModeratorRequiredMixin, _admin_template_mixin(), TemplateView):
+    template_name = "accounts/admin/queue.html"
+    page_title = gettext_lazy("Adhésions à valider")
+    header_icon = "user"
+    paginate_by = 50
+
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        queue = User.objects.awaiting_approval()
+        context["members"] = queue[: self.paginate_by]
+        context["total"] = queue.count()
+        return context
+
+
+class ApproveView(ModeratorRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        member = get_object_or_404(User.objects.pending(), pk=pk, deleted_at__isnull=True)
+        services.approve(member, by=request.user)
+        messages.success(request, _("Adhésion de %(name)s validée : un e-mail l'en informe.") % {"name": member})
+        return redirect("membres_adhesions:index")
+
+
+class RejectView(ModeratorRequiredMixin, _admin_template_mixin(), FormView):
+    template_name = "accounts/admin/reject.html"
+    form_class = RejectionForm
+    header_icon = "user"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.member = get_object_or_404(
+            User.objects.filter(is_active=True, deleted_at__isnull=True).select_related("operator", "region"),
+            pk=kwargs["pk"],
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Refuser l'adhésion de %(name)s") % {"name": self.member}
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("membres_adhesions:index"), "label": _("Adhésions à valider")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(member=self.member, **kwargs)
+
+    def form_valid(self, form):
+        services.reject(self.member, by=self.request.user, reason=form.cleaned_data["reason"])
+        message = _("Adhésion de %(name)s refusée : le motif lui a été envoyé par e-mail.")
+        messages.success(self.request, message % {"name": self.member})
+        return redirect("membres_adhesions:index")
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response

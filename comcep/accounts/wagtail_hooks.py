@@ -1,0 +1,141 @@
+"""The "Membres" menu of the Wagtail admin: approval queue, member list, auto-approved domains.
+
+Moderators act through the ``Member`` proxy's permissions (view/change/moderate_member),
+never through ``accounts.change_user``, which would open Wagtail's own user management
+(groups, superuser flag) to them. Accounts are never deleted here: deletion is the
+member's own GDPR action (anonymisation), in "Mon espace"."""
+
+from django.core.exceptions import PermissionDenied
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from . import admin_views
+from .models import ApprovedDomain, Member
+
+
+class MemberPermissionPolicy(ModelPermissionPolicy):
+    """Nobody adds or deletes members in the admin: people sign up (or are imported)
+    and delete their own account."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "delete", "copy"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(Member, MemberPermissionPolicy(Member), exact_class=True)
+
+
+class ModeratorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return admin_views.can_moderate(request.user)
+
+
+class ApprovalQueueViewSet(ViewSet):
+    name = "membres_adhesions"
+    url_prefix = "membres/adhesions"
+    icon = "user"
+    menu_label = _("Adhésions à valider")
+    menu_item_class = ModeratorMenuItem
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_views.QueueView.as_view(), name="index"),
+            path("<int:pk>/valider/", admin_views.ApproveView.as_view(), name="approve"),
+            path("<int:pk>/refuser/", admin_views.RejectView.as_view(), name="reject"),
+        ]
+
+
+class MemberEditView(generic.EditView):
+    def get_object(self, queryset=None):
+        member = super().get_object(queryset)
+        # Only administrators edit administrators' accounts.
+        if (member.is_superuser or member.is_staff) and not self.request.user.is_superuser:
+            raise PermissionDenied
+        return member
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if self.object.pk == self.request.user.pk:
+            form.fields.pop("is_active", None)  # nobody suspends themselves
+        return form
+
+
+class MemberIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().filter(deleted_at__isnull=True).select_related("operator", "region")
+
+
+class MemberViewSet(ModelViewSet):
+    model = Member
+    name = "membres"
+    url_prefix = "membres/liste"
+    icon = "group"
+    menu_label = _("Tous les membres")
+    index_view_class = MemberIndexView
+    edit_view_class = MemberEditView
+    add_to_reference_index = False
+    copy_view_enabled = False
+    inspect_view_enabled = False
+    form_fields = ["display_name", "organisation", "operator", "region", "is_active"]
+    list_display = [
+        Column("public_name", label=_("Nom affiché"), accessor="public_name"),
+        "email",
+        "organisation",
+        Column("operator", label=_("Opérateur"), accessor="operator"),
+        Column("region", label=_("Région"), accessor="region"),
+        Column("status", label=_("Adhésion"), accessor="get_status_display"),
+        DateColumn("date_joined", label=_("Inscription")),
+    ]
+    list_filter = ["status", "operator", "region", "is_active"]
+    search_fields = ["email", "display_name", "organisation"]
+    search_backend_name = None
+    ordering = ["-date_joined"]
+    list_per_page = 50
+
+
+class ApprovedDomainViewSet(ModelViewSet):
+    model = ApprovedDomain
+    name = "membres_domaines"
+    url_prefix = "membres/domaines"
+    icon = "globe"
+    menu_label = _("Domaines validés automatiquement")
+    form_fields = ["domain", "note"]
+    list_display = ["domain", "note", DateColumn("created_at", label=_("Ajouté le"))]
+    search_fields = ["domain", "note"]
+    search_backend_name = None
+    copy_view_enabled = False
+
+
+class MembersGroup(ViewSetGroup):
+    menu_label = _("Membres")
+    menu_icon = "group"
+    menu_order = 150
+    items = (ApprovalQueueViewSet, MemberViewSet, ApprovedDomainViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_members_admin():
+    return MembersGroup()
+
+
+@hooks.register("register_account_menu_item")
+def register_security_link(request):
+    from django.urls import reverse
+
+    return {
+        "url": reverse("mfa_index"),
+        "label": _("Double authentification"),
+        "help_text": _("Application d'authentification, clés de sécurité et codes de secours."),
+    }

@@ -1,0 +1,201 @@
+"""The Wagtail admin: reached only through allauth (verification, rate limits, MFA), and
+usable by moderators who are not superusers, without the power to grant privileges."""
+
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.contrib.auth.models import Group
+
+from comcep.accounts.enums import MODERATORS_GROUP, MembershipStatus
+from comcep.accounts.models import ApprovedDomain, User
+from comcep.taxonomy.models import Operator, Region, Theme
+from tests.factories import PendingUserFactory, UserFactory
+from tests.factories.accounts import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def totp_code(secret):
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+# --- Login path -------------------------------------------------------------------------------
+
+
+def test_moderator_logs_in_to_the_admin_through_allauth(client, moderator):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    login_url = response["Location"]
+    assert login_url.startswith("/comptes/login/") and "next=/admin/" in login_url
+    response = client.post(login_url, {"login": moderator.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_moderator_with_totp_must_pass_the_second_factor_before_the_admin(client, moderator):
+    secret = generate_totp_secret()
+    TOTP.activate(moderator, secret)
+    response = client.post("/comptes/login/?next=/admin/", {"login": moderator.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/comptes/2fa/authenticate/"
+    # Password alone opens nothing.
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"].startswith("/comptes/login/")
+    page = client.get("/comptes/2fa/authenticate/")
+    assert page.status_code == 200 and "Authentification à deux facteurs" in page.content.decode()
+    wrong = client.post("/comptes/2fa/authenticate/", {"code": "000000" if totp_code(secret) != "000000" else "111111"})
+    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post("/comptes/2fa/authenticate/", {"code": totp_code(secret)})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_member_without_admin_access_is_refused(client, member):
+    client.force_login(member)
+    response = client.get("/admin/")
+    assert response.status_code in (302, 403)
+    assert client.get("/admin/membres/adhesions/").status_code in (302, 403)
+
+
+def test_admin_logout_ends_the_session_and_returns_to_the_allauth_login(client, moderator):
+    client.force_login(moderator)
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302 and response["Location"] == "/comptes/login/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_account_page_offers_no_password_or_email_change_of_its_own(client, moderator):
+    client.force_login(moderator)
+    html = client.get("/admin/account/").content.decode()
+    assert 'name="password_new"' not in html and 'name="new_password1"' not in html
+    assert 'name="email-email"' not in html
+    assert "/comptes/2fa/" in html  # our account menu link to allauth's two-factor page
+    assert client.get("/admin/password_reset/").status_code == 404
+
+
+def test_failed_logins_lock_the_account_key_then_the_ip_gets_429(client, member):
+    # allauth's "login_failed" limit (5 per 5 minutes per address): a French form error...
+    for i in range(5):
+        assert client.post("/comptes/login/", {"login": member.email, "password": f"faux-{i}"}).status_code == 200
+    locked = client.post("/comptes/login/", {"login": member.email, "password": PASSWORD})
+    assert locked.status_code == 200
+    assert "Trop de tentatives de connexion" in locked.content.decode()
+    assert "_auth_user_id" not in client.session  # even the right password is refused meanwhile
+    # ...and the "login" limit (30 per minute per IP): 429 with a French page.
+    statuses = [
+        client.post("/comptes/login/", {"login": f"x{i}@exemple.fr", "password": "faux"}).status_code
+        for i in range(30)
+    ]
+    assert statuses[-1] == 429
+    assert "Trop de tentatives" in client.post("/comptes/login/", {"login": "y@exemple.fr", "password": "z"}).content.decode()
+
+
+# --- Moderators' screens ---------------------------------------------------------------------
+
+
+def test_moderator_sees_the_members_menu_and_taxonomy(client, moderator):
+    client.force_login(moderator)
+    html = client.get("/admin/").content.decode()  # the sidebar menu is JSON data in the page
+    for label in ('"Membres"', r'"Adh\u00e9sions \u00e0 valider"', '"Taxonomie"', r'"Th\u00e8mes"'):
+        assert label in html
+    for url in ("/admin/membres/adhesions/", "/admin/membres/liste/", "/admin/membres/domaines/",
+                "/admin/snippets/taxonomy/theme/", "/admin/snippets/taxonomy/region/"):
+        assert f'"url": "{url}"' in html
+
+
+def test_member_list_filters_by_status_operator_and_region(client, moderator):
+    PendingUserFactory(display_name="Zoé Attente", operator=Operator.objects.get(slug="apec"))
+    UserFactory(display_name="Yves Breton", region=Region.objects.get(slug="bretagne"))
+    client.force_login(moderator)
+    response = client.get("/admin/membres/liste/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Zoé Attente" in html and "Yves Breton" in html
+    by_status = client.get("/admin/membres/liste/", {"status": "pending"}).content.decode()
+    assert "Zoé Attente" in by_status and "Yves Breton" not in by_status
+    operator = Operator.objects.get(slug="apec").pk
+    assert "Yves Breton" not in client.get("/admin/membres/liste/", {"operator": operator}).content.decode()
+    region = Region.objects.get(slug="bretagne").pk
+    by_region = client.get("/admin/membres/liste/", {"region": region}).content.decode()
+    assert "Yves Breton" in by_region and "Zoé Attente" not in by_region
+
+
+def test_moderator_edits_a_member_profile_and_can_suspend(client, moderator, member):
+    client.force_login(moderator)
+    url = f"/admin/membres/liste/edit/{member.pk}/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {
+        "display_name": "Nouveau nom", "organisation": "Cap emploi 35",
+        "operator": Operator.objects.get(slug="cap-emploi").pk, "region": Region.objects.get(slug="bretagne").pk,
+    })
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.display_name == "Nouveau nom" and member.is_active is False  # unchecked box = suspended
+
+
+def test_moderator_cannot_edit_administrators_or_delete_members(client, moderator, admin_user, member):
+    client.force_login(moderator)
+    assert client.get(f"/admin/membres/liste/edit/{admin_user.pk}/").status_code in (302, 403)
+    assert client.post(f"/admin/membres/liste/delete/{member.pk}/").status_code in (302, 403)
+    assert User.objects.filter(pk=member.pk).exists()
+
+
+def test_moderator_cannot_use_wagtail_user_management_to_grant_privileges(client, moderator, member):
+    client.force_login(moderator)
+    assert client.get("/admin/users/").status_code in (302, 403)
+    client.post(f"/admin/users/edit/{member.pk}/", {
+        "email": member.email, "is_active": "on", "is_superuser": "on",
+        "groups": [Group.objects.get(name=MODERATORS_GROUP).pk],
+    })
+    member.refresh_from_db()
+    assert not member.is_superuser and not member.is_moderator
+
+
+def test_moderator_edits_the_approved_domains(client, moderator):
+    client.force_login(moderator)
+    assert client.get("/admin/membres/domaines/").status_code == 200
+    response = client.post("/admin/membres/domaines/new/", {"domain": "@CapEmploi35.fr ", "note": "Cap emploi 35"})
+    assert response.status_code == 302
+    domain = ApprovedDomain.objects.get()
+    assert domain.domain == "capemploi35.fr"
+    assert ApprovedDomain.allows("conseiller@capemploi35.fr")
+    assert client.post(f"/admin/membres/domaines/delete/{domain.pk}/").status_code == 302
+    assert not ApprovedDomain.objects.exists()
+
+
+def test_moderator_manages_themes_with_a_parent(client, moderator):
+    client.force_login(moderator)
+    assert client.get("/admin/snippets/taxonomy/theme/").status_code == 200
+    parent = Theme.objects.create(slug="parcours-certifiants", name="Parcours certifiants")
+    response = client.post("/admin/snippets/taxonomy/theme/add/", {
+        "name": "Validation des acquis de l'expérience", "slug": "vae", "parent": parent.pk,
+        "description": "", "sort_order": 1,
+    })
+    assert response.status_code == 302
+    assert Theme.objects.get(slug="vae").parent == parent
+
+
+@pytest.mark.parametrize("model", ["audience", "servicelevel", "operator", "region"])
+def test_moderator_reaches_every_vocabulary(client, moderator, model):
+    client.force_login(moderator)
+    assert client.get(f"/admin/snippets/taxonomy/{model}/").status_code == 200
+
+
+def test_moderator_queue_query_count_is_constant(client, moderator, django_assert_max_num_queries):
+    from allauth.account.models import EmailAddress
+
+    client.force_login(moderator)
+    client.get("/admin/membres/adhesions/")  # warm caches (menu, permissions)
+
+    def add_pending(n):
+        for user in PendingUserFactory.create_batch(n):
+            EmailAddress.objects.filter(user=user).update(verified=True)
+
+    add_pending(2)
+    with django_assert_max_num_queries(20):
+        assert client.get("/admin/membres/adhesions/").status_code == 200
+    add_pending(25)
+    with django_assert_max_num_queries(20):
+        response = client.get("/admin/membres/adhesions/")
+    assert len(response.context["members"]) == 27
+    assert all(m.status == MembershipStatus.PENDING for m in response.context["members"])

@@ -1,0 +1,62 @@
+"""End-to-end tests: Playwright (sync API) driving Debian's chromium against pytest-django's
+``live_server``. Never ``playwright install``: the browser is the system package.
+
+- Where /usr/bin/chromium is missing, the tests are skipped with the reason and the fix;
+  with COMCEP_E2E_REQUIRED=1 (CI) they fail instead.
+- Mark browser tests ``@pytest.mark.e2e`` and use the ``page`` fixture (a fresh context per
+  test, French locale, ``base_url`` = the live server). For database access use
+  ``@pytest.mark.django_db(transaction=True, serialized_rollback=True)`` (see E2E_DB below):
+  the live server runs in another thread, and serialized_rollback restores the data that
+  migrations created (vocabularies, groups, home page) for the tests that follow.
+- ``from tests.e2e.a11y import assert_no_serious_violations`` runs axe-core offline.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would then refuse
+# database access from the test code ("You cannot call this from an async context").
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path(os.environ.get("COMCEP_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+E2E_DB = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _require_chromium():
+    if CHROMIUM.exists():
+        return
+    reason = "Debian's chromium is not installed: apt-get install chromium"
+    if os.environ.get("COMCEP_E2E_REQUIRED") == "1":
+        pytest.fail(f"{reason} (COMCEP_E2E_REQUIRED=1: browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
