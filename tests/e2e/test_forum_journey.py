@@ -21,8 +21,8 @@ def logged_in_page(browser, live_server, user):
     client.force_login(user)
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     context.set_default_timeout(15_000)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
     return context, context.new_page()
 
 
