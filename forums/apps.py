@@ -25,6 +25,11 @@ class ForumsConfig(AppConfig):
         register_kind("moderation", _("Modération de mes messages"),
                       description=_("Votre message a été validé, masqué ou certifié par l'équipe d'animation."))
 
+        from search.registry import register as register_indexer
+
+        from .search import ThreadIndexer
+
+        register_indexer(ThreadIndexer())
         exchange.register(SpaceSection())
         exchange.register(ThreadSection())
         register_exporter("posts", gdpr.export_member_data)

@@ -357,18 +357,18 @@ def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key:
 
 
 def _reindex(thread_id: int) -> None:
-    """Keep the unified search up to date if the search app offers it (search knows no app)."""
+    """Keep the unified search up to date (search knows no app; the forums call it)."""
     try:
         from search import services as search_services
-    except ImportError:
+    except ImportError:  # the search app's write side is not installed
         return
-    reindex = getattr(search_services, "reindex", None)
-    if reindex is None:
+    update = getattr(search_services, "reindex_later", None) or getattr(search_services, "reindex", None)
+    if update is None:
         return
-    thread = Thread.objects.filter(pk=thread_id).first()
+    thread = Thread.objects.select_related("space").filter(pk=thread_id).first()
     if thread is not None:
         try:
-            reindex(thread)
+            update(thread)
         except Exception:  # noqa: BLE001 - search must never break posting
             logger.exception("search reindex failed for thread %s", thread_id)
 
