@@ -8,10 +8,11 @@ class ForumsConfig(AppConfig):
 
     def ready(self):
         from comcep.accounts.gdpr import register_anonymiser, register_exporter
+        from comcep.accounts.member_area import Panel, register_panel
         from comcep.core import exchange
         from comcep.notifications.services import register_kind
 
-        from . import gdpr
+        from . import gdpr, panels
         from .exchange import SpaceSection, ThreadSection
 
         register_kind("reply", _("Réponses dans les sujets que je suis"),
@@ -33,4 +34,5 @@ class ForumsConfig(AppConfig):
         exchange.register(SpaceSection())
         exchange.register(ThreadSection())
         register_exporter("posts", gdpr.export_member_data)
+        register_panel(Panel("forums", _("Mes échanges"), "forums/panel.html", context=panels.panel_context, order=30))
         register_anonymiser(gdpr.anonymise_member)

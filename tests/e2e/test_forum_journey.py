@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from forums.models import Post, Thread
+from tests.e2e.a11y import assert_no_serious_violations
 from tests.e2e.conftest import E2E_DB
 from tests.factories import UserFactory
 from tests.factories.forums import SpaceFactory
@@ -36,6 +37,8 @@ def test_question_reply_with_quote_notification_and_solution(browser, live_serve
     page_a.goto("/echanges/")
     page_a.get_by_role("link", name="VAE et certification").click()
     page_a.get_by_role("link", name="Poser une question").click()
+    assert page_a.get_by_role("toolbar", name="Mise en forme").is_visible()  # forums.js enhancement
+    assert_no_serious_violations(page_a)
     page_a.get_by_label("Titre de votre question").fill("Recevabilité VAE : quels délais ?")
     page_a.get_by_label("Votre message").fill("Bonjour, quels délais constatez-vous pour la recevabilité ?")
     page_a.get_by_role("button", name="Publier la question").click()
@@ -66,6 +69,10 @@ def test_question_reply_with_quote_notification_and_solution(browser, live_serve
     page_a.locator(f"#message-{answer.pk}").get_by_role("button", name="Marquer comme solution (résolu)").click()
     page_a.wait_for_url(f"**{thread.get_absolute_url()}*")
     assert page_a.get_by_role("heading", name="✔ Résolu : la réponse retenue").is_visible()
+    assert_no_serious_violations(page_a)
+    page_a.goto("/echanges/vae-certification/")
+    assert page_a.get_by_text("Résolu", exact=True).first.is_visible()
+    assert_no_serious_violations(page_a)
     thread.refresh_from_db()
     assert thread.solved_post == answer
     context_a.close()

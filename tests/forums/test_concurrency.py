@@ -30,7 +30,7 @@ def _with_retry(fn, attempts=50):
 
 
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_replies_lose_nothing_and_counts_match_rows(settings):
     settings.FORUMS_NEW_MEMBER_DAYS = 0
     settings.FORUMS_POST_RATE = "1000/1m"
