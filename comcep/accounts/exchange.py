@@ -37,7 +37,8 @@ class MemberSection(Section):
                 try:
                     validate_email(email)
                 except ValidationError:
-                    ctx.error(f"{path}.email", f"invalid e-mail address {json.dumps(item['email'], ensure_ascii=False)}")
+                    shown = json.dumps(item["email"], ensure_ascii=False)
+                    ctx.error(f"{path}.email", f"invalid e-mail address {shown}")
                 else:
                     if email in seen:
                         ctx.error(f"{path}.email", f'duplicate e-mail "{email}" (already in members[{seen[email]}])')

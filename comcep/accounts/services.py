@@ -39,6 +39,8 @@ def approve(user, by=None) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.status == MembershipStatus.APPROVED or user.deleted_at:
         return
+    if by is None and user.status != MembershipStatus.PENDING:
+        return  # an automatic approval never overrides a moderator's refusal
     user.set_status(MembershipStatus.APPROVED, by=by)
     user.save(update_fields=["status", "status_changed_at", "status_changed_by", "rejection_reason"])
     logger.info("membership approved", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})

@@ -6,7 +6,7 @@ never through ``accounts.change_user``, which would open Wagtail's own user mana
 member's own GDPR action (anonymisation), in "Mon espace"."""
 
 from django.core.exceptions import PermissionDenied
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -14,10 +14,12 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import ListingButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from . import admin_views
+from .enums import MembershipStatus
 from .models import ApprovedDomain, Member
 
 
@@ -76,6 +78,15 @@ class MemberIndexView(generic.IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().filter(deleted_at__isnull=True).select_related("operator", "region")
 
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.status != MembershipStatus.REJECTED and admin_views.can_moderate(self.request.user):
+            label = _("Retirer l'adhésion") if instance.is_approved else _("Refuser l'adhésion")
+            buttons.append(ListingButton(
+                label, url=reverse("membres_adhesions:reject", args=[instance.pk]), icon_name="cross", priority=50,
+            ))
+        return buttons
+
 
 class MemberViewSet(ModelViewSet):
     model = Member
@@ -90,7 +101,7 @@ class MemberViewSet(ModelViewSet):
     inspect_view_enabled = False
     form_fields = ["display_name", "organisation", "operator", "region", "is_active"]
     list_display = [
-        Column("public_name", label=_("Nom affiché"), accessor="public_name"),
+        "__str__",  # the title column: edit link and the actions menu
         "email",
         "organisation",
         Column("operator", label=_("Opérateur"), accessor="operator"),

@@ -153,6 +153,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Comcep] "
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # tell people by e-mail when their password, addresses or 2FA change
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -167,6 +168,13 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Comcep"
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+MFA_FORMS = {
+    "add_webauthn": "comcep.accounts.mfa_forms.AddWebAuthnForm",
+    "edit_webauthn": "comcep.accounts.mfa_forms.EditWebAuthnForm",
+}
+# No Gravatar in the admin: it would send a hash of every member's e-mail to a third party
+# (and the admin's CSP blocks it anyway).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "fr"

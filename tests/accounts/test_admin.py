@@ -87,7 +87,8 @@ def test_failed_logins_lock_the_account_key_then_the_ip_gets_429(client, member)
         for i in range(30)
     ]
     assert statuses[-1] == 429
-    assert "Trop de tentatives" in client.post("/comptes/login/", {"login": "y@exemple.fr", "password": "z"}).content.decode()
+    limited = client.post("/comptes/login/", {"login": "y@exemple.fr", "password": "z"})
+    assert limited.status_code == 429 and "Trop de tentatives" in limited.content.decode()
 
 
 # --- Moderators' screens ---------------------------------------------------------------------
@@ -118,6 +119,26 @@ def test_member_list_filters_by_status_operator_and_region(client, moderator):
     region = Region.objects.get(slug="bretagne").pk
     by_region = client.get("/admin/membres/liste/", {"region": region}).content.decode()
     assert "Yves Breton" in by_region and "Zoé Attente" not in by_region
+
+
+def test_member_list_search_and_query_count(client, moderator, django_assert_max_num_queries):
+    UserFactory(display_name="Zacharie Unique")
+    client.force_login(moderator)
+    html = client.get("/admin/membres/liste/", {"q": "Zacharie"}).content.decode()
+    assert "Zacharie Unique" in html
+    client.get("/admin/membres/liste/")  # warm caches
+    with django_assert_max_num_queries(25):
+        assert client.get("/admin/membres/liste/").status_code == 200
+    UserFactory.create_batch(40)
+    with django_assert_max_num_queries(25):
+        assert client.get("/admin/membres/liste/").status_code == 200
+
+
+def test_member_list_offers_to_withdraw_a_membership(client, moderator, member):
+    client.force_login(moderator)
+    html = client.get("/admin/membres/liste/").content.decode()
+    assert f'href="/admin/membres/adhesions/{member.pk}/refuser/"' in html
+    assert "Retirer l&#x27;adhésion" in html or "Retirer l'adhésion" in html
 
 
 def test_moderator_edits_a_member_profile_and_can_suspend(client, moderator, member):

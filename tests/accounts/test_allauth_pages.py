@@ -63,6 +63,11 @@ def test_password_reset_from_the_email_link(client, member):
     assert_in_layout(response, "Votre mot de passe a été modifié")
     member.refresh_from_db()
     assert member.check_password("Nouveau-mot-de-passe-2026")
+    # A security notice follows the change (ACCOUNT_EMAIL_NOTIFICATIONS), in French.
+    notice = mail.outbox[-1]
+    assert notice.to == [member.email] and notice.subject.startswith("[Comcep] ")
+    assert notice.body.startswith("Bonjour,"), notice.body
+    assert "mot de passe" in notice.subject.lower(), notice.subject
 
 
 def test_totp_activation_recovery_codes_and_deactivation(client, member):

@@ -88,7 +88,8 @@ def test_unknown_vocabulary_is_reported_with_its_path_and_the_known_values(write
     path = write(document(members=[member(), member("b@exemple.fr", operator="pole-emploi", region="bretagne-sud")]))
     message = import_error(path)
     assert "2 problems, nothing was imported" in message
-    assert 'members[1].operator: unknown operator "pole-emploi" (known: apec, autre, cap-emploi, france-travail' in message
+    assert ('members[1].operator: unknown operator "pole-emploi" '
+            "(known: apec, autre, cap-emploi, france-travail") in message
     assert 'members[1].region: unknown region "bretagne-sud" (known: auvergne-rhone-alpes' in message
     assert nothing_written()
 

@@ -22,6 +22,8 @@ def test_signup_sends_a_verification_email_and_keeps_the_account_pending(client)
     assert user.operator.slug == "mission-locale" and user.region.slug == "auvergne-rhone-alpes"
     assert user.status == MembershipStatus.PENDING and not user.is_approved
     [message] = mails_to("awa.diallo@mission-locale-lyon.fr")
+    assert message.subject == "[Comcep] Confirmez votre adresse e-mail"
+    assert message.body.startswith("Bonjour,") and "L'équipe d'animation de Comcep" in message.body
     assert "/comptes/confirm-email/" in message.body
     page = client.get(response["Location"])
     assert "Vérifiez votre adresse e-mail" in page.content.decode()

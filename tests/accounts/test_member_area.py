@@ -53,10 +53,21 @@ def test_dashboard_links_account_management_and_renders_registered_panels(client
     for href in ("/mon-espace/profil/", "/comptes/password/change/", "/comptes/2fa/", "/comptes/email/",
                  "/mon-espace/supprimer-mon-compte/"):
         assert f'href="{href}"' in html
-    # The notifications app's panel replaces the placeholder once it is installed.
-    assert "Préférences de notification" in html or "Choisir quand recevoir des e-mails" in html
     assert "Télécharger mes données" in html
     assert "Mes favoris" in html and "3 favoris" in html
+
+
+def test_notification_preferences_placeholder_until_the_notifications_panel_exists(client, member):
+    client.force_login(member)
+    registered = member_area._panels.pop("notifications", None)
+    try:
+        assert "Préférences de notification" in client.get("/mon-espace/").content.decode()
+    finally:
+        if registered:
+            member_area.register_panel(registered)
+    if registered:  # the notifications app is installed: its panel replaces the placeholder
+        html = client.get("/mon-espace/").content.decode()
+        assert "Préférences de notification" not in html and str(registered.title) in html
 
 
 def test_pending_member_dashboard_shows_status_but_no_member_panels(client, pending_member, extension_points):

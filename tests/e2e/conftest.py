@@ -42,6 +42,23 @@ def _require_chromium():
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_contents_for_every_connection(django_db_setup, django_db_blocker):
+    """Playwright's sync API switches greenlets, and Django's per-context connection
+    handler then hands the test code a *new* DatabaseWrapper after the first browser
+    test. That wrapper lacks ``_test_serialized_contents``, so serialized_rollback would
+    silently stop restoring the migrated data (vocabularies, groups, pages). Make the
+    serialized data a class attribute so that every wrapper of the test database has it."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            contents = getattr(connection, "_test_serialized_contents", None)
+            if contents is not None:
+                type(connection)._test_serialized_contents = contents
+    yield
+
+
 @pytest.fixture(scope="session")
 def browser():
     _require_chromium()

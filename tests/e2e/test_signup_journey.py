@@ -16,8 +16,22 @@ pytestmark = [pytest.mark.e2e, E2E_DB]
 LINK_RE = re.compile(r"https?://[^/\s]+(/comptes/confirm-email/[^\s]+/)")
 
 
-def test_signup_page_has_no_serious_accessibility_violation(page):
+def test_account_pages_have_no_serious_accessibility_violation(page):
+    for url in ("/comptes/signup/", "/comptes/login/", "/comptes/password/reset/"):
+        page.goto(url)
+        assert_no_serious_violations(page)
+    # With errors shown next to the fields, too (a password too short and different confirmation).
     page.goto("/comptes/signup/")
+    page.get_by_label("E-mail").fill("x@exemple.fr")
+    page.get_by_label("Nom affiché").fill("X")
+    page.get_by_label("Structure").fill("Y")
+    page.get_by_label("Opérateur").select_option("apec")
+    page.get_by_label("Région").select_option("corse")
+    page.get_by_label(re.compile(r"^Mot de passe\s*:?$")).fill("court")
+    page.get_by_label("Mot de passe (confirmation)").fill("autre")
+    page.get_by_role("button", name="Création de compte").click()
+    page.wait_for_load_state()
+    assert page.locator(".errorlist").count() >= 1
     assert_no_serious_violations(page)
 
 

@@ -56,7 +56,7 @@ class Command(BaseCommand):
             for domain, note in DEMO_APPROVED_DOMAINS:
                 ApprovedDomain.objects.get_or_create(domain=domain, defaults={"note": note})
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all three: %s)" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all three: {DEMO_PASSWORD})"))
         for role, email in accounts:
             self.stdout.write(f"  {role:<15} {email}")
         self.stdout.write(f"Site:  {settings.SITE_URL.rstrip('/')}/")
