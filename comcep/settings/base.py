@@ -222,6 +222,7 @@ WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILDOCS_DOCUMENT_MODEL = "resources.ResourceDocument"  # uploads checked by content (resources/uploads.py)
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "odp", "pptx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = env_int("DOCUMENT_MAX_UPLOAD_MB", 20) * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"

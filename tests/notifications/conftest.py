@@ -8,7 +8,7 @@ from comcep.notifications import services
 def notification_kinds():
     """Kinds owned by the tests (other apps register theirs in AppConfig.ready)."""
     saved = dict(services._kinds)
-    services._kinds.clear()  # kinds registered by other apps (forums...) would add required fields
+    services._kinds.clear()  # the preferences form lists every kind: keep only the tests' own
     services.register_kind("test-reply", "Nouvelle réponse dans un sujet suivi")
     services.register_kind("test-mention", "Quelqu'un vous a mentionné", description="Quand on écrit @votre nom.")
     services.register_kind("test-weekly", "Nouveautés de la semaine", default_frequency="weekly")

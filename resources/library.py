@@ -1,0 +1,216 @@
+"""The library listing: filters that combine (AND across facets, OR within a facet),
+counts per value, sorting and pagination, all from a clean GET query string.
+
+Counts for a facet are computed on the resources the reader may see, filtered by every
+*other* facet (the usual faceted-search rule: with OR inside a facet, the count of a value
+is what the list would hold once that value is added). One query per facet, so the page
+costs the same number of queries whatever the number of resources or active filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
+
+from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
+
+from .enums import ResourceKind, SortOrder
+from .models import ResourcePage, can_read_members_only
+
+PER_PAGE = 12
+NATIONAL = "national"
+MAX_VALUES_PER_FACET = 50  # a crafted URL cannot make a query with thousands of parameters
+
+
+@dataclass(frozen=True)
+class Facet:
+    param: str          # GET parameter ("theme")
+    label: str          # French legend
+    lookup: str         # ResourcePage lookup for the slug ("themes__slug")
+    model: type | None  # taxonomy model, None for kind
+    relation: str = ""  # name of the reverse relation from the taxonomy model to resources
+
+
+FACETS = [
+    Facet("type", _("Type de ressource"), "kind", None),
+    Facet("theme", _("Thème"), "themes__slug", Theme, "resources"),
+    Facet("public", _("Public"), "audiences__slug", Audience, "resources"),
+    Facet("niveau", _("Niveau de service"), "service_levels__slug", ServiceLevel, "resources"),
+    Facet("operateur", _("Opérateur"), "operators__slug", Operator, "resources"),
+    Facet("region", _("Région"), "region__slug", Region, "resources"),
+]
+FACET_PARAMS = [f.param for f in FACETS]
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class FacetResult:
+    facet: Facet
+    options: list[FacetOption] = field(default_factory=list)
+
+    @property
+    def param(self):
+        return self.facet.param
+
+    @property
+    def label(self):
+        return self.facet.label
+
+    @property
+    def has_selection(self):
+        return any(o.selected for o in self.options)
+
+
+class LibraryQuery:
+    """The state of the listing read from the query string (unknown values are ignored)."""
+
+    def __init__(self, params, *, text_query: str = ""):
+        self.selected: dict[str, list[str]] = {}
+        for facet in FACETS:
+            values = []
+            for value in params.getlist(facet.param)[:MAX_VALUES_PER_FACET]:
+                value = value.strip()
+                if value and value not in values and len(value) <= 80:
+                    values.append(value)
+            if values:
+                self.selected[facet.param] = values
+        self.text_query = text_query
+        sort = params.get("tri", "")
+        if sort not in self.sort_values():
+            sort = self.default_sort()
+        self.sort = sort
+        self.page_number = params.get("page", "1")
+
+    # Search arrives later: "pertinence" is offered only when a text query exists.
+    def sort_values(self) -> list[str]:
+        values = [SortOrder.RECENT, SortOrder.USEFUL]
+        if self.text_query:
+            values.insert(0, SortOrder.RELEVANCE)
+        return [str(v) for v in values]
+
+    def default_sort(self) -> str:
+        return SortOrder.RELEVANCE if self.text_query else SortOrder.RECENT
+
+    def sort_choices(self):
+        return [(value, SortOrder(value).label) for value in self.sort_values()]
+
+    def facet_filter(self, facet: Facet) -> Q:
+        values = self.selected.get(facet.param)
+        if not values:
+            return Q()
+        if facet.param == "region":
+            q = Q(region__slug__in=[v for v in values if v != NATIONAL])
+            if NATIONAL in values:
+                q |= Q(region__isnull=True)
+            return q
+        return Q(**{f"{facet.lookup}__in": values})
+
+    def filtered(self, qs, *, except_facet: Facet | None = None):
+        """Apply every facet (but one). M2M facets are applied as ``pk__in`` subqueries so
+        that combining them never multiplies rows."""
+        for facet in FACETS:
+            if facet is except_facet or facet.param not in self.selected:
+                continue
+            condition = self.facet_filter(facet)
+            if facet.model is None or facet.param == "region":
+                qs = qs.filter(condition)
+            else:
+                qs = qs.filter(pk__in=ResourcePage.objects.filter(condition).values("pk"))
+        return qs
+
+    def querystring(self, *, page: int | None = None, without: tuple[str, str] | None = None,
+                    sort: str | None = None) -> str:
+        """Canonical query string of this state (stable order: bookmarkable, cacheable)."""
+        pairs = []
+        for facet in FACETS:
+            for value in self.selected.get(facet.param, []):
+                if without and without == (facet.param, value):
+                    continue
+                pairs.append((facet.param, value))
+        chosen_sort = sort or self.sort
+        if chosen_sort != self.default_sort():
+            pairs.append(("tri", chosen_sort))
+        if page and page > 1:
+            pairs.append(("page", str(page)))
+        return urlencode(pairs)
+
+    @property
+    def active_filter_count(self) -> int:
+        return sum(len(v) for v in self.selected.values())
+
+
+def order(qs, sort: str):
+    if sort == SortOrder.USEFUL:
+        return qs.order_by(F("stats__useful_count").desc(nulls_last=True),
+                           F("first_published_at").desc(nulls_last=True), "-pk")
+    return qs.order_by(F("first_published_at").desc(nulls_last=True), "-pk")
+
+
+def facet_counts(base_qs, query: LibraryQuery) -> list[FacetResult]:
+    results = []
+    for facet in FACETS:
+        subset = query.filtered(base_qs, except_facet=facet).order_by().values("pk")
+        selected = set(query.selected.get(facet.param, []))
+        result = FacetResult(facet)
+        if facet.model is None:  # kind
+            counts = dict(
+                ResourcePage.objects.filter(pk__in=subset).order_by().values_list("kind").annotate(n=Count("pk"))
+            )
+            for kind in ResourceKind:
+                result.options.append(FacetOption(kind.value, kind.label, counts.get(kind.value, 0),
+                                                  kind.value in selected))
+        else:
+            terms = facet.model.objects.annotate(
+                n=Count(facet.relation, filter=Q(**{f"{facet.relation}__in": subset}), distinct=True)
+            ).order_by("sort_order", "name")
+            if facet.param == "region":
+                national = ResourcePage.objects.filter(pk__in=subset, region__isnull=True).count()
+                result.options.append(FacetOption(NATIONAL, str(_("National")), national, NATIONAL in selected))
+            for term in terms:
+                result.options.append(FacetOption(term.slug, term.name, term.n, term.slug in selected))
+        results.append(result)
+    return results
+
+
+def build_library(request, index_page, *, text_query: str = "") -> dict:
+    user = request.user
+    query = LibraryQuery(request.GET, text_query=text_query)
+    base = ResourcePage.objects.child_of(index_page).visible_to(user)
+    filtered = order(query.filtered(base), query.sort).for_listing()
+    paginator = Paginator(filtered, PER_PAGE)
+    page_obj = paginator.get_page(query.page_number)
+    facets = facet_counts(base, query)
+    active = []
+    for facet_result in facets:
+        for option in facet_result.options:
+            if option.selected:
+                active.append({"facet": facet_result.label, "label": option.label,
+                               "remove_qs": query.querystring(without=(facet_result.param, option.value))})
+    return {
+        "query": query,
+        "page_obj": page_obj,
+        "resources": list(page_obj.object_list),
+        "facets": facets,
+        "active_filters": active,
+        "sort_links": [
+            {"value": value, "label": label, "current": value == query.sort, "qs": query.querystring(sort=value)}
+            for value, label in query.sort_choices()
+        ],
+        "show_members_label": can_read_members_only(user),
+        "page_qs": {
+            "previous": query.querystring(page=page_obj.previous_page_number()) if page_obj.has_previous() else None,
+            "next": query.querystring(page=page_obj.next_page_number()) if page_obj.has_next() else None,
+        },
+        "canonical_qs": query.querystring(page=page_obj.number),
+    }

@@ -1,0 +1,379 @@
+"""The resource library: ``ResourceIndexPage`` (the listing at /ressources/) and
+``ResourcePage`` (one practice sheet, tool, guide...), documents with checked uploads,
+and the members' activity (bookmarks, "utile" votes, proposals).
+
+Counters live in :class:`ResourceStats`, never in page fields: a page's fields are
+rewritten from its revision on every publish, which would lose concurrent votes.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F
+from django.forms import CheckboxSelectMultiple
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.documents.models import AbstractDocument
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from .blocks import body_blocks
+from .enums import ProposalStatus, ResourceKind, Visibility
+from .uploads import format_label, human_size, validate_document_file
+
+RELATED_LIMIT = 4
+
+
+def can_read_members_only(user) -> bool:
+    """Approved members and moderators read members-only resources; nobody else."""
+    if user is None or not user.is_authenticated:
+        return False
+    return bool(getattr(user, "is_approved", False) or getattr(user, "is_moderator", False))
+
+
+# --- Documents ----------------------------------------------------------------------------------
+
+
+class ResourceDocument(AbstractDocument):
+    """Wagtail's document with content-checked uploads and always-downloaded responses."""
+
+    file = models.FileField(upload_to="documents", verbose_name=_("fichier"), validators=[validate_document_file])
+
+    admin_form_fields = ("title", "file", "collection", "tags")
+
+    class Meta(AbstractDocument.Meta):
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        permissions = [("choose_document", "Can choose document")]
+
+    @property
+    def content_disposition(self):
+        # Never "inline": a document opens in the reader's application, not in our origin.
+        quoted = urllib.parse.quote(self.filename)
+        return f"attachment; filename={quoted}; filename*=UTF-8''{quoted}"
+
+    @property
+    def format_label(self) -> str:
+        return format_label(self.filename)
+
+    @property
+    def size_label(self) -> str:
+        return human_size(self.file_size)
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+class ResourceIndexPage(Page):
+    """The library ("Ressources"): filters, counts, sorting and pagination live in
+    :mod:`resources.library`."""
+
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["core.HomePage"]
+    subpage_types = ["resources.ResourcePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("bibliothèque de ressources")
+        verbose_name_plural = _("bibliothèques de ressources")
+
+    def get_context(self, request, *args, **kwargs):
+        from .library import build_library
+
+        context = super().get_context(request, *args, **kwargs)
+        context["library"] = build_library(request, self)
+        return context
+
+
+class ResourcePageQuerySet(PageQuerySet):
+    def visible_to(self, user):
+        """Live resources the reader may open: members-only ones for approved members and moderators."""
+        qs = self.live()
+        if not can_read_members_only(user):
+            qs = qs.filter(visibility=Visibility.PUBLIC)
+        return qs
+
+    def public_resources(self):
+        """Live, public resources without a Wagtail view restriction (feeds, sitemap)."""
+        return self.live().public().filter(visibility=Visibility.PUBLIC)
+
+    def for_listing(self):
+        return self.select_related("stats", "region").prefetch_related("themes")
+
+
+ResourcePageManager = PageManager.from_queryset(ResourcePageQuerySet)
+
+
+class ResourcePage(Page):
+    kind = models.CharField(_("type de ressource"), max_length=32, choices=ResourceKind.choices, db_index=True)
+    summary = models.TextField(_("résumé"), max_length=600,
+                               help_text=_("Deux ou trois phrases affichées dans la liste et les flux."))
+    body = StreamField(body_blocks(), verbose_name=_("contenu"), blank=True)
+    # The Markdown an import or a member's proposal was written in (kept for export round trips).
+    body_markdown = models.TextField(editable=False, blank=True)
+
+    themes = ParentalManyToManyField("taxonomy.Theme", verbose_name=_("thèmes"), blank=True, related_name="resources")
+    audiences = ParentalManyToManyField("taxonomy.Audience", verbose_name=_("publics"), blank=True,
+                                        related_name="resources")
+    service_levels = ParentalManyToManyField("taxonomy.ServiceLevel", verbose_name=_("niveaux de service"),
+                                             blank=True, related_name="resources")
+    operators = ParentalManyToManyField("taxonomy.Operator", verbose_name=_("opérateurs"), blank=True,
+                                        related_name="resources")
+    region = models.ForeignKey("taxonomy.Region", verbose_name=_("région"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="resources",
+                               help_text=_("Laisser vide pour une ressource nationale."))
+    visibility = models.CharField(_("visibilité"), max_length=16, choices=Visibility.choices,
+                                  default=Visibility.PUBLIC, db_index=True)
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("auteur ou autrice (membre)"), null=True,
+                               blank=True, on_delete=models.SET_NULL, related_name="authored_resources")
+    author_name = models.CharField(_("nom de l'auteur ou de l'autrice"), max_length=150, blank=True,
+                                   help_text=_("Affiché à la place du nom du membre, ou pour un auteur extérieur."))
+    organisation = models.CharField(_("structure contributrice"), max_length=200, blank=True)
+    last_reviewed_on = models.DateField(_("dernière relecture le"), null=True, blank=True)
+
+    objects = ResourcePageManager()
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("kind"),
+        FieldPanel("summary"),
+        FieldPanel("body"),
+        InlinePanel("attached_documents", label=_("Documents joints"), heading=_("Documents joints")),
+    ]
+    classification_panels = [
+        MultiFieldPanel([
+            FieldPanel("themes", widget=CheckboxSelectMultiple),
+            FieldPanel("audiences", widget=CheckboxSelectMultiple),
+            FieldPanel("service_levels", widget=CheckboxSelectMultiple),
+            FieldPanel("operators", widget=CheckboxSelectMultiple),
+            FieldPanel("region"),
+            FieldPanel("visibility"),
+        ], heading=_("Classement et visibilité")),
+        MultiFieldPanel([
+            FieldRowPanel([FieldPanel("author"), FieldPanel("author_name")]),
+            FieldPanel("organisation"),
+            FieldPanel("last_reviewed_on"),
+        ], heading=_("Crédits et relecture")),
+    ]
+    edit_handler = TabbedInterface([
+        ObjectList(content_panels, heading=_("Contenu")),
+        ObjectList(classification_panels, heading=_("Classement")),
+        ObjectList(Page.promote_panels, heading=_("Référencement")),
+        ObjectList(Page.settings_panels, heading=_("Publication")),
+    ])
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+        index.FilterField("kind"),
+        index.FilterField("visibility"),
+    ]
+
+    parent_page_types = ["resources.ResourceIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("ressource")
+        verbose_name_plural = _("ressources")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_members_only(self) -> bool:
+        return self.visibility == Visibility.MEMBERS
+
+    @property
+    def kind_label(self) -> str:
+        return ResourceKind(self.kind).label if self.kind in ResourceKind.values else self.kind
+
+    @property
+    def useful_count(self) -> int:
+        """From ``select_related("stats")`` in listings (no query); 0 without stats."""
+        try:
+            return self.stats.useful_count
+        except ResourceStats.DoesNotExist:
+            return 0
+
+    @property
+    def credit_name(self) -> str:
+        if self.author_name:
+            return self.author_name
+        return self.author.public_name if self.author_id and self.author else ""
+
+    # --- access ---------------------------------------------------------------------------------
+
+    def access_denied_response(self, request):
+        """None if the reader may read this resource, else the response to send instead."""
+        if not self.is_members_only or can_read_members_only(request.user):
+            return None
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        return TemplateResponse(request, "resources/members_only.html", {"page": self}, status=403)
+
+    def serve(self, request, *args, **kwargs):
+        denied = self.access_denied_response(request)
+        if denied is not None:
+            return denied
+        response = super().serve(request, *args, **kwargs)
+        if self.is_members_only:
+            patch_cache_control(response, private=True)
+        return response
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        user = request.user
+        context["documents"] = list(self.attached_documents.select_related("document"))
+        context["themes"] = list(self.themes.all())
+        context["audiences"] = list(self.audiences.all())
+        context["service_levels"] = list(self.service_levels.all())
+        context["operators"] = list(self.operators.all())
+        stats = ResourceStats.objects.filter(page_id=self.pk).first() if self.pk else None
+        context["useful_total"] = stats.useful_count if stats else 0
+        context["can_interact"] = bool(user.is_authenticated and user.is_approved)
+        if context["can_interact"] and self.pk:
+            context["bookmarked"] = Bookmark.objects.filter(user=user, page_id=self.pk).exists()
+            context["voted"] = UsefulVote.objects.filter(user=user, page_id=self.pk).exists()
+        context["related_resources"] = self.related_resources(user, [t.pk for t in context["themes"]])
+        context["library_url"] = self.get_parent().url if self.pk else "/ressources/"
+        return context
+
+    def related_resources(self, user, theme_ids=None):
+        """Other resources the reader may see, sharing the most themes (one query)."""
+        if theme_ids is None:
+            theme_ids = list(self.themes.values_list("pk", flat=True))
+        if not theme_ids:
+            return []
+        return list(
+            ResourcePage.objects.visible_to(user)
+            .filter(themes__in=theme_ids)
+            .exclude(pk=self.pk)
+            .annotate(shared=Count("themes"))
+            .order_by("-shared", F("first_published_at").desc(nulls_last=True))
+            .only("id", "title", "url_path", "kind", "visibility", "path", "depth", "first_published_at")
+            [:RELATED_LIMIT]
+        )
+
+    def get_sitemap_urls(self, request=None):
+        if self.is_members_only:
+            return []
+        return super().get_sitemap_urls(request)
+
+
+class ResourcePageDocument(Orderable):
+    page = ParentalKey(ResourcePage, on_delete=models.CASCADE, related_name="attached_documents")
+    document = models.ForeignKey(settings.WAGTAILDOCS_DOCUMENT_MODEL, verbose_name=_("document"),
+                                 on_delete=models.CASCADE, related_name="+")
+    label = models.CharField(_("libellé"), max_length=200, blank=True,
+                             help_text=_("Facultatif : remplace le titre du document dans la page."))
+
+    panels = [FieldPanel("document"), FieldPanel("label")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("document joint")
+        verbose_name_plural = _("documents joints")
+
+    @property
+    def display_title(self) -> str:
+        return self.label or self.document.title
+
+
+# --- Members' activity --------------------------------------------------------------------------
+
+
+class ResourceStats(models.Model):
+    """Counters of a resource, updated with F() by resources.services."""
+
+    page = models.OneToOneField(ResourcePage, primary_key=True, on_delete=models.CASCADE, related_name="stats")
+    useful_count = models.PositiveIntegerField(_("votes « utile »"), default=0)
+    bookmark_count = models.PositiveIntegerField(_("favoris"), default=0)
+
+    class Meta:
+        verbose_name = _("statistiques de ressource")
+        verbose_name_plural = _("statistiques de ressources")
+        indexes = [models.Index(fields=["-useful_count"], name="resources_stats_useful")]
+
+    def __str__(self):
+        return f"{self.page_id}: {self.useful_count} / {self.bookmark_count}"
+
+
+class Bookmark(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resource_bookmarks")
+    page = models.ForeignKey(ResourcePage, on_delete=models.CASCADE, related_name="bookmarks")
+    created_at = models.DateTimeField(_("ajouté le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("favori")
+        verbose_name_plural = _("favoris")
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="resources_bookmark_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="resources_bookmark_user")]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.page_id}"
+
+
+class UsefulVote(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="resource_votes")
+    page = models.ForeignKey(ResourcePage, on_delete=models.CASCADE, related_name="useful_votes")
+    created_at = models.DateTimeField(_("voté le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vote « utile »")
+        verbose_name_plural = _("votes « utile »")
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="resources_useful_vote_unique")]
+
+    def __str__(self):
+        return f"{self.user_id} → {self.page_id}"
+
+
+class ResourceProposalQuerySet(models.QuerySet):
+    def for_member_area(self, user):
+        return self.filter(member=user).select_related("page").order_by("-created_at")
+
+
+class ResourceProposal(models.Model):
+    """A resource proposed by a member from the front end; tracks the moderation outcome."""
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="resource_proposals", verbose_name=_("membre"))
+    page = models.OneToOneField(ResourcePage, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="proposal", verbose_name=_("page"))
+    title = models.CharField(_("titre"), max_length=255)
+    status = models.CharField(_("statut"), max_length=16, choices=ProposalStatus.choices,
+                              default=ProposalStatus.PENDING, db_index=True)
+    reviewer_comment = models.TextField(_("commentaire de la modération"), blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("relu par"))
+    reviewed_at = models.DateTimeField(_("relu le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("proposé le"), auto_now_add=True, db_index=True)
+
+    objects = ResourceProposalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("proposition de ressource")
+        verbose_name_plural = _("propositions de ressources")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
