@@ -32,11 +32,14 @@ def extension_points():
         key="test-favoris", title="Mes favoris", template="accounts/tests/panel.html",
         context=lambda request: {"count": 3}, order=10,
     )
+    previous = gdpr.exporters().get("bookmarks")  # the resources app registers the real one
     gdpr.register_exporter("bookmarks", export_bookmarks)
     gdpr.register_anonymiser(anonymise)
     member_area.register_panel(panel)
     yield calls
     gdpr._exporters.pop("bookmarks", None)
+    if previous is not None:
+        gdpr.register_exporter("bookmarks", previous)
     gdpr._anonymisers.remove(anonymise)
     member_area._panels.pop("test-favoris", None)
 

@@ -71,3 +71,15 @@ def test_links_to_site_pages_in_a_post_become_resource_cards(client, member, spa
     thread = services.create_thread(space=space, author=member, title="Une bonne fiche",
                                     body="Voir [la fiche](/fiche-vae/) et [ailleurs](https://ailleurs.example/x/)")
     assert list(thread.cited_pages.all()) == [resource_page.page_ptr]
+
+
+@pytest.mark.parametrize("visibility", ["public", "members"])
+def test_resource_page_link_opens_the_discussion(client, member, space, visibility):
+    from tests.factories.resources import ResourcePageFactory
+
+    resource = ResourcePageFactory(title="Guide du premier entretien", visibility=visibility)
+    client.force_login(member)
+    html = client.get(resource.url).content.decode()
+    assert f'href="/echanges/discuter/{resource.pk}/"' in html
+    response = client.get(f"/echanges/discuter/{resource.pk}/")
+    assert response.status_code == 200 and "Guide du premier entretien" in response.content.decode()
