@@ -368,3 +368,14 @@ def test_suspended_member_cannot_post(client, member, moderator, space):
     assert services.add_reply(thread=thread, author=member, body="Je reviens")
     actions = list(ModerationLog.objects.values_list("action", flat=True))
     assert ModerationAction.SUSPEND_MEMBER in actions and ModerationAction.UNSUSPEND_MEMBER in actions
+
+
+def test_a_certified_solution_is_shown_once_at_the_top(client, member, moderator, space):
+    thread = make_thread(space=space, author=member, replies=1)
+    answer = thread.posts.last()
+    services.mark_solved(post=answer, user=member)
+    services.certify(post=answer, moderator=moderator)
+    client.force_login(member)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert html.count("Voir la réponse dans la discussion") == 1
+    assert "la réponse retenue" in html and "Réponse certifiée par l'équipe d'animation" in html
