@@ -19,6 +19,8 @@ urlpatterns = [
     path("recherche/", include("search.urls")),
     path("sante/", core_views.health, name="health"),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("", include("comcep.events.urls")),
+    path("", include("comcep.news.urls")),
     path("", include("forums.urls")),
     path("", include("resources.urls")),
 ]

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "comcep.accounts",
     "comcep.taxonomy",
     "comcep.notifications",
+    "comcep.events",
+    "comcep.news",
     "resources",
     "forums",
     "search",

@@ -1,0 +1,54 @@
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from comcep.taxonomy.models import Region, Theme
+
+from .enums import EventKind
+
+
+class EventFilterForm(forms.Form):
+    """GET filters of the agenda (slugs in the query string: ?region=bretagne&type=webinaire&theme=vae)."""
+
+    NATIONAL = "national"
+
+    region = forms.ChoiceField(label=_("Région"), required=False)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("Tous les types")), *EventKind.choices], required=False,
+    )
+    theme = forms.ModelChoiceField(
+        label=_("Thème"), queryset=Theme.objects.all(), to_field_name="slug", required=False,
+        empty_label=_("Tous les thèmes"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [
+            ("", _("Toutes les régions")),
+            (self.NATIONAL, _("Événements nationaux")),
+            *Region.objects.values_list("slug", "name"),
+        ]
+
+    def filter(self, events):
+        """Apply the valid filters; an invalid value is reported next to its field and ignored."""
+        if not self.is_bound:
+            return events
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        region = data.get("region")
+        if region == self.NATIONAL:
+            events = events.filter(region__isnull=True)
+        elif region:
+            events = events.filter(region__slug=region)
+        if data.get("type"):
+            events = events.filter(kind=data["type"])
+        theme = data.get("theme")
+        if theme:
+            from .models import EventPage
+
+            through = EventPage.themes.through
+            events = events.filter(
+                pk__in=through.objects.filter(Q(theme=theme) | Q(theme__parent=theme))
+                .values("eventpage_id")
+            )
+        return events

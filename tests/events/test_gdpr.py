@@ -1,0 +1,40 @@
+import pytest
+
+from comcep.accounts.gdpr import anonymisers, exporters
+from comcep.events.models import Registration
+from tests.factories.events import EventPageFactory, RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_gdpr_export_lists_the_members_registrations(member):
+    RegistrationFactory(user=member, event=EventPageFactory(title="Webinaire CPF"))
+    data = exporters()["event_registrations"](member)
+    assert [d["event"] for d in data] == ["Webinaire CPF"]
+    assert data[0]["cancelled_at"] is None
+
+
+def test_account_deletion_removes_registrations_and_detaches_organised_events(member):
+    event = EventPageFactory(organiser=member)
+    RegistrationFactory(user=member, event=event)
+    for anonymise in anonymisers():
+        anonymise(member)
+    assert not Registration.objects.filter(user=member).exists()
+    event.refresh_from_db()
+    assert event.organiser is None
+
+
+def test_member_area_panel_lists_upcoming_registrations_and_organised_events(rf, member):
+    from django.template.loader import render_to_string
+
+    from comcep.accounts.member_area import panels
+
+    RegistrationFactory(user=member, event=EventPageFactory(title="Atelier outils numériques"))
+    organised = EventPageFactory(title="Rencontre organisée par moi", organiser=member)
+    RegistrationFactory(event=organised)
+    [panel] = [p for p in panels() if p.key == "events"]
+    request = rf.get("/mon-espace/")
+    request.user = member
+    html = render_to_string(panel.template, {"panel_context": panel.context(request), "request": request})
+    assert "Atelier outils numériques" in html
+    assert "Rencontre organisée par moi" in html and "1 inscrit·e" in html
