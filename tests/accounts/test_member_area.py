@@ -32,14 +32,11 @@ def extension_points():
         key="test-favoris", title="Mes favoris", template="accounts/tests/panel.html",
         context=lambda request: {"count": 3}, order=10,
     )
-    previous = gdpr.exporters().get("bookmarks")  # the resources app registers the real one
-    gdpr.register_exporter("bookmarks", export_bookmarks)
+    gdpr.register_exporter("test_bookmarks", export_bookmarks)  # a key no real app uses
     gdpr.register_anonymiser(anonymise)
     member_area.register_panel(panel)
     yield calls
-    gdpr._exporters.pop("bookmarks", None)
-    if previous is not None:
-        gdpr.register_exporter("bookmarks", previous)
+    gdpr._exporters.pop("test_bookmarks", None)
     gdpr._anonymisers.remove(anonymise)
     member_area._panels.pop("test-favoris", None)
 
@@ -127,7 +124,9 @@ def test_data_download_is_a_json_file_with_profile_emails_and_every_exporter(cli
     assert data["profile"]["display_name"] == member.display_name
     assert data["profile"]["operator"] == "mission-locale"
     assert data["email_addresses"] == [{"email": member.email, "verified": True, "primary": True}]
-    assert data["bookmarks"] == [{"resource": "preparer-un-entretien-vae", "owner": member.email}]
+    assert data["test_bookmarks"] == [{"resource": "preparer-un-entretien-vae", "owner": member.email}]
+    # Every registered exporter has its key (the other apps' ones too).
+    assert set(gdpr.exporters()) <= set(data)
 
 
 def test_data_download_requires_csrf(member):

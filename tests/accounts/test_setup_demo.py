@@ -1,5 +1,7 @@
 """`manage.py setup_demo FILE...`: demo content plus three demo accounts with known passwords."""
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -21,11 +23,13 @@ def test_refuses_to_run_without_debug():
 @override_settings(DEBUG=True)
 def test_imports_files_and_ensures_the_demo_accounts_idempotently(capsys, client, tmp_path):
     extra = tmp_path / "20-extra.json"
-    extra.write_text('{"format": "comcep-content/1", "themes": [{"slug": "vae", "name": "VAE (démo)"}]}',
+    extra.write_text('{"format": "comcep-content/1", "themes": [{"slug": "demo-extra", "name": "Thème en plus"}]}',
                      encoding="utf-8")
+    with open(DEMO, encoding="utf-8") as fh:
+        members = len(json.load(fh)["members"])
     call_command("setup_demo", DEMO, str(extra))
     out = capsys.readouterr().out
-    assert "members: 17 created" in out
+    assert f"members: {members} created" in out
     assert "http://127.0.0.1:8000/admin/" in out and DEMO_PASSWORD in out
     for email in ("membre@demo.comcep.example.fr", "moderateur@demo.comcep.example.fr",
                   "admin@demo.comcep.example.fr"):
@@ -36,7 +40,9 @@ def test_imports_files_and_ensures_the_demo_accounts_idempotently(capsys, client
     count = User.objects.count()
 
     call_command("setup_demo", DEMO, str(extra))
-    assert "members: 0 created, 0 updated, 17 unchanged" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"members: 0 created, 0 updated, {members} unchanged" in out
+    assert "themes: 0 created, 0 updated, 1 unchanged" in out  # the second file
     assert User.objects.count() == count
 
     response = client.post("/comptes/login/?next=/admin/",
