@@ -5,3 +5,34 @@ from django.utils.translation import gettext_lazy as _
 class ForumsConfig(AppConfig):
     name = "forums"
     verbose_name = _("Espaces d'échanges")
+
+    def ready(self):
+        from comcep.accounts.gdpr import register_anonymiser, register_exporter
+        from comcep.accounts.member_area import Panel, register_panel
+        from comcep.core import exchange
+        from comcep.notifications.services import register_kind
+
+        from . import gdpr, panels
+        from .exchange import SpaceSection, ThreadSection
+
+        register_kind("reply", _("Réponses dans les sujets que je suis"),
+                      description=_("Quelqu'un répond dans un sujet auquel vous êtes abonné(e)."))
+        register_kind("mention", _("Mentions de mon nom"),
+                      description=_("Quelqu'un vous mentionne avec @ dans un message."))
+        register_kind("new_thread", _("Nouveaux sujets dans les espaces que je suis"), default_frequency="daily",
+                      description=_("Un sujet est ouvert dans un espace auquel vous êtes abonné(e)."))
+        register_kind("solved", _("Sujets résolus"),
+                      description=_("Un sujet que vous suivez est résolu, ou votre réponse l'a résolu."))
+        register_kind("moderation", _("Modération de mes messages"),
+                      description=_("Votre message a été validé, masqué ou certifié par l'équipe d'animation."))
+
+        from search.registry import register as register_indexer
+
+        from .search import ThreadIndexer
+
+        register_indexer(ThreadIndexer())
+        exchange.register(SpaceSection())
+        exchange.register(ThreadSection())
+        register_exporter("posts", gdpr.export_member_data)
+        register_panel(Panel("forums", _("Mes échanges"), "forums/panel.html", context=panels.panel_context, order=30))
+        register_anonymiser(gdpr.anonymise_member)

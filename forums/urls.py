@@ -1,2 +1,29 @@
+from django.urls import path
+
+from . import views
+
 app_name = "forums"
-urlpatterns: list = []
+urlpatterns = [
+    path("echanges/", views.space_index, name="index"),
+    # Fixed segments first; space slugs cannot take these words (forums.enums.RESERVED_SPACE_SLUGS).
+    path("echanges/discuter/<int:page_id>/", views.discuss_page, name="discuss"),
+    path("echanges/mentions/", views.mention_suggestions, name="mentions"),
+    path("echanges/apercu/", views.markdown_preview, name="preview"),
+    path("echanges/sujet/<int:pk>/repondre/", views.thread_reply, name="reply"),
+    path("echanges/sujet/<int:pk>/suivre/", views.thread_follow, name="thread_follow"),
+    path("echanges/sujet/<int:pk>/moderer/", views.thread_moderate, name="thread_moderate"),
+    path("echanges/message/<int:pk>/", views.post_detail, name="post"),
+    path("echanges/message/<int:pk>/modifier/", views.post_edit, name="post_edit"),
+    path("echanges/message/<int:pk>/supprimer/", views.post_delete, name="post_delete"),
+    path("echanges/message/<int:pk>/merci/", views.post_react, name="post_react"),
+    path("echanges/message/<int:pk>/resolu/", views.post_solve, name="post_solve"),
+    path("echanges/message/<int:pk>/certifier/", views.post_certify, name="post_certify"),
+    path("echanges/message/<int:pk>/signaler/", views.post_flag, name="post_flag"),
+    path("echanges/message/<int:pk>/historique/", views.post_history, name="post_history"),
+    path("echanges/message/<int:pk>/<slug:action>/", views.post_moderate, name="post_moderate"),
+    path("echanges/membre/<int:user_id>/suspendre/", views.member_suspend, name="member_suspend"),
+    path("echanges/<slug:space>/", views.space_detail, name="space"),
+    path("echanges/<slug:space>/suivre/", views.space_follow, name="space_follow"),
+    path("echanges/<slug:space>/poser-une-question/", views.thread_create, name="thread_create"),
+    path("echanges/<slug:space>/<int:pk>-<slug:slug>/", views.thread_detail, name="thread"),
+]

@@ -1,0 +1,85 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from .enums import FlagReason
+from .models import Space
+
+BODY_HELP = _("Markdown : **gras**, *italique*, listes avec « - », liens [texte](https://…), citations avec « > ». "
+              "Mentionnez un membre avec @ suivi de son nom affiché. Ne citez aucune donnée personnelle "
+              "d'un bénéficiaire.")
+
+
+def _max_length():
+    return getattr(settings, "COMCEP_POST_MAX_LENGTH", 20_000)
+
+
+class BodyField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Votre message"))
+        kwargs.setdefault("help_text", BODY_HELP)
+        kwargs.setdefault("max_length", _max_length())
+        kwargs.setdefault("error_messages", {
+            "required": _("Écrivez votre message."),
+            "max_length": _("Le message est trop long (%(show_value)d caractères, %(limit_value)d au maximum)."),
+        })
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 10, "class": "markdown-editor",
+                                                          "data-forums-editor": ""}))
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)  # the server reports an over-long draft instead of silently cutting it
+        return attrs
+
+
+class ReplyForm(forms.Form):
+    body = BodyField(label=_("Votre réponse"))
+
+
+class ThreadForm(forms.Form):
+    title = forms.CharField(label=_("Titre de votre question"), min_length=5, max_length=160,
+                            help_text=_("Une phrase qui résume la question, par exemple « VAE : quels délais "
+                                        "pour la recevabilité ? »"),
+                            error_messages={"required": _("Donnez un titre à votre question."),
+                                            "min_length": _("Le titre doit compter au moins 5 caractères.")})
+    body = BodyField()
+
+
+class DiscussForm(ThreadForm):
+    space = forms.ModelChoiceField(label=_("Espace"), queryset=Space.objects.none(), empty_label=None)
+
+    def __init__(self, *args, spaces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces if spaces is not None else Space.objects.none()
+        self.order_fields(["space", "title", "body"])
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Motif du signalement"), choices=FlagReason.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Précisions (facultatif)"), max_length=500, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=300, required=False,
+                             help_text=_("Consigné dans le journal de modération et, le cas échéant, "
+                                         "communiqué à l'auteur."))
+
+
+class RequiredReasonForm(ReasonForm):
+    reason = forms.CharField(label=_("Motif"), max_length=300,
+                             error_messages={"required": _("Indiquez le motif.")},
+                             help_text=ReasonForm.base_fields["reason"].help_text)
+
+
+class MoveForm(ReasonForm):
+    space = forms.ModelChoiceField(label=_("Déplacer vers l'espace"), queryset=Space.objects.order_by("title"),
+                                   empty_label=None)
+
+
+class SuspendForm(RequiredReasonForm):
+    suspended_until = forms.DateTimeField(
+        label=_("Suspendu jusqu'au"), required=False,
+        help_text=_("Au format JJ/MM/AAAA HH:MM. Laisser vide pour une suspension sans date de fin."),
+    )

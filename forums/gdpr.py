@@ -1,0 +1,66 @@
+"""What the forums hold about a member: GDPR export and anonymisation on account deletion."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import F
+
+from .models import Flag, Post, Reaction, ReadMarker, Subscription, Thread
+
+
+def _absolute(url: str) -> str:
+    return (getattr(settings, "SITE_URL", "") or "").rstrip("/") + url
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_member_data(user) -> dict:
+    """My threads and posts (with dates and URLs), my "merci / utile", subscriptions and reports."""
+    threads = Thread.objects.filter(author=user).select_related("space").order_by("created_at")
+    posts = Post.objects.filter(author=user).select_related("thread__space").order_by("created_at")
+    reactions = Reaction.objects.filter(user=user).select_related("post__thread__space").order_by("created_at")
+    subscriptions = Subscription.objects.filter(user=user).select_related("thread__space", "space")
+    flags = Flag.objects.filter(reporter=user).select_related("post__thread__space").order_by("created_at")
+    return {
+        "threads": [
+            {"title": t.title, "space": t.space.slug, "created_at": _iso(t.created_at),
+             "url": _absolute(t.get_absolute_url())}
+            for t in threads
+        ],
+        "posts": [
+            {"thread": p.thread.title, "body": p.body, "created_at": _iso(p.created_at),
+             "edited_at": _iso(p.edited_at), "deleted": p.is_deleted, "hidden": p.is_hidden,
+             "url": _absolute(p.thread.get_absolute_url()) + f"#message-{p.pk}"}
+            for p in posts
+        ],
+        "reactions": [
+            {"thread": r.post.thread.title, "created_at": _iso(r.created_at),
+             "url": _absolute(r.post.thread.get_absolute_url()) + f"#message-{r.post_id}"}
+            for r in reactions
+        ],
+        "subscriptions": [
+            {"thread": s.thread.title, "url": _absolute(s.thread.get_absolute_url())} if s.thread_id else
+            {"space": s.space.title, "url": _absolute(s.space.get_absolute_url())}
+            for s in subscriptions
+        ],
+        "flags": [
+            {"thread": f.post.thread.title, "reason": f.reason, "comment": f.comment, "status": f.status,
+             "created_at": _iso(f.created_at)}
+            for f in flags
+        ],
+    }
+
+
+def anonymise_member(user) -> None:
+    """Posts and threads keep their content so discussions stay readable; the author FK is kept
+    and shows "Membre supprimé" (``User.public_name`` once ``deleted_at`` is set). Reactions are
+    removed with their counts decremented; subscriptions and read markers are deleted; the
+    member's reports stay for the moderators, detached from the reporter."""
+    for post_id in list(Reaction.objects.filter(user=user).values_list("post_id", flat=True)):
+        Post.objects.filter(pk=post_id, useful_count__gt=0).update(useful_count=F("useful_count") - 1)
+    Reaction.objects.filter(user=user).delete()
+    Subscription.objects.filter(user=user).delete()
+    ReadMarker.objects.filter(user=user).delete()
+    Flag.objects.filter(reporter=user).update(reporter=None)

@@ -1,0 +1,775 @@
+"""Every action on the forums, one function each, owning all its side effects.
+
+Views stay thin and ``save()`` stays free of side effects. Each function checks permissions
+(``PermissionDenied``) and input (``ValidationError``), writes inside one transaction, keeps
+the denormalised counters exact (``F()`` on the hot path; an exact recount from the rows for
+rare moderation actions) and queues notifications with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from comcep.accounts.enums import MODERATORS_GROUP
+from comcep.core.markdown import html_to_text, render_markdown
+
+from .enums import FlagStatus, ModerationAction, SpaceVisibility
+from .mentions import find_mentions
+from .models import (
+    Flag,
+    MemberSanction,
+    ModerationLog,
+    Post,
+    PostRevision,
+    Reaction,
+    ReadMarker,
+    Space,
+    Subscription,
+    Thread,
+    can_use_forums,
+    thread_key,
+)
+from .pages import pages_linked_from
+
+logger = logging.getLogger(__name__)
+
+# --- Settings ---------------------------------------------------------------------------
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+def max_post_length() -> int:
+    return int(_setting("COMCEP_POST_MAX_LENGTH", 20_000))
+
+
+def new_member_days() -> int:
+    return int(_setting("FORUMS_NEW_MEMBER_DAYS", 3))
+
+
+def max_links_before_review() -> int:
+    return int(_setting("FORUMS_MAX_LINKS_BEFORE_REVIEW", 3))
+
+
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """"10/10m" -> (10, 600). Raises ValueError on a malformed rate."""
+    match = _RATE_RE.match(rate or "")
+    if not match:
+        raise ValueError(f"malformed rate {rate!r} (expected e.g. '10/10m')")
+    count, amount, unit = match.groups()
+    return int(count), int(amount or 1) * _UNITS[unit]
+
+
+# --- Errors -----------------------------------------------------------------------------
+
+
+class RateLimited(ValidationError):
+    """Too many posts in a short time: the form shows the message and keeps the draft."""
+
+
+# --- Permissions ------------------------------------------------------------------------
+
+
+def active_sanction(user) -> MemberSanction | None:
+    return MemberSanction.objects.active().filter(user=user).order_by("-created_at").first()
+
+
+def is_new_member(user) -> bool:
+    days = new_member_days()
+    if days <= 0 or user.is_moderator:
+        return False
+    return user.date_joined > timezone.now() - timedelta(days=days)
+
+
+def ensure_can_read_thread(user, thread: Thread) -> None:
+    if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists():
+        raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
+
+
+def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None) -> None:
+    """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``."""
+    if not can_use_forums(user):
+        raise PermissionDenied(_("Les espaces d'échanges sont réservés aux membres validés."))
+    sanction = active_sanction(user)
+    if sanction is not None:
+        if sanction.suspended_until:
+            until = timezone.localtime(sanction.suspended_until).strftime("%d/%m/%Y %H:%M")
+            raise PermissionDenied(_("Votre compte est suspendu jusqu'au %(date)s : vous ne pouvez pas publier.")
+                                   % {"date": until})
+        raise PermissionDenied(_("Votre compte est suspendu : vous ne pouvez pas publier."))
+    if thread is not None:
+        space = thread.space
+        ensure_can_read_thread(user, thread)
+        if thread.is_locked and not user.is_moderator:
+            raise PermissionDenied(_("Ce sujet est verrouillé : il n'accepte plus de réponses."))
+    if space is not None:
+        if not Space.objects.visible_to(user).filter(pk=space.pk).exists():
+            raise PermissionDenied(_("Vous n'avez pas accès à cet espace."))
+        if space.is_archived and not user.is_moderator:
+            raise PermissionDenied(_("Cet espace est archivé : il n'accepte plus de messages."))
+
+
+def ensure_moderator(user) -> None:
+    if not (user.is_authenticated and user.is_moderator):
+        raise PermissionDenied(_("Action réservée à l'équipe d'animation."))
+
+
+def can_edit(user, post: Post) -> bool:
+    if not user.is_authenticated or post.is_deleted:
+        return False
+    if user.is_moderator:
+        return True
+    return (post.author_id == user.pk and not post.is_hidden and not post.thread.is_locked
+            and can_use_forums(user))
+
+
+# --- Rate limits and review -------------------------------------------------------------
+
+
+def _rate_for(user) -> str:
+    if is_new_member(user):
+        return _setting("FORUMS_NEW_MEMBER_POST_RATE", "3/10m")
+    return _setting("FORUMS_POST_RATE", "10/10m")
+
+
+def _rate_key(user, window: int) -> str:
+    return f"forums:post-rate:{user.pk}:{window}:{int(time.time()) // window}"
+
+
+def check_rate(user) -> None:
+    if user.is_moderator:
+        return
+    limit, window = parse_rate(_rate_for(user))
+    if (cache.get(_rate_key(user, window)) or 0) >= limit:
+        minutes = max(window // 60, 1)
+        raise RateLimited(
+            ngettext(
+                "Vous avez publié %(count)d messages en peu de temps. Pour limiter les abus, attendez quelques "
+                "minutes (au plus %(minutes)d minute) avant de publier à nouveau : votre texte est conservé "
+                "ci-dessous.",
+                "Vous avez publié %(count)d messages en peu de temps. Pour limiter les abus, attendez quelques "
+                "minutes (au plus %(minutes)d minutes) avant de publier à nouveau : votre texte est conservé "
+                "ci-dessous.",
+                minutes,
+            ) % {"count": limit, "minutes": minutes},
+            code="rate_limited",
+        )
+
+
+def _hit_rate(user) -> None:
+    if user.is_moderator:
+        return
+    _limit, window = parse_rate(_rate_for(user))
+    key = _rate_key(user, window)
+    if not cache.add(key, 1, timeout=window):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window)
+
+
+def count_links(html: str) -> int:
+    return html.count("<a ")
+
+
+def needs_approval(author, html: str) -> bool:
+    if author.is_moderator:
+        return False
+    return is_new_member(author) or count_links(html) > max_links_before_review()
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise ValidationError({"body": _("Le message ne peut pas être vide.")}, code="required")
+    limit = max_post_length()
+    if len(body) > limit:
+        raise ValidationError(
+            {"body": _("Le message est trop long (%(length)d caractères, %(limit)d au maximum).")
+             % {"length": len(body), "limit": limit}},
+            code="max_length",
+        )
+    return body
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if len(title) < 5:
+        raise ValidationError({"title": _("Le titre doit compter au moins 5 caractères.")}, code="min_length")
+    if len(title) > 160:
+        raise ValidationError({"title": _("Le titre compte au plus 160 caractères.")}, code="max_length")
+    return title
+
+
+# --- Counters ---------------------------------------------------------------------------
+
+
+def recount_thread(thread_id: int) -> None:
+    """Exact thread counters from the rows (rare actions: hide, delete, approve, move...)."""
+    public = Post.objects.filter(thread_id=thread_id).public()
+    last = public.order_by("-created_at", "-pk").only("pk", "created_at").first()
+    thread = Thread.objects.only("created_at").get(pk=thread_id)
+    Thread.objects.filter(pk=thread_id).update(
+        post_count=public.count(),
+        last_post=last,
+        last_post_at=last.created_at if last else thread.created_at,
+    )
+
+
+def recount_space(space_id: int) -> None:
+    counted = Thread.objects.filter(space_id=space_id, is_hidden=False, needs_approval=False)
+    totals = counted.aggregate(threads=Count("pk"), posts=Sum("post_count"))
+    last = (Post.objects.public().filter(thread__in=counted.values("pk"))
+            .order_by("-created_at", "-pk").only("pk", "created_at").first())
+    Space.objects.filter(pk=space_id).update(
+        thread_count=totals["threads"] or 0,
+        post_count=totals["posts"] or 0,
+        last_post=last,
+        last_post_at=last.created_at if last else None,
+    )
+
+
+def _thread_counts(thread: Thread) -> bool:
+    return not (thread.is_hidden or thread.needs_approval)
+
+
+# --- Reading and following --------------------------------------------------------------
+
+
+def follow(user, *, thread: Thread | None = None, space: Space | None = None) -> None:
+    Subscription.objects.bulk_create([Subscription(user=user, thread=thread, space=space)], ignore_conflicts=True)
+
+
+def unfollow(user, *, thread: Thread | None = None, space: Space | None = None) -> None:
+    Subscription.objects.filter(user=user, thread=thread, space=space).delete()
+
+
+def mark_read(user, thread: Thread, post: Post) -> None:
+    """Move the reader's marker forward to ``post`` (never backwards). Safe under concurrency."""
+    if not user.is_authenticated:
+        return
+    updated = ReadMarker.objects.filter(user=user, thread=thread, last_read_at__lt=post.created_at).update(
+        last_read_post=post, last_read_at=post.created_at)
+    if not updated:
+        ReadMarker.objects.bulk_create(
+            [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
+            ignore_conflicts=True,
+        )
+
+
+# --- Notifications ----------------------------------------------------------------------
+
+
+def readers_among(thread: Thread, user_ids) -> list[int]:
+    """The members among ``user_ids`` allowed to read ``thread`` now (one query)."""
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return []
+    User = get_user_model()
+    qs = User.objects.approved().filter(pk__in=ids, deleted_at__isnull=True)
+    moderators = Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP)
+    if thread.is_hidden or thread.needs_approval:
+        qs = qs.filter(moderators)
+    elif thread.space.visibility == SpaceVisibility.GROUPS:
+        qs = qs.filter(Q(groups__in=Group.objects.filter(forum_spaces=thread.space_id)) | moderators)
+    return sorted(set(qs.values_list("pk", flat=True)))
+
+
+def _excerpt(post: Post) -> str:
+    text = html_to_text(post.html)
+    return text if len(text) <= 240 else text[:239].rsplit(" ", 1)[0] + "…"
+
+
+def _notify(kind: str, recipients, **kwargs) -> int:
+    if not recipients:
+        return 0
+    from comcep.notifications.services import notify
+
+    return notify(kind, recipients, **kwargs)
+
+
+def _announce_post(post_id: int) -> None:
+    """Notify mentioned members, then followers of the thread (and of the space for a new thread).
+    Runs after commit; only for public posts; every recipient is filtered by visibility."""
+    post = Post.objects.select_related("thread__space", "author").filter(pk=post_id).first()
+    if post is None or not post.is_public:
+        return
+    thread = post.thread
+    if not _thread_counts(thread):
+        return
+    first_pk = Post.objects.filter(thread=thread).order_by("created_at", "pk").values_list("pk", flat=True).first()
+    is_first = first_pk == post.pk
+    url = post.get_absolute_url()
+    excerpt = _excerpt(post)
+    actor = post.author
+    dedupe = f"forums.post.{post.pk}"
+
+    mentioned = readers_among(thread, [u.pk for u in find_mentions(post.body)])
+    mentioned = [pk for pk in mentioned if pk != actor.pk]
+    _notify("mention", mentioned, title=_("%(name)s vous a mentionné dans « %(title)s »")
+            % {"name": actor.public_name, "title": thread.title},
+            url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
+
+    if is_first:
+        followers = Subscription.objects.filter(space_id=thread.space_id).values_list("user_id", flat=True)
+        recipients = [pk for pk in readers_among(thread, followers) if pk not in mentioned]
+        _notify("new_thread", recipients, title=_("Nouveau sujet dans « %(space)s » : %(title)s")
+                % {"space": thread.space.title, "title": thread.title},
+                url=url, actor=actor, excerpt=excerpt, target=thread, dedupe_key=f"forums.thread.{thread.pk}")
+    else:
+        followers = Subscription.objects.filter(thread_id=thread.pk).values_list("user_id", flat=True)
+        recipients = [pk for pk in readers_among(thread, followers) if pk not in mentioned]
+        _notify("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
+                % {"name": actor.public_name, "title": thread.title},
+                url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
+
+
+def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key: str = "") -> None:
+    """A "moderation" notification to the author of ``post`` (who can still see their own thread)."""
+    author_id = post.author_id
+    if actor is not None and author_id == actor.pk:
+        return
+    User = get_user_model()
+    if not User.objects.approved().filter(pk=author_id, deleted_at__isnull=True).exists():
+        return
+    _notify("moderation", [author_id], title=title, url=post.get_absolute_url(), actor=actor, excerpt=reason,
+            target=post, dedupe_key=key or None)
+
+
+def _reindex(thread_id: int) -> None:
+    """Keep the unified search up to date (search knows no app; the forums call it)."""
+    try:
+        from search import services as search_services
+    except ImportError:  # the search app's write side is not installed
+        return
+    update = getattr(search_services, "reindex_later", None) or getattr(search_services, "reindex", None)
+    if update is None:
+        return
+    thread = Thread.objects.select_related("space").filter(pk=thread_id).first()
+    if thread is not None:
+        try:
+            update(thread)
+        except Exception:  # noqa: BLE001 - search must never break posting
+            logger.exception("search reindex failed for thread %s", thread_id)
+
+
+def _after_commit(fn, *args, **kwargs) -> None:
+    # robust: the action is committed; a failing notification or reindex is logged, never a 500.
+    transaction.on_commit(lambda: fn(*args, **kwargs), robust=True)
+
+
+# --- Posting ----------------------------------------------------------------------------
+
+
+def _link_cited_pages(thread: Thread, html: str) -> None:
+    pages = pages_linked_from(html)
+    if pages:
+        thread.cited_pages.add(*pages)
+
+
+@transaction.atomic
+def create_thread(*, space: Space, author, title: str, body: str, about_page=None, created_at=None) -> Thread:
+    ensure_can_post(author, space=space)
+    title = _clean_title(title)
+    body = _clean_body(body)
+    check_rate(author)
+    html = render_markdown(body)
+    pending = needs_approval(author, html)
+    now = created_at or timezone.now()
+    thread = Thread.objects.create(space=space, author=author, title=title, created_at=now, last_post_at=now,
+                                   needs_approval=pending, about_page=about_page,
+                                   import_key=thread_key(title, author.email, now))
+    post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
+                               needs_approval=pending)
+    if not pending:
+        Thread.objects.filter(pk=thread.pk).update(post_count=1, last_post=post, last_post_at=now)
+        Space.objects.filter(pk=space.pk).update(
+            thread_count=F("thread_count") + 1, post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+        thread.post_count, thread.last_post = 1, post
+    if about_page is not None:
+        thread.cited_pages.add(about_page)
+    _link_cited_pages(thread, html)
+    follow(author, thread=thread)
+    mark_read(author, thread, post)
+    _hit_rate(author)
+    if not pending:
+        _after_commit(_announce_post, post.pk)
+        _after_commit(_reindex, thread.pk)
+    return thread
+
+
+@transaction.atomic
+def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
+    ensure_can_post(author, thread=thread)
+    body = _clean_body(body)
+    check_rate(author)
+    html = render_markdown(body)
+    pending = needs_approval(author, html)
+    now = created_at or timezone.now()
+    post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
+                               needs_approval=pending)
+    if not pending:
+        Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+        if _thread_counts(thread):
+            Space.objects.filter(pk=thread.space_id).update(
+                post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+    _link_cited_pages(thread, html)
+    follow(author, thread=thread)
+    mark_read(author, thread, post)
+    _hit_rate(author)
+    if not pending:
+        _after_commit(_announce_post, post.pk)
+        _after_commit(_reindex, thread.pk)
+    return post
+
+
+@transaction.atomic
+def edit_post(*, post: Post, editor, body: str) -> Post:
+    if not can_edit(editor, post):
+        raise PermissionDenied(_("Vous ne pouvez pas modifier ce message."))
+    if not editor.is_moderator:
+        ensure_can_post(editor, thread=post.thread)
+    body = _clean_body(body)
+    if body == post.body:
+        return post
+    html = render_markdown(body)
+    PostRevision.objects.create(post=post, body=post.body, editor=editor)
+    became_pending = (post.is_public and editor.pk == post.author_id and needs_approval(editor, html)
+                      and count_links(html) > count_links(post.html))
+    post.body, post.html = body, html
+    post.edited_at, post.edited_by = timezone.now(), editor
+    fields = ["body", "html", "edited_at", "edited_by"]
+    if became_pending:
+        post.needs_approval = True
+        fields.append("needs_approval")
+    post.save(update_fields=fields)
+    if became_pending:
+        recount_thread(post.thread_id)
+        recount_space(post.thread.space_id)
+    _link_cited_pages(post.thread, html)
+    if post.is_public:
+        _after_commit(_announce_post, post.pk)  # new mentions; notifications are deduplicated per post
+        _after_commit(_reindex, post.thread_id)
+    return post
+
+
+@transaction.atomic
+def delete_post(*, post: Post, user, reason: str = "") -> Post:
+    """Soft delete: the row stays (threads keep their shape), the text is no longer shown."""
+    own = user.is_authenticated and post.author_id == user.pk
+    if not (own or (user.is_authenticated and user.is_moderator)):
+        raise PermissionDenied(_("Vous ne pouvez pas supprimer ce message."))
+    if post.is_deleted:
+        return post
+    post.is_deleted = True
+    post.save(update_fields=["is_deleted"])
+    thread = post.thread
+    if thread.solved_post_id == post.pk:
+        Thread.objects.filter(pk=thread.pk).update(solved_post=None)
+    if post.is_certified:
+        Post.objects.filter(pk=post.pk).update(is_certified=False)
+    recount_thread(thread.pk)
+    recount_space(thread.space_id)
+    if not own:
+        _log(user, ModerationAction.DELETE_POST, post=post, reason=reason)
+    _after_commit(_reindex, thread.pk)
+    return post
+
+
+@transaction.atomic
+def react(*, post: Post, user) -> bool:
+    """Toggle "Merci / utile". Returns True if the member now thanks the post."""
+    if not can_use_forums(user):
+        raise PermissionDenied(_("Réservé aux membres validés."))
+    if not Post.objects.visible_to(user).public().filter(pk=post.pk).exists():
+        raise PermissionDenied(_("Ce message n'est pas disponible."))
+    if post.author_id == user.pk:
+        raise PermissionDenied(_("Vous ne pouvez pas remercier votre propre message."))
+    deleted, _details = Reaction.objects.filter(post=post, user=user).delete()
+    if deleted:
+        Post.objects.filter(pk=post.pk).update(useful_count=F("useful_count") - 1)
+        return False
+    try:
+        with transaction.atomic():
+            Reaction.objects.create(post=post, user=user)
+    except IntegrityError:  # a double click raced us: the reaction exists, nothing to count
+        return True
+    Post.objects.filter(pk=post.pk).update(useful_count=F("useful_count") + 1)
+    return True
+
+
+@transaction.atomic
+def mark_solved(*, post: Post, user) -> bool:
+    """The thread's author or a moderator marks (or unmarks) the answer that solved it."""
+    thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+    if not user.is_authenticated or not (thread.author_id == user.pk or user.is_moderator):
+        raise PermissionDenied(_("Seul l'auteur du sujet ou l'équipe d'animation peut indiquer la solution."))
+    ensure_can_read_thread(user, thread)
+    if not post.is_public:
+        raise PermissionDenied(_("Ce message n'est pas disponible."))
+    if thread.solved_post_id == post.pk:
+        Thread.objects.filter(pk=thread.pk).update(solved_post=None)
+        return False
+    Thread.objects.filter(pk=thread.pk).update(solved_post=post)
+    thread.solved_post = post
+
+    def announce():
+        recipients = set(Subscription.objects.filter(thread=thread).values_list("user_id", flat=True))
+        recipients.add(post.author_id)
+        recipients.discard(user.pk)
+        _notify("solved", readers_among(thread, recipients),
+                title=_("« %(title)s » est résolu") % {"title": thread.title},
+                url=post.get_absolute_url(), actor=user, excerpt=_excerpt(post), target=thread,
+                dedupe_key=f"forums.solved.{thread.pk}.{post.pk}")
+
+    transaction.on_commit(announce, robust=True)
+    return True
+
+
+@transaction.atomic
+def flag(*, post: Post, reporter, reason: str, comment: str = "") -> Flag:
+    if not can_use_forums(reporter):
+        raise PermissionDenied(_("Réservé aux membres validés."))
+    if not Post.objects.visible_to(reporter).filter(pk=post.pk, is_deleted=False).exists():
+        raise PermissionDenied(_("Ce message n'est pas disponible."))
+    existing = Flag.objects.filter(post=post, reporter=reporter, status=FlagStatus.OPEN).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(post=post, reporter=reporter, reason=reason, comment=comment[:500])
+    except IntegrityError:
+        return Flag.objects.get(post=post, reporter=reporter, status=FlagStatus.OPEN)
+
+
+# --- Moderation -------------------------------------------------------------------------
+
+
+def _log(actor, action, *, thread=None, post=None, member=None, reason="", target="") -> ModerationLog:
+    if post is not None and thread is None:
+        thread = post.thread
+    if not target:
+        if post is not None:
+            target = _("Message de %(author)s dans « %(title)s »") % {"author": post.author.public_name,
+                                                                         "title": thread.title}
+        elif thread is not None:
+            target = thread.title
+        elif member is not None:
+            target = f"{member.public_name} <{member.email}>"
+    return ModerationLog.objects.create(actor=actor, action=action, thread=thread, post=post, member=member,
+                                        target=target[:255], reason=reason or "")
+
+
+def _resolve_flags(post: Post, moderator, resolution: str) -> None:
+    Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
+        status=FlagStatus.RESOLVED, resolved_by=moderator, resolved_at=timezone.now(), resolution=resolution[:300])
+
+
+@transaction.atomic
+def hide_post(*, post: Post, moderator, reason: str) -> Post:
+    ensure_moderator(moderator)
+    if post.is_hidden:
+        return post
+    post.is_hidden, post.hidden_reason = True, (reason or "")[:300]
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    if post.thread.solved_post_id == post.pk:
+        Thread.objects.filter(pk=post.thread_id).update(solved_post=None)
+    recount_thread(post.thread_id)
+    recount_space(post.thread.space_id)
+    _resolve_flags(post, moderator, _("Message masqué"))
+    _log(moderator, ModerationAction.HIDE_POST, post=post, reason=reason)
+    _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été masqué par l'équipe d'animation")
+                  % {"title": post.thread.title}, reason=reason, key=f"forums.hidden.{post.pk}.{int(time.time())}")
+    _after_commit(_reindex, post.thread_id)
+    return post
+
+
+@transaction.atomic
+def restore_post(*, post: Post, moderator, reason: str = "") -> Post:
+    ensure_moderator(moderator)
+    if not post.is_hidden:
+        return post
+    post.is_hidden, post.hidden_reason = False, ""
+    post.save(update_fields=["is_hidden", "hidden_reason"])
+    recount_thread(post.thread_id)
+    recount_space(post.thread.space_id)
+    _log(moderator, ModerationAction.RESTORE_POST, post=post, reason=reason)
+    _after_commit(_reindex, post.thread_id)
+    return post
+
+
+@transaction.atomic
+def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
+    ensure_moderator(moderator)
+    if not post.needs_approval:
+        return post
+    post.needs_approval = False
+    post.save(update_fields=["needs_approval"])
+    thread = post.thread
+    if thread.needs_approval:
+        Thread.objects.filter(pk=thread.pk).update(needs_approval=False)
+        thread.needs_approval = False
+    recount_thread(thread.pk)
+    recount_space(thread.space_id)
+    _log(moderator, ModerationAction.APPROVE_POST, post=post, reason=reason)
+    _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été validé et publié")
+                  % {"title": thread.title}, key=f"forums.approved.{post.pk}")
+    _after_commit(_announce_post, post.pk)
+    _after_commit(_reindex, thread.pk)
+    return post
+
+
+@transaction.atomic
+def reject_post(*, post: Post, moderator, reason: str) -> Post:
+    """Refuse a post awaiting approval: it stays hidden (the author sees why)."""
+    ensure_moderator(moderator)
+    if not post.needs_approval:
+        return post
+    post.needs_approval, post.is_hidden, post.hidden_reason = False, True, (reason or "")[:300]
+    post.save(update_fields=["needs_approval", "is_hidden", "hidden_reason"])
+    thread = post.thread
+    if thread.needs_approval:  # the first post of a new thread: the thread is refused with it
+        Thread.objects.filter(pk=thread.pk).update(needs_approval=False, is_hidden=True)
+    recount_thread(thread.pk)
+    recount_space(thread.space_id)
+    _log(moderator, ModerationAction.REJECT_POST, post=post, reason=reason)
+    _after_commit(_notify_author, post, _("Votre message dans « %(title)s » n'a pas été publié")
+                  % {"title": thread.title}, reason=reason, key=f"forums.rejected.{post.pk}")
+    return post
+
+
+@transaction.atomic
+def certify(*, post: Post, moderator, certified: bool = True, reason: str = "") -> Post:
+    ensure_moderator(moderator)
+    if not post.is_public and certified:
+        raise ValidationError(_("Seul un message publié peut être certifié."))
+    if post.is_certified == certified:
+        return post
+    post.is_certified = certified
+    post.save(update_fields=["is_certified"])
+    _log(moderator, ModerationAction.CERTIFY_POST if certified else ModerationAction.UNCERTIFY_POST,
+         post=post, reason=reason)
+    if certified:
+        _after_commit(_notify_author, post, _("Votre réponse dans « %(title)s » a été certifiée")
+                      % {"title": post.thread.title}, actor=moderator, key=f"forums.certified.{post.pk}")
+    return post
+
+
+def _set_thread_flag(thread: Thread, moderator, field: str, value: bool, action, reason: str) -> Thread:
+    ensure_moderator(moderator)
+    if getattr(thread, field) == value:
+        return thread
+    setattr(thread, field, value)
+    Thread.objects.filter(pk=thread.pk).update(**{field: value})
+    _log(moderator, action, thread=thread, reason=reason)
+    return thread
+
+
+@transaction.atomic
+def lock_thread(*, thread: Thread, moderator, locked: bool = True, reason: str = "") -> Thread:
+    return _set_thread_flag(thread, moderator, "is_locked", locked,
+                            ModerationAction.LOCK_THREAD if locked else ModerationAction.UNLOCK_THREAD, reason)
+
+
+@transaction.atomic
+def pin_thread(*, thread: Thread, moderator, pinned: bool = True, reason: str = "") -> Thread:
+    return _set_thread_flag(thread, moderator, "is_pinned", pinned,
+                            ModerationAction.PIN_THREAD if pinned else ModerationAction.UNPIN_THREAD, reason)
+
+
+@transaction.atomic
+def hide_thread(*, thread: Thread, moderator, hidden: bool = True, reason: str = "") -> Thread:
+    thread = _set_thread_flag(thread, moderator, "is_hidden", hidden,
+                              ModerationAction.HIDE_THREAD if hidden else ModerationAction.RESTORE_THREAD, reason)
+    recount_space(thread.space_id)
+    _after_commit(_reindex, thread.pk)
+    return thread
+
+
+@transaction.atomic
+def move_thread(*, thread: Thread, space: Space, moderator, reason: str = "") -> Thread:
+    ensure_moderator(moderator)
+    old_space_id = thread.space_id
+    if old_space_id == space.pk:
+        return thread
+    old_title = thread.space.title
+    Thread.objects.filter(pk=thread.pk).update(space=space)
+    thread.space = space
+    recount_space(old_space_id)
+    recount_space(space.pk)
+    _log(moderator, ModerationAction.MOVE_THREAD, thread=thread,
+         reason=reason, target=_("« %(title)s » : %(old)s → %(new)s")
+         % {"title": thread.title, "old": old_title, "new": space.title})
+    _after_commit(_reindex, thread.pk)
+    return thread
+
+
+@transaction.atomic
+def resolve_flag(*, flag: Flag, moderator, resolution: str = "") -> Flag:
+    ensure_moderator(moderator)
+    if flag.status == FlagStatus.RESOLVED:
+        return flag
+    flag.status, flag.resolved_by, flag.resolved_at = FlagStatus.RESOLVED, moderator, timezone.now()
+    flag.resolution = (resolution or "")[:300]
+    flag.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
+    _log(moderator, ModerationAction.RESOLVE_FLAG, post=flag.post, reason=resolution)
+    return flag
+
+
+@transaction.atomic
+def suspend_member(*, member, moderator, reason: str, until=None) -> MemberSanction:
+    ensure_moderator(moderator)
+    if member.pk == moderator.pk:
+        raise ValidationError(_("Vous ne pouvez pas vous suspendre vous-même."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Indiquez le motif de la suspension.")})
+    if until is not None and until <= timezone.now():
+        raise ValidationError({"suspended_until": _("La date de fin doit être dans le futur.")})
+    sanction = MemberSanction.objects.create(user=member, suspended_until=until, reason=reason, created_by=moderator)
+    _log(moderator, ModerationAction.SUSPEND_MEMBER, member=member, reason=reason)
+    return sanction
+
+
+@transaction.atomic
+def unsuspend_member(*, member, moderator, reason: str = "") -> int:
+    ensure_moderator(moderator)
+    lifted = MemberSanction.objects.active().filter(user=member).update(lifted_at=timezone.now(), lifted_by=moderator)
+    if lifted:
+        _log(moderator, ModerationAction.UNSUSPEND_MEMBER, member=member, reason=reason)
+    return lifted
+
+
+# --- Moderation queue -------------------------------------------------------------------
+
+
+@dataclass
+class QueueCounts:
+    flags: int
+    pending: int
+
+
+def queue_counts() -> QueueCounts:
+    return QueueCounts(
+        flags=Flag.objects.filter(status=FlagStatus.OPEN).count(),
+        pending=Post.objects.filter(needs_approval=True, is_deleted=False).count(),
+    )

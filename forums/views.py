@@ -1,0 +1,606 @@
+"""Pages and actions of the discussion spaces. Views stay thin: permissions come from the
+``visible_to`` querysets and the service functions, which own every side effect."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.models import Page
+
+from comcep.core.markdown import quote_markdown, render_markdown
+
+from . import services
+from .enums import ThreadFilter
+from .forms import DiscussForm, FlagForm, MoveForm, ReasonForm, ReplyForm, RequiredReasonForm, SuspendForm, ThreadForm
+from .models import (
+    MemberSanction,
+    ModerationLog,
+    Post,
+    PostRevision,
+    ReadMarker,
+    Space,
+    Subscription,
+    Thread,
+    can_use_forums,
+)
+from .pages import page_is_discussable
+
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 20
+
+
+# --- Access -----------------------------------------------------------------------------
+
+
+def members_only(view):
+    """Visitors are sent to the login page; accounts that are not approved get an explanation."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_use_forums(request.user):
+            return render(request, "forums/members_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def moderators_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (can_use_forums(request.user) and request.user.is_moderator):
+            raise PermissionDenied(_("Action réservée à l'équipe d'animation."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _visible_post(request, pk) -> Post:
+    return get_object_or_404(Post.objects.visible_to(request.user).select_related("thread__space", "author"), pk=pk)
+
+
+def _visible_thread(request, pk) -> Thread:
+    return get_object_or_404(Thread.objects.visible_to(request.user).select_related("space"), pk=pk)
+
+
+def _error_message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or _("Action impossible.")
+
+
+def post_url(post: Post, user) -> str:
+    """The thread page (right page number) and anchor where ``user`` sees ``post``."""
+    earlier = Post.objects.filter(thread_id=post.thread_id).visible_to(user).filter(
+        Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
+    page = earlier // POSTS_PER_PAGE + 1
+    url = post.thread.get_absolute_url()
+    if page > 1:
+        url += f"?page={page}"
+    return f"{url}#message-{post.pk}"
+
+
+# --- Spaces -----------------------------------------------------------------------------
+
+
+@require_GET
+def space_index(request):
+    user = request.user
+    if not can_use_forums(user):
+        return render(request, "forums/members_only.html")
+    spaces = Space.objects.for_index(user).annotate(
+        is_followed=Exists(Subscription.objects.filter(user=user, space=OuterRef("pk"))))
+    return render(request, "forums/index.html", {"spaces": spaces})
+
+
+@require_GET
+@members_only
+def space_detail(request, space):
+    user = request.user
+    space = get_object_or_404(Space.objects.visible_to(user).prefetch_related("themes"), slug=space)
+    threads = Thread.objects.filter(space=space).for_space_page(user)
+    current = request.GET.get("filtre", "")
+    if current == ThreadFilter.UNANSWERED:
+        threads = threads.filter(post_count__lte=1)
+    elif current == ThreadFilter.SOLVED:
+        threads = threads.filter(solved_post__isnull=False)
+    elif current == ThreadFilter.MINE:
+        threads = threads.filter(author=user)
+    elif current == ThreadFilter.FOLLOWED:
+        threads = threads.filter(is_followed=True)
+    else:
+        current = ""
+    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    for thread in page.object_list:
+        thread.is_unread = thread.read_at is None or (thread.last_post_at and thread.last_post_at > thread.read_at)
+    return render(request, "forums/space.html", {
+        "space": space,
+        "page_obj": page,
+        "threads": page.object_list,
+        "filters": ThreadFilter.choices,
+        "current_filter": current,
+        "filter_query": urlencode({"filtre": current}) if current else "",
+        "is_following": Subscription.objects.filter(user=user, space=space).exists(),
+        "can_post": not space.is_archived or user.is_moderator,
+    })
+
+
+@require_POST
+@members_only
+def space_follow(request, space):
+    space = get_object_or_404(Space.objects.visible_to(request.user), slug=space)
+    if request.POST.get("action") == "ne-plus-suivre":
+        services.unfollow(request.user, space=space)
+        messages.success(request, _("Vous ne suivez plus l'espace « %(title)s ».") % {"title": space.title})
+    else:
+        services.follow(request.user, space=space)
+        messages.success(request, _("Vous suivez l'espace « %(title)s » : vous serez averti(e) des nouveaux "
+                                    "sujets.") % {"title": space.title})
+    return redirect(space.get_absolute_url())
+
+
+# --- New thread -------------------------------------------------------------------------
+
+
+def _handle_thread_form(request, form, *, space_getter, about_page=None):
+    """Shared by "Poser une question" and "Discuter de cette ressource". Returns (response, preview)."""
+    preview = None
+    if form.is_valid():
+        if "apercu" in request.POST:
+            return None, render_markdown(form.cleaned_data["body"])
+        try:
+            thread = services.create_thread(space=space_getter(form), author=request.user,
+                                            title=form.cleaned_data["title"], body=form.cleaned_data["body"],
+                                            about_page=about_page)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                form.add_error(None, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, _error_message(exc))
+        else:
+            if thread.needs_approval:
+                messages.info(request, _("Merci ! Votre question sera publiée après validation par l'équipe "
+                                         "d'animation (nouveaux membres ou messages avec beaucoup de liens)."))
+            else:
+                messages.success(request, _("Votre question est publiée."))
+            return redirect(thread.get_absolute_url()), None
+    return None, preview
+
+
+@require_http_methods(["GET", "POST"])
+@members_only
+def thread_create(request, space):
+    space = get_object_or_404(Space.objects.visible_to(request.user), slug=space)
+    if space.is_archived and not request.user.is_moderator:
+        raise PermissionDenied(_("Cet espace est archivé : il n'accepte plus de messages."))
+    preview = None
+    if request.method == "POST":
+        form = ThreadForm(request.POST)
+        response, preview = _handle_thread_form(request, form, space_getter=lambda f: space)
+        if response is not None:
+            return response
+    else:
+        form = ThreadForm()
+    return render(request, "forums/thread_form.html", {"space": space, "form": form, "preview": preview})
+
+
+@require_http_methods(["GET", "POST"])
+@members_only
+def discuss_page(request, page_id):
+    """"Discuter de cette ressource": open the page's thread, or start it."""
+    page = get_object_or_404(Page.objects.all(), pk=page_id)
+    if not page_is_discussable(page):
+        raise Http404
+    existing = Thread.objects.visible_to(request.user).filter(about_page=page).order_by("created_at").first()
+    if existing is not None:
+        return redirect(existing.get_absolute_url())
+    spaces = Space.objects.visible_to(request.user).filter(is_archived=False).order_by("sort_order", "title")
+    preview = None
+    if request.method == "POST":
+        form = DiscussForm(request.POST, spaces=spaces)
+        response, preview = _handle_thread_form(request, form, space_getter=lambda f: f.cleaned_data["space"],
+                                                about_page=page)
+        if response is not None:
+            return response
+    else:
+        page_url = page.get_full_url(request) or page.url
+        form = DiscussForm(spaces=spaces, initial={
+            "title": (_("À propos de « %(title)s »") % {"title": page.title})[:160],
+            "body": f"[{page.title}]({page_url})\n\n",
+        })
+    return render(request, "forums/thread_form.html", {"form": form, "preview": preview, "about_page": page})
+
+
+# --- Thread page ------------------------------------------------------------------------
+
+
+def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -> dict:
+    user = request.user
+    posts = Post.objects.filter(thread=thread).for_thread_page(user)
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
+    post_list = list(page.object_list)
+    marker = ReadMarker.objects.filter(user=user, thread=thread).only("last_read_at").first()
+    read_at = marker.last_read_at if marker else None
+    for post in post_list:
+        post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != user.pk
+    certified = list(Post.objects.filter(thread=thread, is_certified=True).public().select_related("author"))
+    is_moderator = user.is_moderator
+    try:
+        services.ensure_can_post(user, thread=thread)
+        can_reply, reply_blocked = True, ""
+    except PermissionDenied as exc:
+        can_reply, reply_blocked = False, _error_message(exc)
+    if reply_form is None and can_reply:
+        initial = {}
+        quoted_id = request.GET.get("citer", "")
+        if quoted_id.isdigit():
+            quoted = Post.objects.filter(thread=thread, pk=int(quoted_id)).public().select_related("author").first()
+            if quoted is not None:
+                initial["body"] = quote_markdown(quoted.body, quoted.author.public_name)
+        reply_form = ReplyForm(initial=initial)
+    # Move the reader's marker to the last post shown.
+    public_on_page = [p for p in post_list if not p.needs_approval]
+    if public_on_page and (read_at is None or public_on_page[-1].created_at > read_at):
+        services.mark_read(user, thread, public_on_page[-1])
+    return {
+        "thread": thread,
+        "space": thread.space,
+        "page_obj": page,
+        "posts": post_list,
+        "certified_posts": certified,
+        "cited_pages": list(thread.cited_pages.live().order_by("title")),
+        "is_following": Subscription.objects.filter(user=user, thread=thread).exists(),
+        "is_moderator": is_moderator,
+        "is_thread_author": thread.author_id == user.pk,
+        "can_reply": can_reply,
+        "reply_blocked": reply_blocked,
+        "reply_form": reply_form,
+        "preview": preview,
+        "move_form": MoveForm(initial={"space": thread.space_id}) if is_moderator else None,
+        "has_unread": read_at is not None and thread.last_post_at and thread.last_post_at > read_at,
+    }
+
+
+@require_GET
+@members_only
+def thread_detail(request, space, pk, slug):
+    user = request.user
+    thread = get_object_or_404(
+        Thread.objects.visible_to(user).select_related("space", "author", "solved_post__author", "about_page"), pk=pk)
+    if thread.space.slug != space or thread.slug != slug:
+        query = request.GET.urlencode()
+        return HttpResponseRedirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
+    if "non-lu" in request.GET:
+        return redirect(_first_unread_url(thread, user))
+    return render(request, "forums/thread.html", _thread_context(request, thread))
+
+
+def _first_unread_url(thread: Thread, user) -> str:
+    marker = ReadMarker.objects.filter(user=user, thread=thread).first()
+    posts = Post.objects.filter(thread=thread).visible_to(user).order_by("created_at", "pk")
+    target = posts.filter(created_at__gt=marker.last_read_at).first() if marker else posts.first()
+    if target is None:
+        target = posts.last()
+    if target is None:
+        return thread.get_absolute_url()
+    target.thread = thread
+    return post_url(target, user)
+
+
+@require_POST
+@members_only
+def thread_reply(request, pk):
+    thread = get_object_or_404(
+        Thread.objects.visible_to(request.user).select_related("space", "author", "solved_post__author"), pk=pk)
+    form = ReplyForm(request.POST)
+    preview = None
+    if form.is_valid():
+        if "apercu" in request.POST:
+            preview = render_markdown(form.cleaned_data["body"])
+        else:
+            try:
+                post = services.add_reply(thread=thread, author=request.user, body=form.cleaned_data["body"])
+            except ValidationError as exc:
+                form.add_error("body" if hasattr(exc, "error_dict") and "body" in exc.error_dict else None,
+                               exc.error_dict["body"] if hasattr(exc, "error_dict") and "body" in exc.error_dict
+                               else exc)
+            except PermissionDenied as exc:
+                form.add_error(None, _error_message(exc))
+            else:
+                if post.needs_approval:
+                    messages.info(request, _("Merci ! Votre réponse sera publiée après validation par l'équipe "
+                                             "d'animation."))
+                else:
+                    messages.success(request, _("Votre réponse est publiée."))
+                return redirect(post_url(post, request.user))
+    context = _thread_context(request, thread, reply_form=form, preview=preview)
+    status = 200 if preview is not None else 400
+    return render(request, "forums/thread.html", context, status=status)
+
+
+@require_POST
+@members_only
+def thread_follow(request, pk):
+    thread = _visible_thread(request, pk)
+    if request.POST.get("action") == "ne-plus-suivre":
+        services.unfollow(request.user, thread=thread)
+        messages.success(request, _("Vous ne suivez plus ce sujet."))
+    else:
+        services.follow(request.user, thread=thread)
+        messages.success(request, _("Vous suivez ce sujet : vous serez averti(e) des nouvelles réponses."))
+    return redirect(thread.get_absolute_url())
+
+
+THREAD_ACTIONS = {
+    "verrouiller": (services.lock_thread, {"locked": True}, _("Le sujet est verrouillé.")),
+    "deverrouiller": (services.lock_thread, {"locked": False}, _("Le sujet est déverrouillé.")),
+    "epingler": (services.pin_thread, {"pinned": True}, _("Le sujet est épinglé.")),
+    "desepingler": (services.pin_thread, {"pinned": False}, _("Le sujet n'est plus épinglé.")),
+    "masquer": (services.hide_thread, {"hidden": True}, _("Le sujet est masqué.")),
+    "retablir": (services.hide_thread, {"hidden": False}, _("Le sujet est rétabli.")),
+}
+
+
+@require_POST
+@moderators_only
+def thread_moderate(request, pk):
+    thread = _visible_thread(request, pk)
+    action = request.POST.get("action", "")
+    if action == "deplacer":
+        form = MoveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choisissez un espace valide."))
+            return redirect(thread.get_absolute_url())
+        services.move_thread(thread=thread, space=form.cleaned_data["space"], moderator=request.user,
+                             reason=form.cleaned_data["reason"])
+        messages.success(request, _("Le sujet est déplacé dans « %(title)s ».") % {"title": thread.space.title})
+        return redirect(thread.get_absolute_url())
+    if action not in THREAD_ACTIONS:
+        messages.error(request, _("Action inconnue."))
+        return redirect(thread.get_absolute_url())
+    fn, kwargs, message = THREAD_ACTIONS[action]
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    fn(thread=thread, moderator=request.user, reason=reason, **kwargs)
+    messages.success(request, message)
+    return redirect(thread.get_absolute_url())
+
+
+# --- Posts ------------------------------------------------------------------------------
+
+
+@require_GET
+@members_only
+def post_detail(request, pk):
+    post = _visible_post(request, pk)
+    return redirect(post_url(post, request.user))
+
+
+@require_http_methods(["GET", "POST"])
+@members_only
+def post_edit(request, pk):
+    post = _visible_post(request, pk)
+    if not services.can_edit(request.user, post):
+        raise PermissionDenied(_("Vous ne pouvez pas modifier ce message."))
+    preview = None
+    if request.method == "POST":
+        form = ReplyForm(request.POST)
+        if form.is_valid():
+            if "apercu" in request.POST:
+                preview = render_markdown(form.cleaned_data["body"])
+            else:
+                try:
+                    services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
+                except ValidationError as exc:
+                    form.add_error("body", exc.error_dict["body"] if hasattr(exc, "error_dict") else exc)
+                except PermissionDenied as exc:
+                    form.add_error(None, _error_message(exc))
+                else:
+                    messages.success(request, _("Votre message est modifié."))
+                    return redirect(post_url(post, request.user))
+    else:
+        form = ReplyForm(initial={"body": post.body})
+    form.fields["body"].label = _("Message")
+    return render(request, "forums/post_edit.html", {"post": post, "thread": post.thread, "form": form,
+                                                     "preview": preview})
+
+
+@require_http_methods(["GET", "POST"])
+@members_only
+def post_delete(request, pk):
+    post = _visible_post(request, pk)
+    if not (post.author_id == request.user.pk or request.user.is_moderator) or post.is_deleted:
+        raise PermissionDenied(_("Vous ne pouvez pas supprimer ce message."))
+    if request.method == "POST":
+        form = ReasonForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        services.delete_post(post=post, user=request.user, reason=reason)
+        messages.success(request, _("Le message est supprimé."))
+        return redirect(post_url(post, request.user))
+    return render(request, "forums/confirm.html", {
+        "post": post, "thread": post.thread, "form": ReasonForm() if post.author_id != request.user.pk else None,
+        "title": _("Supprimer ce message ?"),
+        "explanation": _("Le message ne sera plus affiché ; la discussion garde sa place (« message supprimé »)."),
+        "submit": _("Supprimer le message"), "action": reverse("forums:post_delete", args=[post.pk]),
+    })
+
+
+@require_POST
+@members_only
+def post_react(request, pk):
+    post = _visible_post(request, pk)
+    try:
+        reacted = services.react(post=post, user=request.user)
+    except PermissionDenied as exc:
+        messages.error(request, _error_message(exc))
+    else:
+        messages.success(request, _("Merci enregistré.") if reacted else _("Merci retiré."))
+    return redirect(post_url(post, request.user))
+
+
+@require_POST
+@members_only
+def post_solve(request, pk):
+    post = _visible_post(request, pk)
+    solved = services.mark_solved(post=post, user=request.user)
+    messages.success(request, _("Sujet marqué comme résolu par ce message.") if solved
+                     else _("Le sujet n'est plus marqué comme résolu."))
+    return redirect(post_url(post, request.user))
+
+
+@require_POST
+@moderators_only
+def post_certify(request, pk):
+    post = _visible_post(request, pk)
+    certified = request.POST.get("action") != "retirer"
+    try:
+        services.certify(post=post, moderator=request.user, certified=certified)
+    except ValidationError as exc:
+        messages.error(request, _error_message(exc))
+    else:
+        messages.success(request, _("Réponse certifiée.") if certified else _("Certification retirée."))
+    return redirect(post_url(post, request.user))
+
+
+@require_http_methods(["GET", "POST"])
+@members_only
+def post_flag(request, pk):
+    post = _visible_post(request, pk)
+    if request.method == "POST":
+        form = FlagForm(request.POST)
+        if form.is_valid():
+            services.flag(post=post, reporter=request.user, reason=form.cleaned_data["reason"],
+                          comment=form.cleaned_data["comment"])
+            messages.success(request, _("Merci, votre signalement a été transmis à l'équipe d'animation."))
+            return redirect(post_url(post, request.user))
+    else:
+        form = FlagForm()
+    return render(request, "forums/flag_form.html", {"post": post, "thread": post.thread, "form": form})
+
+
+POST_ACTIONS = {
+    "masquer": (services.hide_post, True, _("Masquer ce message"), _("Le message est masqué.")),
+    "retablir": (services.restore_post, False, _("Rétablir ce message"), _("Le message est rétabli.")),
+    "valider": (services.approve_post, False, _("Valider ce message"), _("Le message est validé et publié.")),
+    "refuser": (services.reject_post, True, _("Refuser ce message"), _("Le message est refusé.")),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@moderators_only
+def post_moderate(request, pk, action):
+    post = _visible_post(request, pk)
+    if action not in POST_ACTIONS:
+        raise Http404
+    fn, reason_required, title, done = POST_ACTIONS[action]
+    form_class = RequiredReasonForm if reason_required else ReasonForm
+    if request.method == "POST":
+        form = form_class(request.POST)
+        if form.is_valid():
+            fn(post=post, moderator=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, done)
+            return redirect(post_url(post, request.user))
+    else:
+        form = form_class()
+    return render(request, "forums/confirm.html", {
+        "post": post, "thread": post.thread, "form": form, "title": title, "submit": title,
+        "action": reverse("forums:post_moderate", args=[post.pk, action]),
+    })
+
+
+@require_GET
+@moderators_only
+def post_history(request, pk):
+    post = _visible_post(request, pk)
+    revisions = PostRevision.objects.filter(post=post).select_related("editor")
+    log = ModerationLog.objects.filter(post=post).select_related("actor")
+    return render(request, "forums/post_history.html", {"post": post, "thread": post.thread,
+                                                        "revisions": revisions, "log": log})
+
+
+@require_http_methods(["GET", "POST"])
+@moderators_only
+def member_suspend(request, user_id):
+    member = get_object_or_404(get_user_model().objects.filter(deleted_at__isnull=True), pk=user_id)
+    sanctions = MemberSanction.objects.filter(user=member).select_related("created_by", "lifted_by")
+    if request.method == "POST" and request.POST.get("action") == "lever":
+        services.unsuspend_member(member=member, moderator=request.user, reason=request.POST.get("reason", "")[:300])
+        messages.success(request, _("La suspension de %(name)s est levée.") % {"name": member.public_name})
+        return redirect("forums:member_suspend", user_id=member.pk)
+    if request.method == "POST":
+        form = SuspendForm(request.POST)
+        if form.is_valid():
+            try:
+                services.suspend_member(member=member, moderator=request.user, reason=form.cleaned_data["reason"],
+                                        until=form.cleaned_data["suspended_until"])
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc)
+            else:
+                messages.success(request, _("%(name)s est suspendu(e).") % {"name": member.public_name})
+                return redirect("forums:member_suspend", user_id=member.pk)
+    else:
+        form = SuspendForm()
+    return render(request, "forums/member_suspend.html", {
+        "member": member, "form": form, "sanctions": sanctions,
+        "active": any(s.is_active for s in sanctions),
+    })
+
+
+# --- JSON helpers for the editor --------------------------------------------------------
+
+
+@require_GET
+def mention_suggestions(request):
+    """Approved members whose display name starts with ``q`` — only when the reader may use the
+    forums and, with ``sujet``, may read that thread; at most 8 names, no e-mail addresses."""
+    user = request.user
+    if not can_use_forums(user):
+        return JsonResponse({"results": []}, status=403)
+    thread_id = request.GET.get("sujet", "")
+    thread = None
+    if thread_id:
+        if not thread_id.isdigit():
+            return JsonResponse({"results": []}, status=400)
+        thread = get_object_or_404(Thread.objects.visible_to(user).select_related("space"), pk=int(thread_id))
+    query = " ".join(request.GET.get("q", "").split())[:80]
+    if len(query) < 1:
+        return JsonResponse({"results": []})
+    candidates = (get_user_model().objects.approved().filter(deleted_at__isnull=True)
+                  .filter(display_name__istartswith=query).exclude(pk=user.pk).order_by("display_name"))
+    if thread is not None:
+        allowed = services.readers_among(thread, candidates.values_list("pk", flat=True)[:50])
+        candidates = candidates.filter(pk__in=allowed)
+    names = [{"name": u.display_name, "organisation": u.organisation}
+             for u in candidates.only("display_name", "organisation")[:8]]
+    return JsonResponse({"results": names})
+
+
+@require_POST
+def markdown_preview(request):
+    if not can_use_forums(request.user):
+        return JsonResponse({"html": ""}, status=403)
+    body = request.POST.get("body", "")[: services.max_post_length()]
+    return JsonResponse({"html": render_markdown(body)})

@@ -1,0 +1,77 @@
+"""Counters stay exact when several members post at the same time (each thread of execution
+has its own database connection; SQLite runs in WAL mode with a busy timeout)."""
+
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, close_old_connections, connection
+
+from forums import services
+from forums.models import Post, Space, Thread
+from tests.factories import UserFactory
+from tests.factories.forums import SpaceFactory
+
+WORKERS = 4
+POSTS_EACH = 8
+
+
+def _with_retry(fn, attempts=50):
+    """The test database is SQLite's shared-cache in-memory database, whose table locks are not
+    covered by the busy timeout: a locked table rolls the whole service back; try again."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_replies_lose_nothing_and_counts_match_rows(settings):
+    settings.FORUMS_NEW_MEMBER_DAYS = 0
+    settings.FORUMS_POST_RATE = "1000/1m"
+    space = SpaceFactory(slug="concurrence", title="Concurrence")
+    author = UserFactory()
+    thread = services.create_thread(space=space, author=author, title="Sujet très demandé", body="Question")
+    other = services.create_thread(space=space, author=author, title="Autre sujet", body="Question")
+    members = [UserFactory() for _ in range(WORKERS)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(WORKERS)
+
+    def work(member, index):
+        try:
+            barrier.wait()
+            for i in range(POSTS_EACH):
+                target = thread if (i + index) % 3 else other
+                # The thread is read before the write, outside its transaction: a Python-side
+                # "count + 1" would lose updates here; F() expressions must not.
+                fresh = _with_retry(lambda target=target: Thread.objects.select_related("space").get(pk=target.pk))
+                _with_retry(lambda fresh=fresh, i=i: services.add_reply(
+                    thread=fresh, author=member, body=f"Réponse {index}-{i}"))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    workers = [threading.Thread(target=work, args=(m, n)) for n, m in enumerate(members)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert not errors, errors
+
+    total = 2 + WORKERS * POSTS_EACH
+    assert Post.objects.count() == total
+    space.refresh_from_db()
+    assert space.post_count == total == Post.objects.filter(thread__space=space).public().count()
+    assert space.thread_count == 2
+    for t in Thread.objects.all():
+        rows = Post.objects.filter(thread=t)
+        assert t.post_count == rows.count()
+        assert t.last_post_id == rows.order_by("-created_at", "-pk").first().pk
+    assert Space.objects.get(pk=space.pk).last_post_id == Post.objects.order_by("-created_at", "-pk").first().pk
