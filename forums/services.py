@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core.markdown import html_to_text, render_markdown
+from search import services as search_services
 
 from .enums import FlagStatus, ModerationAction, SpaceVisibility
 from .mentions import find_mentions
@@ -357,20 +358,13 @@ def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key:
 
 
 def _reindex(thread_id: int) -> None:
-    """Keep the unified search up to date (search knows no app; the forums call it)."""
+    """Keep the unified search up to date (search knows no app; the forums call it).
+    Runs after commit; the reindex itself is a background task (a deleted thread is removed)."""
+    thread = Thread.objects.filter(pk=thread_id).first() or Thread(pk=thread_id)
     try:
-        from search import services as search_services
-    except ImportError:  # the search app's write side is not installed
-        return
-    update = getattr(search_services, "reindex_later", None) or getattr(search_services, "reindex", None)
-    if update is None:
-        return
-    thread = Thread.objects.select_related("space").filter(pk=thread_id).first()
-    if thread is not None:
-        try:
-            update(thread)
-        except Exception:  # noqa: BLE001 - search must never break posting
-            logger.exception("search reindex failed for thread %s", thread_id)
+        search_services.reindex_later(thread)
+    except Exception:  # noqa: BLE001 - search must never break posting
+        logger.exception("search reindex failed for thread %s", thread_id)
 
 
 def _after_commit(fn, *args, **kwargs) -> None:

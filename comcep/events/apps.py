@@ -28,16 +28,14 @@ class EventsConfig(AppConfig):
         register_exporter("event_registrations", services.export_member_registrations)
         register_anonymiser(services.anonymise_member)
 
-        from wagtail.signals import page_published, page_unpublished
+        from wagtail.signals import page_published
 
         from search.registry import register as register_indexer
 
         from .models import EventPage
-        from .search import EventIndexer, on_page_changed
+        from .search import EventIndexer
 
         register_indexer(EventIndexer())
-        page_published.connect(on_page_changed, sender=EventPage, dispatch_uid="events.search.published")
-        page_unpublished.connect(on_page_changed, sender=EventPage, dispatch_uid="events.search.unpublished")
         page_published.connect(services.on_event_published, sender=EventPage, dispatch_uid="events.cancelled")
 
         from comcep.accounts.member_area import Panel, register_panel

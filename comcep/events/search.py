@@ -40,23 +40,3 @@ class EventIndexer(Indexer):
             EventPage.objects.live().select_related("region").prefetch_related("themes", "audiences")
             .order_by("pk").iterator(chunk_size=500)
         )
-
-
-def reindex_page(page) -> None:
-    """Keep the search entry of an event or news page in step with publishing. The search
-    app provides ``search.services``; until it is installed this does nothing."""
-    try:
-        from search import services
-    except ImportError:  # search app without its services yet
-        return
-    try:
-        if page.live:
-            services.reindex(page)
-        else:
-            services.remove(page)
-    except Exception:  # noqa: BLE001 - search must never break publishing
-        logger.exception("search reindex failed", extra={"page": page.pk})
-
-
-def on_page_changed(sender, instance, **kwargs):
-    reindex_page(instance.specific if hasattr(instance, "specific") else instance)

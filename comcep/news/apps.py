@@ -19,17 +19,11 @@ class NewsConfig(AppConfig):
         home.register("latest_news", latest_news)
         exchange.register(NewsSection())
 
-        from wagtail.signals import page_published, page_unpublished
-
-        from comcep.events.search import on_page_changed
         from search.registry import register as register_indexer
 
-        from .models import NewsPage
         from .search import NewsIndexer
 
         register_indexer(NewsIndexer())
-        page_published.connect(on_page_changed, sender=NewsPage, dispatch_uid="news.search.published")
-        page_unpublished.connect(on_page_changed, sender=NewsPage, dispatch_uid="news.search.unpublished")
 
 
 def _new_index_page():

@@ -159,3 +159,13 @@ def test_query_count_does_not_grow_with_results(client, make_entry, member, djan
         client.get("/recherche/api/", {"q": "atelier", "page": "2"})
     assert small.status_code == large.status_code == 200
     assert "41 résultats" in large.content.decode()
+
+
+@pytest.mark.django_db
+def test_health_reports_an_unreachable_search_engine(client):
+    assert client.get("/sante/").json()["checks"]["search"] == "ok"
+    with override_settings(WAGTAILSEARCH_BACKENDS=UNREACHABLE):
+        response = client.get("/sante/")
+    assert response.status_code == 503
+    assert response.json()["checks"]["search"].startswith("error")
+    assert response.json()["checks"]["database"] == "ok"
