@@ -289,3 +289,11 @@ LOGGING = {
 # --- Comcep ---------------------------------------------------------------------------
 SITE_URL = WAGTAILADMIN_BASE_URL
 COMCEP_POST_MAX_LENGTH = env_int("POST_MAX_LENGTH", 20_000)
+# Forums (docs/forums.md): posting rate per member ("N/10m", "N/1h"...), stricter for new members,
+# days during which a new member's posts wait for approval (0: never), links before review.
+FORUMS_POST_RATE = env_str("FORUMS_POST_RATE", "10/10m")
+FORUMS_NEW_MEMBER_POST_RATE = env_str("FORUMS_NEW_MEMBER_POST_RATE", "3/10m")
+FORUMS_NEW_MEMBER_DAYS = env_int("FORUMS_NEW_MEMBER_DAYS", 3)
+FORUMS_MAX_LINKS_BEFORE_REVIEW = env_int("FORUMS_MAX_LINKS_BEFORE_REVIEW", 3)
+# Notifications (docs/notifications.md): attempts before an e-mail is marked failed.
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)

@@ -23,7 +23,8 @@ def test_systemd_units_verify(tmp_path):
         (tmp_path / unit.name).write_text(_localise(unit.read_text()))
         names.append(unit.name)
     # Timers point at instances of the template unit: verify those instances too.
-    instances = [f"comcep-cron@{job}.service" for job in ("publish", "digest-daily", "digest-weekly", "mail-retry")]
+    instances = [f"comcep-cron@{job}.service" for job in
+                 ("publish", "digest-daily", "digest-weekly", "mail-retry", "event-reminders", "purge")]
     targets = [str(tmp_path / n) for n in names if "@." not in n] + [str(tmp_path / i) for i in instances]
     result = subprocess.run(
         ["systemd-analyze", "verify", *targets], capture_output=True, text=True, cwd=tmp_path, timeout=60
