@@ -156,3 +156,19 @@ def test_agenda_news_and_spaces_filters_never_fail(client, veteran, params):
     for url in ("/agenda/", "/actualites/", "/echanges/", f"/echanges/{space.slug}/", "/agenda/agenda.ics"):
         response = client.get(url, params)
         assert response.status_code in (200, 400, 404), (url, response.status_code)
+
+
+@FUZZ
+@given(params=fields("q", "sujet", "x"), body=st.one_of(value, st.binary(max_size=200)))
+def test_forum_json_endpoints_never_fail(client, veteran, params, body):
+    """The @mention autocomplete (GET) and the Markdown preview (POST, form-encoded or raw bytes)."""
+    client.force_login(veteran)
+    response = client.get("/echanges/mentions/", params)
+    assert response.status_code in (200, 400, 404), response.status_code
+    response.json()
+    if isinstance(body, bytes):
+        response = client.post("/echanges/apercu/", body, content_type="application/octet-stream")
+    else:
+        response = client.post("/echanges/apercu/", {"body": body})
+    assert response.status_code in (200, 400), response.status_code
+    assert "<script" not in response.json().get("html", "")
