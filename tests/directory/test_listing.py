@@ -124,12 +124,12 @@ def test_pagination_keeps_filters(client, member, theme_vae):
 
 
 def test_directory_queries_are_constant(client, member, theme_vae, theme_numerique, django_assert_max_num_queries):
-    for i in range(2):
+    for _ in range(2):
         listed_member(themes=[theme_vae], region=region("bretagne"))
     client.force_login(member)
     with django_assert_max_num_queries(15) as small:
         assert client.get("/annuaire/?theme=vae-test").status_code == 200
-    for i in range(20):
+    for _ in range(20):
         listed_member(themes=[theme_vae, theme_numerique], operator=operator("apec"),
                       region=region("occitanie"), presentation="Bonjour")
     with django_assert_max_num_queries(15) as large:
