@@ -584,7 +584,9 @@ def mention_suggestions(request):
     if thread_id:
         if not thread_id.isdigit():
             return JsonResponse({"results": []}, status=400)
-        thread = get_object_or_404(Thread.objects.visible_to(user).select_related("space"), pk=int(thread_id))
+        thread = Thread.objects.visible_to(user).select_related("space").filter(pk=int(thread_id)).first()
+        if thread is None:  # unknown or not visible: the same answer, in JSON like every answer here
+            return JsonResponse({"results": []}, status=404)
     query = " ".join(request.GET.get("q", "").split())[:80]
     if len(query) < 1:
         return JsonResponse({"results": []})

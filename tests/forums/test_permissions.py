@@ -136,3 +136,14 @@ def test_archived_space_refuses_new_threads_from_members(client, member, space):
     space.save()
     client.force_login(member)
     assert client.get(f"/echanges/{space.slug}/poser-une-question/").status_code == 403
+
+
+def test_mention_suggestions_for_an_unknown_or_hidden_thread_answer_json_404(client, member, private_space, insider):
+    from tests.factories.forums import make_thread
+
+    hidden_from_member = make_thread(space=private_space, author=insider)
+    client.force_login(member)
+    for sujet in ("0", "999999", str(hidden_from_member.pk)):
+        response = client.get("/echanges/mentions/", {"sujet": sujet, "q": "In"})
+        assert response.status_code == 404
+        assert response.json() == {"results": []}
