@@ -12,8 +12,11 @@ child table's local fields only). Pages are created live, without revisions.
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.html import escape
@@ -25,6 +28,18 @@ from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, The
 
 from .enums import ResourceKind, Visibility
 from .models import Bookmark, ResourceIndexPage, ResourcePage, ResourceStats, UsefulVote
+
+
+def ensure_themes() -> None:
+    """A fresh database has no themes (they come with the demo content): take the demo's."""
+    if Theme.objects.exists():
+        return
+    demo = json.loads((Path(settings.BASE_DIR) / "comcep" / "core" / "demo" / "10-communaute.json").read_text())
+    created = {}
+    for order, item in enumerate(demo["themes"]):
+        created[item["slug"]] = Theme.objects.create(
+            slug=item["slug"], name=item["name"], description=item.get("description", ""), sort_order=order,
+            parent=created.get(item.get("parent")))
 
 
 def _body(rng) -> tuple[list[dict], str]:
@@ -55,6 +70,7 @@ class ResourceSeeder(Seeder):
         first_step = (Page._str2int(last.path[-Page.steplen:]) + 1) if last else 1
         content_type = ContentType.objects.get_for_model(ResourcePage)
         member_ids = ctx.shared.get("member_ids") or []
+        ensure_themes()
         themes = list(Theme.objects.values_list("pk", flat=True))
         audiences = list(Audience.objects.values_list("pk", flat=True))
         levels = list(ServiceLevel.objects.values_list("pk", flat=True))
