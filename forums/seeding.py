@@ -11,7 +11,6 @@ pool rendered once, which keeps 100k posts to seconds. The first thread gets exa
 from __future__ import annotations
 
 import datetime
-import itertools
 
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
@@ -136,9 +135,10 @@ class ForumSeeder(Seeder):
                     pool[rng.randrange(pool_size)]
                 if html is None:
                     html = render_markdown(body)
+                likers = rng.sample(member_ids, k=min(len(member_ids), rng.choice((0, 0, 0, 0, 0, 0, 1, 1, 2, 4))))
                 post = Post(thread=thread, author_id=thread.author_id if k == 0 else rng.choice(member_ids),
-                            body=body, html=html, created_at=when,
-                            useful_count=rng.choice((0, 0, 0, 0, 0, 0, 1, 1, 2, 4)))
+                            body=body, html=html, created_at=when, useful_count=len(likers))
+                post._seed_likers = likers
                 posts.append(post)
             posts_buffer.extend(posts)
             per_thread_posts.append(posts)
@@ -161,10 +161,8 @@ class ForumSeeder(Seeder):
             subscriptions.append(Subscription(user_id=thread.author_id, thread_id=thread.pk,
                                               created_at=thread.created_at))
             for post in posts:
-                if post.useful_count:
-                    users = rng.sample(member_ids, k=min(len(member_ids), post.useful_count))
-                    post.useful_count = len(users)
-                    reactions.extend(Reaction(post_id=post.pk, user_id=u, created_at=post.created_at) for u in users)
+                reactions.extend(Reaction(post_id=post.pk, user_id=u, created_at=post.created_at)
+                                 for u in post._seed_likers)
             # Some readers and a notification to the author for the last reply.
             for reader in set(rng.sample(member_ids, k=min(len(member_ids), rng.randint(0, 4)))):
                 read_post = posts[rng.randrange(len(posts))]
@@ -183,9 +181,6 @@ class ForumSeeder(Seeder):
             n_t, n_p, last = space_totals[space.pk]
             Space.objects.filter(pk=space.pk).update(thread_count=n_t, post_count=n_p, last_post=last,
                                                      last_post_at=last.created_at if last else None)
-        useful_posts = [p for p in itertools.chain.from_iterable(per_thread_posts) if p.useful_count]
-        for batch in batched(useful_posts, 1000):
-            Post.objects.bulk_update(batch, ["useful_count"])
         for model, rows in ((Reaction, reactions), (ReadMarker, markers), (Subscription, subscriptions),
                             (Notification, notifications)):
             for batch in batched(rows, 2000):
