@@ -31,10 +31,13 @@ class ForumsConfig(AppConfig):
                       description=_("Votre message a été validé, masqué ou certifié par l'équipe d'animation."))
 
         from search.registry import register as register_indexer
+        from search.registry import register_private_prefix, register_reader_tokens
 
-        from .search import ThreadIndexer
+        from .search import SPACE_PREFIX, ThreadIndexer, reader_tokens
 
         register_indexer(ThreadIndexer())
+        register_reader_tokens(reader_tokens)
+        register_private_prefix(SPACE_PREFIX)
         exchange.register(SpaceSection())
         exchange.register(ThreadSection())
         register_exporter("posts", gdpr.export_member_data)

@@ -18,13 +18,23 @@ def _posts():
     return Prefetch("posts", queryset=Post.objects.public().order_by("created_at", "pk"), to_attr="public_posts")
 
 
+SPACE_PREFIX = "space:"
+
+
 def _access(space) -> str | None:
     if space.visibility == SpaceVisibility.MEMBERS:
         return "members"
-    groups = sorted(g.pk for g in space.groups.all())
-    # One access token per entry: a space shared by several groups is found by the members of its
-    # first group (and moderators); the others still reach it through the forum pages.
-    return f"group:{groups[0]}" if groups else None
+    # A restricted space, whatever the number of its groups: readers get "space:<pk>" from
+    # reader_tokens() below, computed with the forums' own visibility rule.
+    return f"{SPACE_PREFIX}{space.pk}"
+
+
+def reader_tokens(user) -> set[str]:
+    """Search access tokens of an approved member: the restricted spaces they may enter (one query)."""
+    from .models import Space
+
+    visible = Space.objects.visible_to(user).filter(visibility=SpaceVisibility.GROUPS)
+    return {f"{SPACE_PREFIX}{pk}" for pk in visible.values_list("pk", flat=True)}
 
 
 class ThreadIndexer(Indexer):

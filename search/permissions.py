@@ -8,6 +8,8 @@ from django.db.models import Q
 
 from comcep.accounts.enums import MODERATORS_GROUP
 
+from .registry import private_prefixes, reader_token_providers
+
 PUBLIC = "public"
 MEMBERS = "members"
 GROUP_PREFIX = "group:"
@@ -26,20 +28,24 @@ class Reader:
         """The filter on SearchEntry.access: the same for every engine."""
         condition = Q(access__in=sorted(self.tokens))
         if self.all_groups:
-            condition |= Q(access__startswith=GROUP_PREFIX)
+            for prefix in private_prefixes():
+                condition |= Q(access__startswith=prefix)
         return condition
 
     def may_see(self, access: str) -> bool:
-        return access in self.tokens or (self.all_groups and access.startswith(GROUP_PREFIX))
+        return access in self.tokens or (self.all_groups and access.startswith(private_prefixes()))
 
 
 def reader_for(user) -> Reader:
     """Visitors, pending and rejected members: public only. Approved members: public,
-    members and their groups' private spaces. Moderators: every private space too.
-    One query (the user's groups) for a signed-in member."""
+    members, their groups' and the apps' private tokens. Moderators: every private entry.
+    One query (the user's groups) plus one per registered token provider."""
     if user is None or not user.is_authenticated or not getattr(user, "is_approved", False):
         return Reader(frozenset({PUBLIC}))
     groups = list(user.groups.values_list("pk", "name"))
     tokens = {PUBLIC, MEMBERS, *(f"{GROUP_PREFIX}{pk}" for pk, _name in groups)}
     is_moderator = user.is_superuser or any(name == MODERATORS_GROUP for _pk, name in groups)
+    if not is_moderator:  # moderators see every private entry through the prefixes
+        for provider in reader_token_providers():
+            tokens.update(provider(user))
     return Reader(frozenset(tokens), all_groups=is_moderator)

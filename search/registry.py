@@ -10,7 +10,12 @@ Access tokens decide who may see an entry; a reader's allowed tokens are compute
 by the search app:
     "public"            everybody, visitors included
     "members"           approved members
-    "group:<auth group pk>"  approved members of that Django auth group (private spaces)
+    "group:<auth group pk>"  approved members of that Django auth group
+    "<prefix>:<id>"     private content whose readers an app decides (e.g. "space:12" for a forum
+                        space restricted to several groups): the app registers a token provider
+                        ``register_reader_tokens(fn)`` where ``fn(user)`` returns the approved
+                        member's extra tokens (one query), and the prefix with
+                        ``register_private_prefix("space:")`` so that moderators see them all.
 """
 
 from __future__ import annotations
@@ -54,6 +59,26 @@ class Indexer:
 
 
 _indexers: dict[type, Indexer] = {}
+_token_providers: list = []
+_private_prefixes: set[str] = {"group:"}
+
+
+def register_reader_tokens(provider) -> None:
+    """``provider(user) -> iterable of tokens`` for an approved member (see module docstring)."""
+    if provider not in _token_providers:
+        _token_providers.append(provider)
+
+
+def register_private_prefix(prefix: str) -> None:
+    _private_prefixes.add(prefix)
+
+
+def reader_token_providers() -> list:
+    return list(_token_providers)
+
+
+def private_prefixes() -> tuple[str, ...]:
+    return tuple(sorted(_private_prefixes))
 
 
 def register(indexer: Indexer) -> None:

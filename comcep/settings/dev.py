@@ -9,3 +9,5 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# `make run` prints the demo accounts at the end of the import: keep Wagtail's per-page audit lines quiet.
+LOGGING["loggers"]["wagtail"] = {"level": "WARNING"}  # noqa: F405
