@@ -43,3 +43,10 @@ class ForumsConfig(AppConfig):
         register_exporter("posts", gdpr.export_member_data)
         register_panel(Panel("forums", _("Mes échanges"), "forums/panel.html", context=panels.panel_context, order=30))
         register_anonymiser(gdpr.anonymise_member)
+
+        from comcep.directory.contributions import register as register_contributions
+
+        from .directory import certified_answers, started_threads
+
+        register_contributions("threads", _("Sujets ouverts dans les espaces d'échanges"), started_threads, order=20)
+        register_contributions("certified_answers", _("Réponses certifiées"), certified_answers, order=30)

@@ -26,11 +26,13 @@ class ResourcesConfig(AppConfig):
         from comcep.accounts.member_area import Panel, register_panel
         from comcep.core import exchange, home
         from comcep.core.site_setup import register_section_page
+        from comcep.directory.contributions import register as register_contributions
         from comcep.notifications.services import register_kind
         from search.registry import register as register_indexer
 
         from . import gdpr as resources_gdpr
         from . import signals  # noqa: F401
+        from .directory import credited_resources
         from .exchange import ResourceSection
         from .member_area import bookmarks_panel_context, proposals_panel_context
         from .search import ResourceIndexer
@@ -52,3 +54,4 @@ class ResourcesConfig(AppConfig):
         gdpr.register_exporter("useful_votes", resources_gdpr.export_useful_votes)
         gdpr.register_exporter("proposals", resources_gdpr.export_proposals)
         gdpr.register_anonymiser(resources_gdpr.anonymise)
+        register_contributions("resources", _("Ressources créditées"), credited_resources, order=10)

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "comcep.accounts",
     "comcep.taxonomy",
     "comcep.notifications",
+    "comcep.directory",
     "comcep.events",
     "comcep.news",
     "resources",

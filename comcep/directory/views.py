@@ -1,0 +1,123 @@
+"""The member directory: /annuaire/ (list), /annuaire/<id>/ (profile), /annuaire/mon-profil/ (my choice)."""
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from comcep.accounts.models import User
+
+from . import contributions, services
+from .forms import DirectoryFilterForm, ProfileForm
+from .models import DirectoryProfile
+
+PROFILES_PER_PAGE = 25
+FILTER_PARAMS = ("q", "region", "operateur", "theme", "page")
+
+
+def approved_members_only(view):
+    """Visitors are sent to the login page; accounts that are not approved get a French 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_approved:
+            return render(request, "directory/members_only.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@approved_members_only
+def directory(request):
+    # Clean URLs: an empty field of the (GET) filter form does not stay in the address.
+    cleaned = [(key, request.GET.get(key, "").strip()) for key in FILTER_PARAMS]
+    cleaned = [(key, value) for key, value in cleaned if value]
+    if (any(key not in FILTER_PARAMS or len(request.GET.getlist(key)) != 1 for key in request.GET)
+            or len(cleaned) != len(request.GET) or any(value != request.GET[key] for key, value in cleaned)):
+        query = urlencode(cleaned)
+        return redirect(reverse("directory:index") + (f"?{query}" if query else ""))
+
+    form = DirectoryFilterForm(request.GET)
+    filters = form.filters()
+    profiles = DirectoryProfile.objects.listed()
+    if "q" in filters:
+        q = filters["q"]
+        profiles = profiles.filter(Q(user__display_name__icontains=q) | Q(user__organisation__icontains=q))
+    if "region" in filters:
+        profiles = profiles.filter(user__region=filters["region"])
+    if "operateur" in filters:
+        profiles = profiles.filter(user__operator=filters["operateur"])
+    if "theme" in filters:
+        profiles = profiles.filter(themes=filters["theme"])
+    profiles = profiles.for_listing().order_by("user__display_name", "user_id")
+
+    page = Paginator(profiles, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
+    own = DirectoryProfile.objects.filter(user=request.user).values_list("listed", flat=True).first()
+    return render(request, "directory/index.html", {
+        "form": form,
+        "page": page,
+        "profiles": page.object_list,
+        "is_filtered": bool(filters),
+        "own_listed": bool(own),
+    })
+
+
+@approved_members_only
+def profile(request, user_id):
+    is_self = user_id == request.user.pk
+    if is_self:
+        profile = (DirectoryProfile.objects.filter(user=request.user).for_listing().first()
+                   or DirectoryProfile(user=request.user))
+    else:
+        profile = DirectoryProfile.objects.listed().for_listing().filter(user_id=user_id).first()
+        if profile is None:
+            # Unknown, unlisted, pending or deleted: the same answer, never a hint that the account exists.
+            raise Http404
+    member: User = profile.user
+    themes = list(profile.themes.all()) if profile.pk else []
+    return render(request, "directory/profile.html", {
+        "profile": profile,
+        "member": member,
+        "themes": themes,
+        "is_self": is_self,
+        "sections": contributions.collect(member, request.user),
+    })
+
+
+@approved_members_only
+@require_http_methods(["GET", "POST"])
+def my_profile(request):
+    instance = DirectoryProfile.objects.filter(user=request.user).first() or DirectoryProfile(user=request.user)
+    form = ProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = services.save_profile(
+            user=request.user,
+            listed=form.cleaned_data["listed"],
+            themes=form.cleaned_data["themes"],
+            presentation=form.cleaned_data["presentation"],
+        )
+        if saved.listed:
+            messages.success(request, _("Votre fiche est enregistrée : vous figurez dans l'annuaire des membres."))
+        else:
+            messages.success(request, _("Votre fiche est enregistrée : vous ne figurez pas dans l'annuaire."))
+        return redirect("directory:my_profile")
+    return render(request, "directory/my_profile.html", {"form": form, "profile": instance})
+
+
+def panel_context(request) -> dict:
+    """The "Annuaire des membres" panel of Mon espace (one query)."""
+    user = request.user
+    if not user.is_approved:
+        return {"allowed": False}
+    profile = DirectoryProfile.objects.filter(user=user).only("listed", "updated_at").first()
+    return {"allowed": True, "listed": bool(profile and profile.listed), "profile": profile}

@@ -1,0 +1,138 @@
+"""The directory list: who is listed, filters, search, pagination, clean URLs, queries."""
+
+import pytest
+
+from comcep.directory.models import DirectoryProfile
+from comcep.directory.views import PROFILES_PER_PAGE
+from tests.factories import UserFactory
+
+from .conftest import listed_member, operator, region
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response) -> list[str]:
+    return [profile.user.display_name for profile in response.context["profiles"]]
+
+
+@pytest.fixture
+def people(theme_vae, theme_numerique):
+    return {
+        "lyon": listed_member(display_name="Alice Rhône", organisation="Mission locale de Lyon",
+                              operator=operator("mission-locale"), region=region("auvergne-rhone-alpes"),
+                              themes=[theme_vae]),
+        "rennes": listed_member(display_name="Bruno Breton", organisation="Apec Rennes",
+                                operator=operator("apec"), region=region("bretagne"),
+                                themes=[theme_vae, theme_numerique]),
+        "lille": listed_member(display_name="Chloé Nord", organisation="France Travail Lille",
+                               operator=operator("france-travail"), region=region("hauts-de-france"),
+                               themes=[theme_numerique]),
+    }
+
+
+def test_only_opted_in_members_are_listed(client, member, people):
+    not_listed = UserFactory(display_name="Denis Réservé")
+    DirectoryProfile.objects.create(user=not_listed, listed=False)
+    UserFactory(display_name="Eve Sans Fiche")
+    client.force_login(member)
+    response = client.get("/annuaire/")
+    assert sorted(names(response)) == ["Alice Rhône", "Bruno Breton", "Chloé Nord"]
+
+
+def test_deleted_account_is_not_listed(client, member, people):
+    from comcep.accounts.services import delete_account
+
+    delete_account(people["lille"])
+    client.force_login(member)
+    assert "Chloé Nord" not in names(client.get("/annuaire/"))
+    assert client.get(f"/annuaire/{people['lille'].pk}/").status_code == 404
+
+
+def test_card_shows_organisation_operator_region_themes_and_excerpt(client, member, theme_vae):
+    listed_member(display_name="Alice Rhône", organisation="Mission locale de Lyon",
+                  operator=operator("mission-locale"), region=region("auvergne-rhone-alpes"), themes=[theme_vae],
+                  presentation="Conseillère depuis dix ans, " + "spécialiste de la VAE " * 20)
+    client.force_login(member)
+    html = client.get("/annuaire/").content.decode()
+    for text in ["Alice Rhône", "Mission locale de Lyon", "Mission locale", "Auvergne-Rhône-Alpes",
+                 "Validation des acquis", "Conseillère depuis dix ans"]:
+        assert text in html
+    assert "spécialiste de la VAE " * 20 not in html  # only an excerpt on the list
+
+
+def test_presentation_is_escaped(client, member):
+    listed = listed_member(display_name="Mallory", presentation='<script>alert("x")</script><b>gras</b>')
+    client.force_login(member)
+    for url in ["/annuaire/", f"/annuaire/{listed.pk}/"]:
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html
+        assert "<b>gras</b>" not in html
+        assert "&lt;b&gt;gras&lt;/b&gt;" in html
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("?region=bretagne", ["Bruno Breton"]),
+    ("?operateur=france-travail", ["Chloé Nord"]),
+    ("?theme=vae-test", ["Alice Rhône", "Bruno Breton"]),
+    ("?theme=numerique-test&region=bretagne", ["Bruno Breton"]),
+    ("?theme=numerique-test&operateur=mission-locale", []),
+    ("?q=nord", ["Chloé Nord"]),
+    ("?q=APEC", ["Bruno Breton"]),
+    ("?q=lyon&theme=vae-test", ["Alice Rhône"]),
+])
+def test_filters_and_search_combine(client, member, people, query, expected):
+    client.force_login(member)
+    response = client.get("/annuaire/" + query)
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_unknown_filter_values_are_ignored_not_errors(client, member, people):
+    client.force_login(member)
+    response = client.get("/annuaire/?region=atlantide&theme=inconnu&operateur=x")
+    assert response.status_code == 200
+    assert len(names(response)) == 3
+
+
+def test_empty_and_unknown_parameters_redirect_to_a_clean_url(client, member, people):
+    client.force_login(member)
+    response = client.get("/annuaire/?q=&region=bretagne&operateur=&theme=&utm=1")
+    assert response.status_code == 302
+    assert response["Location"] == "/annuaire/?region=bretagne"
+    response = client.get("/annuaire/?q=++")
+    assert response["Location"] == "/annuaire/"
+
+
+def test_bad_page_number_is_not_an_error(client, member, people):
+    client.force_login(member)
+    assert client.get("/annuaire/?page=abc").status_code == 200
+    assert client.get("/annuaire/?page=999").status_code == 200
+
+
+def test_pagination_keeps_filters(client, member, theme_vae):
+    for i in range(PROFILES_PER_PAGE + 2):
+        listed_member(display_name=f"Membre {i:02d}", region=region("occitanie"), themes=[theme_vae])
+    listed_member(display_name="Hors Région", region=region("bretagne"))
+    client.force_login(member)
+    response = client.get("/annuaire/?region=occitanie")
+    assert len(names(response)) == PROFILES_PER_PAGE
+    html = response.content.decode()
+    assert "27 membres" in html
+    assert 'href="?region=occitanie&amp;page=2"' in html
+    page2 = client.get("/annuaire/?region=occitanie&page=2")
+    assert names(page2) == ["Membre 25", "Membre 26"]
+
+
+def test_directory_queries_are_constant(client, member, theme_vae, theme_numerique, django_assert_max_num_queries):
+    for _ in range(2):
+        listed_member(themes=[theme_vae], region=region("bretagne"))
+    client.force_login(member)
+    with django_assert_max_num_queries(15) as small:
+        assert client.get("/annuaire/?theme=vae-test").status_code == 200
+    for _ in range(20):
+        listed_member(themes=[theme_vae, theme_numerique], operator=operator("apec"),
+                      region=region("occitanie"), presentation="Bonjour")
+    with django_assert_max_num_queries(15) as large:
+        response = client.get("/annuaire/?theme=vae-test")
+    assert len(names(response)) == 22
+    assert len(small) == len(large)
