@@ -7,6 +7,10 @@ class ForumsConfig(AppConfig):
     verbose_name = _("Espaces d'échanges")
 
     def ready(self):
+        from comcep.core.seeding import register as register_seeder  # seed_bulk (issue 7)
+        from forums.seeding import ForumSeeder
+
+        register_seeder(ForumSeeder())
         from comcep.accounts.gdpr import register_anonymiser, register_exporter
         from comcep.accounts.member_area import Panel, register_panel
         from comcep.core import exchange

@@ -18,6 +18,10 @@ class ResourcesConfig(AppConfig):
     verbose_name = _("Ressources")
 
     def ready(self):
+        from comcep.core.seeding import register as register_seeder  # seed_bulk (issue 7)
+        from resources.seeding import ResourceSeeder
+
+        register_seeder(ResourceSeeder())
         from comcep.accounts import gdpr
         from comcep.accounts.member_area import Panel, register_panel
         from comcep.core import exchange, home

@@ -7,6 +7,10 @@ class SearchConfig(AppConfig):
     verbose_name = _("Recherche")
 
     def ready(self):
+        from comcep.core.seeding import register as register_seeder  # seed_bulk (issue 7)
+        from search.seeding import SearchSeeder
+
+        register_seeder(SearchSeeder())
         from comcep.core import health
 
         from . import signals

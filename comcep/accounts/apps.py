@@ -8,6 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Membres")
 
     def ready(self):
+        from comcep.accounts.seeding import MemberSeeder
+        from comcep.core.seeding import register as register_seeder  # seed_bulk (issue 7)
+
+        register_seeder(MemberSeeder())
         from comcep.core import exchange
 
         from . import signals  # noqa: F401

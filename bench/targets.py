@@ -1,0 +1,125 @@
+"""The pages the benchmark drives, read from the seeded database (bench/run.py runs ``main()`` in
+``manage.py shell`` and reads the last line of stdout, one JSON object).
+
+It also ensures the benchmark's member: approved, verified e-mail, known password, a few
+notifications, so that the logged-in pages show what a real member sees.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+BENCH_EMAIL = "bench@seed.comcep.test"
+BENCH_PASSWORD = "bench-motdepasse-2026"
+BIG_THREAD_POSTS = 50
+SEARCH_QUERIES = [
+    # (name, query string) — French queries, with and without facets.
+    ("search", {"q": "entretien de diagnostic"}),
+    ("search-facet-kind", {"q": "financement formation", "kind": "resource"}),
+    ("search-facet-theme", {"q": "validation des acquis", "theme": "vae"}),
+    ("search-questions", {"q": "compétences transférables", "kind": "thread"}),
+]
+
+
+def ensure_member():
+    from allauth.account.models import EmailAddress
+    from django.utils import timezone
+
+    from comcep.accounts.enums import MembershipStatus
+    from comcep.accounts.models import User
+
+    user = User.objects.filter(email=BENCH_EMAIL).first()
+    if user is None:
+        user = User(email=BENCH_EMAIL, display_name="Membre du banc d'essai", organisation="France Travail Lyon")
+    user.status = MembershipStatus.APPROVED
+    user.status_changed_at = user.status_changed_at or timezone.now()
+    user.is_active = True
+    if not user.check_password(BENCH_PASSWORD):
+        user.set_password(BENCH_PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(user=user, email=BENCH_EMAIL, defaults={"verified": True, "primary": True})
+    return user
+
+
+def ensure_notifications(user, count: int = 25) -> None:
+    from comcep.notifications.models import Notification
+
+    if Notification.objects.filter(recipient=user).count() >= count:
+        return
+    from forums.models import Post
+
+    posts = list(Post.objects.select_related("thread").order_by("-pk")[:count])
+    Notification.objects.bulk_create([
+        Notification(recipient=user, kind="reply", title=f"Nouvelle réponse dans « {post.thread.title} »"[:255],
+                     url=post.get_absolute_url(), excerpt=post.body[:240], dedupe_key=f"bench.{post.pk}",
+                     created_at=post.created_at)
+        for post in posts
+    ], ignore_conflicts=True)
+
+
+def pages() -> list[dict]:
+    from django.db.models import Count
+
+    from forums.models import Thread
+    from resources.models import ResourcePage
+
+    pages = [{"name": "baseline", "path": "/__bench__/baseline/", "auth": False},
+             {"name": "home", "path": "/", "auth": True}]
+
+    resources = ResourcePage.objects.live()
+    top = (resources.values("kind").annotate(n=Count("pk")).order_by("-n", "kind").first() or {}).get("kind")
+    theme = (resources.filter(kind=top).values("themes__slug").exclude(themes__slug=None)
+             .annotate(n=Count("pk")).order_by("-n", "themes__slug").first() or {}).get("themes__slug")
+    filters = {"type": top or "fiche-pratique"}
+    if theme:
+        filters["theme"] = theme
+    pages.append({"name": "resource-list-filtered", "path": "/ressources/?" + urllib.parse.urlencode(filters),
+                  "auth": True})
+    resource = resources.order_by("-first_published_at", "-pk").first()
+    if resource is not None:
+        pages.append({"name": "resource-page", "path": resource.url, "auth": True})
+
+    big = (Thread.objects.filter(post_count__gte=BIG_THREAD_POSTS, is_hidden=False).select_related("space")
+           .order_by("pk").first())
+    if big is not None:
+        pages.append({"name": "space-thread-list", "path": big.space.get_absolute_url(), "auth": True})
+        pages.append({"name": "thread-50-posts", "path": big.get_absolute_url(), "auth": True})
+
+    for name, params in SEARCH_QUERIES:
+        pages.append({"name": name, "path": "/recherche/?" + urllib.parse.urlencode(params), "auth": True})
+    pages.append({"name": "search-api", "path": "/recherche/api/?" + urllib.parse.urlencode(
+        {"q": "bilan de compétences", "kind": "resource"}), "auth": True})
+
+    # Replies go to another thread than the measured 50-post one, so that page stays the same size.
+    target = Thread.objects.filter(is_hidden=False, is_locked=False).select_related("space").order_by("-pk").first()
+    if target is not None and (big is None or target.pk != big.pk):
+        pages.append({
+            "name": "post-reply", "path": f"/echanges/sujet/{target.pk}/repondre/", "auth": True, "method": "POST",
+            "body": urllib.parse.urlencode({"body": "Merci pour ce retour : nous faisons de même en entretien de "
+                                                    "diagnostic, avec un plan d'action partagé."}),
+            "referer": target.get_absolute_url(),
+        })
+    pages.append({"name": "notifications", "path": "/mon-espace/notifications/", "auth": True})
+    pages.append({"name": "agenda", "path": "/agenda/", "auth": True})
+    return pages
+
+
+def targets() -> dict:
+    member = ensure_member()
+    ensure_notifications(member)
+    return {"member": {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}, "pages": pages()}
+
+
+def main() -> None:
+    print(json.dumps(targets(), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comcep.settings.bench")
+    django.setup()
+    main()
