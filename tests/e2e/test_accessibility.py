@@ -142,3 +142,26 @@ def test_narrow_screen_pages_have_no_serious_violation_nor_horizontal_scroll(bro
     context.close()
     assert not problems, "\n\n".join(problems)
     assert not overflowing, f"horizontal scroll at 320 px: {overflowing}"
+
+
+def test_resource_page_prints_as_a_practice_sheet(page):
+    from tests.factories.resources import ResourcePageFactory
+
+    resource = ResourcePageFactory(title="Fiche imprimable", body=[
+        ("rich_text", '<p>Voir <a href="https://www.service-public.fr/cep">le site public</a>.</p>'),
+        ("callout", {"title": "À retenir", "text": "<p>Le CEP est gratuit et confidentiel.</p>"}),
+    ])
+    page.goto(resource.url)
+    page.emulate_media(media="print")
+    hidden = page.evaluate("""() => ['header.site-header', 'footer.site-footer', 'main form', 'main .button',
+                                     'nav.breadcrumb'].map(s => [...document.querySelectorAll(s)]
+                                     .filter(el => getComputedStyle(el).display !== 'none').map(() => s)).flat()""")
+    assert hidden == []
+    link_after = page.locator(".resource-body a[href^='https://www.service-public.fr']").evaluate(
+        "el => getComputedStyle(el, '::after').content")
+    assert "https://www.service-public.fr/cep" in link_after
+    assert page.locator(".callout").evaluate("el => getComputedStyle(el).breakInside") == "avoid"
+    source = page.locator(".print-source")
+    assert source.is_visible() and resource.url in source.inner_text()
+    page.emulate_media(media="screen")
+    assert not source.is_visible()
