@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
@@ -89,14 +89,15 @@ class LibraryQuery:
                     values.append(value)
             if values:
                 self.selected[facet.param] = values
-        self.text_query = text_query
+        raw_text = text_query or params.get("q", "")
+        self.text_query = " ".join(raw_text.replace("\x00", " ").split())[:200]
         sort = params.get("tri", "")
         if sort not in self.sort_values():
             sort = self.default_sort()
         self.sort = sort
         self.page_number = params.get("page", "1")
 
-    # Search arrives later: "pertinence" is offered only when a text query exists.
+    # "pertinence" is offered only when a text query exists.
     def sort_values(self) -> list[str]:
         values = [SortOrder.RECENT, SortOrder.USEFUL]
         if self.text_query:
@@ -136,7 +137,7 @@ class LibraryQuery:
     def querystring(self, *, page: int | None = None, without: tuple[str, str] | None = None,
                     sort: str | None = None) -> str:
         """Canonical query string of this state (stable order: bookmarkable, cacheable)."""
-        pairs = []
+        pairs = [("q", self.text_query)] if self.text_query else []
         for facet in FACETS:
             for value in self.selected.get(facet.param, []):
                 if without and without == (facet.param, value):
@@ -151,10 +152,14 @@ class LibraryQuery:
 
     @property
     def active_filter_count(self) -> int:
-        return sum(len(v) for v in self.selected.values())
+        return sum(len(v) for v in self.selected.values()) + (1 if self.text_query else 0)
 
 
-def order(qs, sort: str):
+def order(qs, sort: str, ranked_ids: list[int] | None = None):
+    if sort == SortOrder.RELEVANCE and ranked_ids:
+        rank = Case(*[When(pk=pk, then=Value(position)) for position, pk in enumerate(ranked_ids)],
+                    default=Value(len(ranked_ids)), output_field=IntegerField())
+        return qs.order_by(rank, "-pk")
     if sort == SortOrder.USEFUL:
         return qs.order_by(F("stats__useful_count").desc(nulls_last=True),
                            F("first_published_at").desc(nulls_last=True), "-pk")
@@ -191,7 +196,10 @@ def build_library(request, index_page, *, text_query: str = "") -> dict:
     user = request.user
     query = LibraryQuery(request.GET, text_query=text_query)
     base = ResourcePage.objects.child_of(index_page).visible_to(user)
-    filtered = order(query.filtered(base), query.sort).for_listing()
+    ranked_ids, search_unavailable = text_matches(query.text_query, user)
+    if ranked_ids is not None:
+        base = base.filter(pk__in=ranked_ids)
+    filtered = order(query.filtered(base), query.sort, ranked_ids).for_listing()
     paginator = Paginator(filtered, PER_PAGE)
     page_obj = paginator.get_page(query.page_number)
     facets = facet_counts(base, query)
@@ -201,8 +209,12 @@ def build_library(request, index_page, *, text_query: str = "") -> dict:
             if option.selected:
                 active.append({"facet": facet_result.label, "label": option.label,
                                "remove_qs": query.querystring(without=(facet_result.param, option.value))})
+    if query.text_query:
+        active.insert(0, {"facet": _("Texte"), "label": f"« {query.text_query} »",
+                          "remove_qs": _without_text(request.GET)})
     return {
         "query": query,
+        "search_unavailable": search_unavailable,
         "page_obj": page_obj,
         "resources": list(page_obj.object_list),
         "facets": facets,
@@ -218,3 +230,29 @@ def build_library(request, index_page, *, text_query: str = "") -> dict:
         },
         "canonical_qs": query.querystring(page=page_obj.number),
     }
+
+
+def text_matches(text: str, user) -> tuple[list[int] | None, bool]:
+    """Resources matching a text query, best first, through the unified search (same French
+    analysis and permissions). (None, False) without a query; (None, True) if search failed:
+    the library then lists without the text filter and says so."""
+    if not text:
+        return None, False
+    from search.engine import SearchUnavailable
+    from search.permissions import reader_for
+    from search.searcher import ranked_source_ids
+
+    try:
+        ids = ranked_source_ids(text, reader=reader_for(user), kind="resource")
+    except SearchUnavailable:
+        return None, True
+    if ids is None:
+        return None, False
+    return [int(pk) for pk in ids if str(pk).isdigit()], False
+
+
+def _without_text(params) -> str:
+    copy = params.copy()
+    copy.pop("q", None)
+    copy.pop("page", None)
+    return LibraryQuery(copy).querystring()

@@ -476,3 +476,29 @@ def suggestions(parsed: ParsedQuery, reader: Reader) -> str | None:
             else:
                 out.append(word)
     return " ".join(out) if changed else None
+
+
+def ranked_source_ids(text: str, *, reader: Reader, kind: str, limit: int = 500) -> list[str] | None:
+    """For apps that filter their own listings by text (the resource library): the source ids
+    of the entries of ``kind`` (as their indexer sets it) matching ``text`` that ``reader`` may
+    see, best first (same French
+    analysis, permissions and ranking as the search page), at most ``limit``.
+    Returns None when ``text`` has no positive term (nothing to rank). Raises
+    :class:`search.engine.SearchUnavailable` if the engine fails."""
+    from .query import parse
+
+    parsed = parse(text)
+    search_backend = engine.backend()
+    query = parsed.to_search_query(database=engine.is_database(search_backend))
+    if query is None or not parsed.has_positive:
+        return None
+    base = SearchEntry.objects.filter(reader.q(), kind=kind).defer("stems")
+    try:
+        if _is_sqlite_fts(search_backend):
+            best = _SQLiteFTS(search_backend, query).ranked(base, 0, limit)
+        else:
+            best = list(search_backend.search(query, base).annotate_score("_score")[:limit])
+    except engine.ENGINE_ERRORS as exc:
+        engine.logger.exception("search: the engine failed")
+        raise engine.SearchUnavailable(str(exc)) from exc
+    return [entry.source_id for _score, entry in _rerank(best, parsed.positive_stems, timezone.now())]
