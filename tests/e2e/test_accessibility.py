@@ -140,6 +140,16 @@ def test_narrow_screen_pages_have_no_serious_violation_nor_horizontal_scroll(bro
         if width > 320:
             overflowing.append(f"{path}: {width}px")
     context.close()
+    # Visitors see a different header (Se connecter, Rejoindre): it must wrap too.
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    problems += audit_pages(page, paths[:2])
+    for path in paths[:4]:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            overflowing.append(f"{path} (visitor): {width}px")
+    context.close()
     assert not problems, "\n\n".join(problems)
     assert not overflowing, f"horizontal scroll at 320 px: {overflowing}"
 
