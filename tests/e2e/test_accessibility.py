@@ -144,6 +144,11 @@ def test_narrow_screen_pages_have_no_serious_violation_nor_horizontal_scroll(bro
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 320, "height": 640})
     page = context.new_page()
     problems += audit_pages(page, paths[:2])
+    page.goto("/")
+    header = page.locator("header.site-header").bounding_box()
+    search = page.locator("form.site-search").bounding_box()
+    assert search["width"] <= 320 and search["height"] < 80, search  # the search box wraps without gaps
+    assert header["height"] < 400, header
     for path in paths[:4]:
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
