@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 FOOTER_PAGES = [
     ("mentions-legales", _("Mentions légales"), _("Éditeur du site, hébergement et données personnelles.")),
-    ("accessibilite", _("Déclaration d'accessibilité"),
-     _("Comcep vise la conformité au RGAA 4.1 (WCAG 2.1 niveau AA). Signalez-nous toute difficulté d'accès.")),
+    # The full RGAA statement (comcep/core/accessibility_statement.py) as default content.
+    ("accessibilite", _("Déclaration d'accessibilité"), None),
     ("charte", _("Charte de la communauté"),
      _("Bienveillance, confidentialité des situations évoquées, respect du secret professionnel, "
        "pas de données personnelles des bénéficiaires.")),
@@ -52,10 +52,13 @@ def ensure_site_structure() -> None:
     existing = set(home.get_children().values_list("slug", flat=True))
     for slug, title, text in FOOTER_PAGES:
         if slug not in existing:
-            home.add_child(instance=StandardPage(
-                title=str(title), slug=slug, show_in_menus=False,
-                body=[("paragraph", f"<p>{text}</p>")],
-            ))
+            if text is None:
+                from .accessibility_statement import statement_body
+
+                body = statement_body()
+            else:
+                body = [("paragraph", f"<p>{text}</p>")]
+            home.add_child(instance=StandardPage(title=str(title), slug=slug, show_in_menus=False, body=body))
     for slug, factory in _section_pages:
         if slug not in existing:
             page = factory()
