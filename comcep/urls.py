@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.urls import include, path
-from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -10,7 +9,7 @@ from comcep.core import views as core_views
 
 urlpatterns = [
     # Every login goes through allauth (verification, rate limits, MFA), the admin's too.
-    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("admin/login/", core_views.admin_login, name="admin_login_gate"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("allauth.urls")),

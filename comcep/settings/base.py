@@ -222,7 +222,7 @@ TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.
 # --- Wagtail --------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Comcep"
 WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
-WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAILADMIN_LOGIN_URL = "admin_login_gate"  # comcep.core.views.admin_login: allauth for visitors
 WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 # Search (docs/search.md): the database backend by default (SQLite FTS5, or PostgreSQL
 # full text with the French unaccented configuration created by search's migration 0002);

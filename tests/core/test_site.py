@@ -57,9 +57,25 @@ def test_admin_login_goes_through_allauth(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/comptes/login/")
-    response = client.get("/admin/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/comptes/login/")
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/comptes/login/?next=/admin/")
+
+
+def test_a_member_without_admin_access_gets_a_french_403_not_a_redirect_loop(client, member):
+    client.force_login(member)
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 403
+    assert len(response.redirect_chain) <= 2
+    assert "Administration réservée" in response.content.decode()
+    # and coming back from the login page with next=/admin/ ends there too
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 403
+
+
+def test_admin_login_gate_ignores_offsite_next(client, moderator):
+    client.force_login(moderator)
+    response = client.get("/admin/login/?next=https://evil.example/")
+    assert response.status_code == 302 and response["Location"] == "/admin/"
 
 
 def test_an_english_browser_still_gets_a_whole_french_page(client):
