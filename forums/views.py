@@ -587,7 +587,7 @@ def mention_suggestions(request):
         thread = Thread.objects.visible_to(user).select_related("space").filter(pk=int(thread_id)).first()
         if thread is None:  # unknown or not visible: the same answer, in JSON like every answer here
             return JsonResponse({"results": []}, status=404)
-    query = " ".join(request.GET.get("q", "").split())[:80]
+    query = " ".join(request.GET.get("q", "").replace("\x00", "").split())[:80]
     if len(query) < 1:
         return JsonResponse({"results": []})
     candidates = (get_user_model().objects.approved().filter(deleted_at__isnull=True)

@@ -75,3 +75,20 @@ class ExplicitLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+
+class RejectNullBytesMiddleware:
+    """A NUL byte in the URL path is never legitimate, and PostgreSQL refuses it in any text value
+    (Wagtail's page routing looks slugs up in the database): answer 400 before any view runs.
+    Query-string values are each view's to validate (JSON endpoints answer in JSON); form fields
+    are covered by Django's ProhibitNullCharactersValidator."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            from django.shortcuts import render
+
+            return render(request, "400.html", status=400)
+        return self.get_response(request)

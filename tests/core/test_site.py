@@ -89,3 +89,18 @@ def test_the_language_cookie_switches_language(client):
     response = client.get("/comptes/login/")
     assert response["Content-Language"] == "en"
     assert '<html lang="en">' in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/ressources/%00/", "/echanges/vae%00/", "/mentions-legales%00/"])
+def test_nul_bytes_in_paths_get_a_french_400_before_any_query(client, member, url):
+    client.force_login(member)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "Requête invalide" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/echanges/mentions/?q=%00", "/annuaire/?q=x%00", "/ressources/?theme=%00",
+                                 "/agenda/?region=%00"])
+def test_nul_bytes_in_query_strings_never_reach_the_database(client, member, url):
+    client.force_login(member)
+    assert client.get(url, follow=True).status_code < 500
