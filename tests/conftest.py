@@ -1,7 +1,16 @@
+import os
+
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import ModeratorFactory, PendingUserFactory, UserFactory
+
+# CI runs property-based tests derandomized, so that a run is reproducible; local runs keep
+# exploring new inputs (and what they find becomes a regular test).
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
