@@ -67,7 +67,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "comcep.core.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "comcep.core.middleware.ExplicitLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "comcep.core.middleware.ContentSecurityPolicyMiddleware",
+    "comcep.core.middleware.RejectNullBytesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 

@@ -97,6 +97,7 @@ def test_nul_bytes_in_paths_get_a_french_400_before_any_query(client, member, ur
     response = client.get(url)
     assert response.status_code == 400
     assert "Requête invalide" in response.content.decode()
+    assert "script-src 'self'" in response["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize("url", ["/echanges/mentions/?q=%00", "/annuaire/?q=x%00", "/ressources/?theme=%00",
