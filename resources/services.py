@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from comcep.core.markdown import render_markdown
+from search import services as search_services
 
 from .enums import ProposalStatus, Visibility
 from .models import (
@@ -92,6 +93,7 @@ def vote_useful(*, user, page: ResourcePage) -> UsefulVote:
         raise AlreadyDone from None
     _ensure_stats(page.pk)
     ResourceStats.objects.filter(page_id=page.pk).update(useful_count=F("useful_count") + 1)
+    search_services.reindex_later(page)  # the search ranking boosts useful resources
     return vote
 
 
@@ -100,6 +102,9 @@ def remove_useful_vote(*, user, page_id: int) -> bool:
     deleted, _unused = UsefulVote.objects.filter(user=user, page_id=page_id).delete()
     if deleted:
         ResourceStats.objects.filter(page_id=page_id).update(useful_count=Greatest(F("useful_count") - 1, 0))
+        page = ResourcePage.objects.filter(pk=page_id).first()
+        if page is not None:
+            search_services.reindex_later(page)
     return bool(deleted)
 
 

@@ -44,3 +44,15 @@ def test_deleting_a_resource_removes_its_entry(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         page.delete()
     assert not SearchEntry.objects.filter(source_id=str(pk)).exists()
+
+
+def test_a_useful_vote_updates_the_ranking_boost_in_the_index(django_capture_on_commit_callbacks, member):
+    from resources import services as resource_services
+
+    page = ResourcePageFactory(title="Fiche très utile")
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_services.vote_useful(user=member, page=page)
+    assert entries_for(page).get().useful_count == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_services.remove_useful_vote(user=member, page_id=page.pk)
+    assert entries_for(page).get().useful_count == 0
