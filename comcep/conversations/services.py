@@ -236,12 +236,24 @@ def _after_commit(fn, *args, **kwargs) -> None:
 # --- Reading ----------------------------------------------------------------------------
 
 
-def mark_read(user, conversation: Conversation, at) -> None:
-    """Move the member's read marker forward to ``at`` (never backwards; one UPDATE)."""
+def mark_read(user, conversation: Conversation, at) -> bool:
+    """Move the member's read marker forward to ``at`` (never backwards; one UPDATE). Returns True
+    if it moved."""
     if at is None:
-        return
-    Participant.objects.filter(conversation=conversation, user=user).filter(
-        Q(last_read_at__isnull=True) | Q(last_read_at__lt=at)).update(last_read_at=at)
+        return False
+    return bool(Participant.objects.filter(conversation=conversation, user=user).filter(
+        Q(last_read_at__isnull=True) | Q(last_read_at__lt=at)).update(last_read_at=at))
+
+
+def mark_notifications_read(user, conversation: Conversation, until) -> int:
+    """The member has seen the messages up to ``until``: the bell stops announcing them (and an
+    e-mail not sent yet is skipped, the notifications app's rule for read notifications)."""
+    from comcep.notifications.models import Notification
+
+    return Notification.objects.filter(
+        recipient=user, kind="message", read_at__isnull=True, created_at__lte=until,
+        url__startswith=conversation.get_absolute_url() + "#",
+    ).update(read_at=timezone.now())
 
 
 def unread_count(user) -> int:

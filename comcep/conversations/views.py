@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -155,8 +156,10 @@ def _conversation_context(request, conversation: Conversation, *, reply_form=Non
     for p in others:
         p.is_blocked = p.user_id in blocked
     if message_list:
-        services.mark_read(user, conversation, max(conversation.last_message_at, message_list[-1].created_at)
-                           if page.number == paginator.num_pages else message_list[-1].created_at)
+        until = (max(conversation.last_message_at, message_list[-1].created_at)
+                 if page.number == paginator.num_pages else message_list[-1].created_at)
+        if services.mark_read(user, conversation, until):
+            services.mark_notifications_read(user, conversation, timezone.now())
     return {
         "conversation": conversation,
         "page_obj": page,

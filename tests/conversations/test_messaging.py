@@ -182,3 +182,15 @@ def test_removed_message_is_a_placeholder_for_participants(client, conversation,
     page = client.get(conversation.get_absolute_url()).content.decode()
     assert "Message retiré par la modération" in page and "secret partagé" not in page
     assert "Message retiré par la modération" in client.get("/messages/").content.decode()
+
+
+def test_reading_the_conversation_clears_its_notifications(client, conversation, bruno,
+                                                           django_capture_on_commit_callbacks):
+    from comcep.notifications.services import unread_count
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_message(conversation=conversation, author=conversation.created_by, body="Deuxième message")
+    assert unread_count(bruno) == 1
+    client.force_login(bruno)
+    client.get(conversation.get_absolute_url())
+    assert unread_count(bruno) == 0
