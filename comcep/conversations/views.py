@@ -5,17 +5,21 @@ effect is in ``services``. A conversation the reader may not open is a 404, whoe
 from __future__ import annotations
 
 from functools import wraps
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from comcep.core.markdown import html_to_text
 
 from . import services
 from .forms import NewConversationForm, ReplyForm, ReportForm
@@ -80,6 +84,7 @@ def inbox(request):
         row.others = others.get(row.conversation_id, [])
         last = row.conversation.last_message
         row.last_hidden = last is not None and last.author_id in blocked and last.author_id != user.pk
+        row.excerpt = html_to_text(last.html) if last is not None else ""
     return render(request, "conversations/inbox.html", {
         "page_obj": page, "rows": rows, "unread_count": services.unread_count(user),
     })
@@ -265,13 +270,29 @@ def unblock_member(request, user_id):
     return redirect(request.POST.get("suivant") == "messages" and "conversations:inbox" or "accounts:dashboard")
 
 
+PANEL_BLOCK_FIELDS = ("display_name", "first_name", "last_name", "email", "deleted_at")
+
+
 def panel_context(request) -> dict:
-    """The "Messages privés" panel of Mon espace: unread count and blocked members (two queries)."""
+    """The "Messages privés" panel of Mon espace: unread count and blocked members, in ONE query
+    (the member's row, the unread count as a subquery, LEFT JOINed to their blocks)."""
     user = request.user
     if not can_use_conversations(user):
         return {"allowed": False}
-    return {
-        "allowed": True,
-        "unread_count": services.unread_count(user),
-        "blocks": list(Block.objects.filter(blocker=user).select_related("blocked").order_by("created_at")),
-    }
+    unread = (Participant.objects.active().filter(user=OuterRef("pk")).unread()
+              .values("user").annotate(n=Count("pk")).values("n")[:1])
+    block_fields = [f"conversation_blocks__blocked__{name}" for name in PANEL_BLOCK_FIELDS]
+    rows = list(get_user_model().objects.filter(pk=user.pk)
+                .annotate(unread=Coalesce(Subquery(unread), 0))
+                .values("unread", "conversation_blocks__blocked_id", "conversation_blocks__created_at", *block_fields)
+                .order_by("conversation_blocks__created_at", "conversation_blocks__pk"))
+    User = get_user_model()
+    blocks = [
+        SimpleNamespace(
+            blocked_id=row["conversation_blocks__blocked_id"], created_at=row["conversation_blocks__created_at"],
+            blocked=User(pk=row["conversation_blocks__blocked_id"],
+                         **{name: row[f"conversation_blocks__blocked__{name}"] for name in PANEL_BLOCK_FIELDS}),
+        )
+        for row in rows if row["conversation_blocks__blocked_id"] is not None
+    ]
+    return {"allowed": True, "unread_count": rows[0]["unread"] if rows else 0, "blocks": blocks}

@@ -44,9 +44,18 @@ def test_conversation_page_queries_are_constant(client, alice, messages, django_
     assert response.content.decode().count('class="post') >= min(messages, 30)
 
 
-def test_mon_espace_panel_is_cheap(client, alice, django_assert_max_num_queries):
+@pytest.mark.parametrize("blocks", [0, 3])
+def test_mon_espace_panel_is_one_query(client, alice, blocks, django_assert_num_queries):
+    from django.test import RequestFactory
+
+    from comcep.conversations.views import panel_context
+
     _fill(alice, 3, 2)
-    client.force_login(alice)
-    client.get("/mon-espace/")
-    with django_assert_max_num_queries(25):  # the whole dashboard, every app's panel included
-        assert client.get("/mon-espace/").status_code == 200
+    for other in UserFactory.create_batch(blocks, display_name="Membre Bloqué"):
+        services.block(blocker=alice, blocked=other)
+    request = RequestFactory().get("/mon-espace/")
+    request.user = alice
+    with django_assert_num_queries(1):
+        context = panel_context(request)
+    assert context["unread_count"] == 3
+    assert [b.blocked.public_name for b in context["blocks"]] == ["Membre Bloqué"] * blocks
