@@ -160,3 +160,14 @@ def test_bad_input_is_never_a_500(client, conversation, bruno):
     response = client.post("/messages/nouveau/", {"recipients": ["abc", "99999"], "subject": "x" * 500, "body": ""})
     assert response.status_code == 400
     assert client.get(reverse("conversations:report", args=[999999])).status_code == 404
+
+
+def test_header_link_and_admin_menu_follow_the_role(client, alice, moderator, pending_member):
+    client.force_login(alice)
+    assert '<a href="/messages/"' in client.get("/ressources/").content.decode()
+    client.force_login(pending_member)
+    assert '<a href="/messages/"' not in client.get("/ressources/").content.decode()
+    client.logout()
+    assert '<a href="/messages/"' not in client.get("/ressources/").content.decode()
+    client.force_login(moderator)
+    assert "/admin/messages/signalements/" in client.get("/admin/").content.decode()
