@@ -119,7 +119,7 @@ class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         writer = csv.writer(response, delimiter=";")
         writer.writerow([_t("Recherche"), _t("Forme normalisée"), _t("Recherches"), _t("Sans résultat"),
                          _t("Sans clic"), _t("Première recherche"), _t("Dernière recherche"), _t("Statut"),
-                         _t("Note"), _t("Résultat recommandé"), _t("Adresse du résultat recommandé")])
+                         _t("Note de suivi"), _t("Résultat recommandé"), _t("Adresse du résultat recommandé")])
 
         def when(value):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
