@@ -88,7 +88,12 @@ class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         return gaps.gap_rows(data["start"], data["end"], show=data["show"], status=status)
 
     def get(self, request, *args, **kwargs):
-        form = GapFilterForm(request.GET)
+        params = request.GET.copy()
+        today = timezone.localdate()
+        for name, default in (("start", today - timedelta(days=29)), ("end", today)):
+            if not params.get(name):
+                params[name] = default.isoformat()  # shown in the date fields
+        form = GapFilterForm(params)
         valid = form.is_valid()
         if valid and request.GET.get("export") == "csv":
             return self.csv(form.cleaned_data)

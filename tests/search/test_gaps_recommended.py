@@ -2,9 +2,9 @@
 
 import pytest
 
+from search.gaps import query_key
 from search.models import SearchGap
 from search.query import parse
-from search.gaps import query_key
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -64,9 +63,9 @@ def test_report_counts_and_order(client, moderator):
 
 def test_periods_are_days_in_europe_paris(moderator):
     # 23:30 UTC on 27 November is 00:30 on 28 November in Paris.
-    log("apprentissage", at=datetime(2026, 11, 27, 23, 30, tzinfo=dt_timezone.utc))
-    log("apprentissage", at=datetime(2026, 11, 27, 22, 30, tzinfo=dt_timezone.utc))  # 23:30 on the 27th
-    log("apprentissage", at=datetime(2026, 10, 1, 12, 0, tzinfo=dt_timezone.utc))
+    log("apprentissage", at=datetime(2026, 11, 27, 23, 30, tzinfo=UTC))
+    log("apprentissage", at=datetime(2026, 11, 27, 22, 30, tzinfo=UTC))  # 23:30 on the 27th
+    log("apprentissage", at=datetime(2026, 10, 1, 12, 0, tzinfo=UTC))
     assert gaps.gap_rows(date(2026, 11, 28), date(2026, 11, 28)).get().searches_count == 1
     assert gaps.gap_rows(date(2026, 11, 27), date(2026, 11, 27)).get().searches_count == 1
     row = gaps.gap_rows(date(2026, 10, 1), date(2026, 11, 30)).get()
