@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelsearch import index
 
@@ -165,7 +166,7 @@ class SearchQueryLog(models.Model):
     source = models.CharField(max_length=8, choices=SearchSource.choices, default=SearchSource.HTML)
     #: Results opened from this search (through /recherche/aller/<log>/<entry>/).
     clicks = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("recherche effectuée")
