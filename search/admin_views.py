@@ -137,7 +137,7 @@ class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         return response
 
     def post(self, request, *args, **kwargs):
-        gap = get_object_or_404(SearchGap, pk=gaps._valid_id(request.POST.get("gap")) or 0)
+        gap = get_object_or_404(SearchGap, pk=gaps.valid_id(request.POST.get("gap")) or 0)
         action = request.POST.get("action", "")
         if action == "handle":
             gaps.mark_handled(gap=gap, moderator=request.user, note=request.POST.get("note", "").strip()[:2000])
@@ -205,11 +205,11 @@ class RecommendView(WagtailAdminTemplateMixin, TemplateView):
         if not can_view_gaps(request.user):
             raise PermissionDenied
         self.gap = get_object_or_404(SearchGap.objects.select_related("recommended_entry"),
-                                     pk=gaps._valid_id(kwargs["pk"]) or 0)
+                                     pk=gaps.valid_id(kwargs["pk"]) or 0)
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        entry = get_object_or_404(SearchEntry, pk=gaps._valid_id(request.POST.get("entry")) or 0)
+        entry = get_object_or_404(SearchEntry, pk=gaps.valid_id(request.POST.get("entry")) or 0)
         gaps.recommend(gap=self.gap, entry=entry, moderator=request.user)
         messages.success(request, _t("« %(title)s » sera proposé en premier pour « %(query)s ».") % {
             "title": entry.title, "query": self.gap.label})

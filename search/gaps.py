@@ -59,7 +59,8 @@ class Tracking:
     recommended: SearchEntry | None = None
 
 
-def _valid_id(value) -> int | None:
+def valid_id(value) -> int | None:
+    """A positive database id from user input, or None (never an overflow error)."""
     try:
         number = int(str(value))
     except (TypeError, ValueError):
@@ -67,26 +68,30 @@ def _valid_id(value) -> int | None:
     return number if 0 < number <= MAX_DB_ID else None
 
 
-def track(parsed: ParsedQuery, *, total: int, filtered: bool, source: str, page: int = 1, ref=None) -> Tracking:
+def track(parsed: ParsedQuery, *, total: int, filtered: bool, source: str, page: int = 1, ref=None,
+          record: bool = True) -> Tracking:
     """Log a new search (page 1 only) or recognise a refinement of a logged one (``ref``, the
     ``r=`` of the results' links, for the same normalised query). Returns the row's id (for
-    click links) and the gap's recommended entry (not yet checked against the reader).
-    Queries: one (refinement, page 2+) or two (new search; three the first time a query is seen)."""
+    click links) and the query's recommended entry (not yet checked against the reader).
+    ``record=False`` (moderators' own searches, which would skew the figures they read):
+    nothing is written, the recommended entry is still returned.
+    Queries: one (refinement, page 2+, not recorded) or two (new search; three the first
+    time a query is seen)."""
     key = query_key(parsed)
     if not key:
         return Tracking()
-    ref = _valid_id(ref) if ref else None
+    ref = valid_id(ref) if ref and record else None
     if ref is not None:
-        log = (SearchQueryLog.objects.select_related("gap__recommended_entry")
-               .filter(pk=ref, gap__key=key).first())
+        log = SearchQueryLog.objects.select_related("gap__recommended_entry").filter(pk=ref, gap__key=key).first()
         if log is not None:
             return Tracking(log.pk, log.gap.recommended_entry)
     if page != 1:
         return Tracking()
     gap = SearchGap.objects.select_related("recommended_entry").filter(key=key).first()
+    if not record:
+        return Tracking(None, gap.recommended_entry if gap else None)
     if gap is None:
-        with transaction.atomic():
-            gap, _created = SearchGap.objects.get_or_create(key=key, defaults={"label": parsed.normalised[:200]})
+        gap, _created = SearchGap.objects.get_or_create(key=key, defaults={"label": parsed.normalised[:200]})
     log = SearchQueryLog.objects.create(query=parsed.normalised, gap=gap, result_count=total, filtered=filtered,
                                         source=source)
     return Tracking(log.pk, gap.recommended_entry)
@@ -118,7 +123,7 @@ def click_target(log_id, entry_id, reader: Reader, *, host: str) -> str | None:
     """Count a click of search ``log_id`` on ``entry_id`` and return where to go, or None
     (unknown search or entry, entry the reader may not open, URL off the site): never an
     open redirect, never a click recorded for an entry the reader may not see."""
-    log_id, entry_id = _valid_id(log_id), _valid_id(entry_id)
+    log_id, entry_id = valid_id(log_id), valid_id(entry_id)
     if log_id is None or entry_id is None:
         return None
     url = SearchEntry.objects.filter(reader.q(), pk=entry_id).values_list("url", flat=True).first()

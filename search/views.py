@@ -87,7 +87,8 @@ def search_page(request):
         context["unavailable_message"] = str(UNAVAILABLE)
         return render(request, "search/search.html", context)
     tracking = gaps.track(parsed, total=outcome.total, filtered=filters.active, source=SearchSource.HTML,
-                          page=outcome.page, ref=(params.get("r") or [None])[0])
+                          page=outcome.page, ref=(params.get("r") or [None])[0],
+                          record=not reader.all_groups)  # moderators' searches are not counted
     if tracking.log_id:
         params["r"] = [str(tracking.log_id)]  # refinements of this search are not new searches
         for hit in outcome.hits:
@@ -152,7 +153,7 @@ def api(request):
     except SearchUnavailable:
         return _error(str(UNAVAILABLE), 503)
     tracking = gaps.track(parsed, total=outcome.total, filtered=filters.active, source=SearchSource.API,
-                          page=outcome.page)
+                          page=outcome.page, record=not reader.all_groups)
     recommended = gaps.visible_recommendation(tracking, reader) if outcome.page == 1 else None
     facets = {f.group: {o.value: o.count for o in f.options} for f in outcome.facets}
     payload = {

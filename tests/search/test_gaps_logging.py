@@ -91,3 +91,15 @@ def test_no_personal_data_is_stored(client, entries, member):
     fields = {f.name for f in SearchQueryLog._meta.get_fields()}
     assert fields == {"id", "query", "gap", "result_count", "filtered", "source", "clicks", "created_at"}
     assert "203.0.113.7" not in str(list(SearchQueryLog.objects.values()))
+
+
+def test_moderators_searches_are_not_counted_but_show_the_recommendation(client, entries, moderator):
+    from search.models import SearchEntry
+
+    entry = SearchEntry.objects.get(title="Préparer un entretien VAE")
+    SearchGap.objects.create(key=key("introuvable"), label="introuvable", recommended_entry=entry)
+    client.force_login(moderator)
+    html = client.get("/recherche/", {"q": "introuvable"}).content.decode()
+    assert "Résultat recommandé" in html and f'href="{entry.url}"' in html  # direct link, no click counted
+    assert client.get("/recherche/api/", {"q": "bilan"}).json()["recommended"] is None
+    assert SearchQueryLog.objects.count() == 0

@@ -202,3 +202,10 @@ def test_purge_keeps_decisions(moderator):
     call_command("purge_search_log", verbosity=0)
     assert list(SearchQueryLog.objects.values_list("query", flat=True)) == ["recente"]
     assert set(SearchGap.objects.values_list("label", flat=True)) == {"ancienne decidee", "recente"}
+
+
+def test_the_report_is_in_the_reports_menu_of_moderators_only(client, moderator, admin_user):
+    client.force_login(moderator)
+    assert URL in client.get("/admin/").content.decode()
+    client.force_login(admin_user)
+    assert URL in client.get("/admin/").content.decode()
