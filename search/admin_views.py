@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -29,6 +29,9 @@ from .query import parse
 PAGE_SIZE = 50
 CSV_LIMIT = 10000
 ALL = "toutes"
+CSV_HEADINGS = [_("Recherche"), _("Forme normalisée"), _("Recherches"), _("Sans résultat"), _("Sans clic"),
+                _("Première recherche"), _("Dernière recherche"), _("Statut"), _("Note de suivi"),
+                _("Résultat recommandé"), _("Adresse du résultat recommandé")]
 
 
 def can_view_gaps(user) -> bool:
@@ -69,10 +72,10 @@ class GapFilterForm(forms.Form):
 
 def _access_label(access: str) -> str:
     if access == PUBLIC:
-        return _t("Public")
+        return gettext("Public")
     if access == MEMBERS:
-        return _t("Membres")
-    return _t("Accès restreint")
+        return gettext("Membres")
+    return gettext("Accès restreint")
 
 
 class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
@@ -113,8 +116,8 @@ class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
     def presets():
         today = timezone.localdate()
         return [(label, (today - timedelta(days=days - 1)).isoformat(), today.isoformat())
-                for label, days in ((_t("7 derniers jours"), 7), (_t("30 derniers jours"), 30),
-                                    (_t("90 derniers jours"), 90), (_t("12 derniers mois"), 365))]
+                for label, days in ((gettext("7 derniers jours"), 7), (gettext("30 derniers jours"), 30),
+                                    (gettext("90 derniers jours"), 90), (gettext("12 derniers mois"), 365))]
 
     def csv(self, data):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -122,9 +125,7 @@ class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response.write("\ufeff")  # BOM: spreadsheet software then reads UTF-8 correctly
         writer = csv.writer(response, delimiter=";")
-        writer.writerow([_t("Recherche"), _t("Forme normalisée"), _t("Recherches"), _t("Sans résultat"),
-                         _t("Sans clic"), _t("Première recherche"), _t("Dernière recherche"), _t("Statut"),
-                         _t("Note de suivi"), _t("Résultat recommandé"), _t("Adresse du résultat recommandé")])
+        writer.writerow([str(heading) for heading in CSV_HEADINGS])
 
         def when(value):
             return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
@@ -141,16 +142,16 @@ class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         action = request.POST.get("action", "")
         if action == "handle":
             gaps.mark_handled(gap=gap, moderator=request.user, note=request.POST.get("note", "").strip()[:2000])
-            messages.success(request, _t("« %(query)s » est marquée comme traitée.") % {"query": gap.label})
+            messages.success(request, gettext("« %(query)s » est marquée comme traitée.") % {"query": gap.label})
         elif action == "reopen":
             gaps.reopen(gap=gap, moderator=request.user)
-            messages.success(request, _t("« %(query)s » est de nouveau à traiter.") % {"query": gap.label})
+            messages.success(request, gettext("« %(query)s » est de nouveau à traiter.") % {"query": gap.label})
         elif action == "unrecommend":
             gaps.recommend(gap=gap, entry=None, moderator=request.user)
-            messages.success(request, _t("Le résultat recommandé pour « %(query)s » est retiré.") % {
+            messages.success(request, gettext("Le résultat recommandé pour « %(query)s » est retiré.") % {
                 "query": gap.label})
         else:
-            messages.error(request, _t("Action inconnue."))
+            messages.error(request, gettext("Action inconnue."))
         return redirect(_back(request))
 
 
@@ -211,6 +212,6 @@ class RecommendView(WagtailAdminTemplateMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         entry = get_object_or_404(SearchEntry, pk=gaps.valid_id(request.POST.get("entry")) or 0)
         gaps.recommend(gap=self.gap, entry=entry, moderator=request.user)
-        messages.success(request, _t("« %(title)s » sera proposé en premier pour « %(query)s ».") % {
+        messages.success(request, gettext("« %(title)s » sera proposé en premier pour « %(query)s ».") % {
             "title": entry.title, "query": self.gap.label})
         return redirect(_back(request))
