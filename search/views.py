@@ -1,5 +1,6 @@
-"""/recherche/ (HTML, works without JavaScript), /recherche/api/ (JSON) and
-/recherche/suggestions/ (autocomplete JSON for the header box).
+"""/recherche/ (HTML, works without JavaScript), /recherche/api/ (JSON),
+/recherche/suggestions/ (autocomplete JSON for the header box) and /recherche/aller/
+(a result's link: counts the click for the content gaps report, see search.gaps).
 
 Every view computes the reader's access tokens first (search.permissions) and passes
 them to the engine as a filter: no view can return an entry its reader may not open.
