@@ -21,7 +21,7 @@ def _doc(conversations, members=()):
 
 
 def test_demo_conversations_reach_the_demo_member(client):
-    call_command("setup_demo", str(DEMO / "10-communaute.json"), str(DEMO / "50-messages.json"), "--force")
+    call_command("setup_demo", str(DEMO / "10-communaute.json"), str(DEMO / "60-messages.json"), "--force")
     marie = Participant.objects.filter(user__email="membre@demo.comcep.example.fr")
     assert marie.count() == 3
     assert Conversation.objects.get(subject__startswith="Orientation").message_count == 3
@@ -29,7 +29,7 @@ def test_demo_conversations_reach_the_demo_member(client):
     inbox = client.get("/messages/").content.decode()
     assert "Préparation de la rencontre régionale" in inbox and "Non lu" in inbox
     # Re-importing changes nothing; exporting never contains conversations.
-    ctx = exchange.import_content(json.loads((DEMO / "50-messages.json").read_text()))
+    ctx = exchange.import_content(json.loads((DEMO / "60-messages.json").read_text()))
     assert dict(ctx.counts["conversations"]) == {"unchanged": 3}
     assert Message.objects.count() == 7
     assert exchange.export_content()["conversations"] == []
