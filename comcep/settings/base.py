@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "comcep.directory",
     "comcep.events",
     "comcep.news",
+    "comcep.animation",
     "resources",
     "forums",
     "search",
