@@ -80,10 +80,13 @@ def flush() -> int:
         return 0
     from .models import DailyViewCount
 
-    table = connection.ops.quote_name(DailyViewCount._meta.db_table)
+    q = connection.ops.quote_name
+    table, count = q(DailyViewCount._meta.db_table), q("count")
+    # Only constant identifiers are interpolated; the values are parameters.
     sql = (
-        f"INSERT INTO {table} (kind, object_id, day, count) VALUES (%s, %s, %s, %s) "
-        "ON CONFLICT (kind, object_id, day) DO UPDATE SET count = " + table + ".count + excluded.count"
+        f"INSERT INTO {table} ({q('kind')}, {q('object_id')}, {q('day')}, {count}) VALUES (%s, %s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT ({q('kind')}, {q('object_id')}, {q('day')}) "
+        f"DO UPDATE SET {count} = {table}.{count} + excluded.{count}"
     )
     try:
         with transaction.atomic(), connection.cursor() as cursor:

@@ -22,8 +22,18 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .registry import BarChart, Figure, Link, Section, SectionData, Series, SummaryLine, Table
-from .registry import register_section, register_summary_line
+from .registry import (
+    BarChart,
+    Figure,
+    Link,
+    Section,
+    SectionData,
+    Series,
+    SummaryLine,
+    Table,
+    register_section,
+    register_summary_line,
+)
 
 _activity_sources: dict[str, Callable] = {}
 

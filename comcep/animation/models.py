@@ -14,6 +14,9 @@ class Dashboard(models.Model):
         default_permissions = ()
         permissions = [("view_dashboard", _("Peut consulter le tableau de bord de l'animation"))]
 
+    def __str__(self):
+        return "dashboard"
+
 
 class DailyViewCount(models.Model):
     """Views of an object (``kind`` e.g. "resource", ``object_id`` its primary key) on one day
