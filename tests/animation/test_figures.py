@@ -257,3 +257,21 @@ def test_resources_to_review_after_twelve_months(db):
     assert data.tables[0].rows[0][2] == "première publication"
     assert data.tables[0].links == [f"/admin/pages/{never.pk}/edit/", f"/admin/pages/{stale.pk}/edit/"]
     assert fresh_but_old_review.title not in str(data.tables[0].rows)
+
+
+def test_the_migration_backfills_first_reply_at_from_the_rows(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("forums.migrations.0003_thread_first_reply_at")
+    space, author, other = SpaceFactory(), UserFactory(), UserFactory()
+    answered = forum_services.create_thread(space=space, author=author, title="Sujet répondu", body="?",
+                                            created_at=paris(2026, 3, 2, 9, 0))
+    forum_services.add_reply(thread=answered, author=author, body="Relance", created_at=paris(2026, 3, 2, 9, 30))
+    forum_services.add_reply(thread=answered, author=other, body="Réponse", created_at=paris(2026, 3, 2, 10, 0))
+    alone = forum_services.create_thread(space=space, author=author, title="Sujet seul", body="?")
+    Thread.objects.update(first_reply_at=None)
+    migration.backfill_first_reply_at(apps, None)
+    assert Thread.objects.get(pk=answered.pk).first_reply_at == paris(2026, 3, 2, 10, 0)
+    assert Thread.objects.get(pk=alone.pk).first_reply_at is None
