@@ -9,10 +9,11 @@ class AnimationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from comcep.accounts.gdpr import register_anonymiser
+        from comcep.accounts.gdpr import register_anonymiser, register_exporter
 
         from . import members, summary
 
         members.register()
         summary.register()
+        register_exporter("animation_summaries", summary.export_member_data)
         register_anonymiser(summary.anonymise)

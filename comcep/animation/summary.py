@@ -44,6 +44,12 @@ def anonymise(user) -> None:
     SummaryDelivery.objects.filter(recipient=user).delete()
 
 
+def export_member_data(user) -> list[dict]:
+    """The weekly summaries the member received (moderators only)."""
+    return [{"week": week, "sent_at": sent_at.isoformat()} for week, sent_at in
+            SummaryDelivery.objects.filter(recipient=user).order_by("sent_at").values_list("week", "sent_at")]
+
+
 def iso_week(now: datetime | None = None) -> str:
     year, week, _day = (now or timezone.now()).astimezone(PARIS).isocalendar()
     return f"{year}-W{week:02d}"

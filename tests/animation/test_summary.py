@@ -100,3 +100,21 @@ def test_iso_week_is_taken_in_paris():
     # Sunday 23:30 in Paris is Sunday 22:30 UTC: still week 48; Monday 00:30 Paris is week 49.
     assert iso_week(datetime(2026, 11, 29, 23, 30, tzinfo=PARIS)) == "2026-W48"
     assert iso_week(datetime(2026, 11, 30, 0, 30, tzinfo=PARIS)) == "2026-W49"
+
+
+def test_gdpr_export_and_deletion_of_the_deliveries(community):
+    from comcep.animation.summary import anonymise, export_member_data
+
+    send_weekly_summary(MONDAY)
+    moderator = community[0]
+    assert [row["week"] for row in export_member_data(moderator)] == ["2026-W48"]
+    anonymise(moderator)
+    assert not SummaryDelivery.objects.filter(recipient=moderator).exists()
+    assert SummaryDelivery.objects.count() == 1
+
+
+def test_moderators_find_the_unanswered_list_from_the_spaces_page(client, community, member):
+    client.force_login(community[0])
+    assert 'href="/echanges/sans-reponse/"' in client.get("/echanges/").content.decode()
+    client.force_login(member)
+    assert 'href="/echanges/sans-reponse/"' not in client.get("/echanges/").content.decode()
