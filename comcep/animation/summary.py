@@ -77,12 +77,16 @@ def recipients():
 
 def summary_context() -> dict:
     """The figures of the mail (one query per registered line) and the dashboard link."""
+    from django.conf import settings
+    from django.utils import translation
+
     from comcep.notifications.emails import absolute_url
 
     lines = []
-    for line in summary_lines():
-        lines.append({"label": str(line.label), "count": line.count(),
-                      "url": absolute_url(line.url()) if line.url else ""})
+    with translation.override(settings.LANGUAGE_CODE):  # the mail is French, like the other mails
+        for line in summary_lines():
+            lines.append({"label": str(line.label), "count": line.count(),
+                          "url": absolute_url(line.url()) if line.url else ""})
     return {"lines": lines, "dashboard_url": absolute_url(reverse("animation_dashboard:index"))}
 
 

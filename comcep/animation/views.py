@@ -9,7 +9,6 @@ from datetime import date, datetime
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.utils.formats import number_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -81,7 +80,7 @@ def csv_value(value) -> str:
     if isinstance(value, bool):
         return _("oui") if value else _("non")
     if isinstance(value, float):
-        return number_format(value, decimal_pos=2, use_l10n=True, force_grouping=False).replace("\u202f", "")
+        return f"{value:.2f}".replace(".", ",")  # the decimal comma, whatever the interface language
     if isinstance(value, datetime):
         return value.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
