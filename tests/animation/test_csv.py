@@ -49,7 +49,7 @@ def test_export_all_is_a_zip_of_one_csv_per_section(client, moderator):
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = archive.namelist()
-    assert len(names) == 7
+    assert len(names) == 8
     assert all(name.startswith("animation-") and name.endswith(".csv") for name in names)
     to_review = next(n for n in names if "ressources-a-relire" in n)
     lines = rows(archive.read(to_review))

@@ -275,3 +275,25 @@ def test_the_migration_backfills_first_reply_at_from_the_rows(db):
     migration.backfill_first_reply_at(apps, None)
     assert Thread.objects.get(pk=answered.pk).first_reply_at == paris(2026, 3, 2, 10, 0)
     assert Thread.objects.get(pk=alone.pk).first_reply_at is None
+
+
+# --- Search (content gaps) -------------------------------------------------------------------
+
+
+def test_content_gaps_of_the_period(db):
+    from search.animation import compute_gaps
+    from search.enums import GapStatus
+    from search.models import SearchGap, SearchQueryLog
+
+    missing = SearchGap.objects.create(key="financ permis", label="financement permis")
+    handled = SearchGap.objects.create(key="vae", label="vae", status=GapStatus.HANDLED)
+    for when, count, clicks in ((paris(2026, 3, 1, 0, 5), 0, 0), (paris(2026, 3, 31, 23, 55), 3, 0),
+                                (paris(2026, 4, 1, 0, 5), 0, 0)):
+        SearchQueryLog.objects.create(query="financement permis", gap=missing, result_count=count, clicks=clicks,
+                                      created_at=when)
+    SearchQueryLog.objects.create(query="vae", gap=handled, result_count=0, created_at=paris(2026, 3, 10, 9, 0))
+
+    data = compute_gaps(MARCH)
+    assert data.tables[0].rows == [["financement permis", 2, 1, 1, paris(2026, 3, 31, 23, 55)]]
+    assert figures(data)["Recherches en échec (les 10 plus fréquentes)"] == 2
+    assert data.links[0].url == "/admin/recherche/lacunes/?start=2026-03-01&end=2026-03-31"

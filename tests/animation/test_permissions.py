@@ -44,7 +44,7 @@ def test_moderators_and_administrators_open_it_from_the_menu(client, request, wh
     assert "Tableau de bord de l&#x27;animation" in page
     for title in ("Membres", "Activité des espaces d&#x27;échanges", "Sujets sans réponse et délai de réponse",
                   "Ressources les plus utiles", "Ressources les plus consultées", "Ressources à relire",
-                  "File de modération"):
+                  "Recherches sans résultat", "File de modération"):
         assert f">{title}</h2>" in page
     assert client.get("/admin/animation/export/membres/").status_code == 200
 
