@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from search import engine, registry, services
+from search import engine, registry, resultcache, services
 from search.models import SearchEntry
 
 
@@ -56,6 +56,7 @@ class Command(BaseCommand):
         covered = self.sync_indexers()
         if purge_unregistered:
             deleted, _ = SearchEntry.objects.exclude(source_type_id__in=covered).delete()
+            resultcache.index_changed()
             self.stdout.write(f"{deleted} entrée(s) sans indexeur supprimée(s).")
         self.rebuild_engine(since)
         total = SearchEntry.objects.count()
@@ -97,6 +98,8 @@ class Command(BaseCommand):
             ]
             for chunk in _chunks(stale, self.chunk_size):
                 SearchEntry.objects.filter(pk__in=chunk).delete()
+            if stale:
+                resultcache.index_changed()
             self.stdout.write(f"{name} : {len(seen)} entrée(s) à jour, {len(stale)} supprimée(s).")
         return covered
 
