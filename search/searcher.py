@@ -204,11 +204,11 @@ def _counts_sql(filters: Filters) -> tuple[str, list]:
         column = _COLUMNS[group]
         where, where_params = _where(filters, skip=group)
         # Group names and columns are constants of this module; values are parameters.
-        selects.append(f"SELECT '{group}' AS g, {column} AS v, COUNT(*) AS n, NULL AS s "  # noqa: S608
+        selects.append(f"SELECT '{group}' AS g, {column} AS v, COUNT(*) AS n, CAST(NULL AS REAL) AS s "  # noqa: S608
                        f"FROM m{where} GROUP BY {column}")
         params += where_params
     where, where_params = _where(filters)
-    selects.append(f"SELECT '_total' AS g, '' AS v, COUNT(*) AS n, NULL AS s FROM m{where}")  # noqa: S608
+    selects.append(f"SELECT '_total' AS g, '' AS v, COUNT(*) AS n, CAST(NULL AS REAL) AS s FROM m{where}")  # noqa: S608
     params += where_params
     return " UNION ALL ".join(selects), params
 
@@ -391,28 +391,15 @@ class _SQLiteFTS:
         score and facet columns, then grouped per facet (see _counts_sql) and the best
         ``window`` under every active facet are taken. Returns (counts, total, [(id, score)])."""
         table = EntryFacets._meta.db_table
-        query = narrow.query
-        permission_sql, permission_params = query.get_compiler(using=narrow.db).compile(query.where)
+        permission_sql, permission_params = _permission_sql(narrow)
         bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
         columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
             ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
         join = f'CROSS JOIN "{table}" ON "{table}"."entry_id" = CAST(ie.object_id AS INTEGER)'
         matches = (f'SELECT "{table}"."entry_id" AS id, bm25("{self.fts}", {self.weights}) AS s, {columns}, '
                    f"{bucket_sql} AS b {self._from(join)} AND ({permission_sql})")
-        counts_sql, counts_params = _counts_sql(filters)
-        where, where_params = _where(filters)
-        best_sql = ("SELECT * FROM (SELECT '_hit' AS g, '' AS v, id AS n, s FROM m"  # noqa: S608
-                    f"{where} ORDER BY s, id DESC LIMIT %s)")
-        # Table names come from model metadata, columns are constants; values are parameters.
-        sql = f"WITH m AS MATERIALIZED ({matches}) {counts_sql} UNION ALL {best_sql}"  # noqa: S608
-        params = [*bucket_params, self.match, self.content_type, *permission_params, *counts_params,
-                  *where_params, window]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        counts, total = _read_counts(rows)
-        best = sorted(((n, s) for g, _v, n, s in rows if g == "_hit"), key=lambda pair: (pair[1], -pair[0]))
-        return counts, total, best
+        return _single_pass(matches, [*bucket_params, self.match, self.content_type, *permission_params], filters,
+                            window, "m.s", "m.s, m.id DESC", descending=False)
 
     @staticmethod
     def load(queryset, ranked: list[tuple[int, float]]) -> list[SearchEntry]:
@@ -448,6 +435,79 @@ class _SQLiteFTS:
             cursor.execute(sql, [self.match, self.content_type, *allowed_params, stop - start, start])
             rows = cursor.fetchall()
         return self.load(queryset, rows)
+
+
+def _single_pass(matches_sql: str, matches_params: list, filters: Filters, window: int, score: str, order: str,
+                 *, descending: bool):
+    """Run ``matches_sql`` (id, facet columns k t a l r b, and what ``score`` needs) once,
+    materialised as ``m``; in the same statement group it per facet (_counts_sql) and take
+    the best ``window`` under every active facet. Returns (counts, total, [(id, score)])."""
+    counts_sql, counts_params = _counts_sql(filters)
+    where, where_params = _where(filters)
+    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, m.id AS n, {score} AS s FROM m"  # noqa: S608
+                f"{where} ORDER BY {order} LIMIT %s) AS best")
+    # Table names come from model metadata, columns are constants; values are parameters.
+    sql = f"WITH m AS MATERIALIZED ({matches_sql}) {counts_sql} UNION ALL {best_sql}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*matches_params, *counts_params, *where_params, window])
+        rows = cursor.fetchall()
+    counts, total = _read_counts(rows)
+    best = [(n, s) for g, _v, n, s in rows if g == "_hit"]
+    best.sort(key=lambda pair: (-pair[1] if descending else pair[1], -pair[0]))
+    return counts, total, best
+
+
+def _permission_sql(narrow) -> tuple[str, list]:
+    """The WHERE of ``narrow`` (EntryFacets under the reader's permission filter), on the
+    unaliased table name: the very filter of every other search query."""
+    query = narrow.query
+    return query.get_compiler(using=narrow.db).compile(query.where)
+
+
+class _PostgresFTS:
+    """PostgreSQL fast path, same tsquery and score as modelsearch's PostgreSQL backend.
+
+    modelsearch joins every entry to its index row through a text cast of the id and
+    ranks in a query whose plan reads the whole index table (the GIN index on
+    ``title || body`` of migration 0003 is not used when the rank is needed). Here the
+    index rows are found through that GIN index once, joined to the narrow facet rows
+    under the permission filter, counted per facet, and ranked (``ts_rank`` of title
+    times title_norm plus body, as modelsearch does) in the same statement.
+    """
+
+    def __init__(self, search_backend, query):
+        from django.contrib.contenttypes.models import ContentType
+        from modelsearch.conf import get_app_config
+
+        self.entries = get_app_config().get_model("IndexEntry")._meta.db_table
+        self.content_type = ContentType.objects.get_for_model(SearchEntry).pk
+        compiler = search_backend.query_compiler_class(SearchEntry.objects.all(), query)
+        tsquery = compiler.build_tsquery(query, config=search_backend.config)
+        sql_compiler = SearchEntry.objects.all().query.get_compiler(using=SearchEntry.objects.db)
+        self.tsquery_sql, self.tsquery_params = tsquery.as_sql(sql_compiler, connection)
+        self.weights = compiler.sql_weights
+
+    def summary(self, narrow, filters: Filters, now, window: int):
+        """(counts, total, [(id, score)]) in one statement (see _single_pass)."""
+        table = EntryFacets._meta.db_table
+        permission_sql, permission_params = _permission_sql(narrow)
+        bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
+        columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
+            ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
+        q = self.tsquery_sql
+        rank = (f"(ts_rank('{self.weights}'::float4[], ie.title, {q}) * ie.title_norm"
+                f" + ts_rank('{self.weights}'::float4[], ie.body, {q}))")
+        # Table names come from model metadata, weights from modelsearch; values are parameters.
+        matches = (f'SELECT "{table}"."entry_id" AS id, {rank} AS s, {columns}, {bucket_sql} AS b '  # noqa: S608
+                   f'FROM "{self.entries}" ie JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer '
+                   f"WHERE ie.content_type_id = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
+        params = [*self.tsquery_params, *self.tsquery_params, *bucket_params, self.content_type,
+                  *self.tsquery_params, *permission_params]
+        return _single_pass(matches, params, filters, window, "m.s", "m.s DESC, m.id DESC", descending=True)
+
+
+def _is_postgres_fts(search_backend) -> bool:
+    return type(search_backend).__name__ == "PostgresSearchBackend" and connection.vendor == "postgresql"
 
 
 def _is_sqlite_fts(search_backend) -> bool:
@@ -502,11 +562,17 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         fts = (_SQLiteFTS(search_backend, query) if query is not None and _is_sqlite_fts(search_backend)
                and (cached_counts is None or cached_ids is None) else None)
         loaded: dict[int, SearchEntry] = {}
-        if fts is not None and in_window and cached_counts is None and cached_ids is None and not fts.negated:
-            # A first visit on SQLite: ONE pass over the matches gives the counts, the
-            # total and the best ``window`` ids with their bm25 scores.
-            counts, total, best_ids = fts.summary(narrow, filters, now, window)
-            best = fts.load(base, best_ids)
+        single = None
+        if in_window and cached_counts is None and cached_ids is None:
+            if fts is not None and not fts.negated:
+                single = fts
+            elif _is_postgres_fts(search_backend):
+                single = _PostgresFTS(search_backend, query)
+        if single is not None:
+            # A first visit: ONE pass over the matches gives the counts, the total and
+            # the best ``window`` ids with the engine's scores.
+            counts, total, best_ids = single.summary(narrow, filters, now, window)
+            best = _SQLiteFTS.load(base, best_ids)
             cached_ids = [(e.pk, score) for score, e in _rerank(best, stems, now)]
             loaded = {e.pk: e for e in best}
             resultcache.put(cache_keys["counts"], (counts, total))
