@@ -13,7 +13,8 @@ class SearchConfig(AppConfig):
         register_seeder(SearchSeeder())
         from comcep.core import health
 
-        from . import signals
+        from . import engine, signals
 
+        engine.install_bulk_indexing()
         signals.connect()
         health.register("search", signals.engine_health)

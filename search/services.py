@@ -144,8 +144,9 @@ def bulk_upsert(items: Iterable[tuple[EntryData, ContentType, str]], *, send_to_
         write_facets(entries, batch_size=batch_size)
     resultcache.index_changed()
     if send_to_engine:
-        for start in range(0, len(entries), batch_size):
-            send(entries[start : start + batch_size])
+        with engine.bulk_indexing():
+            for start in range(0, len(entries), batch_size):
+                send(entries[start : start + batch_size])
     return entries
 
 

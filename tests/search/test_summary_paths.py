@@ -184,3 +184,21 @@ def test_postgres_title_body_index_exists():
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_indexentry_title_body_gin'")
         row = cursor.fetchone()
     assert row and "gin" in row[0] and "title || body" in row[0]
+
+
+def test_bulk_indexing_refreshes_the_title_norms_once():
+    """A rebuild in batches scans the index table for the average title length once, at
+    the end, not after every batch; the new rows still get their title_norm."""
+    from modelsearch.conf import get_app_config
+
+    source_type = ContentType.objects.get_for_model(Permission)
+    items = [(EntryData(kind="resource", title="Atelier " + "long " * n, url=f"/n/{n}/", access="public"),
+              source_type, f"norm-{n}") for n in range(4)]
+    with CaptureQueriesContext(connection) as ctx:
+        entries = services.bulk_upsert(items, batch_size=1)
+    averages = [q for q in ctx.captured_queries if "AVG(" in q["sql"].upper()]
+    assert len(averages) == 1
+    index_entries = get_app_config().get_model("IndexEntry").objects.filter(
+        content_type=ContentType.objects.get_for_model(SearchEntry), object_id__in=[str(e.pk) for e in entries])
+    norms = sorted(index_entries.values_list("title_norm", flat=True))
+    assert len(norms) == 4 and norms[0] < norms[-1] and 1.0 not in norms
