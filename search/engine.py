@@ -82,13 +82,13 @@ def install_bulk_indexing() -> None:
         from modelsearch.backends.database.sqlite.sqlite import SQLiteIndex
 
         classes.append(SQLiteIndex)
-    except ImportError:  # pragma: no cover - not a SQLite database
+    except (ImportError, LookupError):  # not a SQLite database (no FTS model to bind)
         pass
     try:
         from modelsearch.backends.database.postgres.postgres import PostgresIndex
 
         classes.append(PostgresIndex)
-    except ImportError:  # pragma: no cover - psycopg missing
+    except (ImportError, LookupError):  # pragma: no cover - psycopg missing
         pass
     for cls in classes:
         original = cls._refresh_title_norms

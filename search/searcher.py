@@ -438,18 +438,18 @@ class _SQLiteFTS:
 
 
 def _single_pass(matches_sql: str, matches_params: list, filters: Filters, window: int, score: str, order: str,
-                 *, descending: bool):
+                 *, descending: bool, join: str = "", score_params: list | None = None):
     """Run ``matches_sql`` (id, facet columns k t a l r b, and what ``score`` needs) once,
     materialised as ``m``; in the same statement group it per facet (_counts_sql) and take
     the best ``window`` under every active facet. Returns (counts, total, [(id, score)])."""
     counts_sql, counts_params = _counts_sql(filters)
     where, where_params = _where(filters)
-    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, m.id AS n, {score} AS s FROM m"  # noqa: S608
+    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, m.id AS n, {score} AS s FROM m {join}"  # noqa: S608
                 f"{where} ORDER BY {order} LIMIT %s) AS best")
     # Table names come from model metadata, columns are constants; values are parameters.
     sql = f"WITH m AS MATERIALIZED ({matches_sql}) {counts_sql} UNION ALL {best_sql}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*matches_params, *counts_params, *where_params, window])
+        cursor.execute(sql, [*matches_params, *counts_params, *(score_params or []), *where_params, window])
         rows = cursor.fetchall()
     counts, total = _read_counts(rows)
     best = [(n, s) for g, _v, n, s in rows if g == "_hit"]
@@ -497,13 +497,16 @@ class _PostgresFTS:
         q = self.tsquery_sql
         rank = (f"(ts_rank('{self.weights}'::float4[], ie.title, {q}) * ie.title_norm"
                 f" + ts_rank('{self.weights}'::float4[], ie.body, {q}))")
+        # The rank reads the (toasted) vectors: computed in the best-results part only, so
+        # for the matches under every active facet, not for all the permitted matches.
         # Table names come from model metadata, weights from modelsearch; values are parameters.
-        matches = (f'SELECT "{table}"."entry_id" AS id, {rank} AS s, {columns}, {bucket_sql} AS b '  # noqa: S608
+        matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {columns}, {bucket_sql} AS b '  # noqa: S608
                    f'FROM "{self.entries}" ie JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer '
                    f"WHERE ie.content_type_id = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
-        params = [*self.tsquery_params, *self.tsquery_params, *bucket_params, self.content_type,
-                  *self.tsquery_params, *permission_params]
-        return _single_pass(matches, params, filters, window, "m.s", "m.s DESC, m.id DESC", descending=True)
+        params = [*bucket_params, self.content_type, *self.tsquery_params, *permission_params]
+        return _single_pass(matches, params, filters, window, rank, "s DESC, m.id DESC", descending=True,
+                            join=f'JOIN "{self.entries}" ie ON ie.id = m.ie_id',
+                            score_params=[*self.tsquery_params, *self.tsquery_params])
 
 
 def _is_postgres_fts(search_backend) -> bool:
