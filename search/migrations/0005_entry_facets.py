@@ -18,7 +18,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('search', '0003_postgres_title_body_gin_index'),
+        ('search', '0004_postgres_title_body_gin_index'),
     ]
 
     operations = [

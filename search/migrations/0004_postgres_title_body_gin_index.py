@@ -30,7 +30,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("search", "0002_french_unaccent_configuration"),
+        ("search", "0003_content_gaps"),
         (get_app_config().label, "__latest__"),
     ]
 
