@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="pyinstrument tree (wall clock) of 5 requests")
     parser.add_argument("--cprofile", type=int, default=0, metavar="N",
                         help="cProfile on CPU time of 5 requests: print the N functions of most cumulative time")
+    parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime...)")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comcep.settings.bench")
@@ -105,7 +106,7 @@ def main() -> None:
             for _ in range(5):
                 request()
             profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.cprofile)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.cprofile)
 
 
 if __name__ == "__main__":
