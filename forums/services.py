@@ -111,7 +111,7 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
                     visible: bool = False) -> None:
     """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``.
     ``visible=True``: the caller loaded ``thread`` through ``Thread.objects.visible_to(user)`` in this
-    request (which includes the space's access rule), so the two access queries are skipped."""
+    request (which includes the space's access rule), so the access query is skipped."""
     if not can_use_forums(user):
         raise PermissionDenied(_("Les espaces d'échanges sont réservés aux membres validés."))
     sanction = active_sanction(user)
@@ -128,7 +128,8 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
         if thread.is_locked and not user.is_moderator:
             raise PermissionDenied(_("Ce sujet est verrouillé : il n'accepte plus de réponses."))
     if space is not None:
-        if not visible and not Space.objects.visible_to(user).filter(pk=space.pk).exists():
+        # Thread.objects.visible_to includes the space's access rule: checked above for a thread.
+        if not visible and thread is None and not Space.objects.visible_to(user).filter(pk=space.pk).exists():
             raise PermissionDenied(_("Vous n'avez pas accès à cet espace."))
         if space.is_archived and not user.is_moderator:
             raise PermissionDenied(_("Cet espace est archivé : il n'accepte plus de messages."))
