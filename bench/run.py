@@ -176,10 +176,13 @@ def login(base: str, email: str, password: str) -> tuple[str, str]:
 def query_count(url: str, cookie: str) -> int | None:
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             value = response.headers.get("X-Query-Count")
     except urllib.error.HTTPError as exc:
         value = exc.headers.get("X-Query-Count")
+    except (TimeoutError, urllib.error.URLError) as exc:  # a very slow page must not end the whole run
+        log(f"no query count for {url}: {exc}")
+        return None
     return int(value) if value else None
 
 
@@ -277,9 +280,12 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     results: dict = {}
+    partial = RESULTS / "partial.json.tmp"
+    RESULTS.mkdir(parents=True, exist_ok=True)
     for size in args.sizes.split(","):
         for db, db_url in database_urls(size, args).items():
             results.setdefault(db, {})[size] = bench_one(size, db, db_url, args)
+            partial.write_text(json.dumps(results, indent=2, default=str))  # survives a crash of a later pass
     machine = (f"{platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
                f"Python {platform.python_version()}")
     table = render_table(results, args)
