@@ -250,6 +250,10 @@ def render_table(results: dict, args) -> str:
                     small = by_size["small"]["pages"][name]["p95_ms"]
                     scale = f"{row['p95_ms'] / small:.2f}" if small else ""
                 queries = row["queries"] if row["queries"] is not None else "–"
+                if not row.get("requests", row["rps"]):  # every request slower than the run: wrk saw none end
+                    lines.append(f"| {name} | {size} | 0 | – | – | – | no response within {args.duration} s | "
+                                 f"{queries} | | | |")
+                    continue
                 lines.append(f"| {name} | {size} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
                              f"{row['p99_ms']:.1f} | {row['errors']} | {queries} | "
                              f"{ratio95:.1f} | {ratio50:.1f} | {scale} |")
