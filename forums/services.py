@@ -108,8 +108,11 @@ def ensure_can_read_thread(user, thread: Thread) -> None:
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 
-def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None) -> None:
-    """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``."""
+def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None,
+                    visible: bool = False) -> None:
+    """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``.
+    ``visible=True``: the caller loaded ``thread`` through ``Thread.objects.visible_to(user)`` in this
+    request (which includes the space's access rule), so the access query is skipped."""
     if not can_use_forums(user):
         raise PermissionDenied(_("Les espaces d'échanges sont réservés aux membres validés."))
     sanction = active_sanction(user)
@@ -121,11 +124,13 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
         raise PermissionDenied(_("Votre compte est suspendu : vous ne pouvez pas publier."))
     if thread is not None:
         space = thread.space
-        ensure_can_read_thread(user, thread)
+        if not visible:
+            ensure_can_read_thread(user, thread)
         if thread.is_locked and not user.is_moderator:
             raise PermissionDenied(_("Ce sujet est verrouillé : il n'accepte plus de réponses."))
     if space is not None:
-        if not Space.objects.visible_to(user).filter(pk=space.pk).exists():
+        # Thread.objects.visible_to includes the space's access rule: checked above for a thread.
+        if not visible and thread is None and not Space.objects.visible_to(user).filter(pk=space.pk).exists():
             raise PermissionDenied(_("Vous n'avez pas accès à cet espace."))
         if space.is_archived and not user.is_moderator:
             raise PermissionDenied(_("Cet espace est archivé : il n'accepte plus de messages."))
@@ -268,13 +273,24 @@ def unfollow(user, *, thread: Thread | None = None, space: Space | None = None) 
     Subscription.objects.filter(user=user, thread=thread, space=space).delete()
 
 
-def mark_read(user, thread: Thread, post: Post) -> None:
-    """Move the reader's marker forward to ``post`` (never backwards). Safe under concurrency."""
+def mark_read(user, thread: Thread, post: Post, *, has_marker: bool | None = None) -> None:
+    """Move the reader's marker forward to ``post`` (never backwards). Safe under concurrency.
+    ``has_marker``: whether the caller already knows the reader has a marker for this thread (the
+    thread page loads it): then one query (UPDATE, or INSERT ... ON CONFLICT DO NOTHING) instead of two."""
     if not user.is_authenticated:
+        return
+    if has_marker is False:
+        # One INSERT ... ON CONFLICT DO NOTHING statement (bulk_create would wrap it in a transaction:
+        # BEGIN IMMEDIATE + COMMIT on SQLite). A concurrent first read by the same member wins; same effect.
+        from django.db.models.constants import OnConflict
+
+        marker = ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)
+        fields = [f for f in ReadMarker._meta.concrete_fields if not f.primary_key]
+        ReadMarker._base_manager._insert([marker], fields=fields, on_conflict=OnConflict.IGNORE)
         return
     updated = ReadMarker.objects.filter(user=user, thread=thread, last_read_at__lt=post.created_at).update(
         last_read_post=post, last_read_at=post.created_at)
-    if not updated:
+    if not updated and has_marker is None:
         ReadMarker.objects.bulk_create(
             [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
             ignore_conflicts=True,
@@ -363,11 +379,18 @@ def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key:
 def _reindex(thread_id: int) -> None:
     """Keep the unified search up to date (search knows no app; the forums call it).
     Runs after commit; the reindex itself is a background task (a deleted thread is removed)."""
-    thread = Thread.objects.filter(pk=thread_id).first() or Thread(pk=thread_id)
     try:
-        search_services.reindex_later(thread)
+        search_services.reindex_later(Thread(pk=thread_id))  # the task reads the thread (or removes it)
     except Exception:  # noqa: BLE001 - search must never break posting
         logger.exception("search reindex failed for thread %s", thread_id)
+
+
+def _enqueue_announce(post_id: int) -> None:
+    """Notifications of a new public post, in the task queue (forums.tasks): the fan-out to followers
+    grows with the thread's audience, the member who posts does not wait for it."""
+    from .tasks import announce_post
+
+    announce_post.enqueue(post_id)
 
 
 def _after_commit(fn, *args, **kwargs) -> None:
@@ -410,7 +433,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     mark_read(author, thread, post)
     _hit_rate(author)
     if not pending:
-        _after_commit(_announce_post, post.pk)
+        _after_commit(_enqueue_announce, post.pk)
         _after_commit(_reindex, thread.pk)
     return thread
 
@@ -439,7 +462,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
     mark_read(author, thread, post)
     _hit_rate(author)
     if not pending:
-        _after_commit(_announce_post, post.pk)
+        _after_commit(_enqueue_announce, post.pk)
         _after_commit(_reindex, thread.pk)
     return post
 
@@ -469,7 +492,7 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
         recount_space(post.thread.space_id)
     _link_cited_pages(post.thread, html)
     if post.is_public:
-        _after_commit(_announce_post, post.pk)  # new mentions; notifications are deduplicated per post
+        _after_commit(_enqueue_announce, post.pk)  # new mentions; notifications are deduplicated per post
         _after_commit(_reindex, post.thread_id)
     return post
 
@@ -635,7 +658,7 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
     _log(moderator, ModerationAction.APPROVE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été validé et publié")
                   % {"title": thread.title}, key=f"forums.approved.{post.pk}")
-    _after_commit(_announce_post, post.pk)
+    _after_commit(_enqueue_announce, post.pk)
     _after_commit(_reindex, thread.pk)
     return post
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -238,14 +238,17 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     posts = Post.objects.filter(thread=thread).for_thread_page(user)
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     post_list = list(page.object_list)
-    marker = ReadMarker.objects.filter(user=user, thread=thread).only("last_read_at").first()
-    read_at = marker.last_read_at if marker else None
+    if hasattr(thread, "reader_read_at"):  # annotated by thread_detail (no query)
+        read_at = thread.reader_read_at
+    else:
+        marker = ReadMarker.objects.filter(user=user, thread=thread).only("last_read_at").first()
+        read_at = marker.last_read_at if marker else None
     for post in post_list:
         post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != user.pk
     certified = list(Post.objects.filter(thread=thread, is_certified=True).public().select_related("author"))
     is_moderator = user.is_moderator
     try:
-        services.ensure_can_post(user, thread=thread)
+        services.ensure_can_post(user, thread=thread, visible=True)  # both views load it with visible_to
         can_reply, reply_blocked = True, ""
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
@@ -260,7 +263,7 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     # Move the reader's marker to the last post shown.
     public_on_page = [p for p in post_list if not p.needs_approval]
     if public_on_page and (read_at is None or public_on_page[-1].created_at > read_at):
-        services.mark_read(user, thread, public_on_page[-1])
+        services.mark_read(user, thread, public_on_page[-1], has_marker=read_at is not None)
     return {
         "thread": thread,
         "space": thread.space,
@@ -268,7 +271,8 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         "posts": post_list,
         "certified_posts": certified,
         "cited_pages": list(thread.cited_pages.live().order_by("title")),
-        "is_following": Subscription.objects.filter(user=user, thread=thread).exists(),
+        "is_following": (thread.reader_follows if hasattr(thread, "reader_follows")
+                         else Subscription.objects.filter(user=user, thread=thread).exists()),
         "is_moderator": is_moderator,
         "is_thread_author": thread.author_id == user.pk,
         "can_reply": can_reply,
@@ -285,7 +289,12 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
 def thread_detail(request, space, pk, slug):
     user = request.user
     thread = get_object_or_404(
-        Thread.objects.visible_to(user).select_related("space", "author", "solved_post__author", "about_page"), pk=pk)
+        Thread.objects.visible_to(user).select_related("space", "author", "solved_post__author", "about_page")
+        .annotate(  # the reader's marker and subscription with the thread: two queries fewer
+            reader_read_at=Subquery(ReadMarker.objects.filter(user=user, thread=OuterRef("pk"))
+                                    .values("last_read_at")[:1]),
+            reader_follows=Exists(Subscription.objects.filter(user=user, thread=OuterRef("pk"))),
+        ), pk=pk)
     if thread.space.slug != space or thread.slug != slug:
         query = request.GET.urlencode()
         return HttpResponseRedirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
