@@ -17,6 +17,7 @@ urlpatterns = [
     path("mon-espace/", include("comcep.accounts.urls")),
     path("recherche/", include("search.urls")),
     path("annuaire/", include("comcep.directory.urls")),
+    path("groupes/", include("comcep.groups.urls")),
     path("sante/", core_views.health, name="health"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("comcep.events.urls")),

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "comcep.news",
     "resources",
     "forums",
+    "comcep.groups",
     "search",
     # Wagtail
     "wagtail.contrib.forms",
