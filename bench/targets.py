@@ -102,6 +102,12 @@ def pages() -> list[dict]:
         })
     pages.append({"name": "notifications", "path": "/mon-espace/notifications/", "auth": True})
     pages.append({"name": "agenda", "path": "/agenda/", "auth": True})
+    from comcep.groups.models import RegionalGroup
+
+    pages.append({"name": "groups", "path": "/groupes/", "auth": True})
+    group = RegionalGroup.objects.order_by("pk").first()
+    if group is not None:
+        pages.append({"name": "group-page", "path": group.get_absolute_url(), "auth": True})
     return pages
 
 
