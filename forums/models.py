@@ -66,7 +66,9 @@ def space_access_q(user, prefix: str = "") -> Q:
     in_my_groups = Exists(
         through.objects.filter(space_id=OuterRef(f"{prefix}pk"), group__user=user)
     )
-    return Q(**{f"{prefix}visibility": SpaceVisibility.MEMBERS}) | Q(in_my_groups)
+    moderated = Exists(Space.moderators.through.objects.filter(space_id=OuterRef(f"{prefix}pk"), user_id=user.pk))
+    # A space's own moderators always enter it (even a restricted space outside their groups).
+    return Q(**{f"{prefix}visibility": SpaceVisibility.MEMBERS}) | Q(in_my_groups) | Q(moderated)
 
 
 def thread_key(title: str, author_email: str, created_at) -> str:

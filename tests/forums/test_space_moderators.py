@@ -78,3 +78,16 @@ def test_the_admin_queue_stays_closed_to_space_moderators(client, animator):
     client.force_login(animator)
     assert client.get("/admin/echanges/moderation/").status_code in (302, 403)
     assert client.get(f"/echanges/membre/{animator.pk}/suspendre/").status_code == 403
+
+
+def test_a_space_moderator_enters_a_restricted_space_outside_their_groups(client, member):
+    from django.contrib.auth.models import Group
+
+    from forums.search import reader_tokens
+
+    restricted = SpaceFactory(slug="reserve", title="Réservé", groups=[Group.objects.create(name="Cercle")])
+    client.force_login(member)
+    assert client.get(restricted.get_absolute_url()).status_code == 404
+    restricted.moderators.add(member)
+    assert client.get(restricted.get_absolute_url()).status_code == 200
+    assert f"space:{restricted.pk}" in reader_tokens(member)
