@@ -19,6 +19,7 @@ urlpatterns = [
     path("recherche/", include("search.urls")),
     path("annuaire/", include("comcep.directory.urls")),
     path("groupes/", include("comcep.groups.urls")),
+    path("messages/", include("comcep.conversations.urls")),
     path("sante/", core_views.health, name="health"),
     path("langue/", set_language, name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
