@@ -43,6 +43,7 @@ from .models import (
     Space,
     Subscription,
     Thread,
+    can_moderate,
     can_use_forums,
     thread_key,
 )
@@ -126,7 +127,7 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
         space = thread.space
         if not visible:
             ensure_can_read_thread(user, thread)
-        if thread.is_locked and not user.is_moderator:
+        if thread.is_locked and not can_moderate(user, space):
             raise PermissionDenied(_("Ce sujet est verrouillé : il n'accepte plus de réponses."))
     if space is not None:
         # Thread.objects.visible_to includes the space's access rule: checked above for a thread.
@@ -137,14 +138,21 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
 
 
 def ensure_moderator(user) -> None:
+    """Global actions (move a thread, suspend a member): the "Modérateurs" group only."""
     if not (user.is_authenticated and user.is_moderator):
         raise PermissionDenied(_("Action réservée à l'équipe d'animation."))
+
+
+def ensure_can_moderate(user, space) -> None:
+    """Actions inside a space: global moderators and the space's own moderators."""
+    if not can_moderate(user, space):
+        raise PermissionDenied(_("Action réservée à l'équipe d'animation de cet espace."))
 
 
 def can_edit(user, post: Post) -> bool:
     if not user.is_authenticated or post.is_deleted:
         return False
-    if user.is_moderator:
+    if can_moderate(user, post.thread.space_id):
         return True
     return (post.author_id == user.pk and not post.is_hidden and not post.thread.is_locked
             and can_use_forums(user))
@@ -414,7 +422,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     body = _clean_body(body)
     check_rate(author)
     html = render_markdown(body)
-    pending = needs_approval(author, html)
+    pending = needs_approval(author, html) and not can_moderate(author, space)
     now = created_at or timezone.now()
     thread = Thread.objects.create(space=space, author=author, title=title, created_at=now, last_post_at=now,
                                    needs_approval=pending, about_page=about_page,
@@ -444,7 +452,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
     body = _clean_body(body)
     check_rate(author)
     html = render_markdown(body)
-    pending = needs_approval(author, html)
+    pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
     now = created_at or timezone.now()
     post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
                                needs_approval=pending)
@@ -471,7 +479,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
 def edit_post(*, post: Post, editor, body: str) -> Post:
     if not can_edit(editor, post):
         raise PermissionDenied(_("Vous ne pouvez pas modifier ce message."))
-    if not editor.is_moderator:
+    if not can_moderate(editor, post.thread.space_id):
         ensure_can_post(editor, thread=post.thread)
     body = _clean_body(body)
     if body == post.body:
@@ -501,7 +509,7 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
 def delete_post(*, post: Post, user, reason: str = "") -> Post:
     """Soft delete: the row stays (threads keep their shape), the text is no longer shown."""
     own = user.is_authenticated and post.author_id == user.pk
-    if not (own or (user.is_authenticated and user.is_moderator)):
+    if not (own or can_moderate(user, post.thread.space_id)):
         raise PermissionDenied(_("Vous ne pouvez pas supprimer ce message."))
     if post.is_deleted:
         return post
@@ -546,7 +554,7 @@ def react(*, post: Post, user) -> bool:
 def mark_solved(*, post: Post, user) -> bool:
     """The thread's author or a moderator marks (or unmarks) the answer that solved it."""
     thread = Thread.objects.select_for_update().get(pk=post.thread_id)
-    if not user.is_authenticated or not (thread.author_id == user.pk or user.is_moderator):
+    if not user.is_authenticated or not (thread.author_id == user.pk or can_moderate(user, thread.space_id)):
         raise PermissionDenied(_("Seul l'auteur du sujet ou l'équipe d'animation peut indiquer la solution."))
     ensure_can_read_thread(user, thread)
     if not post.is_public:
@@ -611,7 +619,7 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
 
 @transaction.atomic
 def hide_post(*, post: Post, moderator, reason: str) -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if post.is_hidden:
         return post
     post.is_hidden, post.hidden_reason = True, (reason or "")[:300]
@@ -630,7 +638,7 @@ def hide_post(*, post: Post, moderator, reason: str) -> Post:
 
 @transaction.atomic
 def restore_post(*, post: Post, moderator, reason: str = "") -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.is_hidden:
         return post
     post.is_hidden, post.hidden_reason = False, ""
@@ -644,7 +652,7 @@ def restore_post(*, post: Post, moderator, reason: str = "") -> Post:
 
 @transaction.atomic
 def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
     post.needs_approval = False
@@ -666,7 +674,7 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
 @transaction.atomic
 def reject_post(*, post: Post, moderator, reason: str) -> Post:
     """Refuse a post awaiting approval: it stays hidden (the author sees why)."""
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
     post.needs_approval, post.is_hidden, post.hidden_reason = False, True, (reason or "")[:300]
@@ -684,7 +692,7 @@ def reject_post(*, post: Post, moderator, reason: str) -> Post:
 
 @transaction.atomic
 def certify(*, post: Post, moderator, certified: bool = True, reason: str = "") -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.is_public and certified:
         raise ValidationError(_("Seul un message publié peut être certifié."))
     if post.is_certified == certified:
@@ -700,7 +708,7 @@ def certify(*, post: Post, moderator, certified: bool = True, reason: str = "") 
 
 
 def _set_thread_flag(thread: Thread, moderator, field: str, value: bool, action, reason: str) -> Thread:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, thread.space_id)
     if getattr(thread, field) == value:
         return thread
     setattr(thread, field, value)
@@ -750,7 +758,7 @@ def move_thread(*, thread: Thread, space: Space, moderator, reason: str = "") ->
 
 @transaction.atomic
 def resolve_flag(*, flag: Flag, moderator, resolution: str = "") -> Flag:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, flag.post.thread.space_id)
     if flag.status == FlagStatus.RESOLVED:
         return flag
     flag.status, flag.resolved_by, flag.resolved_at = FlagStatus.RESOLVED, moderator, timezone.now()

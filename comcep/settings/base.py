@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "comcep.animation",
     "resources",
     "forums",
+    "comcep.groups",
     "search",
     # Wagtail
     "wagtail.contrib.forms",
