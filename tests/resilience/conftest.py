@@ -159,3 +159,35 @@ def run_worker(tmp_path: Path, *args: str, **extra_env: str) -> subprocess.Popen
     return subprocess.Popen([sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--no-reload",
                              "--interval", "0.2", *args], cwd=ROOT, env=process_env(tmp_path, **extra_env),
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+@pytest.fixture
+def empty_database(transactional_db, tmp_path):
+    """A second database holding what `migrate` creates and nothing else (a copy of the test
+    database at the start of a transactional test); yields its DATABASE_URL."""
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        import sqlite3
+
+        target = tmp_path / "empty.sqlite3"
+        source, copy = sqlite3.connect(s["NAME"]), sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        yield f"sqlite:///{target}"
+        return
+    import psycopg
+
+    name = f"{s['NAME']}_restore"[:63]
+    admin_url = test_database_url().rsplit("/", 1)[0] + "/postgres"
+    connection.close()  # CREATE DATABASE ... TEMPLATE needs the source database without sessions
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{s["NAME"]}"')
+    try:
+        yield test_database_url().rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
