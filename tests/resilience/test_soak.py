@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from django.db import connections
 from django.db.models import Count, Q
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -65,6 +66,12 @@ def test_mixed_load_no_5xx_and_every_accepted_post_stored_once(gunicorn_server, 
             return budget[0] >= 0 and time.monotonic() < deadline
 
     def client(index: int, member) -> None:
+        try:
+            load(index, member)
+        finally:
+            connections.close_all()  # this thread's own connection (the session login), not leaked
+
+    def load(index: int, member) -> None:
         rng = random.Random(index)
         http = server.session_for(member)
         tokens = {t.pk: server.csrf(http, t.get_absolute_url()) for t in threads}
