@@ -184,6 +184,9 @@ def empty_database(transactional_db, tmp_path):
     admin_url = test_database_url().rsplit("/", 1)[0] + "/postgres"
     connection.close()  # CREATE DATABASE ... TEMPLATE needs the source database without sessions
     with psycopg.connect(admin_url, autocommit=True) as admin:
+        # Sessions other tests left open (nothing else runs now) would block the copy.
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                      "AND pid <> pg_backend_pid()", (s["NAME"],))
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{s["NAME"]}"')
     try:
