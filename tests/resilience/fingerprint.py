@@ -13,7 +13,12 @@ NOT_CONTENT = {
     "sessions.Session", "admin.LogEntry", "contenttypes.ContentType", "auth.Permission",
     "wagtailcore.PageLogEntry", "wagtailcore.ModelLogEntry", "wagtailcore.Revision", "wagtailcore.ReferenceIndex",
     "accounts.ApprovedDomain", "django_tasks_db.DBTaskResult",
+    # Search analytics: anonymous query logs and the queries grouped from them; only the
+    # moderators' decisions are exported (compared through the export itself).
+    "search.SearchQueryLog", "search.SearchGap",
 }
+# Private correspondence is personal data, never exported (comcep/conversations/exchange.py).
+NOT_EXPORTED_APPS = {"conversations"}
 
 
 def fingerprint() -> dict:
@@ -26,7 +31,7 @@ def fingerprint() -> dict:
     counts = {}
     for model in apps.get_models():
         label = model._meta.label
-        if label not in NOT_CONTENT and not model._meta.proxy:
+        if label not in NOT_CONTENT and model._meta.app_label not in NOT_EXPORTED_APPS and not model._meta.proxy:
             counts[label] = model._default_manager.count()
     return {
         "counts": counts,

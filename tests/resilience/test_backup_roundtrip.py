@@ -7,7 +7,8 @@ counters, search entries, accounts).
 Documented normalisations (docs/content-format.md): superuser/staff status is not part of the
 format (the demo administrator comes back as a plain member); the approved domains that
 setup_demo adds are configuration, not content; timestamps of creation (date_joined, revisions)
-are those of the import; a deleted account comes back as a deleted account (no personal data)."""
+are those of the import; a deleted account comes back as a deleted account (no personal data);
+private conversations are never exported (personal data: only the database dump holds them)."""
 
 import json
 import subprocess
@@ -28,6 +29,12 @@ from .fingerprint import fingerprint
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
+# Sections that import but never export: private conversations are personal data, not content
+# (comcep/conversations/exchange.py); a full backup (pg_dump) holds them.
+IMPORT_ONLY = {"conversations"}
+# Sections that export part of what a demo file imports: search_gaps exports the moderators'
+# decisions, not the anonymous search statistics nor the undecided queries (search/exchange.py).
+PARTIAL_EXPORT = {"search_gaps"}
 DEMO_FILES = sorted(str(p) for p in (Path(settings.BASE_DIR) / "comcep" / "core" / "demo").glob("*.json"))
 
 
@@ -52,13 +59,16 @@ def test_export_of_the_demo_site_restores_identically_into_an_empty_database(emp
     document = json.loads(exported.read_text(encoding="utf-8"))
     # Every registered section takes part, with content.
     for section in exchange.sections():
-        assert document[section.key], f"the demo site exports no {section.key}"
+        if section.key in IMPORT_ONLY:
+            assert document[section.key] == [], section.key
+        else:
+            assert document[section.key], f"the demo site exports no {section.key}"
     author.refresh_from_db()
     assert {"email": author.email, "deleted": True} in document["members"]
     # Every item of the demo files is in the export.
     for path in DEMO_FILES:
         for key, items in json.loads(Path(path).read_text(encoding="utf-8")).items():
-            if key != "format":
+            if key != "format" and key not in IMPORT_ONLY | PARTIAL_EXPORT:
                 assert len(document[key]) >= len(items), (path, key)
 
     output = manage(empty_database, tmp_path, "import_content", str(exported))
