@@ -3,7 +3,7 @@
 Used by :mod:`comcep.core.site_setup` only when it creates the /accessibilite/ page on a new
 site: editors then keep it current in the Wagtail admin (an edited page is never overwritten).
 The pages listed in AUDITED_PAGES are those audited automatically by
-tests/e2e/test_accessibility.py: keep both in step."""
+tests/e2e/test_accessibility.py and the other tests/e2e/test_*_a11y.py files: keep them in step."""
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +21,11 @@ AUDITED_PAGES = [
     gettext_lazy("les actualités"),
     gettext_lazy("l'inscription et la connexion"),
     gettext_lazy("« Mon espace » et la liste des notifications"),
+    gettext_lazy("l'annuaire des membres et une fiche de membre"),
+    gettext_lazy("les messages privés : la liste des conversations, une nouvelle conversation et une conversation"),
+    gettext_lazy("les groupes régionaux : la liste, la page d'un groupe et sa gestion par les coordinateurs"),
+    gettext_lazy("la liste des discussions « Sans réponse » et, dans l'administration, le tableau de bord de "
+                 "l'animation et le rapport des recherches sans résultat"),
     gettext_lazy("la page d'erreur « Page introuvable »"),
     gettext_lazy("la page d'accueil et une page de ressource sur un écran de 320 pixels de large"),
 ]
@@ -75,7 +80,8 @@ def statement_body() -> list[tuple[str, str]]:
               "proposée lorsque la contributrice ou le contributeur l'a fournie."),
             _("Les messages rédigés par les membres dans les espaces d'échanges (titres, images, liens) relèvent "
               "de leurs auteurs ; l'équipe d'animation corrige les difficultés qui lui sont signalées."),
-            _("L'interface d'administration (Wagtail), réservée à l'équipe d'animation, n'a pas été auditée."),
+            _("L'interface d'administration (Wagtail), réservée à l'équipe d'animation, n'a pas été auditée, "
+              "à l'exception du tableau de bord de l'animation et du rapport des recherches sans résultat."),
         ])),
         ("heading", _("Établissement de cette déclaration")),
         ("paragraph", _p(_("Cette déclaration a été établie le %(date)s.") % {"date": today})),
