@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -18,6 +19,7 @@ urlpatterns = [
     path("recherche/", include("search.urls")),
     path("annuaire/", include("comcep.directory.urls")),
     path("sante/", core_views.health, name="health"),
+    path("langue/", set_language, name="set_language"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("comcep.events.urls")),
     path("", include("comcep.news.urls")),

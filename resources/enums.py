@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.enums import Visibility  # noqa: F401  (one vocabulary for resources, events and news)
+
 
 class ResourceKind(models.TextChoices):
     FICHE_PRATIQUE = "fiche-pratique", _("Fiche pratique")
@@ -13,11 +15,6 @@ class ResourceKind(models.TextChoices):
     VIDEO = "video", _("Vidéo")
     TEXTE_REFERENCE = "texte-reference", _("Texte de référence")
     RETOUR_EXPERIENCE = "retour-experience", _("Retour d'expérience")
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    MEMBERS = "members", _("Réservé aux membres")
 
 
 class ProposalStatus(models.TextChoices):

@@ -146,6 +146,13 @@ def register_members_admin():
     return MembersGroup()
 
 
+@hooks.register("register_admin_viewset")
+def register_member_chooser():
+    from .chooser import member_chooser_viewset
+
+    return member_chooser_viewset
+
+
 @hooks.register("register_account_menu_item")
 def register_security_link(request):
     from django.urls import reverse

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.enums import Visibility  # noqa: F401  (one vocabulary for resources, events and news)
+
 
 class EventKind(models.TextChoices):
     WEBINAR = "webinaire", _("Webinaire")
@@ -9,6 +11,3 @@ class EventKind(models.TextChoices):
     WORKSHOP = "atelier", _("Atelier")
 
 
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    MEMBERS = "members", _("Réservé aux membres")

@@ -1,7 +1,5 @@
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+"""News vocabularies."""
 
+from comcep.core.enums import Visibility
 
-class Visibility(models.TextChoices):
-    PUBLIC = "public", _("Public")
-    MEMBERS = "members", _("Réservé aux membres")
+__all__ = ["Visibility"]
