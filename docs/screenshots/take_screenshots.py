@@ -95,6 +95,7 @@ class Shot:
     steps: tuple = ()
     element: str | None = None
     full_page: bool = False
+    viewport: tuple[int, int] | None = None  # (width, height) instead of 1280×800, e.g. a phone
     guide: str = "membre"  # or "animateur": the guide that shows it
     notes: str = field(default="", compare=False)
 
@@ -168,6 +169,9 @@ SHOTS: list[Shot] = [
          "Liste des actualités publiées par l'équipe d'animation"),
     Shot("supprimer-compte", "membre", "/mon-espace/supprimer-mon-compte/",
          "Page de suppression du compte : conséquences et confirmation par le mot de passe"),
+    Shot("ressource-mobile", "membre", "/ressources/vae-les-etapes-de-la-demarche/",
+         "La même fiche pratique sur un téléphone : le menu passe sur plusieurs lignes, le texte reste lisible",
+         viewport=(390, 760)),
     Shot("accessibilite", "visiteur", "/accessibilite/",
          "Déclaration d'accessibilité de Comcep (RGAA)"),
     # --- Guide de l'animateur ------------------------------------------------------------
@@ -440,6 +444,8 @@ def run_steps(page, steps) -> None:
 def shoot(page, shot: Shot, out_dir: Path = IMG_DIR) -> Path:
     """Load the shot's page in ``page`` (logged in as ``shot.account``), run its steps and
     write ``<out_dir>/<name>.png``. Fails on an HTTP error: a guide never shows an error page."""
+    if shot.viewport:
+        page.set_viewport_size({"width": shot.viewport[0], "height": shot.viewport[1]})
     response = page.goto(shot.url)
     if response is None or response.status >= 400:
         raise RuntimeError(f"{shot.name}: {shot.url} answered {response and response.status}")
