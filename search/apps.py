@@ -11,6 +11,11 @@ class SearchConfig(AppConfig):
         from search.seeding import SearchSeeder
 
         register_seeder(SearchSeeder())
+        from comcep.core import exchange
+
+        from .exchange import SearchGapSection
+
+        exchange.register(SearchGapSection())  # content gaps' decisions (issue 9)
         from comcep.core import health
 
         from . import signals

@@ -8,10 +8,14 @@ PostgreSQL full text, Elasticsearch or OpenSearch.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelsearch import index
+
+from .enums import GapStatus, SearchSource
 
 
 class SlugListField(models.TextField):
@@ -123,18 +127,52 @@ class SearchEntry(index.Indexed, models.Model):
         return SlugListField.unpack(self.service_levels)
 
 
+class SearchGap(models.Model):
+    """One row per normalised query (search.gaps.query_key: its sorted French stems), so
+    that "Conseillères VAE" and "vae conseiller" count together. It is a content gap when
+    its searches find nothing or lead to no click; moderators mark it handled or link it to
+    a recommended entry, shown first to readers who may see it."""
+
+    key = models.CharField(_("forme normalisée"), max_length=200, unique=True)
+    label = models.CharField(_("recherche"), max_length=200, help_text="The query as first typed (folded words).")
+    status = models.CharField(_("statut"), max_length=10, choices=GapStatus.choices, default=GapStatus.OPEN,
+                              db_index=True)
+    note = models.TextField(_("note"), blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("traitée par"))
+    handled_at = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    recommended_entry = models.ForeignKey(SearchEntry, null=True, blank=True, on_delete=models.SET_NULL,
+                                          related_name="+", verbose_name=_("résultat recommandé"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recherche sans résultat")
+        verbose_name_plural = _("recherches sans résultat")
+
+    def __str__(self):
+        return self.label
+
+
 class SearchQueryLog(models.Model):
-    """One row per search, for the future "content gaps" dashboard (issue 9)."""
+    """One row per search (page 1 of a new search; facet, sort and page links of the results
+    carry the row's id and are not counted again). No user, no IP address: the query, its
+    result count and whether a result was opened. Deleted after SEARCH_LOG_RETENTION_DAYS
+    (``manage.py purge_search_log``)."""
 
     query = models.CharField(max_length=200, db_index=True)
+    gap = models.ForeignKey(SearchGap, null=True, on_delete=models.CASCADE, related_name="searches")
     result_count = models.PositiveIntegerField()
     filtered = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(max_length=8, choices=SearchSource.choices, default=SearchSource.HTML)
+    #: Results opened from this search (through /recherche/aller/<log>/<entry>/).
+    clicks = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("recherche effectuée")
         verbose_name_plural = _("recherches effectuées")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["gap", "created_at"], name="search_log_gap_date")]
 
     def __str__(self):
         return f"{self.query} ({self.result_count})"

@@ -1,5 +1,6 @@
-"""/recherche/ (HTML, works without JavaScript), /recherche/api/ (JSON) and
-/recherche/suggestions/ (autocomplete JSON for the header box).
+"""/recherche/ (HTML, works without JavaScript), /recherche/api/ (JSON),
+/recherche/suggestions/ (autocomplete JSON for the header box) and /recherche/aller/
+(a result's link: counts the click for the content gaps report, see search.gaps).
 
 Every view computes the reader's access tokens first (search.permissions) and passes
 them to the engine as a filter: no view can return an entry its reader may not open.
@@ -11,16 +12,16 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from . import french, labels, searcher
+from . import french, gaps, labels, searcher
 from .engine import SearchUnavailable
+from .enums import SearchSource
 from .forms import SearchForm
-from .models import SearchQueryLog
 from .permissions import reader_for
 from .query import parse
 
@@ -28,7 +29,8 @@ UNAVAILABLE = gettext_lazy(
     "La recherche est momentanément indisponible. Réessayez dans quelques minutes ; "
     "le reste du site fonctionne normalement."
 )
-PARAMS = ("q", "kind", "theme", "audience", "service_level", "region", "date", "sort", "page")
+# "r": the logged search a facet/sort/page link refines (search.gaps), not a search parameter.
+PARAMS = ("q", "kind", "theme", "audience", "service_level", "region", "date", "sort", "page", "r")
 
 
 def _clean_params(querydict) -> dict[str, list[str]]:
@@ -41,11 +43,6 @@ def _form(request) -> SearchForm:
     data = {name: values if name in ("kind", "theme", "audience", "service_level", "region") else values[0]
             for name, values in params.items() if values}
     return SearchForm(data)
-
-
-def _log(parsed, total: int, filters) -> None:
-    if parsed.raw:
-        SearchQueryLog.objects.create(query=parsed.normalised, result_count=total, filtered=filters.active)
 
 
 def _url(params: dict[str, list[str]], **changes) -> str:
@@ -90,8 +87,18 @@ def search_page(request):
         context["unavailable"] = True
         context["unavailable_message"] = str(UNAVAILABLE)
         return render(request, "search/search.html", context)
-    if outcome.page == 1:
-        _log(parsed, outcome.total, filters)
+    tracking = gaps.track(parsed, total=outcome.total, filtered=filters.active, source=SearchSource.HTML,
+                          page=outcome.page, ref=(params.get("r") or [None])[0],
+                          record=not reader.all_groups)  # moderators' searches are not counted
+    if tracking.log_id:
+        params["r"] = [str(tracking.log_id)]  # refinements of this search are not new searches
+        for hit in outcome.hits:
+            hit.click_url = f"/recherche/aller/{tracking.log_id}/{hit.entry.pk}/"
+    else:
+        params.pop("r", None)
+    recommended = gaps.visible_recommendation(tracking, reader) if outcome.page == 1 else None
+    if recommended is not None:
+        context["recommended"] = gaps.recommendation(recommended, parsed.positive_stems, log_id=tracking.log_id)
 
     for facet in outcome.facets:
         for option in facet.options:
@@ -104,7 +111,7 @@ def search_page(request):
              "url": _toggle(params, group, value, True)}
             for group, value in filters.items()
         ],
-        clear_filters_url=_url({"q": params.get("q", [])}),
+        clear_filters_url=_url({"q": params.get("q", []), "r": params.get("r", [])}),
         sort_links=[
             {"label": _("Pertinence"), "url": _url(params, sort=None), "current": outcome.sort == searcher.RELEVANCE},
             {"label": _("Les plus récents"), "url": _url(params, sort=searcher.RECENT),
@@ -140,13 +147,15 @@ def api(request):
     parsed, filters = parse(data["q"]), form.filters()
     if parsed.is_empty and not filters.active:
         return _error(_("Indiquez un texte à rechercher (paramètre q) ou un filtre."), 400)
+    reader = reader_for(request.user)
     try:
-        outcome = searcher.run(parsed=parsed, filters=filters, reader=reader_for(request.user),
+        outcome = searcher.run(parsed=parsed, filters=filters, reader=reader,
                                sort=data.get("sort") or searcher.RELEVANCE, page=data.get("page") or 1)
     except SearchUnavailable:
         return _error(str(UNAVAILABLE), 503)
-    if outcome.page == 1:
-        _log(parsed, outcome.total, filters)
+    tracking = gaps.track(parsed, total=outcome.total, filtered=filters.active, source=SearchSource.API,
+                          page=outcome.page, record=not reader.all_groups)
+    recommended = gaps.visible_recommendation(tracking, reader) if outcome.page == 1 else None
     facets = {f.group: {o.value: o.count for o in f.options} for f in outcome.facets}
     payload = {
         "query": data["q"],
@@ -163,8 +172,30 @@ def api(request):
             for hit in outcome.hits
         ],
         "facets": {group: facets.get(group, {}) for group in ("kind", "theme", "region")},
+        # Chosen by moderators for this query (content gaps), page 1 only; null if none.
+        "recommended": _recommended_json(recommended, parsed) if recommended is not None else None,
     }
     return JsonResponse(payload, json_dumps_params={"ensure_ascii": False})
+
+
+def _recommended_json(entry, parsed) -> dict:
+    item = gaps.recommendation(entry, parsed.positive_stems)
+    date = entry.published_at or entry.updated_at
+    return {"kind": entry.facet_kind, "title": entry.title, "url": entry.url, "snippet": str(item.snippet),
+            "published_at": date.isoformat() if date else None}
+
+
+@require_GET
+def go(request, log_id: str, entry_id: str):
+    """/recherche/aller/<search>/<entry>/: count the click, then 302 to the entry's own URL,
+    only if the reader may open it (else 404, like the entry itself): not an open redirect."""
+    url = gaps.click_target(log_id, entry_id, reader_for(request.user), host=request.get_host())
+    if url is None:
+        raise Http404
+    response = HttpResponseRedirect(url)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @require_GET

@@ -1,0 +1,234 @@
+"""Content gaps (issue 9): which searches find nothing or lead to no click.
+
+* Every new search (page 1 of the HTML page, page 1 of the API; never the header's
+  suggestions) is one :class:`~search.models.SearchQueryLog` row, grouped under a
+  :class:`~search.models.SearchGap` by its normalised form, :func:`query_key`: the sorted
+  distinct French stems of the query (accents, case, punctuation, plurals, feminine forms,
+  stop words and word order do not matter; excluded words count as ``-stem``).
+* The facet, sort and page links of a results page carry the row's id (``r=``), so a
+  refinement is not counted as another search, and the result links go through
+  ``/recherche/aller/<row>/<entry>/``, which counts the click (see views.go).
+* Nothing personal is stored (no user, no IP address, no session); rows are deleted after
+  ``SEARCH_LOG_RETENTION_DAYS`` by :func:`purge` (``manage.py purge_search_log``).
+* Moderators work in the admin report "Recherches sans résultat" (search/admin_views.py):
+  mark handled, reopen, or link a recommended entry, shown first ("Résultat recommandé")
+  to the readers who may see it.
+
+Definitions over a period: ``searches`` = rows; ``zero_results`` = rows with no result;
+``no_click`` = rows of the HTML page with results of which none was opened (API searches
+cannot be followed, a search without results cannot be clicked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from . import highlight, labels
+from .enums import GapStatus, SearchSource
+from .models import SearchEntry, SearchGap, SearchQueryLog
+from .permissions import Reader
+from .query import ParsedQuery
+
+MAX_DB_ID = 2**63 - 1
+DEFAULT_RETENTION_DAYS = 365
+
+SHOW_GAPS = "lacunes"  # no result or no click
+SHOW_ZERO = "sans-resultat"
+SHOW_NO_CLICK = "sans-clic"
+SHOW_ALL = "toutes"
+SHOWS = (SHOW_GAPS, SHOW_ZERO, SHOW_NO_CLICK, SHOW_ALL)
+
+
+def query_key(parsed: ParsedQuery) -> str:
+    """The grouping form of a query: sorted distinct stems, then ``-stem`` for excluded words."""
+    positives = sorted(parsed.positive_stems)
+    negatives = sorted({f"-{stem}" for clause in parsed.excluded for stem in clause.stems})
+    return " ".join(positives + negatives)[:200]
+
+
+@dataclass
+class Tracking:
+    log_id: int | None = None
+    recommended: SearchEntry | None = None
+
+
+def valid_id(value) -> int | None:
+    """A positive database id from user input, or None (never an overflow error)."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_DB_ID else None
+
+
+def track(parsed: ParsedQuery, *, total: int, filtered: bool, source: str, page: int = 1, ref=None,
+          record: bool = True) -> Tracking:
+    """Log a new search (page 1 only) or recognise a refinement of a logged one (``ref``, the
+    ``r=`` of the results' links, for the same normalised query). Returns the row's id (for
+    click links) and the query's recommended entry (not yet checked against the reader).
+    ``record=False`` (moderators' own searches, which would skew the figures they read):
+    nothing is written, the recommended entry is still returned.
+    Queries: one (refinement, page 2+, not recorded) or two (new search; three the first
+    time a query is seen)."""
+    key = query_key(parsed)
+    if not key:
+        return Tracking()
+    ref = valid_id(ref) if ref and record else None
+    if ref is not None:
+        log = SearchQueryLog.objects.select_related("gap__recommended_entry").filter(pk=ref, gap__key=key).first()
+        if log is not None:
+            return Tracking(log.pk, log.gap.recommended_entry)
+    if page != 1:
+        return Tracking()
+    gap = SearchGap.objects.select_related("recommended_entry").filter(key=key).first()
+    if not record:
+        return Tracking(None, gap.recommended_entry if gap else None)
+    if gap is None:
+        gap, _created = SearchGap.objects.get_or_create(key=key, defaults={"label": parsed.normalised[:200]})
+    log = SearchQueryLog.objects.create(query=parsed.normalised, gap=gap, result_count=total, filtered=filtered,
+                                        source=source)
+    return Tracking(log.pk, gap.recommended_entry)
+
+
+def visible_recommendation(tracking: Tracking, reader: Reader) -> SearchEntry | None:
+    """The recommended entry if the reader may open it (the same rule as the results)."""
+    entry = tracking.recommended
+    return entry if entry is not None and reader.may_see(entry.access) else None
+
+
+@dataclass
+class Recommendation:
+    entry: SearchEntry
+    title: str
+    url: str  # the entry's URL, or the click-counting URL on the HTML page
+    kind_label: str
+    snippet: str
+
+
+def recommendation(entry: SearchEntry, stems: set[str], *, log_id: int | None = None) -> Recommendation:
+    text = entry.summary or entry.body
+    url = f"/recherche/aller/{log_id}/{entry.pk}/" if log_id else entry.url
+    return Recommendation(entry, entry.title, url, labels.kind_label(entry.facet_kind),
+                          highlight.snippet(text, stems) if text else "")
+
+
+def click_target(log_id, entry_id, reader: Reader, *, host: str) -> str | None:
+    """Count a click of search ``log_id`` on ``entry_id`` and return where to go, or None
+    (unknown search or entry, entry the reader may not open, URL off the site): never an
+    open redirect, never a click recorded for an entry the reader may not see."""
+    log_id, entry_id = valid_id(log_id), valid_id(entry_id)
+    if log_id is None or entry_id is None:
+        return None
+    url = SearchEntry.objects.filter(reader.q(), pk=entry_id).values_list("url", flat=True).first()
+    if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts={host}, require_https=False):
+        return None
+    if not SearchQueryLog.objects.filter(pk=log_id).update(clicks=F("clicks") + 1):
+        return None
+    return url
+
+
+# --- Reporting --------------------------------------------------------------------------
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end + 1 day 00:00) in the site's time zone (Europe/Paris)."""
+    tz = timezone.get_default_timezone()
+    return (datetime.combine(start, time.min, tzinfo=tz),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz))
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def gap_rows(start, end, *, show: str = SHOW_GAPS, status: str | None = GapStatus.OPEN):
+    """SearchGap rows with the period's figures as attributes: ``searches``, ``zero_results``,
+    ``no_click``, ``failed`` (= zero_results + no_click), ``first_seen``, ``last_seen``;
+    most failed first. One query, whatever the number of searches."""
+    low, high = period_bounds(_as_date(start), _as_date(end))
+    rows = SearchGap.objects.filter(searches__created_at__gte=low, searches__created_at__lt=high)
+    if status:
+        rows = rows.filter(status=status)
+    rows = rows.annotate(
+        searches_count=Count("searches"),
+        zero_results=Count("searches", filter=Q(searches__result_count=0)),
+        no_click=Count("searches", filter=Q(searches__result_count__gt=0, searches__clicks=0,
+                                             searches__source=SearchSource.HTML)),
+        first_seen=Min("searches__created_at"),
+        last_seen=Max("searches__created_at"),
+    ).annotate(failed=F("zero_results") + F("no_click"))
+    if show == SHOW_ZERO:
+        rows = rows.filter(zero_results__gt=0)
+    elif show == SHOW_NO_CLICK:
+        rows = rows.filter(no_click__gt=0)
+    elif show == SHOW_GAPS:
+        rows = rows.filter(failed__gt=0)
+    order = ("-searches_count", "label") if show == SHOW_ALL else ("-failed", "-searches_count", "label")
+    return rows.select_related("recommended_entry", "handled_by").order_by(*order)
+
+
+def top_gaps(start, end, limit: int = 10) -> list[dict]:
+    """For the animation dashboard: the open gaps of the period (dates or datetimes,
+    inclusive, Europe/Paris days), most failed searches first. Rows:
+    ``{"query", "searches", "zero_results", "no_click", "last_seen"}``."""
+    return [
+        {"query": gap.label, "searches": gap.searches_count, "zero_results": gap.zero_results,
+         "no_click": gap.no_click, "last_seen": gap.last_seen}
+        for gap in gap_rows(start, end)[:limit]
+    ]
+
+
+# --- Moderators' actions ----------------------------------------------------------------
+
+
+@transaction.atomic
+def mark_handled(*, gap: SearchGap, moderator, note: str = "") -> SearchGap:
+    gap.status, gap.handled_by, gap.handled_at = GapStatus.HANDLED, moderator, timezone.now()
+    if note:
+        gap.note = note
+    gap.save(update_fields=["status", "handled_by", "handled_at", "note"])
+    return gap
+
+
+@transaction.atomic
+def reopen(*, gap: SearchGap, moderator) -> SearchGap:
+    gap.status, gap.handled_by, gap.handled_at = GapStatus.OPEN, None, None
+    gap.save(update_fields=["status", "handled_by", "handled_at"])
+    return gap
+
+
+@transaction.atomic
+def recommend(*, gap: SearchGap, entry: SearchEntry | None, moderator) -> SearchGap:
+    """Link (or, with ``entry=None``, unlink) the recommended result. Linking handles the gap."""
+    gap.recommended_entry = entry
+    fields = ["recommended_entry"]
+    if entry is not None:
+        gap.status, gap.handled_by, gap.handled_at = GapStatus.HANDLED, moderator, timezone.now()
+        fields += ["status", "handled_by", "handled_at"]
+    gap.save(update_fields=fields)
+    return gap
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "SEARCH_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+@transaction.atomic
+def purge(days: int | None = None, *, now=None) -> tuple[int, int]:
+    """Delete the searches older than ``days`` (default SEARCH_LOG_RETENTION_DAYS), then the
+    groups left without searches that hold no moderator decision. Returns (searches, groups)."""
+    days = retention_days() if days is None else days
+    limit = (now or timezone.now()) - timedelta(days=days)
+    searches, _detail = SearchQueryLog.objects.filter(created_at__lt=limit).delete()
+    groups, _detail = (SearchGap.objects.filter(status=GapStatus.OPEN, recommended_entry__isnull=True, note="")
+                       .exclude(searches__isnull=False).delete())
+    return searches, groups
