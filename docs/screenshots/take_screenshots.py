@@ -220,6 +220,12 @@ SHOTS: list[Shot] = [
                 ("click", "text:Modération du sujet")),
          guide="animateur"),
     # As the moderator: the list 500s for superusers (see the report of the guides branch).
+    Shot("admin-lacunes", "moderateur", "/admin/recherche/lacunes/",
+         "Rapport « Recherches sans résultat » : recherches regroupées, compteurs, suite donnée",
+         steps=(("scroll", "main h2|0"),), guide="animateur"),
+    Shot("admin-lacunes-recommander", "moderateur", "/admin/recherche/lacunes/",
+         "Choix d'un résultat recommandé pour une recherche sans résultat",
+         steps=(("click", "link:Lier un résultat recommandé…|1"),), guide="animateur"),
     Shot("admin-espaces", "moderateur", "/admin/echanges/espaces/",
          "Liste des espaces d'échanges dans l'administration, avec leurs compteurs", guide="animateur"),
     Shot("admin-agenda", "moderateur", "/admin/pages/",
@@ -264,6 +270,7 @@ def prepare_scenario() -> None:
     """A little activity on top of the demo content, so that queues, notifications and the
     directory are not empty on the screenshots. Runs once, in the throwaway database."""
     from allauth.account.models import EmailAddress
+    from django.db.models import F
 
     from comcep.accounts.enums import MembershipStatus
     from comcep.accounts.models import User
@@ -275,6 +282,11 @@ def prepare_scenario() -> None:
     from forums.models import Post, Space, Thread
     from resources import services as resources
     from resources.models import ResourcePage
+    from search.models import SearchQueryLog
+
+    # The demo was imported 30 days before FROZEN_AT; its searches (content gaps report) are meant
+    # to be recent: bring them to the 30 days before FROZEN_AT, the report's default period.
+    SearchQueryLog.objects.update(created_at=F("created_at") + dt.timedelta(days=30))
 
     # Everybody of the demo joined long ago (their posts are not held for review)...
     User.objects.update(date_joined=FROZEN_AT - dt.timedelta(days=300))
@@ -488,7 +500,9 @@ def take(base_url: str, shots: list[Shot], out_dir: Path = IMG_DIR) -> list[Path
 
     written = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        # --lang: French date fields and number formats (needs Debian's chromium-l10n; harmless without).
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--lang=fr-FR"],
+                                             headless=True)
         contexts = {}
         try:
             for shot in shots:
