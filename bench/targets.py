@@ -58,6 +58,28 @@ def ensure_notifications(user, count: int = 25) -> None:
     ], ignore_conflicts=True)
 
 
+def ensure_conversation(user, messages: int = 30):
+    """A private conversation of the bench member with another seeded member (30 messages)."""
+    from comcep.accounts.models import User
+    from comcep.conversations import services
+    from comcep.conversations.models import Conversation
+
+    existing = Conversation.objects.visible_to(user).order_by("pk").first()
+    if existing is not None:
+        return existing
+    other = User.objects.approved().filter(deleted_at__isnull=True).exclude(pk=user.pk).order_by("pk").first()
+    if other is None:
+        return None
+    conversation = services.start_conversation(
+        author=other, recipients=[user], subject="Banc d'essai : échanges entre conseillers",
+        body="Bonjour, une question sur le **premier entretien** de diagnostic.", rate_limited=False, notify=False)
+    for i in range(messages - 1):
+        services.add_message(conversation=conversation, author=user if i % 2 == 0 else other,
+                             body=f"Réponse {i} : nous faisons un plan d'action partagé.", rate_limited=False,
+                             notify=False)
+    return conversation
+
+
 def pages() -> list[dict]:
     from django.db.models import Count
 
@@ -102,6 +124,10 @@ def pages() -> list[dict]:
         })
     pages.append({"name": "notifications", "path": "/mon-espace/notifications/", "auth": True})
     pages.append({"name": "agenda", "path": "/agenda/", "auth": True})
+    pages.append({"name": "messages-inbox", "path": "/messages/", "auth": True})
+    conversation = ensure_conversation(ensure_member())
+    if conversation is not None:
+        pages.append({"name": "conversation-30-messages", "path": conversation.get_absolute_url(), "auth": True})
     return pages
 
 

@@ -19,3 +19,7 @@ class DirectoryConfig(AppConfig):
                              context=panel_context, order=15))
         gdpr.register_exporter("directory_profile", directory_gdpr.export_profile)
         gdpr.register_anonymiser(directory_gdpr.anonymise)
+
+        from . import signals
+
+        signals.connect()

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from .models import DirectoryProfile
+from .models import DirectoryProfile, search_text_for
 
 
 @transaction.atomic
@@ -13,3 +13,10 @@ def save_profile(*, user, listed: bool, themes, presentation: str) -> DirectoryP
     profile.save()
     profile.themes.set(themes)
     return profile
+
+
+def refresh_search_text(user) -> None:
+    """The member's name or organisation changed: keep the directory's search column in step
+    (one UPDATE, nothing when the member has no profile)."""
+    DirectoryProfile.objects.filter(user_id=user.pk).exclude(search_text=search_text_for(user)).update(
+        search_text=search_text_for(user))

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,8 +50,7 @@ def directory(request):
     filters = form.filters()
     profiles = DirectoryProfile.objects.listed()
     if "q" in filters:
-        q = filters["q"]
-        profiles = profiles.filter(Q(user__display_name__icontains=q) | Q(user__organisation__icontains=q))
+        profiles = profiles.matching(filters["q"])
     if "region" in filters:
         profiles = profiles.filter(user__region=filters["region"])
     if "operateur" in filters:

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "comcep.taxonomy",
     "comcep.notifications",
     "comcep.directory",
+    "comcep.conversations",
     "comcep.events",
     "comcep.news",
     "resources",

@@ -79,7 +79,8 @@ def test_every_benchmark_page_answers(client):
     assert client.login(email=data["member"]["email"], password=data["member"]["password"])
     names = {page["name"] for page in data["pages"]}
     assert {"baseline", "home", "resource-list-filtered", "resource-page", "space-thread-list", "thread-50-posts",
-            "search", "search-api", "post-reply", "notifications", "agenda"} <= names
+            "search", "search-api", "post-reply", "notifications", "agenda", "messages-inbox",
+            "conversation-30-messages"} <= names
     for page in data["pages"]:
         if page.get("method") == "POST":
             response = client.post(page["path"], data=page["body"], content_type="application/x-www-form-urlencoded",

@@ -136,3 +136,52 @@ def test_directory_queries_are_constant(client, member, theme_vae, theme_numeriq
         response = client.get("/annuaire/?theme=vae-test")
     assert len(names(response)) == 22
     assert len(small) == len(large)
+
+
+# --- Accent- and case-insensitive search (name and organisation) ---------------------------
+
+
+@pytest.fixture
+def accented(db):
+    return {
+        "chloe": listed_member(display_name="Chloé Lefèvre", organisation="Mission locale de Besançon"),
+        "oeuvre": listed_member(display_name="Zoé Bœuf", organisation="Cœur d'Île-de-France Œuvres"),
+        "plain": listed_member(display_name="Noel Martin", organisation="Apec Lyon"),
+    }
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("chloe", ["Chloé Lefèvre"]),
+    ("CHLOÉ", ["Chloé Lefèvre"]),
+    ("lefevre", ["Chloé Lefèvre"]),
+    ("besancon", ["Chloé Lefèvre"]),
+    ("BESANÇON", ["Chloé Lefèvre"]),
+    ("boeuf", ["Zoé Bœuf"]),
+    ("ile-de-france", ["Zoé Bœuf"]),
+    ("oeuvres", ["Zoé Bœuf"]),
+    ("noël", ["Noel Martin"]),
+    ("zoe coeur", ["Zoé Bœuf"]),  # every word must match, in any field
+    ("chloe apec", []),
+    ("100%", []),  # LIKE wildcards are matched literally
+])
+def test_search_ignores_accents_and_case(client, member, accented, query, expected):
+    """Through the ORM on the configured engine (CI runs the suite on SQLite and PostgreSQL)."""
+    from urllib.parse import urlencode
+
+    client.force_login(member)
+    response = client.get("/annuaire/?" + urlencode({"q": query}))
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_search_follows_a_change_of_name_or_organisation(client, member, accented):
+    from comcep.directory.models import DirectoryProfile
+
+    user = accented["plain"]
+    user.display_name, user.organisation = "Noémie Garçon", "France Travail Orléans"
+    user.save()
+    client.force_login(member)
+    assert names(client.get("/annuaire/?q=orleans")) == ["Noémie Garçon"]
+    assert names(client.get("/annuaire/?q=garcon")) == ["Noémie Garçon"]
+    assert names(client.get("/annuaire/?q=apec")) == []
+    assert DirectoryProfile.objects.get(user=user).search_text == "noemie garcon\nfrance travail orleans"
