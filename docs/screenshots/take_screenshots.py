@@ -84,8 +84,9 @@ class Shot:
     hover, wait (until visible), scroll (to the top of the viewport), goto (target = a path).
     Targets (see ``locate``): ``"link:Citer"``, ``"button:Publier"``, ``"label:Votre message"``,
     ``"text:Modération du sujet"``, ``"tab:Paramètres"`` (accessible role and name, the way a
-    person sees the page) or a CSS selector; a ``"|N"`` suffix takes the N-th match (0-based,
-    -1 = the last), else the first. ``element``: screenshot of that element only (else the
+    person sees the page; the name matches when it is contained in the element's, case
+    ignored, or exactly with ``"button:=Chercher"``) or a CSS selector; a ``"|N"`` suffix takes
+    the N-th match (0-based, -1 = the last), else the first. ``element``: screenshot of that element only (else the
     viewport). ``caption`` is the French alternative text of the image in the guide."""
 
     name: str
@@ -153,6 +154,15 @@ SHOTS: list[Shot] = [
          "Formulaire « Signaler un message » : motif et commentaire pour l'équipe d'animation",
          steps=(("click", f"link:{THREAD_VAE}"),
                 ("click", "link:Signaler|1"))),
+    Shot("messages", "membre", "/messages/",
+         "Messagerie : les conversations privées, les non lues en tête avec la mention « Non lu »"),
+    Shot("message-conversation", "membre", "/messages/",
+         "Une conversation privée : les messages, les participants, Bloquer, Quitter, Signaler et la réponse",
+         steps=(("click", "link:Orientation d'un jeune vers un CEP actifs occupés"),)),
+    Shot("message-nouveau", "membre", "/messages/nouveau/",
+         "Nouvelle conversation : recherche des destinataires par nom ou structure, sujet et message",
+         steps=(("fill", "label:Chercher un membre", "Awa"),
+                ("click", "button:=Chercher"))),
     Shot("recherche", "membre", "/recherche/?q=entretien+de+bilan",
          "Résultats de recherche pour « entretien de bilan » avec les filtres par type, thème, public et région"),
     Shot("notifications", "membre", "/mon-espace/notifications/",
@@ -226,6 +236,9 @@ SHOTS: list[Shot] = [
     Shot("admin-lacunes-recommander", "moderateur", "/admin/recherche/lacunes/",
          "Choix d'un résultat recommandé pour une recherche sans résultat",
          steps=(("click", "link:Lier un résultat recommandé…|1"),), guide="animateur"),
+    Shot("admin-messages-signales", "moderateur", "/admin/messages/signalements/",
+         "File « Messages signalés » : le message privé signalé, le motif, Retirer le message ou Classer sans suite",
+         guide="animateur"),
     Shot("admin-espaces", "moderateur", "/admin/echanges/espaces/",
          "Liste des espaces d'échanges dans l'administration, avec leurs compteurs", guide="animateur"),
     Shot("admin-agenda", "moderateur", "/admin/pages/",
@@ -379,6 +392,29 @@ def prepare_scenario() -> None:
     with ago(days=4):
         events.register(event=EventPage.objects.get(slug="webinaire-reforme-vae-2026"), user=membre)
 
+    from django.apps import apps
+
+    if apps.is_installed("comcep.conversations"):
+        # Private messages: an unsolicited offer the member reported (the moderators' queue).
+        from comcep.conversations import services as conversations
+
+        with ago(hours=6):
+            offer = conversations.start_conversation(
+                author=hugo, recipients=[membre], subject="Formation certifiante à distance",
+                body="Bonjour, notre organisme propose une formation certifiante 100 % finançable par le CPF. "
+                     "Pouvez-vous la recommander à vos bénéficiaires ? Je vous envoie la plaquette.")
+        with ago(hours=4):
+            conversations.report(message=offer.messages.get(), reporter=membre, reason="spam",
+                                 comment="Démarchage commercial.")
+    if apps.is_installed("comcep.groups"):
+        # Regional groups: a request to join waits for the coordinators.
+        from comcep.groups import services as groups
+        from comcep.groups.models import RegionalGroup
+
+        with ago(hours=7):
+            groups.request_join(group=RegionalGroup.objects.get(slug="auvergne-rhone-alpes"),
+                                user=User.objects.get(email="karim.benali@example.fr"))
+
 
 # --- Shooting -------------------------------------------------------------------------------
 
@@ -407,12 +443,14 @@ def locate(page, target: str):
         target, _, number = target.rpartition("|")
         index = int(number)
     kind, sep, name = target.partition(":")
+    exact = name.startswith("=")  # "button:=Chercher": this exact name, not any name containing it
+    name = name.removeprefix("=")
     if sep and kind in ROLES:
-        locator = page.get_by_role(kind, name=name)
+        locator = page.get_by_role(kind, name=name, exact=exact)
     elif sep and kind == "label":
-        locator = page.get_by_label(name)
+        locator = page.get_by_label(name, exact=exact)
     elif sep and kind == "text":
-        locator = page.get_by_text(name)
+        locator = page.get_by_text(name, exact=exact)
     else:
         locator = page.locator(target)
     return locator.nth(index)

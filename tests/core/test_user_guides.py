@@ -63,8 +63,8 @@ def test_the_screenshots_stay_small():
     assert max(sizes.values()) < 200 * 1024, max(sizes, key=sizes.get)
 
 
-@pytest.mark.parametrize("target", ["link:Citer", "button:Publier|1", "label:Votre message", "text:Modération|-1",
-                                    "#id_title", "[role=tab]|-1"])
+@pytest.mark.parametrize("target", ["link:Citer", "button:Publier|1", "button:=Chercher", "label:Votre message",
+                                    "text:Modération|-1", "#id_title", "[role=tab]|-1"])
 def test_step_targets_are_understood(target):
     """The shot list uses a small target syntax; a typo must not silently select nothing."""
     script = load_script()
@@ -77,14 +77,14 @@ def test_step_targets_are_understood(target):
             return (self.how, index)
 
     class FakePage:
-        def get_by_role(self, role, name):
-            return FakeLocator(("role", role, name))
+        def get_by_role(self, role, name, exact):
+            return FakeLocator(("role", role, name, exact))
 
-        def get_by_label(self, name):
-            return FakeLocator(("label", name))
+        def get_by_label(self, name, exact):
+            return FakeLocator(("label", name, exact))
 
-        def get_by_text(self, text):
-            return FakeLocator(("text", text))
+        def get_by_text(self, text, exact):
+            return FakeLocator(("text", text, exact))
 
         def locator(self, selector):
             return FakeLocator(("css", selector))
@@ -92,4 +92,7 @@ def test_step_targets_are_understood(target):
     how, index = script.locate(FakePage(), target)
     expected = {"link": "role", "button": "role", "label": "label", "text": "text"}.get(target.split(":")[0], "css")
     assert how[0] == expected
+    if expected != "css":
+        assert how[-1] is (":=" in target)  # exact name only when asked
+        assert not how[-2].startswith("=") and "|" not in how[-2]
     assert index == (int(target.rpartition("|")[2]) if "|" in target else 0)
