@@ -379,6 +379,19 @@ def prepare_scenario() -> None:
     with ago(days=1):
         forums.react(post=reply, user=membre)
 
+    # Two questions nobody answered yet (the "Sans réponse" filter and list).
+    for days, email, slug, title, body in (
+        (9, "lea.bonnet@missionlocale-exemple.fr", "reconversions-publics",
+         "Contrat d'engagement jeune et CEP : qui fait quoi ?",
+         "Un jeune en Contrat d'engagement jeune peut-il bénéficier d'un CEP en parallèle ?"),
+        (3, "thomas.leroy@ft-exemple.fr", "pratiques-accompagnement",
+         "Test de positionnement en anglais avant une formation ?",
+         "Quels outils utilisez-vous pour situer le niveau d'anglais d'une personne avant une formation ?"),
+    ):
+        with ago(days=days):
+            forums.create_thread(space=Space.objects.get(slug=slug), author=User.objects.get(email=email),
+                                 title=title, body=body)
+
     # Moderation queue: the new member's reply, and a report from the member.
     vae_thread = Thread.objects.get(title=THREAD_VAE)
     with ago(hours=5):
