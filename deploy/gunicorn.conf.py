@@ -13,3 +13,10 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def worker_exit(server, worker):
+    """Write the resource view counts still buffered in this worker (comcep/animation/counters.py)."""
+    from comcep.animation.counters import flush_at_exit
+
+    flush_at_exit()

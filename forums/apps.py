@@ -50,3 +50,7 @@ class ForumsConfig(AppConfig):
 
         register_contributions("threads", _("Sujets ouverts dans les espaces d'échanges"), started_threads, order=20)
         register_contributions("certified_answers", _("Réponses certifiées"), certified_answers, order=30)
+
+        from . import animation
+
+        animation.register()  # figures of the animation dashboard

@@ -49,5 +49,5 @@ class ThreadFilter(models.TextChoices):
 
 # Slugs a space may not take: they are path segments of the forum's own URLs.
 RESERVED_SPACE_SLUGS = frozenset(
-    {"discuter", "sujet", "message", "mentions", "apercu", "espace", "membre", "moderation"}
+    {"discuter", "sujet", "message", "mentions", "apercu", "espace", "membre", "moderation", "sans-reponse"}
 )

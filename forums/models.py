@@ -169,6 +169,9 @@ class Thread(models.Model):
     last_post_at = models.DateTimeField(_("dernier message le"), null=True, blank=True, editable=False)
     last_post = models.ForeignKey("Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   editable=False)
+    # Date of the first public post written by someone other than the thread's author (the first
+    # answer); empty = unanswered. Kept by services.add_reply and recount_thread (animation dashboard).
+    first_reply_at = models.DateTimeField(_("première réponse le"), null=True, blank=True, editable=False)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -181,6 +184,8 @@ class Thread(models.Model):
             models.Index(fields=["space", "-is_pinned", "-last_post_at", "-id"], name="forums_thread_space_order"),
             models.Index(fields=["author", "-created_at"], name="forums_thread_author"),
             models.Index(fields=["-last_post_at"], name="forums_thread_last_post"),
+            models.Index(fields=["created_at"], name="forums_thread_unanswered",
+                         condition=Q(first_reply_at__isnull=True, is_hidden=False, needs_approval=False)),
         ]
 
     def __str__(self):

@@ -153,6 +153,7 @@ class ForumSeeder(Seeder):
         for thread, posts in zip(threads, per_thread_posts, strict=True):
             last = posts[-1]
             thread.post_count, thread.last_post_id, thread.last_post_at = len(posts), last.pk, last.created_at
+            thread.first_reply_at = next((p.created_at for p in posts if p.author_id != thread.author_id), None)
             totals = space_totals[thread.space_id]
             totals[0] += 1
             totals[1] += len(posts)
@@ -176,7 +177,7 @@ class ForumSeeder(Seeder):
                     target_type=post_ct, target_id=str(last.pk), dedupe_key=f"forums.post.{last.pk}",
                     created_at=last.created_at, read_at=last.created_at if rng.random() < 0.6 else None))
         for batch in batched(threads, 1000):
-            Thread.objects.bulk_update(batch, ["post_count", "last_post", "last_post_at"])
+            Thread.objects.bulk_update(batch, ["post_count", "last_post", "last_post_at", "first_reply_at"])
         for space in spaces:
             n_t, n_p, last = space_totals[space.pk]
             Space.objects.filter(pk=space.pk).update(thread_count=n_t, post_count=n_p, last_post=last,

@@ -20,7 +20,8 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -229,11 +230,13 @@ def recount_thread(thread_id: int) -> None:
     """Exact thread counters from the rows (rare actions: hide, delete, approve, move...)."""
     public = Post.objects.filter(thread_id=thread_id).public()
     last = public.order_by("-created_at", "-pk").only("pk", "created_at").first()
-    thread = Thread.objects.only("created_at").get(pk=thread_id)
+    thread = Thread.objects.only("created_at", "author_id").get(pk=thread_id)
+    first_reply = public.exclude(author_id=thread.author_id).order_by("created_at").values("created_at")[:1]
     Thread.objects.filter(pk=thread_id).update(
         post_count=public.count(),
         last_post=last,
         last_post_at=last.created_at if last else thread.created_at,
+        first_reply_at=Subquery(first_reply),
     )
 
 
@@ -423,7 +426,11 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
     post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
                                needs_approval=pending)
     if not pending:
-        Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+        answered = {}
+        if author.pk != thread.author_id:  # the first answer of someone else (animation dashboard)
+            answered["first_reply_at"] = Coalesce(F("first_reply_at"), Value(now))
+        Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post, last_post_at=now,
+                                                   **answered)
         if _thread_counts(thread):
             Space.objects.filter(pk=thread.space_id).update(
                 post_count=F("post_count") + 1, last_post=post, last_post_at=now)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("echanges/discuter/<int:page_id>/", views.discuss_page, name="discuss"),
     path("echanges/mentions/", views.mention_suggestions, name="mentions"),
     path("echanges/apercu/", views.markdown_preview, name="preview"),
+    path("echanges/sans-reponse/", views.unanswered, name="unanswered"),
     path("echanges/sujet/<int:pk>/repondre/", views.thread_reply, name="reply"),
     path("echanges/sujet/<int:pk>/suivre/", views.thread_follow, name="thread_follow"),
     path("echanges/sujet/<int:pk>/moderer/", views.thread_moderate, name="thread_moderate"),

@@ -606,3 +606,20 @@ def markdown_preview(request):
         return JsonResponse({"html": ""}, status=403)
     body = request.POST.get("body", "")[: services.max_post_length()]
     return JsonResponse({"html": render_markdown(body)})
+
+
+# --- Animation --------------------------------------------------------------------------
+
+
+@require_GET
+@moderators_only
+def unanswered(request):
+    """Threads waiting for a first answer from another member, oldest first (animation team)."""
+    from comcep.animation.views import can_view_dashboard
+
+    from .animation import unanswered_threads
+
+    threads = unanswered_threads().select_related("space", "author")
+    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "forums/unanswered.html", {
+        "page": page, "threads": page.object_list, "can_view_dashboard": can_view_dashboard(request.user)})

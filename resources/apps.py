@@ -55,3 +55,7 @@ class ResourcesConfig(AppConfig):
         gdpr.register_exporter("proposals", resources_gdpr.export_proposals)
         gdpr.register_anonymiser(resources_gdpr.anonymise)
         register_contributions("resources", _("Ressources créditées"), credited_resources, order=10)
+
+        from . import animation
+
+        animation.register()  # figures of the animation dashboard

@@ -239,6 +239,10 @@ class ResourcePage(Page):
         response = super().serve(request, *args, **kwargs)
         if self.is_members_only:
             patch_cache_control(response, private=True)
+        if response.status_code == 200 and not getattr(request, "is_preview", False):
+            from comcep.animation.counters import record_view
+
+            record_view("resource", self.pk, request)  # buffered: no database write per view
         return response
 
     def get_context(self, request, *args, **kwargs):

@@ -16,6 +16,9 @@ class SearchConfig(AppConfig):
         from .exchange import SearchGapSection
 
         exchange.register(SearchGapSection())  # content gaps' decisions (issue 9)
+        from . import animation
+
+        animation.register()  # content gaps on the animation dashboard
         from comcep.core import health
 
         from . import signals

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "comcep.conversations",
     "comcep.events",
     "comcep.news",
+    "comcep.animation",
     "resources",
     "forums",
     "search",

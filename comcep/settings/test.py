@@ -13,6 +13,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "comcep-tests"}}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+ANIMATION_VIEWS_FLUSH_SECONDS = 10**9  # view counts are written only when a test flushes them (query counts)
 MEDIA_ROOT = Path(env_str("TEST_MEDIA_ROOT", str(Path(tempfile.gettempdir()) / "comcep-test-media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

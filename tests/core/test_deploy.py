@@ -24,7 +24,8 @@ def test_systemd_units_verify(tmp_path):
         names.append(unit.name)
     # Timers point at instances of the template unit: verify those instances too.
     instances = [f"comcep-cron@{job}.service" for job in
-                 ("publish", "digest-daily", "digest-weekly", "mail-retry", "event-reminders", "purge")]
+                 ("publish", "digest-daily", "digest-weekly", "mail-retry", "event-reminders", "purge",
+                  "animation-summary")]
     targets = [str(tmp_path / n) for n in names if "@." not in n] + [str(tmp_path / i) for i in instances]
     result = subprocess.run(
         ["systemd-analyze", "verify", *targets], capture_output=True, text=True, cwd=tmp_path, timeout=60
@@ -77,3 +78,17 @@ def test_env_example_names_the_required_production_variables():
     names = {line.split("=", 1)[0] for line in (DEPLOY / "comcep.env.example").read_text().splitlines()
              if line and not line.startswith("#")}
     assert {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"} <= names
+
+
+def test_the_animation_summary_runs_weekly_through_its_command():
+    timer = (DEPLOY / "systemd" / "comcep-animation-summary.timer").read_text()
+    assert "OnCalendar=Mon *-*-* 08:00:00 Europe/Paris" in timer
+    assert "Unit=comcep-cron@animation-summary.service" in timer
+    assert "animation-summary) exec $PY manage.py send_animation_summary ;;" in (DEPLOY / "run-job").read_text()
+
+
+def test_gunicorn_workers_write_their_buffered_view_counts_on_exit():
+    import runpy
+
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert callable(config["worker_exit"])
