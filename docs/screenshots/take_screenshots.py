@@ -189,6 +189,11 @@ SHOTS: list[Shot] = [
     Shot("admin-tableau-de-bord", "moderateur", "/admin/",
          "Tableau de bord de l'administration : tâches en attente de relecture et menu de l'animateur",
          guide="animateur"),
+    Shot("admin-animation", "moderateur", "/admin/animation/",
+         "Tableau de bord de l'animation : période, chiffres des membres et graphique par opérateur",
+         guide="animateur"),
+    Shot("sans-reponse", "moderateur", "/echanges/sans-reponse/",
+         "Liste des sujets sans réponse, du plus ancien au plus récent, avec le bouton Répondre", guide="animateur"),
     Shot("admin-adhesions", "moderateur", "/admin/membres/adhesions/",
          "File « Adhésions à valider » avec les boutons Valider et Refuser", guide="animateur"),
     Shot("admin-domaines", "moderateur", "/admin/membres/domaines/",
@@ -554,6 +559,7 @@ def take(base_url: str, shots: list[Shot], out_dir: Path = IMG_DIR) -> list[Path
     with sync_playwright() as playwright:
         # --lang: French date fields and number formats (needs Debian's chromium-l10n; harmless without).
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, "--lang=fr-FR"],
+                                             env={**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"},
                                              headless=True)
         contexts = {}
         try:
