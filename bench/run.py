@@ -12,6 +12,7 @@ p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -37,6 +38,10 @@ SIZES = {
     "small": {"members": 200, "resources": 300, "spaces": 12, "threads": 60, "posts": 1000},
     "large": {"members": 5000, "resources": 10000, "spaces": 12, "threads": 5000, "posts": 100000},
 }
+
+
+TASKS_SUMMARY = ("import json; from django.db.models import Count; from django_tasks_db.models import DBTaskResult; "
+                 "print(json.dumps(dict(DBTaskResult.objects.values_list('status').annotate(n=Count('id')))))")
 
 
 def log(message: str) -> None:
@@ -87,7 +92,8 @@ def prepare(size: str, db: str, db_url: str, args) -> None:
     marker = DATA / f"seeded-{db}-{size}.json"
     wanted = json.dumps(SIZES[size], sort_keys=True)
     if marker.exists() and marker.read_text() == wanted and not args.reseed:
-        log(f"{db}/{size}: reusing the seeded database")
+        log(f"{db}/{size}: reusing the seeded database (migrate only)")
+        manage(db_url, "migrate", "--noinput", "-v0")
         return
     DATA.mkdir(parents=True, exist_ok=True)
     if db == "sqlite":
@@ -111,6 +117,9 @@ def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen:
     cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "comcep.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(db_url), start_new_session=True)
+    # The task worker (notifications, search reindex), as in production: requests only enqueue.
+    proc.task_worker = subprocess.Popen([PY, "manage.py", "db_worker", "--no-reload", "--interval", "0.5", "-v0"],
+                                        cwd=ROOT, env=env_for(db_url), start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -123,11 +132,15 @@ def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen:
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(proc.pid, signal.SIGKILL)
+    for process in (proc, getattr(proc, "task_worker", None)):
+        if process is None:
+            continue
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def worker_peak_memory_mb(proc: subprocess.Popen) -> float:
@@ -163,10 +176,13 @@ def login(base: str, email: str, password: str) -> tuple[str, str]:
 def query_count(url: str, cookie: str) -> int | None:
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             value = response.headers.get("X-Query-Count")
     except urllib.error.HTTPError as exc:
         value = exc.headers.get("X-Query-Count")
+    except (TimeoutError, urllib.error.URLError) as exc:  # a very slow page must not end the whole run
+        log(f"no query count for {url}: {exc}")
+        return None
     return int(value) if value else None
 
 
@@ -205,9 +221,13 @@ def bench_one(size: str, db: str, db_url: str, args) -> dict:
             log(f"{db}/{size} {page['name']:<22} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
                 f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  queries {queries}")
         peak = worker_peak_memory_mb(proc)
+        time.sleep(2)  # let the task worker drain what the last pages enqueued
     finally:
         stop_server(proc)
-    return {"pages": rows, "worker_peak_mb": peak, "targets": targets}
+    tasks = json.loads(manage(db_url, "shell", "-v0", "-c", TASKS_SUMMARY, capture=True).strip().splitlines()[-1])
+    log(f"{db}/{size}: task queue after the run: {tasks}")
+    return {"pages": rows, "worker_peak_mb": peak, "targets": targets, "tasks": tasks,
+            "loadavg": os.getloadavg()}
 
 
 def render_table(results: dict, args) -> str:
@@ -230,11 +250,23 @@ def render_table(results: dict, args) -> str:
                     small = by_size["small"]["pages"][name]["p95_ms"]
                     scale = f"{row['p95_ms'] / small:.2f}" if small else ""
                 queries = row["queries"] if row["queries"] is not None else "–"
+                if not row.get("requests", row["rps"]):  # every request slower than the run: wrk saw none end
+                    lines.append(f"| {name} | {size} | 0 | – | – | – | no response within {args.duration} s | "
+                                 f"{queries} | | | |")
+                    continue
                 lines.append(f"| {name} | {size} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
                              f"{row['p99_ms']:.1f} | {row['errors']} | {queries} | "
                              f"{ratio95:.1f} | {ratio50:.1f} | {scale} |")
             peak = by_size[size]["worker_peak_mb"]
             lines.append(f"| _worker peak memory_ | {size} | {peak:.0f} MB | | | | | | | | |")
+            load = by_size[size].get("loadavg")
+            if load:
+                lines.append(f"| _load average at the end_ | {size} | {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+                             f"| | | | | | | | |")
+            tasks = by_size[size].get("tasks")
+            if tasks is not None:
+                summary = ", ".join(f"{k} {v}" for k, v in sorted(tasks.items())) or "empty"
+                lines.append(f"| _task queue after the run_ | {size} | {summary} | | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -252,9 +284,12 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     results: dict = {}
+    partial = RESULTS / "partial.json.tmp"
+    RESULTS.mkdir(parents=True, exist_ok=True)
     for size in args.sizes.split(","):
         for db, db_url in database_urls(size, args).items():
             results.setdefault(db, {})[size] = bench_one(size, db, db_url, args)
+            partial.write_text(json.dumps(results, indent=2, default=str))  # survives a crash of a later pass
     machine = (f"{platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
                f"Python {platform.python_version()}")
     table = render_table(results, args)

@@ -128,6 +128,12 @@ def pages() -> list[dict]:
     conversation = ensure_conversation(ensure_member())
     if conversation is not None:
         pages.append({"name": "conversation-30-messages", "path": conversation.get_absolute_url(), "auth": True})
+    from comcep.groups.models import RegionalGroup
+
+    pages.append({"name": "groups", "path": "/groupes/", "auth": True})
+    group = RegionalGroup.objects.order_by("pk").first()
+    if group is not None:
+        pages.append({"name": "group-page", "path": group.get_absolute_url(), "auth": True})
     return pages
 
 

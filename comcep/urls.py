@@ -18,6 +18,7 @@ urlpatterns = [
     path("mon-espace/", include("comcep.accounts.urls")),
     path("recherche/", include("search.urls")),
     path("annuaire/", include("comcep.directory.urls")),
+    path("groupes/", include("comcep.groups.urls")),
     path("messages/", include("comcep.conversations.urls")),
     path("sante/", core_views.health, name="health"),
     path("langue/", set_language, name="set_language"),

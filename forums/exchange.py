@@ -68,7 +68,8 @@ class SpaceSection(Section):
 
     def validate(self, items: list, ctx: ImportContext) -> None:
         themes = set(Theme.objects.values_list("slug", flat=True)) | set(ctx.known.get("themes", set()))
-        groups = set(Group.objects.values_list("name", flat=True))
+        # Auth groups of the database, or created by an earlier section of the file (regional groups).
+        groups = set(Group.objects.values_list("name", flat=True)) | set(ctx.known.get("auth_groups", set()))
         seen: set[str] = set()
         for i, item in enumerate(items):
             path = f"spaces[{i}]"

@@ -39,6 +39,26 @@ def can_use_forums(user) -> bool:
     return _reader_kind(user) != "none"
 
 
+def moderated_spaces_subquery(user):
+    """Ids of the spaces ``user`` moderates as a space moderator (``Space.moderators``), as a subquery."""
+    return Space.moderators.through.objects.filter(user_id=user.pk).values("space_id")
+
+
+def can_moderate(user, space) -> bool:
+    """May ``user`` moderate INSIDE ``space`` (a Space or its pk)? Global moderators everywhere;
+    the space's own moderators (``Space.moderators``, e.g. the coordinators of a regional
+    group) only there, and only while they are approved members. At most one query."""
+    kind = _reader_kind(user)
+    if kind == "none":
+        return False
+    if kind == "moderator":
+        return True
+    space_id = getattr(space, "pk", space)
+    if space_id is None:
+        return False
+    return Space.moderators.through.objects.filter(space_id=space_id, user_id=user.pk).exists()
+
+
 def space_access_q(user, prefix: str = "") -> Q:
     """The condition on a space (reached through ``prefix``, e.g. "space__") that ``user`` may enter.
     Callers have already excluded readers who see nothing."""
@@ -46,7 +66,9 @@ def space_access_q(user, prefix: str = "") -> Q:
     in_my_groups = Exists(
         through.objects.filter(space_id=OuterRef(f"{prefix}pk"), group__user=user)
     )
-    return Q(**{f"{prefix}visibility": SpaceVisibility.MEMBERS}) | Q(in_my_groups)
+    moderated = Exists(Space.moderators.through.objects.filter(space_id=OuterRef(f"{prefix}pk"), user_id=user.pk))
+    # A space's own moderators always enter it (even a restricted space outside their groups).
+    return Q(**{f"{prefix}visibility": SpaceVisibility.MEMBERS}) | Q(in_my_groups) | Q(moderated)
 
 
 def thread_key(title: str, author_email: str, created_at) -> str:
@@ -84,6 +106,12 @@ class Space(models.Model):
     groups = models.ManyToManyField(
         "auth.Group", verbose_name=_("groupes autorisés"), blank=True, related_name="forum_spaces",
         help_text=_("Pour un espace réservé : seuls les membres de ces groupes (et l'équipe d'animation) le voient."),
+    )
+    moderators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("animateurs de l'espace"), blank=True,
+        related_name="moderated_spaces",
+        help_text=_("Membres qui modèrent cet espace seulement (épingler, verrouiller, masquer, valider, "
+                    "traiter les signalements), par exemple les coordinateurs d'un groupe régional."),
     )
     is_archived = models.BooleanField(_("archivé"), default=False,
                                       help_text=_("Un espace archivé reste lisible mais n'accepte plus de messages."))
@@ -124,7 +152,8 @@ class Space(models.Model):
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Threads ``user`` may open: in a space they may enter; hidden threads and threads
-        awaiting approval only for moderators (and, for the latter, their author)."""
+        awaiting approval only for moderators (global, or of that space) and, for the latter,
+        their author."""
         kind = _reader_kind(user)
         if kind == "none":
             return self.none()
@@ -132,6 +161,7 @@ class ThreadQuerySet(models.QuerySet):
             return self
         return self.filter(space_access_q(user, "space__")).filter(
             Q(is_hidden=False, needs_approval=False) | Q(is_hidden=False, author=user)
+            | Q(space_id__in=moderated_spaces_subquery(user))
         )
 
     def for_space_page(self, user):
@@ -215,7 +245,7 @@ class PostQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Posts ``user`` may see *as rows of the thread*. Hidden and deleted posts are included
         for everyone (templates show a placeholder instead of their text to non-moderators);
-        posts awaiting approval only for moderators and their author."""
+        posts awaiting approval only for moderators (global, or of the space) and their author."""
         kind = _reader_kind(user)
         if kind == "none":
             return self.none()
@@ -223,7 +253,8 @@ class PostQuerySet(models.QuerySet):
         qs = self.filter(thread__in=threads.values("pk"))
         if kind == "moderator":
             return qs
-        return qs.filter(Q(needs_approval=False) | Q(author=user))
+        return qs.filter(Q(needs_approval=False) | Q(author=user)
+                         | Q(thread__space_id__in=moderated_spaces_subquery(user)))
 
     def public(self):
         """Posts that count: shown with their text to every reader of the thread."""

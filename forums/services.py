@@ -43,6 +43,7 @@ from .models import (
     Space,
     Subscription,
     Thread,
+    can_moderate,
     can_use_forums,
     thread_key,
 )
@@ -108,8 +109,11 @@ def ensure_can_read_thread(user, thread: Thread) -> None:
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 
-def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None) -> None:
-    """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``."""
+def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None,
+                    visible: bool = False) -> None:
+    """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``.
+    ``visible=True``: the caller loaded ``thread`` through ``Thread.objects.visible_to(user)`` in this
+    request (which includes the space's access rule), so the access query is skipped."""
     if not can_use_forums(user):
         raise PermissionDenied(_("Les espaces d'échanges sont réservés aux membres validés."))
     sanction = active_sanction(user)
@@ -121,25 +125,34 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
         raise PermissionDenied(_("Votre compte est suspendu : vous ne pouvez pas publier."))
     if thread is not None:
         space = thread.space
-        ensure_can_read_thread(user, thread)
-        if thread.is_locked and not user.is_moderator:
+        if not visible:
+            ensure_can_read_thread(user, thread)
+        if thread.is_locked and not can_moderate(user, space):
             raise PermissionDenied(_("Ce sujet est verrouillé : il n'accepte plus de réponses."))
     if space is not None:
-        if not Space.objects.visible_to(user).filter(pk=space.pk).exists():
+        # Thread.objects.visible_to includes the space's access rule: checked above for a thread.
+        if not visible and thread is None and not Space.objects.visible_to(user).filter(pk=space.pk).exists():
             raise PermissionDenied(_("Vous n'avez pas accès à cet espace."))
         if space.is_archived and not user.is_moderator:
             raise PermissionDenied(_("Cet espace est archivé : il n'accepte plus de messages."))
 
 
 def ensure_moderator(user) -> None:
+    """Global actions (move a thread, suspend a member): the "Modérateurs" group only."""
     if not (user.is_authenticated and user.is_moderator):
         raise PermissionDenied(_("Action réservée à l'équipe d'animation."))
+
+
+def ensure_can_moderate(user, space) -> None:
+    """Actions inside a space: global moderators and the space's own moderators."""
+    if not can_moderate(user, space):
+        raise PermissionDenied(_("Action réservée à l'équipe d'animation de cet espace."))
 
 
 def can_edit(user, post: Post) -> bool:
     if not user.is_authenticated or post.is_deleted:
         return False
-    if user.is_moderator:
+    if can_moderate(user, post.thread.space_id):
         return True
     return (post.author_id == user.pk and not post.is_hidden and not post.thread.is_locked
             and can_use_forums(user))
@@ -268,13 +281,24 @@ def unfollow(user, *, thread: Thread | None = None, space: Space | None = None) 
     Subscription.objects.filter(user=user, thread=thread, space=space).delete()
 
 
-def mark_read(user, thread: Thread, post: Post) -> None:
-    """Move the reader's marker forward to ``post`` (never backwards). Safe under concurrency."""
+def mark_read(user, thread: Thread, post: Post, *, has_marker: bool | None = None) -> None:
+    """Move the reader's marker forward to ``post`` (never backwards). Safe under concurrency.
+    ``has_marker``: whether the caller already knows the reader has a marker for this thread (the
+    thread page loads it): then one query (UPDATE, or INSERT ... ON CONFLICT DO NOTHING) instead of two."""
     if not user.is_authenticated:
+        return
+    if has_marker is False:
+        # One INSERT ... ON CONFLICT DO NOTHING statement (bulk_create would wrap it in a transaction:
+        # BEGIN IMMEDIATE + COMMIT on SQLite). A concurrent first read by the same member wins; same effect.
+        from django.db.models.constants import OnConflict
+
+        marker = ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)
+        fields = [f for f in ReadMarker._meta.concrete_fields if not f.primary_key]
+        ReadMarker._base_manager._insert([marker], fields=fields, on_conflict=OnConflict.IGNORE)
         return
     updated = ReadMarker.objects.filter(user=user, thread=thread, last_read_at__lt=post.created_at).update(
         last_read_post=post, last_read_at=post.created_at)
-    if not updated:
+    if not updated and has_marker is None:
         ReadMarker.objects.bulk_create(
             [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
             ignore_conflicts=True,
@@ -363,11 +387,18 @@ def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key:
 def _reindex(thread_id: int) -> None:
     """Keep the unified search up to date (search knows no app; the forums call it).
     Runs after commit; the reindex itself is a background task (a deleted thread is removed)."""
-    thread = Thread.objects.filter(pk=thread_id).first() or Thread(pk=thread_id)
     try:
-        search_services.reindex_later(thread)
+        search_services.reindex_later(Thread(pk=thread_id))  # the task reads the thread (or removes it)
     except Exception:  # noqa: BLE001 - search must never break posting
         logger.exception("search reindex failed for thread %s", thread_id)
+
+
+def _enqueue_announce(post_id: int) -> None:
+    """Notifications of a new public post, in the task queue (forums.tasks): the fan-out to followers
+    grows with the thread's audience, the member who posts does not wait for it."""
+    from .tasks import announce_post
+
+    announce_post.enqueue(post_id)
 
 
 def _after_commit(fn, *args, **kwargs) -> None:
@@ -391,7 +422,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     body = _clean_body(body)
     check_rate(author)
     html = render_markdown(body)
-    pending = needs_approval(author, html)
+    pending = needs_approval(author, html) and not can_moderate(author, space)
     now = created_at or timezone.now()
     thread = Thread.objects.create(space=space, author=author, title=title, created_at=now, last_post_at=now,
                                    needs_approval=pending, about_page=about_page,
@@ -410,7 +441,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     mark_read(author, thread, post)
     _hit_rate(author)
     if not pending:
-        _after_commit(_announce_post, post.pk)
+        _after_commit(_enqueue_announce, post.pk)
         _after_commit(_reindex, thread.pk)
     return thread
 
@@ -421,7 +452,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
     body = _clean_body(body)
     check_rate(author)
     html = render_markdown(body)
-    pending = needs_approval(author, html)
+    pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
     now = created_at or timezone.now()
     post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
                                needs_approval=pending)
@@ -439,7 +470,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
     mark_read(author, thread, post)
     _hit_rate(author)
     if not pending:
-        _after_commit(_announce_post, post.pk)
+        _after_commit(_enqueue_announce, post.pk)
         _after_commit(_reindex, thread.pk)
     return post
 
@@ -448,7 +479,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
 def edit_post(*, post: Post, editor, body: str) -> Post:
     if not can_edit(editor, post):
         raise PermissionDenied(_("Vous ne pouvez pas modifier ce message."))
-    if not editor.is_moderator:
+    if not can_moderate(editor, post.thread.space_id):
         ensure_can_post(editor, thread=post.thread)
     body = _clean_body(body)
     if body == post.body:
@@ -469,7 +500,7 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
         recount_space(post.thread.space_id)
     _link_cited_pages(post.thread, html)
     if post.is_public:
-        _after_commit(_announce_post, post.pk)  # new mentions; notifications are deduplicated per post
+        _after_commit(_enqueue_announce, post.pk)  # new mentions; notifications are deduplicated per post
         _after_commit(_reindex, post.thread_id)
     return post
 
@@ -478,7 +509,7 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
 def delete_post(*, post: Post, user, reason: str = "") -> Post:
     """Soft delete: the row stays (threads keep their shape), the text is no longer shown."""
     own = user.is_authenticated and post.author_id == user.pk
-    if not (own or (user.is_authenticated and user.is_moderator)):
+    if not (own or can_moderate(user, post.thread.space_id)):
         raise PermissionDenied(_("Vous ne pouvez pas supprimer ce message."))
     if post.is_deleted:
         return post
@@ -523,7 +554,7 @@ def react(*, post: Post, user) -> bool:
 def mark_solved(*, post: Post, user) -> bool:
     """The thread's author or a moderator marks (or unmarks) the answer that solved it."""
     thread = Thread.objects.select_for_update().get(pk=post.thread_id)
-    if not user.is_authenticated or not (thread.author_id == user.pk or user.is_moderator):
+    if not user.is_authenticated or not (thread.author_id == user.pk or can_moderate(user, thread.space_id)):
         raise PermissionDenied(_("Seul l'auteur du sujet ou l'équipe d'animation peut indiquer la solution."))
     ensure_can_read_thread(user, thread)
     if not post.is_public:
@@ -588,7 +619,7 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
 
 @transaction.atomic
 def hide_post(*, post: Post, moderator, reason: str) -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if post.is_hidden:
         return post
     post.is_hidden, post.hidden_reason = True, (reason or "")[:300]
@@ -607,7 +638,7 @@ def hide_post(*, post: Post, moderator, reason: str) -> Post:
 
 @transaction.atomic
 def restore_post(*, post: Post, moderator, reason: str = "") -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.is_hidden:
         return post
     post.is_hidden, post.hidden_reason = False, ""
@@ -621,7 +652,7 @@ def restore_post(*, post: Post, moderator, reason: str = "") -> Post:
 
 @transaction.atomic
 def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
     post.needs_approval = False
@@ -635,7 +666,7 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
     _log(moderator, ModerationAction.APPROVE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été validé et publié")
                   % {"title": thread.title}, key=f"forums.approved.{post.pk}")
-    _after_commit(_announce_post, post.pk)
+    _after_commit(_enqueue_announce, post.pk)
     _after_commit(_reindex, thread.pk)
     return post
 
@@ -643,7 +674,7 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
 @transaction.atomic
 def reject_post(*, post: Post, moderator, reason: str) -> Post:
     """Refuse a post awaiting approval: it stays hidden (the author sees why)."""
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
     post.needs_approval, post.is_hidden, post.hidden_reason = False, True, (reason or "")[:300]
@@ -661,7 +692,7 @@ def reject_post(*, post: Post, moderator, reason: str) -> Post:
 
 @transaction.atomic
 def certify(*, post: Post, moderator, certified: bool = True, reason: str = "") -> Post:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, post.thread.space_id)
     if not post.is_public and certified:
         raise ValidationError(_("Seul un message publié peut être certifié."))
     if post.is_certified == certified:
@@ -677,7 +708,7 @@ def certify(*, post: Post, moderator, certified: bool = True, reason: str = "") 
 
 
 def _set_thread_flag(thread: Thread, moderator, field: str, value: bool, action, reason: str) -> Thread:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, thread.space_id)
     if getattr(thread, field) == value:
         return thread
     setattr(thread, field, value)
@@ -727,7 +758,7 @@ def move_thread(*, thread: Thread, space: Space, moderator, reason: str = "") ->
 
 @transaction.atomic
 def resolve_flag(*, flag: Flag, moderator, resolution: str = "") -> Flag:
-    ensure_moderator(moderator)
+    ensure_can_moderate(moderator, flag.post.thread.space_id)
     if flag.status == FlagStatus.RESOLVED:
         return flag
     flag.status, flag.resolved_by, flag.resolved_at = FlagStatus.RESOLVED, moderator, timezone.now()

@@ -25,6 +25,7 @@ urlpatterns = [
     path("echanges/membre/<int:user_id>/suspendre/", views.member_suspend, name="member_suspend"),
     path("echanges/<slug:space>/", views.space_detail, name="space"),
     path("echanges/<slug:space>/suivre/", views.space_follow, name="space_follow"),
+    path("echanges/<slug:space>/moderation/", views.space_moderation, name="space_moderation"),
     path("echanges/<slug:space>/poser-une-question/", views.thread_create, name="thread_create"),
     path("echanges/<slug:space>/<int:pk>-<slug:slug>/", views.thread_detail, name="thread"),
 ]

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +22,10 @@ from wagtail.models import Page
 from comcep.core.markdown import quote_markdown, render_markdown
 
 from . import services
-from .enums import ThreadFilter
+from .enums import FlagStatus, ThreadFilter
 from .forms import DiscussForm, FlagForm, MoveForm, ReasonForm, ReplyForm, RequiredReasonForm, SuspendForm, ThreadForm
 from .models import (
+    Flag,
     MemberSanction,
     ModerationLog,
     Post,
@@ -33,6 +34,7 @@ from .models import (
     Space,
     Subscription,
     Thread,
+    can_moderate,
     can_use_forums,
 )
 from .pages import page_is_discussable
@@ -68,6 +70,12 @@ def moderators_only(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def ensure_space_moderator(user, space) -> None:
+    """Actions inside one space: global moderators and that space's moderators."""
+    if not can_moderate(user, space):
+        raise PermissionDenied(_("Action réservée à l'équipe d'animation de cet espace."))
 
 
 def _visible_post(request, pk) -> Post:
@@ -137,6 +145,7 @@ def space_detail(request, space):
         "filter_query": urlencode({"filtre": current}) if current else "",
         "is_following": Subscription.objects.filter(user=user, space=space).exists(),
         "can_post": not space.is_archived or user.is_moderator,
+        "can_moderate_space": can_moderate(user, space),
     })
 
 
@@ -152,6 +161,58 @@ def space_follow(request, space):
         messages.success(request, _("Vous suivez l'espace « %(title)s » : vous serez averti(e) des nouveaux "
                                     "sujets.") % {"title": space.title})
     return redirect(space.get_absolute_url())
+
+
+SPACE_QUEUE_ACTIONS = {
+    "masquer": (services.hide_post, True, _("Le message est masqué.")),
+    "retablir": (services.restore_post, False, _("Le message est rétabli.")),
+    "valider": (services.approve_post, False, _("Le message est validé et publié.")),
+    "refuser": (services.reject_post, True, _("Le message est refusé.")),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@members_only
+def space_moderation(request, space):
+    """The moderation queue of ONE space, on the public site: posts awaiting approval and open
+    reports about its posts. For the space's moderators (e.g. regional coordinators, who have no
+    Wagtail admin access) and the global moderators."""
+    space = get_object_or_404(Space.objects.visible_to(request.user), slug=space)
+    ensure_space_moderator(request.user, space)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        reason = request.POST.get("reason", "").strip()[:300]
+        try:
+            if action == "classer":
+                flag = get_object_or_404(Flag.objects.select_related("post__thread"),
+                                         pk=_int_or_404(request.POST.get("flag")), post__thread__space=space)
+                services.resolve_flag(flag=flag, moderator=request.user, resolution=reason)
+                messages.success(request, _("Signalement classé."))
+            elif action in SPACE_QUEUE_ACTIONS:
+                fn, reason_required, done = SPACE_QUEUE_ACTIONS[action]
+                if reason_required and not reason:
+                    messages.error(request, _("Indiquez un motif pour cette action."))
+                    return redirect("forums:space_moderation", space=space.slug)
+                post = get_object_or_404(Post.objects.select_related("thread__space", "author"),
+                                         pk=_int_or_404(request.POST.get("post")), thread__space=space)
+                fn(post=post, moderator=request.user, reason=reason)
+                messages.success(request, done)
+            else:
+                messages.error(request, _("Action inconnue."))
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_message(exc))
+        return redirect("forums:space_moderation", space=space.slug)
+    flags = (Flag.objects.filter(status=FlagStatus.OPEN, post__thread__space=space)
+             .select_related("reporter", "post__author", "post__thread").order_by("created_at")[:100])
+    pending = (Post.objects.filter(needs_approval=True, is_deleted=False, thread__space=space)
+               .select_related("author", "thread").order_by("created_at")[:100])
+    return render(request, "forums/space_moderation.html", {"space": space, "flags": flags, "pending_posts": pending})
+
+
+def _int_or_404(value) -> int:
+    if not (value or "").isdigit():
+        raise Http404
+    return int(value)
 
 
 # --- New thread -------------------------------------------------------------------------
@@ -238,14 +299,18 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     posts = Post.objects.filter(thread=thread).for_thread_page(user)
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     post_list = list(page.object_list)
-    marker = ReadMarker.objects.filter(user=user, thread=thread).only("last_read_at").first()
-    read_at = marker.last_read_at if marker else None
+    if hasattr(thread, "reader_read_at"):  # annotated by thread_detail (no query)
+        read_at = thread.reader_read_at
+    else:
+        marker = ReadMarker.objects.filter(user=user, thread=thread).only("last_read_at").first()
+        read_at = marker.last_read_at if marker else None
     for post in post_list:
         post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != user.pk
     certified = list(Post.objects.filter(thread=thread, is_certified=True).public().select_related("author"))
-    is_moderator = user.is_moderator
+    is_global_moderator = user.is_moderator
+    is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
     try:
-        services.ensure_can_post(user, thread=thread)
+        services.ensure_can_post(user, thread=thread, visible=True)  # both views load it with visible_to
         can_reply, reply_blocked = True, ""
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
@@ -260,7 +325,7 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     # Move the reader's marker to the last post shown.
     public_on_page = [p for p in post_list if not p.needs_approval]
     if public_on_page and (read_at is None or public_on_page[-1].created_at > read_at):
-        services.mark_read(user, thread, public_on_page[-1])
+        services.mark_read(user, thread, public_on_page[-1], has_marker=read_at is not None)
     return {
         "thread": thread,
         "space": thread.space,
@@ -268,14 +333,16 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         "posts": post_list,
         "certified_posts": certified,
         "cited_pages": list(thread.cited_pages.live().order_by("title")),
-        "is_following": Subscription.objects.filter(user=user, thread=thread).exists(),
-        "is_moderator": is_moderator,
+        "is_following": (thread.reader_follows if hasattr(thread, "reader_follows")
+                         else Subscription.objects.filter(user=user, thread=thread).exists()),
+        "is_moderator": is_moderator,  # moderates THIS space (global moderators or the space's moderators)
+        "is_global_moderator": is_global_moderator,  # move threads, suspend members
         "is_thread_author": thread.author_id == user.pk,
         "can_reply": can_reply,
         "reply_blocked": reply_blocked,
         "reply_form": reply_form,
         "preview": preview,
-        "move_form": MoveForm(initial={"space": thread.space_id}) if is_moderator else None,
+        "move_form": MoveForm(initial={"space": thread.space_id}) if is_global_moderator else None,
         "has_unread": read_at is not None and thread.last_post_at and thread.last_post_at > read_at,
     }
 
@@ -285,7 +352,12 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
 def thread_detail(request, space, pk, slug):
     user = request.user
     thread = get_object_or_404(
-        Thread.objects.visible_to(user).select_related("space", "author", "solved_post__author", "about_page"), pk=pk)
+        Thread.objects.visible_to(user).select_related("space", "author", "solved_post__author", "about_page")
+        .annotate(  # the reader's marker and subscription with the thread: two queries fewer
+            reader_read_at=Subquery(ReadMarker.objects.filter(user=user, thread=OuterRef("pk"))
+                                    .values("last_read_at")[:1]),
+            reader_follows=Exists(Subscription.objects.filter(user=user, thread=OuterRef("pk"))),
+        ), pk=pk)
     if thread.space.slug != space or thread.slug != slug:
         query = request.GET.urlencode()
         return HttpResponseRedirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
@@ -361,11 +433,14 @@ THREAD_ACTIONS = {
 
 
 @require_POST
-@moderators_only
+@members_only
 def thread_moderate(request, pk):
     thread = _visible_thread(request, pk)
     action = request.POST.get("action", "")
+    ensure_space_moderator(request.user, thread.space_id)
     if action == "deplacer":
+        if not request.user.is_moderator:  # moving out of a space is a global action
+            raise PermissionDenied(_("Action réservée à l'équipe d'animation."))
         form = MoveForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Choisissez un espace valide."))
@@ -428,7 +503,7 @@ def post_edit(request, pk):
 @members_only
 def post_delete(request, pk):
     post = _visible_post(request, pk)
-    if not (post.author_id == request.user.pk or request.user.is_moderator) or post.is_deleted:
+    if not (post.author_id == request.user.pk or can_moderate(request.user, post.thread.space_id)) or post.is_deleted:
         raise PermissionDenied(_("Vous ne pouvez pas supprimer ce message."))
     if request.method == "POST":
         form = ReasonForm(request.POST)
@@ -468,9 +543,10 @@ def post_solve(request, pk):
 
 
 @require_POST
-@moderators_only
+@members_only
 def post_certify(request, pk):
     post = _visible_post(request, pk)
+    ensure_space_moderator(request.user, post.thread.space_id)
     certified = request.POST.get("action") != "retirer"
     try:
         services.certify(post=post, moderator=request.user, certified=certified)
@@ -506,9 +582,10 @@ POST_ACTIONS = {
 
 
 @require_http_methods(["GET", "POST"])
-@moderators_only
+@members_only
 def post_moderate(request, pk, action):
     post = _visible_post(request, pk)
+    ensure_space_moderator(request.user, post.thread.space_id)
     if action not in POST_ACTIONS:
         raise Http404
     fn, reason_required, title, done = POST_ACTIONS[action]
@@ -528,9 +605,10 @@ def post_moderate(request, pk, action):
 
 
 @require_GET
-@moderators_only
+@members_only
 def post_history(request, pk):
     post = _visible_post(request, pk)
+    ensure_space_moderator(request.user, post.thread.space_id)
     revisions = PostRevision.objects.filter(post=post).select_related("editor")
     log = ModerationLog.objects.filter(post=post).select_related("actor")
     return render(request, "forums/post_history.html", {"post": post, "thread": post.thread,

@@ -3,8 +3,9 @@ counts per value, sorting and pagination, all from a clean GET query string.
 
 Counts for a facet are computed on the resources the reader may see, filtered by every
 *other* facet (the usual faceted-search rule: with OR inside a facet, the count of a value
-is what the list would hold once that value is added). One query per facet, so the page
-costs the same number of queries whatever the number of resources or active filters.
+is what the list would hold once that value is added). They come from a cached bitmap index
+(resources.facet_index), so the page costs the same queries and about the same time whatever
+the number of resources or active filters.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
+from . import facet_index
 from .enums import ResourceKind, SortOrder
 from .models import ResourcePage, can_read_members_only
 
@@ -166,43 +168,82 @@ def order(qs, sort: str, ranked_ids: list[int] | None = None):
     return qs.order_by(F("first_published_at").desc(nulls_last=True), "-pk")
 
 
-def facet_counts(base_qs, query: LibraryQuery) -> list[FacetResult]:
+def facet_counts(index: facet_index.FacetIndex, visible: int, query: LibraryQuery) -> tuple[list[FacetResult], int]:
+    """Counts of every facet value from the cached bitmap index (see resources.facet_index), and the
+    bitmap of the resources the list holds. ``visible``: bitmap of what the reader may see."""
+    selections = {param: index.selection_mask(param, values) for param, values in query.selected.items()}
     results = []
     for facet in FACETS:
-        subset = query.filtered(base_qs, except_facet=facet).order_by().values("pk")
+        mask = visible
+        for param, selection in selections.items():
+            if param != facet.param:
+                mask &= selection
         selected = set(query.selected.get(facet.param, []))
+        bitmaps = index.values.get(facet.param, {})
         result = FacetResult(facet)
         if facet.model is None:  # kind
-            counts = dict(
-                ResourcePage.objects.filter(pk__in=subset).order_by().values_list("kind").annotate(n=Count("pk"))
-            )
             for kind in ResourceKind:
-                result.options.append(FacetOption(kind.value, kind.label, counts.get(kind.value, 0),
-                                                  kind.value in selected))
+                count = (bitmaps.get(kind.value, 0) & mask).bit_count()
+                result.options.append(FacetOption(kind.value, kind.label, count, kind.value in selected))
         else:
-            terms = facet.model.objects.annotate(
-                n=Count(facet.relation, filter=Q(**{f"{facet.relation}__in": subset}), distinct=True)
-            ).order_by("sort_order", "name")
             if facet.param == "region":
-                national = ResourcePage.objects.filter(pk__in=subset, region__isnull=True).count()
+                national = (bitmaps.get(NATIONAL, 0) & mask).bit_count()
                 result.options.append(FacetOption(NATIONAL, str(_("National")), national, NATIONAL in selected))
-            for term in terms:
-                result.options.append(FacetOption(term.slug, term.name, term.n, term.slug in selected))
+            for slug, name in index.terms.get(facet.param, []):
+                result.options.append(FacetOption(slug, name, (bitmaps.get(slug, 0) & mask).bit_count(),
+                                                  slug in selected))
         results.append(result)
-    return results
+    matching = visible
+    for selection in selections.values():
+        matching &= selection
+    return results, matching
+
+
+class RecentWindow:
+    """The list in the "recent" sort, read from the index's bit order: a page costs one
+    ``pk IN (...)`` query whatever the number of resources (Paginator slices it)."""
+
+    def __init__(self, index: facet_index.FacetIndex, matching: int, total: int, user):
+        self.index, self.matching, self.total, self.user = index, matching, total, user
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            raise TypeError("RecentWindow only supports slices")
+        start, stop = item.start or 0, item.stop if item.stop is not None else self.total
+        ids = self.index.ids_at(self.matching, start, max(0, stop - start))
+        if not ids:
+            return []
+        rank = {pk: position for position, pk in enumerate(ids)}
+        found = ResourcePage.objects.filter(pk__in=ids).visible_to(self.user).for_listing()
+        return sorted(found, key=lambda page: rank[page.pk])
 
 
 def build_library(request, index_page, *, text_query: str = "") -> dict:
     user = request.user
     query = LibraryQuery(request.GET, text_query=text_query)
-    base = ResourcePage.objects.child_of(index_page).visible_to(user)
     ranked_ids, search_unavailable = text_matches(query.text_query, user)
+    index = facet_index.get(index_page)
+    visible = index.all if can_read_members_only(user) else index.public
     if ranked_ids is not None:
-        base = base.filter(pk__in=ranked_ids)
-    filtered = order(query.filtered(base), query.sort, ranked_ids).for_listing()
-    paginator = Paginator(filtered, PER_PAGE)
+        visible &= index.mask_for_ids(ranked_ids)
+    facets, matching = facet_counts(index, visible, query)
+    total = matching.bit_count()
+    if query.sort == SortOrder.RECENT:
+        object_list = RecentWindow(index, matching, total, user)
+    else:
+        base = ResourcePage.objects.child_of(index_page).visible_to(user)
+        if ranked_ids is not None:
+            base = base.filter(pk__in=ranked_ids)
+        object_list = order(query.filtered(base), query.sort, ranked_ids).for_listing()
+    paginator = Paginator(object_list, PER_PAGE)
+    paginator.count = total  # from the bitmaps: no COUNT query
     page_obj = paginator.get_page(query.page_number)
-    facets = facet_counts(base, query)
     active = []
     for facet_result in facets:
         for option in facet_result.options:

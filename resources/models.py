@@ -12,7 +12,7 @@ import urllib.parse
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F
+from django.db.models import Count, F, Value
 from django.forms import CheckboxSelectMultiple
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
@@ -31,6 +31,8 @@ from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
+
+from comcep.core.routing import OneQueryViewRestrictionsMixin
 
 from .blocks import body_blocks
 from .enums import ProposalStatus, ResourceKind, Visibility
@@ -79,7 +81,7 @@ class ResourceDocument(AbstractDocument):
 # --- Pages --------------------------------------------------------------------------------------
 
 
-class ResourceIndexPage(Page):
+class ResourceIndexPage(OneQueryViewRestrictionsMixin, Page):
     """The library ("Ressources"): filters, counts, sorting and pagination live in
     :mod:`resources.library`."""
 
@@ -121,7 +123,7 @@ class ResourcePageQuerySet(PageQuerySet):
 ResourcePageManager = PageManager.from_queryset(ResourcePageQuerySet)
 
 
-class ResourcePage(Page):
+class ResourcePage(OneQueryViewRestrictionsMixin, Page):
     kind = models.CharField(_("type de ressource"), max_length=32, choices=ResourceKind.choices, db_index=True)
     summary = models.TextField(_("résumé"), max_length=600,
                                help_text=_("Deux ou trois phrases affichées dans la liste et les flux."))
@@ -190,6 +192,7 @@ class ResourcePage(Page):
 
     parent_page_types = ["resources.ResourceIndexPage"]
     subpage_types: list[str] = []
+    serve_select_related = ("region", "author", "stats")  # comcep.core.routing.fast_route
 
     class Meta:
         verbose_name = _("ressource")
@@ -249,26 +252,66 @@ class ResourcePage(Page):
         context = super().get_context(request, *args, **kwargs)
         user = request.user
         context["documents"] = list(self.attached_documents.select_related("document"))
-        context["themes"] = list(self.themes.all())
-        context["audiences"] = list(self.audiences.all())
-        context["service_levels"] = list(self.service_levels.all())
-        context["operators"] = list(self.operators.all())
-        stats = ResourceStats.objects.filter(page_id=self.pk).first() if self.pk else None
-        context["useful_total"] = stats.useful_count if stats else 0
         context["can_interact"] = bool(user.is_authenticated and user.is_approved)
-        if context["can_interact"] and self.pk:
-            context["bookmarked"] = Bookmark.objects.filter(user=user, page_id=self.pk).exists()
-            context["voted"] = UsefulVote.objects.filter(user=user, page_id=self.pk).exists()
-        context["related_resources"] = self.related_resources(user, [t.pk for t in context["themes"]])
+        if getattr(request, "is_preview", False):  # the M2M being edited live in memory (modelcluster)
+            context.update(themes=list(self.themes.all()), audiences=list(self.audiences.all()),
+                           service_levels=list(self.service_levels.all()), operators=list(self.operators.all()),
+                           bookmarked=False, voted=False)
+        else:
+            context.update(self.page_facts(user if context["can_interact"] else None))
+        context["useful_total"] = self.useful_count
+        context["related_resources"] = self.related_resources(user, [t.pk for t in context["themes"]],
+                                                              theme_slugs=[t.slug for t in context["themes"]])
         context["library_url"] = self.get_parent().url if self.pk else "/ressources/"
         return context
 
-    def related_resources(self, user, theme_ids=None):
-        """Other resources the reader may see, sharing the most themes (one query)."""
+    def page_facts(self, user) -> dict:
+        """Themes, audiences, service levels, operators, and whether ``user`` bookmarked / voted for
+        this resource: one UNION ALL query instead of six."""
+        from comcep.taxonomy.models import Audience, Operator, ServiceLevel, Theme
+
+        facts = {"themes": [], "audiences": [], "service_levels": [], "operators": [],
+                 "bookmarked": False, "voted": False}
+        if not self.pk:
+            return facts
+        label = lambda value: Value(value, output_field=models.CharField())  # noqa: E731
+        models_by_key = {"themes": Theme, "audiences": Audience, "service_levels": ServiceLevel,
+                         "operators": Operator}
+        parts = [
+            model.objects.filter(resources=self.pk).annotate(key=label(key))
+            .values_list("key", "pk", "slug", "name", "sort_order").order_by()
+            for key, model in models_by_key.items()
+        ]
+        if user is not None:
+            for key, model in (("bookmarked", Bookmark), ("voted", UsefulVote)):
+                parts.append(
+                    model.objects.filter(user=user.pk, page_id=self.pk)
+                    .annotate(key=label(key), slug=label(""), name=label(""),
+                              sort_order=Value(0, output_field=models.IntegerField()))
+                    .values_list("key", "pk", "slug", "name", "sort_order").order_by()
+                )
+        for key, pk, slug, name, sort_order in parts[0].union(*parts[1:], all=True):
+            if key in ("bookmarked", "voted"):
+                facts[key] = True
+            else:
+                facts[key].append(models_by_key[key](pk=pk, slug=slug, name=name, sort_order=sort_order))
+        for key in models_by_key:
+            facts[key].sort(key=lambda term: (term.sort_order, term.name))
+        return facts
+
+    def related_resources(self, user, theme_ids=None, *, theme_slugs=None):
+        """Other resources the reader may see, sharing the most themes, the most recent first (one query)."""
         if theme_ids is None:
             theme_ids = list(self.themes.values_list("pk", flat=True))
         if not theme_ids:
             return []
+        if theme_slugs is not None and self.live:
+            ids = self._related_ids_from_facet_index(user, theme_slugs)
+            if ids is not None:
+                rank = {pk: n for n, pk in enumerate(ids)}
+                found = (ResourcePage.objects.visible_to(user).filter(pk__in=ids)
+                         .only("id", "title", "url_path", "kind", "visibility", "path", "depth"))
+                return sorted(found, key=lambda page: rank[page.pk])
         return list(
             ResourcePage.objects.visible_to(user)
             .filter(themes__in=theme_ids)
@@ -278,6 +321,34 @@ class ResourcePage(Page):
             .only("id", "title", "url_path", "kind", "visibility", "path", "depth", "first_published_at")
             [:RELATED_LIMIT]
         )
+
+    MAX_THEMES_FOR_INDEX = 6
+
+    def _related_ids_from_facet_index(self, user, theme_slugs) -> list[int] | None:
+        """The related resources from the library's bitmap index (resources.facet_index): constant cost
+        whatever the number of resources. None when the index cannot answer (then: SQL)."""
+        from . import facet_index
+
+        parent = self.get_parent()
+        if parent is None or parent.specific_class is not ResourceIndexPage or not theme_slugs \
+                or len(theme_slugs) > self.MAX_THEMES_FOR_INDEX:
+            return None
+        index = facet_index.get(parent)
+        visible = index.all if can_read_members_only(user) else index.public
+        visible &= ~index.mask_for_ids([self.pk])
+        bitmaps = [index.values.get("theme", {}).get(slug, 0) & visible for slug in theme_slugs]
+        # at_least[k]: resources sharing at least k themes (bit-sliced counting); bit order = recency.
+        at_least = [visible] + [0] * len(bitmaps)
+        for bitmap in bitmaps:
+            for k in range(len(bitmaps), 0, -1):
+                at_least[k] |= at_least[k - 1] & bitmap
+        found: list[int] = []
+        for k in range(len(bitmaps), 0, -1):
+            exactly = at_least[k] & ~(at_least[k + 1] if k < len(bitmaps) else 0)
+            found.extend(index.ids_at(exactly, 0, RELATED_LIMIT - len(found)))
+            if len(found) >= RELATED_LIMIT:
+                break
+        return found
 
     def get_sitemap_urls(self, request=None):
         if self.is_members_only:

@@ -161,6 +161,9 @@ class ResourceSeeder(Seeder):
         for batch in batched(stats):
             ResourceStats.objects.bulk_create(batch)
 
+        from .facet_index import invalidate
+
+        invalidate()  # bulk inserts send no signals
         ctx.shared["resource_ids"] = page_ids
         ctx.shared.setdefault("summary", {}).update(resources=len(page_ids), bookmarks=len(bookmarks),
                                                     useful_votes=len(votes))

@@ -36,3 +36,28 @@ def on_workflow_submitted(sender, instance, **kwargs):
 @receiver(pre_delete, sender=ResourcePage, dispatch_uid="resources.proposal_page_deleted")
 def on_resource_deleted(sender, instance, **kwargs):
     services.mark_proposal_deleted(instance)
+
+
+# --- Facet index of the library (resources.facet_index): a new version whenever what it reflects changes.
+
+def _invalidate_facets(sender, **kwargs):
+    from . import facet_index
+
+    facet_index.invalidate()
+
+
+def _connect_facet_invalidation():
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
+
+    for model in (ResourcePage, Theme, Audience, ServiceLevel, Operator, Region):
+        post_save.connect(_invalidate_facets, sender=model, dispatch_uid=f"resources.facets.save.{model.__name__}")
+        post_delete.connect(_invalidate_facets, sender=model,
+                            dispatch_uid=f"resources.facets.delete.{model.__name__}")
+    for name in ("themes", "audiences", "service_levels", "operators"):
+        m2m_changed.connect(_invalidate_facets, sender=getattr(ResourcePage, name).through,
+                            dispatch_uid=f"resources.facets.m2m.{name}")
+
+
+_connect_facet_invalidation()

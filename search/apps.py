@@ -21,7 +21,8 @@ class SearchConfig(AppConfig):
         animation.register()  # content gaps on the animation dashboard
         from comcep.core import health
 
-        from . import signals
+        from . import engine, signals
 
+        engine.install_bulk_indexing()
         signals.connect()
         health.register("search", signals.engine_health)

@@ -127,6 +127,51 @@ class SearchEntry(index.Indexed, models.Model):
         return SlugListField.unpack(self.service_levels)
 
 
+class _EntryKeyField(models.OneToOneField):
+    """The entry as primary key; on SQLite declared ``integer`` so that it is the
+    table's rowid (a ``bigint`` primary key gets a separate index: two B-tree
+    searches per lookup instead of one)."""
+
+    def db_type(self, connection):
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
+class EntryFacets(models.Model):
+    """A narrow copy of an entry's access token and facet values, written together with
+    the entry by ``search.services`` (same transaction).
+
+    The database engines count facets and apply the permission filter over these short
+    rows: reading the same columns from :class:`SearchEntry` means reading past the
+    entry's text on every match (SQLite stores a row's columns in order, and long text
+    spills to overflow pages), which made facet counting the slowest part of a search.
+    """
+
+    entry = _EntryKeyField(SearchEntry, on_delete=models.CASCADE, primary_key=True, related_name="facet_row")
+    access = models.CharField(max_length=64)
+    facet_kind = models.CharField(max_length=48)
+    themes = SlugListField(blank=True, default="")
+    audiences = SlugListField(blank=True, default="")
+    service_levels = SlugListField(blank=True, default="")
+    region = models.CharField(max_length=64, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    #: The columns copied from SearchEntry.
+    COPIED = ("access", "facet_kind", "themes", "audiences", "service_levels", "region", "published_at")
+
+    class Meta:
+        verbose_name = _("facettes d'une entrée de l'index")
+        verbose_name_plural = _("facettes des entrées de l'index")
+
+    def __str__(self):
+        return f"{self.entry_id}: {self.access} {self.facet_kind}"
+
+    @classmethod
+    def for_entry(cls, entry: SearchEntry) -> EntryFacets:
+        return cls(entry_id=entry.pk, **{name: getattr(entry, name) for name in cls.COPIED})
+
+
 class SearchGap(models.Model):
     """One row per normalised query (search.gaps.query_key: its sorted French stems), so
     that "Conseillères VAE" and "vae conseiller" count together. It is a content gap when

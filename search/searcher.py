@@ -30,14 +30,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelsearch.query import Not, PlainText
 
-from . import engine, french, highlight, labels
-from .models import SearchEntry
+from . import engine, french, highlight, labels, resultcache
+from .models import EntryFacets, SearchEntry
 from .permissions import Reader
 from .query import ParsedQuery
 
@@ -164,60 +164,100 @@ def _date_bucket(now):
     )
 
 
-def _facet_counts_from_db(matched, filters: Filters, now) -> tuple[dict[str, Counter], int]:
-    """Every facet's counts and the total, from ONE grouped query over the matches.
+#: Column aliases of the materialised match set the facet counts read (see _counts_sql).
+_COLUMNS = {"kind": "k", "theme": "t", "audience": "a", "service_level": "l", "region": "r", "date": "b"}
+#: Date filter -> the date buckets it keeps ("Moins d'un an" includes the last month).
+_DATE_BUCKETS = {"mois": ["mois"], "annee": ["mois", "annee"], "ancien": ["ancien"]}
 
-    The matches are grouped by their combination of facet values (few distinct
-    combinations, whatever the number of entries); the OR/AND logic runs in Python.
-    """
-    combos = (
-        matched.order_by()
-        .annotate(date_bucket=_date_bucket(now))
-        .values_list("facet_kind", "themes", "audiences", "service_levels", "region", "date_bucket")
-        .annotate(n=Count("pk"))
-    )
-    selected = {g: set(filters.get(g)) for g in FACET_GROUPS}
+
+def _group_condition(group: str, values: list[str]) -> tuple[str, list]:
+    """SQL over the match set's columns for one active facet (values are alternatives)."""
+    column = _COLUMNS[group]
+    if group == "date":
+        values = _DATE_BUCKETS.get(values[0], [])
+    elif group in LIST_GROUPS:
+        return "(" + " OR ".join([f"{column} LIKE %s"] * len(values)) + ")", [f"% {v} %" for v in values]
+    elif group == "region":
+        values = ["" if v == labels.NATIONAL else v for v in values]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _where(filters: Filters, skip: str | None = None) -> tuple[str, list]:
+    parts, params = [], []
+    for group in FACET_GROUPS:
+        values = filters.get(group)
+        if values and group != skip:
+            sql, group_params = _group_condition(group, values)
+            parts.append(sql)
+            params += group_params
+    return (" WHERE " + " AND ".join(parts) if parts else ""), params
+
+
+def _counts_sql(filters: Filters) -> tuple[str, list]:
+    """One SELECT per facet group over the materialised match set ``m`` (UNION ALL): each
+    group's counts apply every *other* active facet, plus the total under all of them.
+    Rows: (group, value, count, NULL)."""
+    selects, params = [], []
+    for group in FACET_GROUPS:
+        column = _COLUMNS[group]
+        where, where_params = _where(filters, skip=group)
+        # Group names and columns are constants of this module; values are parameters.
+        selects.append(f"SELECT '{group}' AS g, {column} AS v, COUNT(*) AS n, CAST(NULL AS REAL) AS s "  # noqa: S608
+                       f"FROM m{where} GROUP BY {column}")
+        params += where_params
+    where, where_params = _where(filters)
+    selects.append(f"SELECT '_total' AS g, '' AS v, COUNT(*) AS n, CAST(NULL AS REAL) AS s FROM m{where}")  # noqa: S608
+    params += where_params
+    return " UNION ALL ".join(selects), params
+
+
+def _read_counts(rows) -> tuple[dict[str, Counter], int]:
+    """The facet counts and the total from the (group, value, count) rows of _counts_sql."""
     counts: dict[str, Counter] = defaultdict(Counter)
     total = 0
-    if not filters.active:
-        # The common case, without the OR/AND bookkeeping.
-        kinds, themes_c, audiences_c, levels_c = counts["kind"], counts["theme"], counts["audience"], counts[
-            "service_level"]
-        regions, dates = counts["region"], counts["date"]
-        for kind, themes, audiences, levels, region, bucket, n in combos:
-            total += n
-            kinds[kind] += n
-            for value in (themes or "").split():
-                themes_c[value] += n
-            for value in (audiences or "").split():
-                audiences_c[value] += n
-            for value in (levels or "").split():
-                levels_c[value] += n
-            regions[region or labels.NATIONAL] += n
-            if bucket == "mois":
-                dates["mois"] += n
-                dates["annee"] += n
-            elif bucket:
-                dates[bucket] += n
-        return counts, total
-    for kind, themes, audiences, levels, region, bucket, n in combos:
-        values = {
-            "kind": {kind},
-            "theme": set((themes or "").split()),
-            "audience": set((audiences or "").split()),
-            "service_level": set((levels or "").split()),
-            "region": {region or labels.NATIONAL},
-            # "Moins d'un an" includes the last month.
-            "date": {"mois", "annee"} if bucket == "mois" else ({bucket} if bucket else set()),
-        }
-        passes = {g: (not selected[g]) or bool(values[g] & selected[g]) for g in FACET_GROUPS}
-        if all(passes.values()):
-            total += n
-        for group in FACET_GROUPS:
-            if all(passes[other] for other in FACET_GROUPS if other != group):
-                for value in values[group]:
-                    counts[group][value] += n
+    for group, value, n, *_rest in rows:
+        if group == "_total":
+            total = n
+        elif group in LIST_GROUPS:
+            for slug in (value or "").split():  # a packed list: " vae cpf "
+                counts[group][slug] += n
+        elif group == "region":
+            counts[group][value or labels.NATIONAL] += n
+        elif group == "date":
+            if value == "mois":
+                counts[group]["mois"] += n
+                counts[group]["annee"] += n
+            elif value:
+                counts[group][value] += n
+        elif group in _COLUMNS:
+            counts[group][value] += n
     return counts, total
+
+
+def _bucket_sql(column: str, now) -> tuple[str, list]:
+    month, year = now - timedelta(days=31), now - timedelta(days=365)
+    return (f"CASE WHEN {column} >= %s THEN 'mois' WHEN {column} >= %s THEN 'annee' "
+            f"WHEN {column} < %s THEN 'ancien' ELSE '' END"), [month, year, year]
+
+
+def _facet_counts_from_db(matched, filters: Filters, now) -> tuple[dict[str, Counter], int]:
+    """Every facet's counts and the total, from ONE statement over the matches.
+
+    ``matched`` is a queryset of EntryFacets (permission filter and match applied): it is
+    materialised once, then grouped per facet in SQL, so the rows read back are the
+    facet values (dozens), whatever the number of matches or of value combinations.
+    """
+    inner = matched.order_by().values(
+        k=F("facet_kind"), t=F("themes"), a=F("audiences"), l=F("service_levels"), r=F("region"),
+        b=_date_bucket(now),
+    )
+    inner_sql, inner_params = inner.query.sql_with_params()
+    counts_sql, counts_params = _counts_sql(filters)
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH m AS MATERIALIZED ({inner_sql}) {counts_sql}", [*inner_params, *counts_params])
+        return _read_counts(cursor.fetchall())
 
 
 def _facet_counts_from_engine(search_backend, query, base, filters: Filters, now) -> tuple[dict[str, Counter], int]:
@@ -345,40 +385,178 @@ class _SQLiteFTS:
         _sql, params = expression.as_sql(SearchEntry.objects.all().query.get_compiler("default"), None)
         self.match = params[0]
 
-    def _from(self) -> str:
-        return (f'FROM "{self.fts}" CROSS JOIN "{self.entries}" ie ON ie.id = "{self.fts}".rowid '
+    def summary(self, narrow, filters: Filters, now, window: int):
+        """One statement, one FTS5 pass: the matches the reader may see (``narrow``: the
+        EntryFacets rows under the permission filter) are materialised with their bm25
+        score and facet columns, then grouped per facet (see _counts_sql) and the best
+        ``window`` under every active facet are taken. Returns (counts, total, [(id, score)])."""
+        table = EntryFacets._meta.db_table
+        permission_sql, permission_params = _permission_sql(narrow)
+        bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
+        columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
+            ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
+        join = f'CROSS JOIN "{table}" ON "{table}"."entry_id" = CAST(ie.object_id AS INTEGER)'
+        matches = (f'SELECT "{table}"."entry_id" AS id, bm25("{self.fts}", {self.weights}) AS s, {columns}, '
+                   f"{bucket_sql} AS b {self._from(join)} AND ({permission_sql})")
+        return _single_pass(matches, [*bucket_params, self.match, self.content_type, *permission_params], filters,
+                            window, "m.s", "m.s, m.id DESC", descending=False)
+
+    @staticmethod
+    def load(queryset, ranked: list[tuple[int, float]]) -> list[SearchEntry]:
+        """The entries of ``ranked`` ((id, score), best first), scores set as ``_score``."""
+        entries = queryset.in_bulk([pk for pk, _score in ranked])
+        out = []
+        for pk, score in ranked:
+            if pk in entries:
+                entries[pk]._score = score
+                out.append(entries[pk])
+        return out
+
+    def _from(self, join: str = "") -> str:
+        return (f'FROM "{self.fts}" CROSS JOIN "{self.entries}" ie ON ie.id = "{self.fts}".rowid {join} '
                 f'WHERE "{self.fts}" MATCH %s AND ie.content_type_id = %s')
 
     def matched(self, queryset):
+        """``queryset`` (of SearchEntry or EntryFacets) restricted to the matches."""
         # Table names come from model metadata; the match string and ids are parameters.
         ids = RawSQL(f"SELECT CAST(ie.object_id AS INTEGER) {self._from()}", [self.match, self.content_type])  # noqa: S611
-        return queryset.exclude(id__in=ids) if self.negated else queryset.filter(id__in=ids)
+        return queryset.exclude(pk__in=ids) if self.negated else queryset.filter(pk__in=ids)
 
-    def ranked(self, queryset, start: int, stop: int) -> list[SearchEntry]:
+    def ranked(self, queryset, start: int, stop: int, allowed=None) -> list[SearchEntry]:
+        """The entries of ``queryset`` among the matches, best first; ``allowed`` (the
+        same permission and facet filters on EntryFacets) is the cheaper set to test."""
         if self.negated:
             return list(self.matched(queryset).order_by("-published_at", "-id")[start:stop])
-        allowed_sql, allowed_params = queryset.order_by().values("id").query.sql_with_params()
+        allowed = queryset if allowed is None else allowed
+        allowed_sql, allowed_params = allowed.order_by().values("pk").query.sql_with_params()
         sql = (f'SELECT CAST(ie.object_id AS INTEGER), bm25("{self.fts}", {self.weights}) AS score {self._from()} '
                f"AND CAST(ie.object_id AS INTEGER) IN ({allowed_sql}) ORDER BY score LIMIT %s OFFSET %s")
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.match, self.content_type, *allowed_params, stop - start, start])
             rows = cursor.fetchall()
-        entries = queryset.in_bulk([pk for pk, _score in rows])
-        ranked = []
-        for pk, score in rows:
-            if pk in entries:
-                entries[pk]._score = score
-                ranked.append(entries[pk])
-        return ranked
+        return self.load(queryset, rows)
+
+
+def _single_pass(matches_sql: str, matches_params: list, filters: Filters, window: int, score: str, order: str,
+                 *, descending: bool, join: str = "", score_params: list | None = None, index_only: bool = False):
+    """Run ``matches_sql`` (id, facet columns k t a l r b, and what ``score`` needs) once,
+    materialised as ``m``; in the same statement group it per facet (_counts_sql) and take
+    the best ``window`` under every active facet. Returns (counts, total, [(id, score)])."""
+    counts_sql, counts_params = _counts_sql(filters)
+    where, where_params = _where(filters)
+    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, m.id AS n, {score} AS s FROM m {join}"  # noqa: S608
+                f"{where} ORDER BY {order} LIMIT %s) AS best")
+    # Table names come from model metadata, columns are constants; values are parameters.
+    sql = f"WITH m AS MATERIALIZED ({matches_sql}) {counts_sql} UNION ALL {best_sql}"  # noqa: S608
+    params = [*matches_params, *counts_params, *(score_params or []), *where_params, window]
+    with connection.cursor() as cursor:
+        if index_only and _client_side_binding(cursor):
+            # PostgreSQL: the planner costs ``(title || body) @@ q`` as a cheap operator and,
+            # when it expects many matches, prefers a sequential scan that concatenates and
+            # decompresses every row's vectors (~2 s at 100k entries) to the GIN index.
+            # SET LOCAL inside the same query string (one implicit transaction) scopes
+            # the hint to this statement.
+            cursor.execute(f"SET LOCAL enable_seqscan = off; {sql}; SET LOCAL enable_seqscan = on", params)
+            cursor.nextset()
+        else:
+            cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    counts, total = _read_counts(rows)
+    best = [(n, s) for g, _v, n, s in rows if g == "_hit"]
+    best.sort(key=lambda pair: (-pair[1] if descending else pair[1], -pair[0]))
+    return counts, total, best
+
+
+def _client_side_binding(cursor) -> bool:
+    """True when several statements can be sent in one execute (psycopg's ClientCursor,
+    Django's default for PostgreSQL)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - not PostgreSQL
+        return False
+    return isinstance(getattr(cursor, "cursor", None), psycopg.ClientCursor)
+
+
+def _permission_sql(narrow) -> tuple[str, list]:
+    """The WHERE of ``narrow`` (EntryFacets under the reader's permission filter), on the
+    unaliased table name: the very filter of every other search query."""
+    query = narrow.query
+    return query.get_compiler(using=narrow.db).compile(query.where)
+
+
+class _PostgresFTS:
+    """PostgreSQL fast path, same tsquery and score as modelsearch's PostgreSQL backend.
+
+    modelsearch joins every entry to its index row through a text cast of the id and
+    ranks in a query whose plan reads the whole index table (the GIN index on
+    ``title || body`` of migration 0003 is not used when the rank is needed). Here the
+    index rows are found through that GIN index once, joined to the narrow facet rows
+    under the permission filter, counted per facet, and ranked (``ts_rank`` of title
+    times title_norm plus body, as modelsearch does) in the same statement.
+    """
+
+    def __init__(self, search_backend, query):
+        from django.contrib.contenttypes.models import ContentType
+        from modelsearch.conf import get_app_config
+
+        self.entries = get_app_config().get_model("IndexEntry")._meta.db_table
+        self.content_type = ContentType.objects.get_for_model(SearchEntry).pk
+        compiler = search_backend.query_compiler_class(SearchEntry.objects.all(), query)
+        tsquery = compiler.build_tsquery(query, config=search_backend.config)
+        sql_compiler = SearchEntry.objects.all().query.get_compiler(using=SearchEntry.objects.db)
+        self.tsquery_sql, self.tsquery_params = tsquery.as_sql(sql_compiler, connection)
+        self.weights = compiler.sql_weights
+
+    def summary(self, narrow, filters: Filters, now, window: int):
+        """(counts, total, [(id, score)]) in one statement (see _single_pass)."""
+        table = EntryFacets._meta.db_table
+        permission_sql, permission_params = _permission_sql(narrow)
+        bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
+        columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
+            ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
+        q = self.tsquery_sql
+        rank = (f"(ts_rank('{self.weights}'::float4[], ie.title, {q}) * ie.title_norm"
+                f" + ts_rank('{self.weights}'::float4[], ie.body, {q}))")
+        # The rank reads the (toasted) vectors: computed in the best-results part only, so
+        # for the matches under every active facet, not for all the permitted matches.
+        # Table names come from model metadata, weights from modelsearch; values are parameters.
+        matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {columns}, {bucket_sql} AS b '  # noqa: S608
+                   f'FROM "{self.entries}" ie JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer '
+                   f"WHERE ie.content_type_id = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
+        params = [*bucket_params, self.content_type, *self.tsquery_params, *permission_params]
+        return _single_pass(matches, params, filters, window, rank, "s DESC, m.id DESC", descending=True,
+                            join=f'JOIN "{self.entries}" ie ON ie.id = m.ie_id',
+                            score_params=[*self.tsquery_params, *self.tsquery_params], index_only=True)
+
+
+def _is_postgres_fts(search_backend) -> bool:
+    return type(search_backend).__name__ == "PostgresSearchBackend" and connection.vendor == "postgresql"
 
 
 def _is_sqlite_fts(search_backend) -> bool:
     return type(search_backend).__name__ == "SQLiteSearchBackend"
 
 
+def _query_key(parsed: ParsedQuery, database: bool) -> list:
+    """What the engine receives from ``parsed``, as a cache key part (the database
+    engines search the stems, the external ones the folded words)."""
+
+    def forms(clauses):
+        return [c.stems if database else [french.fold(w) for w in c.words] for c in clauses]
+
+    return [forms(parsed.terms), forms(parsed.phrases), forms(parsed.excluded)]
+
+
 def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RELEVANCE, page: int = 1,
         page_size: int = PAGE_SIZE) -> Outcome:
-    """Search. Raises :class:`search.engine.SearchUnavailable` if the engine fails."""
+    """Search. Raises :class:`search.engine.SearchUnavailable` if the engine fails.
+
+    What depends on every match (the total, the facet counts, the ranked ids of the
+    re-ranking window or of a page) is cached briefly per query, filters and access
+    tokens (search.resultcache, invalidated by every index write); the entries shown
+    are then loaded by id with the reader's permission filter applied again, and only
+    they are highlighted.
+    """
     now = timezone.now()
     search_backend = engine.backend()
     database = engine.is_database(search_backend)
@@ -386,53 +564,107 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
     if query is None or not parsed.has_positive:
         sort = RECENT
     base = SearchEntry.objects.filter(reader.q()).defer("stems")
+    narrow = EntryFacets.objects.filter(reader.q())
     start, stop = (page - 1) * page_size, page * page_size
     window = settings.SEARCH_RERANK_WINDOW
     stems = parsed.positive_stems
-    scores: dict[int, float] = {}
+    in_window = query is not None and sort == RELEVANCE and start < window
+
+    cache_keys: dict[str, str | None] = {"counts": None, "ids": None}
+    if resultcache.seconds() > 0:
+        generation = resultcache.generation()
+        common = [type(search_backend).__name__, _query_key(parsed, database),
+                  {g: sorted(filters.get(g)) for g in FACET_GROUPS if filters.get(g)}, reader.cache_key]
+        cache_keys["counts"] = resultcache.key(generation, "counts", *common)
+        cache_keys["ids"] = resultcache.key(generation, "window" if in_window else f"{sort}:{page}:{page_size}",
+                                            *common, window if in_window else None)
+    cached_counts = resultcache.get(cache_keys["counts"])
+    cached_ids = resultcache.get(cache_keys["ids"])
 
     try:
-        fts = _SQLiteFTS(search_backend, query) if query is not None and _is_sqlite_fts(search_backend) else None
-        if query is None or database:
-            # The database answers the counts, whatever the engine (browse mode has no text).
-            if query is None:
-                matched = base
-            elif fts is not None:
-                matched = fts.matched(base)
-            else:
-                matched = search_backend.search(query, base, order_by_relevance=False).get_queryset()
-            counts, total = _facet_counts_from_db(matched, filters, now)
+        fts = (_SQLiteFTS(search_backend, query) if query is not None and _is_sqlite_fts(search_backend)
+               and (cached_counts is None or cached_ids is None) else None)
+        loaded: dict[int, SearchEntry] = {}
+        single = None
+        if in_window and cached_counts is None and cached_ids is None:
+            if fts is not None and not fts.negated:
+                single = fts
+            elif _is_postgres_fts(search_backend):
+                single = _PostgresFTS(search_backend, query)
+        if single is not None:
+            # A first visit: ONE pass over the matches gives the counts, the total and
+            # the best ``window`` ids with the engine's scores.
+            counts, total, best_ids = single.summary(narrow, filters, now, window)
+            best = _SQLiteFTS.load(base, best_ids)
+            cached_ids = [(e.pk, score) for score, e in _rerank(best, stems, now)]
+            loaded = {e.pk: e for e in best}
+            resultcache.put(cache_keys["counts"], (counts, total))
+            resultcache.put(cache_keys["ids"], cached_ids)
+        elif cached_counts is not None:
+            counts, total = cached_counts
         else:
-            counts, total = _facet_counts_from_engine(search_backend, query, base, filters, now)
+            if query is None or database:
+                # The database answers the counts, whatever the engine (browse mode has no text).
+                # Over the narrow facet rows, with the same permission filter.
+                if query is None:
+                    matched = narrow
+                elif fts is not None:
+                    matched = fts.matched(narrow)
+                else:
+                    ids = search_backend.search(query, SearchEntry.objects.all(), order_by_relevance=False)
+                    matched = narrow.filter(pk__in=ids.get_queryset().order_by().values("pk"))
+                counts, total = _facet_counts_from_db(matched, filters, now)
+            else:
+                counts, total = _facet_counts_from_engine(search_backend, query, base, filters, now)
+            resultcache.put(cache_keys["counts"], (counts, total))
 
-        filtered = _filtered(base, filters, database=database or query is None, now=now)
-        if query is None:
-            entries = list(filtered.order_by("-published_at", "-id")[start:stop])
-        elif sort == RECENT:
-            if fts is not None:
-                entries = list(fts.matched(filtered).order_by("-published_at", "-id")[start:stop])
-            else:
-                ordered = filtered.order_by("-published_at", "-id")
-                entries = list(search_backend.search(query, ordered, order_by_relevance=False)[start:stop])
-        elif start < window:
-            if fts is not None:
-                best = fts.ranked(filtered, 0, window)
-            else:
-                best = list(search_backend.search(query, filtered).annotate_score("_score")[:window])
-            ranked = _rerank(best, stems, now)
-            scores = {e.pk: s for s, e in ranked}
-            entries = [e for _s, e in ranked[start:stop]]
-        elif fts is not None:
-            entries = fts.ranked(filtered, start, stop)
+        if cached_ids is not None:
+            ranked_ids = cached_ids
         else:
-            entries = list(search_backend.search(query, filtered)[start:stop])
+            ranked_ids, loaded = _ranked_ids(search_backend, query, fts, base, narrow, filters, sort, start, stop,
+                                             window, stems, now, database=database, in_window=in_window)
+            resultcache.put(cache_keys["ids"], ranked_ids)
+        shown = ranked_ids[start:stop] if in_window else ranked_ids
+        if all(pk in loaded for pk, _score in shown):
+            entries = loaded
+        else:
+            entries = base.in_bulk([pk for pk, _score in shown])
     except engine.ENGINE_ERRORS as exc:
         engine.logger.exception("search: the engine failed")
         raise engine.SearchUnavailable(str(exc)) from exc
 
     taxonomy = labels.taxonomy_labels()
-    hits = [_hit(e, stems, taxonomy, scores.get(e.pk, 0.0)) for e in entries]
+    # The permission filter applies again: an id cached for these tokens that has since
+    # disappeared is simply not shown.
+    hits = [_hit(entries[pk], stems, taxonomy, score) for pk, score in shown if pk in entries]
     return Outcome(parsed, filters, sort, page, page_size, total, hits, _facets(counts, filters))
+
+
+def _ranked_ids(search_backend, query, fts, base, narrow, filters, sort, start, stop, window, stems, now, *,
+                database, in_window) -> tuple[list[tuple[int, float]], dict[int, SearchEntry]]:
+    """(id, score) of the re-ranking window (``in_window``) or of the requested page, and
+    the entries already loaded on the way (so that a first visit loads them once)."""
+    filtered = _filtered(base, filters, database=database or query is None, now=now)
+    if query is None:
+        entries = list(filtered.order_by("-published_at", "-id")[start:stop])
+    elif sort == RECENT:
+        if fts is not None:
+            entries = list(fts.matched(filtered).order_by("-published_at", "-id")[start:stop])
+        else:
+            ordered = filtered.order_by("-published_at", "-id")
+            entries = list(search_backend.search(query, ordered, order_by_relevance=False)[start:stop])
+    elif in_window:
+        if fts is not None:
+            best = fts.ranked(filtered, 0, window, allowed=_filtered(narrow, filters, database=True, now=now))
+        else:
+            best = list(search_backend.search(query, filtered).annotate_score("_score")[:window])
+        ranked = _rerank(best, stems, now)
+        return [(e.pk, score) for score, e in ranked], {e.pk: e for e in best}
+    elif fts is not None:
+        entries = fts.ranked(filtered, start, stop, allowed=_filtered(narrow, filters, database=True, now=now))
+    else:
+        entries = list(search_backend.search(query, filtered)[start:stop])
+    return [(e.pk, 0.0) for e in entries], {e.pk: e for e in entries}
 
 
 def autocomplete(text: str, reader: Reader, limit: int = 8) -> list[SearchEntry]:
@@ -445,7 +677,7 @@ def autocomplete(text: str, reader: Reader, limit: int = 8) -> list[SearchEntry]
     try:
         if _is_sqlite_fts(search_backend):
             return _SQLiteFTS(search_backend, PlainText(" ".join(words), operator="and"), autocomplete=True).ranked(
-                base, 0, limit)
+                base, 0, limit, allowed=EntryFacets.objects.filter(reader.q()))
         return list(search_backend.autocomplete(" ".join(words), base)[:limit])
     except engine.ENGINE_ERRORS as exc:
         engine.logger.exception("search: autocomplete failed")

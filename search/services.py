@@ -21,8 +21,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
-from . import engine, french
-from .models import SearchEntry, SlugListField
+from . import engine, french, resultcache
+from .models import EntryFacets, SearchEntry, SlugListField
 from .registry import EntryData, indexer_for
 
 logger = logging.getLogger("search")
@@ -66,6 +66,7 @@ def send(entries: list[SearchEntry]) -> bool:
     """Send entries to every search backend; on failure mark them dirty. True if all went."""
     if not entries:
         return True
+    resultcache.index_changed()
     ok = True
     for search_backend in engine.write_backends():
         try:
@@ -87,11 +88,21 @@ def send(entries: list[SearchEntry]) -> bool:
 def upsert(data: EntryData, *, source=None, source_type=None, source_id=None) -> SearchEntry:
     """Create or update the entry of a source object from ``data`` and index it."""
     source_type, source_id = _source_key(source, source_type=source_type, source_id=source_id)
-    entry, _created = SearchEntry.objects.update_or_create(
-        source_type=source_type, source_id=source_id, defaults=entry_values(data)
-    )
+    with transaction.atomic():
+        entry, _created = SearchEntry.objects.update_or_create(
+            source_type=source_type, source_id=source_id, defaults=entry_values(data)
+        )
+        write_facets([entry])
     send([entry])
     return entry
+
+
+def write_facets(entries: list[SearchEntry], *, batch_size: int = 500) -> None:
+    """Create or update the narrow facet rows (search.models.EntryFacets) of ``entries``."""
+    EntryFacets.objects.bulk_create(
+        [EntryFacets.for_entry(entry) for entry in entries], batch_size=batch_size,
+        update_conflicts=True, unique_fields=["entry"], update_fields=list(EntryFacets.COPIED),
+    )
 
 
 def bulk_upsert(items: Iterable[tuple[EntryData, ContentType, str]], *, send_to_engine: bool = True,
@@ -129,10 +140,13 @@ def bulk_upsert(items: Iterable[tuple[EntryData, ContentType, str]], *, send_to_
         created = SearchEntry.objects.bulk_create(to_create, batch_size=batch_size)
         if to_update:
             SearchEntry.objects.bulk_update(to_update, [*fields, "indexed_at"], batch_size=batch_size)
-    entries = [*created, *to_update]
+        entries = [*created, *to_update]
+        write_facets(entries, batch_size=batch_size)
+    resultcache.index_changed()
     if send_to_engine:
-        for start in range(0, len(entries), batch_size):
-            send(entries[start : start + batch_size])
+        with engine.bulk_indexing():
+            for start in range(0, len(entries), batch_size):
+                send(entries[start : start + batch_size])
     return entries
 
 
@@ -150,6 +164,8 @@ def remove_source(source_type, source_id) -> int:
                 # next rebuild drops it.
                 logger.exception("search: removing entry %s from the engine failed", entry.pk)
     deleted, _ = SearchEntry.objects.filter(pk__in=[e.pk for e in entries]).delete()
+    if deleted:
+        resultcache.index_changed()
     return deleted
 
 

@@ -6,10 +6,12 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from .routing import FastRouteMixin, OneQueryViewRestrictionsMixin
+
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link", "blockquote"]
 
 
-class HomePage(Page):
+class HomePage(FastRouteMixin, OneQueryViewRestrictionsMixin, Page):
     intro = RichTextField(_("présentation"), features=RICH_TEXT_FEATURES, blank=True)
     join_text = RichTextField(_("comment rejoindre la communauté"), features=RICH_TEXT_FEATURES, blank=True)
 

@@ -27,6 +27,12 @@ FORUMS_POST_RATE = "100000/1m"
 FORUMS_NEW_MEMBER_POST_RATE = "100000/1m"
 FORUMS_NEW_MEMBER_DAYS = 0
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# As in production: the database queue, drained by `manage.py db_worker` (bench/run.py starts one beside
+# gunicorn), so a request only pays for enqueueing its side effects (notifications, search reindex).
+TASKS = {"default": {"BACKEND": env_str("BENCH_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Persistent database connections, as docs/deployment.md and deploy/comcep.env.example recommend
+# (DATABASE_CONN_MAX_AGE=60): without them every request opens a connection (a backend process fork on
+# PostgreSQL) that the baseline view, which makes no query, never pays.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))  # noqa: F405

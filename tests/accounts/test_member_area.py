@@ -205,7 +205,7 @@ def test_member_area_queries_do_not_grow(client, url, extension_points, django_a
         EmailAddress.objects.create(user=large, email=f"alias{i}@exemple.fr", verified=bool(i % 2))
     for user in (small, large):
         client.force_login(user)
-        # The budget covers every registered panel (one query each at most), the directory's and the
-        # private messages' included.
-        with django_assert_max_num_queries(12):
+        # The budget covers every registered panel (one query each at most), the directory's, the
+        # private messages' and the regional groups' included.
+        with django_assert_max_num_queries(13):
             assert client.get(url).status_code == 200

@@ -19,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from search import engine, registry, services
+from search import engine, registry, resultcache, services
 from search.models import SearchEntry
 
 
@@ -53,11 +53,14 @@ class Command(BaseCommand):
             sent, failed = self.resend(SearchEntry.objects.filter(index_dirty=True))
             self.stdout.write(f"{sent} entrée(s) renvoyée(s) au moteur, {failed} en échec.")
             return
-        covered = self.sync_indexers()
-        if purge_unregistered:
-            deleted, _ = SearchEntry.objects.exclude(source_type_id__in=covered).delete()
-            self.stdout.write(f"{deleted} entrée(s) sans indexeur supprimée(s).")
-        self.rebuild_engine(since)
+        # Database engines: the title norms are refreshed once at the end, not per chunk.
+        with engine.bulk_indexing():
+            covered = self.sync_indexers()
+            if purge_unregistered:
+                deleted, _ = SearchEntry.objects.exclude(source_type_id__in=covered).delete()
+                resultcache.index_changed()
+                self.stdout.write(f"{deleted} entrée(s) sans indexeur supprimée(s).")
+            self.rebuild_engine(since)
         total = SearchEntry.objects.count()
         dirty_left = SearchEntry.objects.filter(index_dirty=True).count()
         self.stdout.write(self.style.SUCCESS(
@@ -97,6 +100,8 @@ class Command(BaseCommand):
             ]
             for chunk in _chunks(stale, self.chunk_size):
                 SearchEntry.objects.filter(pk__in=chunk).delete()
+            if stale:
+                resultcache.index_changed()
             self.stdout.write(f"{name} : {len(seen)} entrée(s) à jour, {len(stale)} supprimée(s).")
         return covered
 

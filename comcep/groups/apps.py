@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GroupsConfig(AppConfig):
+    name = "comcep.groups"
+    label = "regional_groups"  # not "groups": avoid any confusion with django.contrib.auth's groups
+    verbose_name = _("Groupes régionaux")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from comcep.accounts.gdpr import register_anonymiser, register_exporter
+        from comcep.accounts.member_area import Panel, register_panel
+        from comcep.core import exchange
+        from comcep.notifications.services import register_kind
+
+        from . import gdpr, panels
+        from .exchange import GroupSection
+
+        register_kind("groupe-demande", _("Demandes d'adhésion à mes groupes (coordination)"),
+                      description=_("Un membre demande à rejoindre un groupe régional que vous coordonnez."))
+        register_kind("groupe-adhesion", _("Mes adhésions aux groupes régionaux"),
+                      description=_("Vous êtes invité(e) dans un groupe, ou votre demande est acceptée."))
+        register_kind("annonce-groupe", _("Annonces de mes groupes régionaux"),
+                      description=_("Un coordinateur publie une annonce pour les membres du groupe."))
+        exchange.register(GroupSection())
+        register_exporter("regional_groups", gdpr.export_member_data)
+        register_anonymiser(gdpr.anonymise_member)
+        register_panel(Panel("regional_groups", _("Mes groupes régionaux"), "groups/panel.html",
+                             context=panels.panel_context, order=35))

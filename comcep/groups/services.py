@@ -1,0 +1,354 @@
+"""Every action on regional groups, one function each (permissions, writes, side effects).
+
+Invariants (see models.py): an ACTIVE membership ⇔ the user is in the group's auth group
+(forums access and search tokens follow); an ACTIVE COORDINATOR ⇔ the user is in
+``space.moderators`` (moderation inside the group's space only). ``_sync`` is the one place
+that applies them. Notifications are created inside the transaction (``notify`` sends the
+e-mails after commit).
+
+Roles: global moderators manage every group (and its coordinators) from the Wagtail admin
+or the site; coordinators accept/refuse requests, invite, remove members, promote a member
+to coordinator and post announcements in THEIR group; removing or demoting a coordinator is
+left to the global moderators and to the coordinator themself (by leaving), so that two
+coordinators cannot remove each other.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from forums import services as forum_services
+from forums.enums import RESERVED_SPACE_SLUGS, SpaceVisibility
+from forums.models import Space
+
+from .enums import AUTH_GROUP_PREFIX, SPACE_SLUG_PREFIX, MembershipStatus, Role
+from .models import Membership, RegionalGroup
+
+# --- Permissions ------------------------------------------------------------------------
+
+
+def can_use_groups(user) -> bool:
+    return bool(user is not None and user.is_authenticated and getattr(user, "is_approved", False))
+
+
+def is_coordinator(user, group: RegionalGroup) -> bool:
+    if not can_use_groups(user):
+        return False
+    return Membership.objects.coordinators().filter(group=group, user_id=user.pk).exists()
+
+
+def can_manage(user, group: RegionalGroup) -> bool:
+    """Global moderators and the group's active coordinators (approved members)."""
+    if not can_use_groups(user):
+        return False
+    return user.is_moderator or is_coordinator(user, group)
+
+
+def ensure_can_manage(user, group: RegionalGroup) -> None:
+    if not can_manage(user, group):
+        raise PermissionDenied(_("Action réservée aux coordinateurs du groupe et à l'équipe d'animation."))
+
+
+def _ensure_member_account(user) -> None:
+    if not can_use_groups(user) or getattr(user, "deleted_at", None):
+        raise PermissionDenied(_("Les groupes régionaux sont réservés aux membres validés."))
+
+
+# --- Invariants -------------------------------------------------------------------------
+
+
+def _sync(membership: Membership | None, *, user, group: RegionalGroup) -> None:
+    """Apply the invariants for (user, group) after any change of their membership."""
+    active = membership is not None and membership.status == MembershipStatus.ACTIVE
+    coordinator = active and membership.role == Role.COORDINATOR
+    if active:
+        user.groups.add(group.auth_group_id)
+    else:
+        user.groups.remove(group.auth_group_id)
+    if coordinator:
+        group.space.moderators.add(user)
+    else:
+        group.space.moderators.remove(user)
+
+
+def space_slug_for(slug: str) -> str:
+    return f"{SPACE_SLUG_PREFIX}{slug}"
+
+
+def auth_group_name_for(slug: str) -> str:
+    return f"{AUTH_GROUP_PREFIX}{slug}"
+
+
+def check_new_slug(slug: str) -> str | None:
+    """A French error for a slug that cannot be used for a new group, else None."""
+    if not slug or slug != slugify(slug):
+        return _("Identifiant invalide : lettres minuscules sans accents, chiffres et tirets.")
+    if RegionalGroup.objects.filter(slug=slug).exists():
+        return _("Un groupe utilise déjà cet identifiant.")
+    space_slug = space_slug_for(slug)
+    if space_slug in RESERVED_SPACE_SLUGS or Space.objects.filter(slug=space_slug).exists():
+        return _("Un espace d'échanges « %(slug)s » existe déjà : choisissez un autre identifiant.") % {
+            "slug": space_slug}
+    if Group.objects.filter(name=auth_group_name_for(slug)).exists():
+        return _("Un groupe d'utilisateurs porte déjà ce nom : choisissez un autre identifiant.")
+    return None
+
+
+# --- Groups (moderators) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def create_group(*, region, slug: str, name: str, description: str = "", coordinators=(), by=None) -> RegionalGroup:
+    """A group, its auth group and its restricted forum space (visible to the auth group only)."""
+    error = check_new_slug(slug)
+    if error:
+        raise ValidationError({"slug": error})
+    auth_group = Group.objects.create(name=auth_group_name_for(slug))
+    space = Space.objects.create(slug=space_slug_for(slug), title=name, description=description,
+                                 visibility=SpaceVisibility.GROUPS)
+    space.groups.set([auth_group])
+    group = RegionalGroup.objects.create(region=region, slug=slug, name=name, description=description,
+                                         auth_group=auth_group, space=space)
+    set_coordinators(group=group, users=coordinators, by=by)
+    return group
+
+
+@transaction.atomic
+def update_group(*, group: RegionalGroup, region, name: str, description: str) -> RegionalGroup:
+    group.region, group.name, group.description = region, name, description
+    group.save(update_fields=["region", "name", "description"])
+    Space.objects.filter(pk=group.space_id).update(title=name, description=description)
+    return group
+
+
+@transaction.atomic
+def set_coordinators(*, group: RegionalGroup, users, by=None) -> None:
+    """Exactly ``users`` are the group's coordinators (moderators' choice in the admin):
+    they become active coordinators; former coordinators stay in the group as members."""
+    wanted = {u.pk: u for u in users}
+    now = timezone.now()
+    for membership in Membership.objects.filter(group=group).select_related("user"):
+        user = membership.user
+        if user.pk in wanted:
+            wanted.pop(user.pk)
+            if membership.status != MembershipStatus.ACTIVE or membership.role != Role.COORDINATOR:
+                membership.status, membership.role = MembershipStatus.ACTIVE, Role.COORDINATOR
+                membership.decided_at, membership.decided_by = membership.decided_at or now, by
+                membership.save()
+                _sync(membership, user=user, group=group)
+        elif membership.role == Role.COORDINATOR:
+            membership.role = Role.MEMBER
+            membership.save(update_fields=["role"])
+            _sync(membership, user=user, group=group)
+    for user in wanted.values():
+        membership = Membership.objects.create(group=group, user=user, role=Role.COORDINATOR,
+                                               status=MembershipStatus.ACTIVE, decided_at=now, decided_by=by)
+        _sync(membership, user=user, group=group)
+
+
+@transaction.atomic
+def ensure_active(*, group: RegionalGroup, user, role: str = Role.MEMBER, by=None) -> bool:
+    """Make ``user`` an active member (or coordinator) at once, without notification (imports,
+    trusted callers). Never demotes a coordinator. Returns whether anything changed."""
+    membership = Membership.objects.filter(group=group, user=user).first()
+    if membership is None:
+        membership = Membership.objects.create(group=group, user=user, role=role, status=MembershipStatus.ACTIVE,
+                                               decided_at=timezone.now(), decided_by=by)
+    elif membership.status != MembershipStatus.ACTIVE or (role == Role.COORDINATOR and membership.role != role):
+        membership.status = MembershipStatus.ACTIVE
+        membership.decided_at, membership.decided_by = membership.decided_at or timezone.now(), by
+        if role == Role.COORDINATOR:
+            membership.role = role
+        membership.save()
+    else:
+        return False
+    _sync(membership, user=user, group=group)
+    return True
+
+
+# --- Joining ----------------------------------------------------------------------------
+
+
+def _notify(kind, recipients, **kwargs) -> int:
+    from comcep.notifications.services import notify
+
+    recipients = [r for r in recipients if r]
+    return notify(kind, recipients, **kwargs) if recipients else 0
+
+
+def _manage_url(group) -> str:
+    return reverse("groups:manage", kwargs={"slug": group.slug})
+
+
+@transaction.atomic
+def request_join(*, group: RegionalGroup, user) -> Membership:
+    """"Demander à rejoindre". An invited member joins at once; asking twice changes nothing."""
+    _ensure_member_account(user)
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if membership is not None:
+        if membership.status == MembershipStatus.INVITED:
+            return accept_invitation(membership=membership, user=user)
+        return membership
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(group=group, user=user, status=MembershipStatus.REQUESTED)
+    except IntegrityError:  # a double click raced us
+        return Membership.objects.get(group=group, user=user)
+    coordinators = list(Membership.objects.coordinators().filter(group=group).values_list("user_id", flat=True))
+    _notify("groupe-demande", coordinators,
+            title=_("%(name)s demande à rejoindre le groupe « %(group)s »") % {"name": user.public_name,
+                                                                               "group": group.name},
+            url=_manage_url(group), actor=user, excerpt=user.organisation or "",
+            target=membership, dedupe_key=f"groups.request.{membership.pk}")
+    return membership
+
+
+@transaction.atomic
+def cancel_request(*, group: RegionalGroup, user) -> bool:
+    deleted, _details = Membership.objects.filter(group=group, user=user, status=MembershipStatus.REQUESTED).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def leave(*, group: RegionalGroup, user) -> bool:
+    """Leave the group (or withdraw a request, or decline an invitation)."""
+    deleted, _details = Membership.objects.filter(group=group, user=user).delete()
+    _sync(None, user=user, group=group)
+    return bool(deleted)
+
+
+@transaction.atomic
+def accept_invitation(*, membership: Membership, user) -> Membership:
+    if membership.user_id != user.pk or membership.status != MembershipStatus.INVITED:
+        raise PermissionDenied(_("Cette invitation n'est pas (ou plus) valable."))
+    _ensure_member_account(user)
+    membership.status, membership.decided_at = MembershipStatus.ACTIVE, timezone.now()
+    membership.decided_by = user
+    membership.save(update_fields=["status", "decided_at", "decided_by"])
+    _sync(membership, user=user, group=membership.group)
+    return membership
+
+
+@transaction.atomic
+def decline_invitation(*, membership: Membership, user) -> None:
+    if membership.user_id != user.pk or membership.status != MembershipStatus.INVITED:
+        raise PermissionDenied(_("Cette invitation n'est pas (ou plus) valable."))
+    membership.delete()
+
+
+# --- Coordination -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept_request(*, membership: Membership, by) -> Membership:
+    group = membership.group
+    ensure_can_manage(by, group)
+    if membership.status != MembershipStatus.REQUESTED:
+        return membership
+    membership.status, membership.decided_at, membership.decided_by = MembershipStatus.ACTIVE, timezone.now(), by
+    membership.save(update_fields=["status", "decided_at", "decided_by"])
+    _sync(membership, user=membership.user, group=group)
+    _notify("groupe-adhesion", [membership.user_id],
+            title=_("Bienvenue dans le groupe « %(group)s »") % {"group": group.name},
+            url=group.space.get_absolute_url(), actor=by,
+            excerpt=_("Votre demande est acceptée : l'espace d'échanges du groupe vous est ouvert."),
+            target=membership, dedupe_key=f"groups.accepted.{membership.pk}")
+    return membership
+
+
+@transaction.atomic
+def refuse_request(*, membership: Membership, by) -> None:
+    ensure_can_manage(by, membership.group)
+    if membership.status == MembershipStatus.REQUESTED:
+        membership.delete()
+
+
+@transaction.atomic
+def invite(*, group: RegionalGroup, by, user) -> Membership:
+    ensure_can_manage(by, group)
+    if not can_use_groups(user) or user.deleted_at:
+        raise ValidationError(_("Seuls les membres validés peuvent être invités."))
+    membership = Membership.objects.select_for_update().filter(group=group, user=user).first()
+    if membership is not None:
+        if membership.status == MembershipStatus.REQUESTED:  # they asked already: accept
+            return accept_request(membership=membership, by=by)
+        if membership.status == MembershipStatus.ACTIVE:
+            raise ValidationError(_("%(name)s fait déjà partie du groupe.") % {"name": user.public_name})
+        return membership
+    membership = Membership.objects.create(group=group, user=user, status=MembershipStatus.INVITED, invited_by=by)
+    _notify("groupe-adhesion", [user.pk],
+            title=_("%(name)s vous invite dans le groupe « %(group)s »") % {"name": by.public_name,
+                                                                              "group": group.name},
+            url=group.get_absolute_url(),
+            actor=by, excerpt=group.description[:240], target=membership,
+            dedupe_key=f"groups.invited.{membership.pk}")
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, by) -> None:
+    """A coordinator removes a member (or withdraws an invitation). Coordinators are removed
+    by global moderators only (or leave by themselves)."""
+    group = membership.group
+    ensure_can_manage(by, group)
+    if membership.user_id == by.pk:
+        raise ValidationError(_("Pour quitter le groupe, utilisez « Quitter le groupe »."))
+    if membership.is_coordinator and not by.is_moderator:
+        raise PermissionDenied(_("Seule l'équipe d'animation peut retirer un coordinateur."))
+    user = membership.user
+    membership.delete()
+    _sync(None, user=user, group=group)
+
+
+@transaction.atomic
+def set_role(*, membership: Membership, role: str, by) -> Membership:
+    """Coordinators promote an active member; only global moderators demote a coordinator."""
+    group = membership.group
+    ensure_can_manage(by, group)
+    if role not in Role.values:
+        raise ValidationError(_("Rôle inconnu."))
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ValidationError(_("Seul un membre du groupe peut devenir coordinateur."))
+    if membership.role == role:
+        return membership
+    if role == Role.MEMBER and not by.is_moderator and membership.user_id != by.pk:
+        raise PermissionDenied(_("Seule l'équipe d'animation peut retirer le rôle de coordinateur."))
+    membership.role = role
+    membership.save(update_fields=["role"])
+    _sync(membership, user=membership.user, group=group)
+    return membership
+
+
+# --- Announcements ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_announcement(*, group: RegionalGroup, author, title: str, body: str):
+    """A pinned thread in the group's space, and an "annonce-groupe" notification (e-mail per
+    each member's preference) to every active member of the group. The notification shares the
+    thread's dedupe key, so members who follow the space do not also get "nouveau sujet"."""
+    ensure_can_manage(author, group)
+    space = Space.objects.get(pk=group.space_id)
+    thread = forum_services.create_thread(space=space, author=author, title=title, body=body)
+    forum_services.pin_thread(thread=thread, moderator=author, pinned=True, reason=_("Annonce du groupe"))
+    members = list(Membership.objects.active().filter(group=group).values_list("user_id", flat=True))
+    post = thread.posts.order_by("created_at", "pk").first()
+    from comcep.core.markdown import html_to_text
+
+    text = html_to_text(post.html) if post is not None else ""
+    _notify("annonce-groupe", members,
+            title=_("Annonce du groupe « %(group)s » : %(title)s") % {"group": group.name, "title": thread.title},
+            url=thread.get_absolute_url(), actor=author, excerpt=text[:300], target=thread,
+            dedupe_key=f"forums.thread.{thread.pk}")
+    return thread
+
+
+def members_queryset():
+    return get_user_model().objects.approved().filter(deleted_at__isnull=True)

@@ -1,0 +1,160 @@
+"""Joining, inviting, accepting, removing, promoting: what members and coordinators rely on,
+and the invariants behind it (active membership ⇔ auth group; coordinator ⇔ space moderator)."""
+
+import pytest
+from django.core import mail
+
+from comcep.groups import services
+from comcep.groups.enums import MembershipStatus, Role
+from comcep.groups.models import Membership
+from comcep.notifications.models import Notification
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _in_group(user, group) -> bool:
+    return user.groups.filter(pk=group.auth_group_id).exists()
+
+
+def _moderates(user, group) -> bool:
+    return group.space.moderators.filter(pk=user.pk).exists()
+
+
+def test_request_then_acceptance_opens_the_space_and_notifies(client, member, coordinator, group,
+                                                              django_capture_on_commit_callbacks):
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/groupes/{group.slug}/rejoindre/")
+    assert response.status_code == 302
+    membership = Membership.objects.get(group=group, user=member)
+    assert membership.status == MembershipStatus.REQUESTED and not _in_group(member, group)
+    assert client.get(group.space.get_absolute_url()).status_code == 404
+    # The coordinator is told, by e-mail too (default: immediately).
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+    assert "demande à rejoindre" in mail.outbox[0].subject
+    mail.outbox.clear()
+
+    client.force_login(coordinator)
+    page = client.get(f"/groupes/{group.slug}/gestion/").content.decode()
+    assert member.display_name in page and "Accepter" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/groupes/{group.slug}/gestion/", {"action": "accepter", "adhesion": membership.pk})
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE and membership.decided_by == coordinator
+    assert _in_group(member, group)
+    assert [m.to for m in mail.outbox] == [[member.email]]
+    assert "Bienvenue" in mail.outbox[0].subject
+
+    client.force_login(member)
+    assert client.get(group.space.get_absolute_url()).status_code == 200
+    assert "Mes groupes régionaux" in client.get("/mon-espace/").content.decode()
+
+
+def test_asking_twice_and_cancelling(client, member, group):
+    client.force_login(member)
+    client.post(f"/groupes/{group.slug}/rejoindre/")
+    client.post(f"/groupes/{group.slug}/rejoindre/")
+    assert Membership.objects.filter(group=group, user=member).count() == 1
+    assert Notification.objects.filter(kind="groupe-demande").count() == 1
+    assert "Retirer ma demande" in client.get(group.get_absolute_url()).content.decode()
+    client.post(f"/groupes/{group.slug}/rejoindre/", {"action": "annuler"})
+    assert not Membership.objects.filter(group=group, user=member).exists()
+
+
+def test_refusal_deletes_the_request(client, member, coordinator, group):
+    membership = services.request_join(group=group, user=member)
+    client.force_login(coordinator)
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": "refuser", "adhesion": membership.pk})
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    assert not _in_group(member, group)
+
+
+def test_invitation_by_name_then_acceptance_from_mon_espace(client, coordinator, group,
+                                                            django_capture_on_commit_callbacks):
+    guest = UserFactory(display_name="Gaëlle Invitée", organisation="Cap emploi Grenoble")
+    client.force_login(coordinator)
+    page = client.get(f"/groupes/{group.slug}/gestion/", {"q": "gaëlle"}).content.decode()
+    assert "Gaëlle Invitée" in page and "Inviter" in page
+    # People already in the group are not proposed.
+    assert "Inviter Inès Lyon" not in client.get(f"/groupes/{group.slug}/gestion/", {"q": "Inès"}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/groupes/{group.slug}/gestion/", {"action": "inviter", "membre": guest.pk})
+    membership = Membership.objects.get(group=group, user=guest)
+    assert membership.status == MembershipStatus.INVITED and membership.invited_by == coordinator
+    assert [m.to for m in mail.outbox] == [[guest.email]]
+    assert not _in_group(guest, group)
+
+    client.force_login(guest)
+    dashboard = client.get("/mon-espace/").content.decode()
+    assert "Groupe Auvergne-Rhône-Alpes" in dashboard and "Accepter" in dashboard
+    response = client.post(f"/groupes/{group.slug}/invitation/", {"action": "accepter", "retour": "mon-espace"})
+    assert response["Location"] == "/mon-espace/"
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE and _in_group(guest, group)
+
+
+def test_declining_an_invitation_and_answering_an_invitation_that_does_not_exist(client, coordinator, group):
+    guest = UserFactory()
+    services.invite(group=group, by=coordinator, user=guest)
+    client.force_login(guest)
+    client.post(f"/groupes/{group.slug}/invitation/", {"action": "refuser"})
+    assert not Membership.objects.filter(group=group, user=guest).exists()
+    assert client.post(f"/groupes/{group.slug}/invitation/", {"action": "accepter"}).status_code == 404
+    assert not _in_group(guest, group)
+
+
+def test_an_invited_member_who_asks_to_join_is_in_and_an_invitation_to_a_requester_accepts(coordinator, group):
+    invited, requester = UserFactory(), UserFactory()
+    services.invite(group=group, by=coordinator, user=invited)
+    assert services.request_join(group=group, user=invited).status == MembershipStatus.ACTIVE
+    services.request_join(group=group, user=requester)
+    assert services.invite(group=group, by=coordinator, user=requester).status == MembershipStatus.ACTIVE
+    assert _in_group(invited, group) and _in_group(requester, group)
+
+
+def test_pending_members_cannot_be_invited(coordinator, group, pending_member):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.invite(group=group, by=coordinator, user=pending_member)
+
+
+def test_removal_and_leaving_close_the_space(client, coordinator, insider, group):
+    membership = Membership.objects.get(group=group, user=insider)
+    client.force_login(coordinator)
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": "retirer", "adhesion": membership.pk})
+    assert not Membership.objects.filter(pk=membership.pk).exists() and not _in_group(insider, group)
+    client.force_login(insider)
+    assert client.get(group.space.get_absolute_url()).status_code == 404
+    services.ensure_active(group=group, user=insider)
+    assert client.get(group.space.get_absolute_url()).status_code == 200
+    client.post(f"/groupes/{group.slug}/quitter/")
+    assert client.get(group.space.get_absolute_url()).status_code == 404
+
+
+def test_promotion_makes_a_space_moderator_and_only_moderators_demote(client, coordinator, insider, group, moderator):
+    membership = Membership.objects.get(group=group, user=insider)
+    client.force_login(coordinator)
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": "promouvoir", "adhesion": membership.pk})
+    membership.refresh_from_db()
+    assert membership.role == Role.COORDINATOR and _moderates(insider, group)
+    # Coordinators cannot demote or remove each other...
+    coordinator_membership = Membership.objects.get(group=group, user=coordinator)
+    client.force_login(insider)
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": "retrograder", "adhesion": coordinator_membership.pk})
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": "retirer", "adhesion": coordinator_membership.pk})
+    coordinator_membership.refresh_from_db()
+    assert coordinator_membership.role == Role.COORDINATOR and _moderates(coordinator, group)
+    # ...moderators can.
+    client.force_login(moderator)
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": "retrograder", "adhesion": membership.pk})
+    membership.refresh_from_db()
+    assert membership.role == Role.MEMBER and not _moderates(insider, group) and _in_group(insider, group)
+
+
+def test_a_removed_coordinator_is_no_longer_a_space_moderator(client, coordinator, group, moderator):
+    membership = Membership.objects.get(group=group, user=coordinator)
+    client.force_login(moderator)
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": "retirer", "adhesion": membership.pk})
+    assert not _moderates(coordinator, group) and not _in_group(coordinator, group)

@@ -1,0 +1,204 @@
+"""The fast paths of a search (issue 7): facet counts from the narrow facet rows in one
+statement, the cached summaries and their invalidation, constant query counts.
+
+Facet counts and totals are checked against a brute-force count in Python over the same
+entries, with the same permission rule and facet semantics (values of a facet are
+alternatives, facets combine, a facet's counts apply every other active facet)."""
+
+import itertools
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search import labels, resultcache, searcher, services
+from search.models import EntryFacets, SearchEntry
+from search.permissions import MEMBERS, PUBLIC, Reader
+from search.query import parse
+from search.registry import EntryData
+from tests.search.conftest import run_search, titles
+
+pytestmark = pytest.mark.django_db
+
+KINDS = ["guide", "fiche-pratique", "video"]
+THEMES = ["vae", "cpf", "bilan"]
+AUDIENCES = ["salaries", "jeunes"]
+REGIONS = ["", "bretagne", "occitanie"]
+ACCESS = ["public", "members", "group:991"]
+AGES = [3, 100, 900]  # days: < 1 month, < 1 year, > 1 year
+WORDS = ["atelier", "dossier"]
+
+entry_strategy = st.fixed_dictionaries({
+    "kind": st.sampled_from(KINDS),
+    "themes": st.lists(st.sampled_from(THEMES), max_size=2, unique=True),
+    "audiences": st.lists(st.sampled_from(AUDIENCES), max_size=2, unique=True),
+    "service_levels": st.lists(st.sampled_from(["accueil", "accompagnement"]), max_size=1),
+    "region": st.sampled_from(REGIONS),
+    "access": st.sampled_from(ACCESS),
+    "age": st.sampled_from(AGES),
+    "words": st.lists(st.sampled_from(WORDS), min_size=1, max_size=2, unique=True),
+})
+filters_strategy = st.fixed_dictionaries({}, optional={
+    "kind": st.lists(st.sampled_from(KINDS), min_size=1, max_size=2, unique=True),
+    "theme": st.lists(st.sampled_from(THEMES), min_size=1, max_size=2, unique=True),
+    "audience": st.lists(st.sampled_from(AUDIENCES), min_size=1, max_size=1),
+    "region": st.lists(st.sampled_from(["national", "bretagne"]), min_size=1, max_size=2, unique=True),
+    "date": st.sampled_from(["mois", "annee", "ancien"]).map(lambda v: [v]),
+})
+_batch = itertools.count(1)
+
+
+def _values(spec) -> dict[str, set[str]]:
+    """The facet values of one generated entry, as the facets name them."""
+    bucket = {3: {"mois", "annee"}, 100: {"annee"}, 900: {"ancien"}}[spec["age"]]
+    return {"kind": {spec["kind"]}, "theme": set(spec["themes"]), "audience": set(spec["audiences"]),
+            "service_level": set(spec["service_levels"]), "region": {spec["region"] or labels.NATIONAL},
+            "date": bucket}
+
+
+def brute_force(specs, word, tokens, filters):
+    """Counts and total by the documented rules, in plain Python."""
+    visible = [_values(s) for s in specs if s["access"] in tokens and word in s["words"]]
+    counts = {group: Counter() for group in searcher.FACET_GROUPS}
+    total = 0
+
+    def passes(values, group):
+        wanted = set(filters.get(group) or [])
+        return not wanted or bool(values[group] & wanted)
+
+    for values in visible:
+        if all(passes(values, g) for g in searcher.FACET_GROUPS):
+            total += 1
+        for group in searcher.FACET_GROUPS:
+            if all(passes(values, other) for other in searcher.FACET_GROUPS if other != group):
+                counts[group].update(values[group])
+    return counts, total
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(entry_strategy, min_size=1, max_size=14), filters=filters_strategy,
+       word=st.sampled_from(WORDS), member=st.booleans(), sort=st.sampled_from([searcher.RELEVANCE, searcher.RECENT]))
+def test_facet_counts_equal_a_brute_force_count(specs, filters, word, member, sort):
+    # Every example has its own marker word, so earlier examples' entries never match.
+    marker = f"lot{next(_batch)}x"
+    source_type = ContentType.objects.get_for_model(Permission)
+    now = timezone.now()
+    items = []
+    for n, spec in enumerate(specs):
+        data = EntryData(
+            kind="resource", subkind=spec["kind"], title=f"{marker} {' '.join(spec['words'])}",
+            url=f"/e/{marker}/{n}/", access=spec["access"], themes=spec["themes"], audiences=spec["audiences"],
+            service_levels=spec["service_levels"], region=spec["region"],
+            published_at=now - timedelta(days=spec["age"]),
+        )
+        items.append((data, source_type, f"{marker}-{n}"))
+    services.bulk_upsert(items)
+    tokens = {PUBLIC, MEMBERS} if member else {PUBLIC}
+    # Relevance on SQLite: the single-pass statement; recent: the grouped count query.
+    outcome = searcher.run(parsed=parse(f"{marker} {word}"), filters=searcher.Filters(filters),
+                           reader=Reader(frozenset(tokens)), sort=sort)
+    expected_counts, expected_total = brute_force(specs, word, tokens, filters)
+    assert outcome.total == expected_total
+    shown = {f.group: {o.value: o.count for o in f.options if o.count} for f in outcome.facets}
+    for group in searcher.FACET_GROUPS:
+        assert shown.get(group, {}) == {k: v for k, v in expected_counts[group].items() if v}, group
+    # The results are the permitted matches under every filter (first page).
+    assert len(outcome.hits) == min(expected_total, searcher.PAGE_SIZE)
+    assert all(h.entry.access in tokens for h in outcome.hits)
+
+
+def test_facet_rows_mirror_the_entries(make_entry):
+    entry = make_entry("Atelier CV", themes=["vae"], region="bretagne", access="members")
+    row = EntryFacets.objects.get(pk=entry.pk)
+    assert (row.access, row.facet_kind, row.themes, row.region) == ("members", "fiche-pratique", " vae ", "bretagne")
+    services.remove_source(entry.source_type, entry.source_id)
+    assert not EntryFacets.objects.filter(pk=entry.pk).exists()
+    assert not SearchEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_a_write_invalidates_cached_summaries(make_entry):
+    first = make_entry("Atelier de recherche d'emploi", themes=["vae"])
+    assert run_search("atelier").total == 1
+    before = resultcache.generation()
+    second = make_entry("Atelier collectif", themes=["cpf"])
+    assert resultcache.generation() != before
+    outcome = run_search("atelier")
+    assert outcome.total == 2
+    assert {o.value: o.count for f in outcome.facets if f.group == "theme" for o in f.options} == {"vae": 1, "cpf": 1}
+    services.remove_source(first.source_type, first.source_id)
+    assert titles(run_search("atelier")) == ["Atelier collectif"]
+    # An entry that changes its access token disappears for visitors at once.
+    services.upsert(EntryData(kind="resource", title="Atelier collectif", url="/x/", access="members"),
+                    source_type=second.source_type, source_id=second.source_id)
+    assert run_search("atelier").total == 0
+
+
+def test_a_repeated_search_reads_only_the_entries_it_shows(make_entry):
+    for i in range(15):
+        make_entry(f"Atelier numéro {i}", themes=["vae"])
+    with CaptureQueriesContext(connection) as first:
+        cold = run_search("atelier", theme="vae")
+    with CaptureQueriesContext(connection) as second:
+        warm = run_search("atelier", theme="vae")
+    assert [h.entry.pk for h in warm.hits] == [h.entry.pk for h in cold.hits]
+    assert (warm.total, [f.options for f in warm.facets]) == (cold.total, [f.options for f in cold.facets])
+    entry_queries = [q for q in second.captured_queries if "search_searchentry" in q["sql"]]
+    assert len(entry_queries) == 1 and len(second.captured_queries) < len(first.captured_queries)
+    # Page 2 reuses the counts and the ranked window.
+    with CaptureQueriesContext(connection) as third:
+        assert len(run_search("atelier", theme="vae", page=2).hits) == 5
+    assert len(third.captured_queries) == 1
+
+
+def test_cached_ids_still_pass_the_permission_filter(make_entry, member):
+    entry = make_entry("Atelier réservé", access="members")
+    assert titles(run_search("atelier", user=member)) == ["Atelier réservé"]
+    # Even if a stale summary were served, the entries shown are loaded with the
+    # reader's permission filter: a visitor never gets the members' entry.
+    reader = Reader(frozenset({PUBLIC}))
+    assert entry.pk not in [h.entry.pk for h in searcher.run(parsed=parse("atelier"), filters=searcher.Filters(),
+                                                               reader=reader).hits]
+
+
+@pytest.mark.parametrize("size", [4, 40])
+def test_query_count_does_not_depend_on_the_number_of_entries(make_entry, size, django_assert_max_num_queries):
+    for i in range(size):
+        make_entry(f"Atelier {i}", themes=["vae", "cpf"][: 1 + i % 2], region=["", "bretagne"][i % 2])
+    from search import labels as search_labels
+
+    search_labels.taxonomy_labels()  # cached separately (per process), not the search's work
+    with django_assert_max_num_queries(3):
+        run_search("atelier", theme="cpf", user=AnonymousUser())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_postgres_title_body_index_exists():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_indexentry_title_body_gin'")
+        row = cursor.fetchone()
+    assert row and "gin" in row[0] and "title || body" in row[0]
+
+
+def test_bulk_indexing_refreshes_the_title_norms_once():
+    """A rebuild in batches scans the index table for the average title length once, at
+    the end, not after every batch; the new rows still get their title_norm."""
+    from modelsearch.conf import get_app_config
+
+    source_type = ContentType.objects.get_for_model(Permission)
+    items = [(EntryData(kind="resource", title="Atelier " + "long " * n, url=f"/n/{n}/", access="public"),
+              source_type, f"norm-{n}") for n in range(4)]
+    with CaptureQueriesContext(connection) as ctx:
+        entries = services.bulk_upsert(items, batch_size=1)
+    averages = [q for q in ctx.captured_queries if "AVG(" in q["sql"].upper()]
+    assert len(averages) == 1
+    index_entries = get_app_config().get_model("IndexEntry").objects.filter(
+        content_type=ContentType.objects.get_for_model(SearchEntry), object_id__in=[str(e.pk) for e in entries])
+    norms = sorted(index_entries.values_list("title_norm", flat=True))
+    assert len(norms) == 4 and norms[0] < norms[-1] and 1.0 not in norms
