@@ -8,13 +8,14 @@ PORT ?= 8000
 DEMO_FILES := $(sort $(wildcard comcep/core/demo/*.json))
 export DJANGO_SETTINGS_MODULE ?= comcep.settings.dev
 
-.PHONY: help install run demo serve test test-fast lint messages makemessages migrations-check check-deploy bench clean
+.PHONY: help install run demo serve test test-fast lint messages makemessages migrations-check check-deploy bench soak clean
 
 help:
 	@echo "make run    install, migrate, load the French demo content, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff"
 	@echo "make bench  load benchmark (see bench/README.md)"
+	@echo "make soak   10-minute mixed read/write load on gunicorn + a task worker (SOAK_SECONDS=..., SOAK_CLIENTS=...)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +55,11 @@ check-deploy: install
 bench: install
 	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The soak test of tests/resilience, longer than in CI (20 s): zero 5xx, every accepted reply stored once.
+soak: install messages
+	SOAK_SECONDS=$${SOAK_SECONDS:-600} SOAK_CLIENTS=$${SOAK_CLIENTS:-8} SOAK_MAX_REQUESTS=$${SOAK_MAX_REQUESTS:-1000000} \
+		DJANGO_SETTINGS_MODULE=comcep.settings.test $(VENV)/bin/pytest tests/resilience/test_soak.py -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

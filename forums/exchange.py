@@ -14,7 +14,9 @@ Keys (re-importing a file creates nothing new):
 - a post by (author, created_at) inside its thread: a changed body is updated, a missing
   post is added, nothing is ever deleted.
 Imported content comes from a trusted source: no rate limit, no approval queue, no
-notifications. Counters of every touched thread and space are recomputed from the rows.
+notifications. Counters of every touched thread and space are recomputed from the rows, and
+after commit the unified search reindexes every touched thread (and every thread of a space
+whose visibility or groups changed, since its search access changes with them).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
@@ -33,7 +36,13 @@ from comcep.taxonomy.models import Theme
 
 from .enums import RESERVED_SPACE_SLUGS, SpaceVisibility
 from .models import Post, Space, Thread, thread_key
-from .services import max_post_length, recount_space, recount_thread
+from .services import _reindex, max_post_length, recount_space, recount_thread
+
+
+def _reindex_after_commit(thread_ids) -> None:
+    ids = sorted(set(thread_ids))
+    if ids:
+        transaction.on_commit(lambda: [_reindex(pk) for pk in ids])
 
 
 def parse_datetime(value) -> datetime | None:
@@ -125,11 +134,15 @@ class SpaceSection(Section):
                 changed |= {t.pk for t in space.themes.all()} != wanted_themes
                 changed |= {g.pk for g in space.groups.all()} != wanted_groups
                 if changed:
+                    access_changed = (space.visibility != values["visibility"]
+                                      or {g.pk for g in space.groups.all()} != wanted_groups)
                     for k, v in values.items():
                         setattr(space, k, v)
                     space.save()
                     space.themes.set(wanted_themes)
                     space.groups.set(wanted_groups)
+                    if access_changed:
+                        _reindex_after_commit(Thread.objects.filter(space=space).values_list("pk", flat=True))
                     ctx.count(self.key, "updated")
                 else:
                     ctx.count(self.key, "unchanged")
@@ -259,6 +272,7 @@ class ThreadSection(Section):
             recount_thread(thread_id)
         for space_id in touched_spaces:
             recount_space(space_id)
+        _reindex_after_commit(touched_threads)
 
     def export(self) -> list:
         threads = (

@@ -446,10 +446,32 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     return thread
 
 
+# A form submitted twice (double click, the browser's "resend", a retry after a timeout whose
+# first request did commit) must not publish the same text twice: within this window, the same
+# member posting the same text in the same thread gets their existing post back.
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+def _duplicate_reply(thread: Thread, author, body: str) -> Post | None:
+    # Lock the thread row first, so that two identical submissions racing each other are serialised
+    # and the second one sees the first (PostgreSQL; SQLite transactions are IMMEDIATE already).
+    list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True))
+    post = (Post.objects.filter(thread=thread, author=author, body=body, is_deleted=False,
+                                created_at__gte=timezone.now() - DUPLICATE_WINDOW)
+            .order_by("-created_at", "-pk").first())
+    if post is not None:
+        post.duplicate = True
+    return post
+
+
 @transaction.atomic
 def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
+    """Publish a reply. A resubmission of the same text (see DUPLICATE_WINDOW) returns the
+    existing post, marked ``post.duplicate = True``, and writes nothing."""
     ensure_can_post(author, thread=thread)
     body = _clean_body(body)
+    if created_at is None and (duplicate := _duplicate_reply(thread, author, body)) is not None:
+        return duplicate
     check_rate(author)
     html = render_markdown(body)
     pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)

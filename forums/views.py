@@ -398,7 +398,10 @@ def thread_reply(request, pk):
             except PermissionDenied as exc:
                 form.add_error(None, _error_message(exc))
             else:
-                if post.needs_approval:
+                if getattr(post, "duplicate", False):
+                    messages.info(request, _("Cette réponse était déjà enregistrée : elle n'a pas été publiée une "
+                                             "seconde fois."))
+                elif post.needs_approval:
                     messages.info(request, _("Merci ! Votre réponse sera publiée après validation par l'équipe "
                                              "d'animation."))
                 else:

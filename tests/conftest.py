@@ -43,6 +43,27 @@ def admin_user(db):
     return UserFactory(is_superuser=True, is_staff=True, email="admin@example.fr")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """PostgreSQL refuses to drop a database someone is connected to, and pytest-django then only
+    warns ("Error when trying to teardown test databases ... N other sessions") and leaves the test
+    database behind. Connections opened by other threads or contexts that their code did not close
+    (a live server's request threads, Playwright's greenlets, which get their own per-context
+    DatabaseWrapper) are such sessions: end them before the database is dropped."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            conn = connections[alias]
+            if conn.vendor != "postgresql":
+                continue
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            conn.close()
+
+
 @pytest.fixture(scope="module")
 def restore_migrated_data(django_db_blocker):
     """Transactional tests end with a flush; put the data migrations' rows (taxonomy, groups)

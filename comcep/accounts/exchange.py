@@ -3,19 +3,25 @@
 Keys are lowercased e-mails. Members come from a trusted source: they are approved
 and their address is a verified primary ``EmailAddress``; ``role: moderator`` puts
 them in the "Modérateurs" group. Passwords are never imported: members set theirs
-through "mot de passe oublié"."""
+through "mot de passe oublié".
+
+Deleted accounts (GDPR) are exported as ``{"email": "supprime-…@supprime.invalid", "deleted": true}``:
+their posts stay on the site under "Membre supprimé", so a restore needs an author row for them;
+the scrubbed account carries no personal data, and comes back deleted, inactive and without address."""
 
 import json
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from comcep.core.exchange import ImportContext, Section, require_str, unknown
 from comcep.taxonomy.models import Operator, Region
 
 from .enums import MODERATORS_GROUP, MembershipStatus, Role
 from .models import User
+from .services import DELETED_EMAIL_DOMAIN
 
 FIELDS = ("display_name", "organisation", "operator", "region", "role")
 
@@ -44,6 +50,9 @@ class MemberSection(Section):
                         ctx.error(f"{path}.email", f'duplicate e-mail "{email}" (already in members[{seen[email]}])')
                     else:
                         seen[email] = i
+            if "deleted" in item:
+                self._validate_deleted(item, path, email, ctx)
+                continue
             require_str(item, "display_name", path, ctx, max_length=80)
             require_str(item, "organisation", path, ctx, max_length=150)
             operator = require_str(item, "operator", path, ctx)
@@ -61,6 +70,26 @@ class MemberSection(Section):
             User.objects.filter(deleted_at__isnull=True).values_list("email", flat=True)
         )
 
+    @staticmethod
+    def _validate_deleted(item: dict, path: str, email: str | None, ctx: ImportContext) -> None:
+        if item["deleted"] is not True:
+            ctx.error(f"{path}.deleted", "must be true (leave it out for a member)")
+        if email is not None and not email.endswith(f"@{DELETED_EMAIL_DOMAIN}"):
+            ctx.error(f"{path}.email", f'a deleted account has an address "…@{DELETED_EMAIL_DOMAIN}"')
+        for key in sorted(set(item) - {"email", "deleted"}):
+            ctx.error(f"{path}.{key}", "unknown field for a deleted account (known: email, deleted)")
+
+    def _apply_deleted(self, email: str, user, ctx: ImportContext) -> None:
+        if user is None:
+            user = User.objects.create_user(email=email, password=None, status=MembershipStatus.APPROVED,
+                                            display_name="", organisation="", is_active=False,
+                                            deleted_at=timezone.now())
+            outcome = "created"
+        else:
+            outcome = "unchanged"  # an existing row: never reactivated nor scrubbed by an import
+        ctx.objects["members"][email] = user
+        ctx.count(self.key, outcome)
+
     def apply(self, items: list, ctx: ImportContext) -> None:
         from allauth.account.models import EmailAddress
 
@@ -70,6 +99,9 @@ class MemberSection(Section):
         emails = [item["email"].strip().lower() for item in items]
         existing = {u.email.lower(): u for u in User.objects.filter(email__in=emails).prefetch_related("groups")}
         for item, email in zip(items, emails, strict=True):
+            if item.get("deleted"):
+                self._apply_deleted(email, existing.get(email), ctx)
+                continue
             values = {
                 "display_name": item["display_name"],
                 "organisation": item["organisation"],
@@ -127,4 +159,8 @@ class MemberSection(Section):
             }
             for u in users
             if u.operator_id  # the format requires an operator: accounts without one (e.g. bare superusers) stay out
+        ] + [
+            # Authors of content that stays on the site (forum posts): see the module docstring.
+            {"email": email, "deleted": True}
+            for email in User.objects.filter(deleted_at__isnull=False).order_by("email").values_list("email", flat=True)
         ]

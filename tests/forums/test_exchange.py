@@ -158,3 +158,38 @@ def test_demo_file_is_valid_and_idempotent(db):
     assert ctx.counts["spaces"] == {"unchanged": len(data["spaces"])}
     space = Space.objects.get(slug="vae-certification")
     assert space.post_count == Post.objects.filter(thread__space=space).count()
+
+
+def test_imported_threads_are_searchable_and_follow_updates(authors, django_capture_on_commit_callbacks):
+    from search.models import SearchEntry
+
+    with django_capture_on_commit_callbacks(execute=True):
+        exchange.import_content(document())
+    entry = SearchEntry.objects.get(kind="thread", title="Délais de recevabilité VAE")
+    assert "Deux mois" in entry.body
+    assert SearchEntry.objects.filter(kind="thread").count() == 2
+
+    doc = document()
+    doc["threads"][0]["posts"].append({"author": "awa@example.fr", "body": "Plutôt trois mois en Bretagne.",
+                                       "created_at": "2024-05-03T08:00:00+02:00"})
+    with django_capture_on_commit_callbacks(execute=True):
+        exchange.import_content(doc)
+    assert "trois mois en Bretagne" in SearchEntry.objects.get(pk=entry.pk).body
+
+
+def test_a_space_made_restricted_by_a_reimport_restricts_its_threads_in_search(
+        authors, django_capture_on_commit_callbacks):
+    from django.contrib.auth.models import Group
+
+    from search.models import SearchEntry
+
+    with django_capture_on_commit_callbacks(execute=True):
+        exchange.import_content(document())
+    before = SearchEntry.objects.get(title="Délais de recevabilité VAE").access
+    Group.objects.create(name="Groupe VAE")
+    doc = document()
+    doc["spaces"][0].update(visibility="groups", groups=["Groupe VAE"])
+    with django_capture_on_commit_callbacks(execute=True):
+        exchange.import_content(doc)
+    after = SearchEntry.objects.get(title="Délais de recevabilité VAE").access
+    assert after != before and after.startswith("space:")

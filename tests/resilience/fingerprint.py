@@ -1,0 +1,52 @@
+"""What a restored site must reproduce beyond the export file itself: how many rows each model
+holds, and the derived content a reader sees (page tree, forum counters, search entries, accounts).
+Printed as JSON by `manage.py shell -c "from tests.resilience.fingerprint import main; main()"`
+so that a test can compare two databases."""
+
+import json
+
+from django.apps import apps
+
+# Rows that are not content: history, sessions, caches of other rows, or (ApprovedDomain) the
+# configuration that `setup_demo` adds next to the imported content.
+NOT_CONTENT = {
+    "sessions.Session", "admin.LogEntry", "contenttypes.ContentType", "auth.Permission",
+    "wagtailcore.PageLogEntry", "wagtailcore.ModelLogEntry", "wagtailcore.Revision", "wagtailcore.ReferenceIndex",
+    "accounts.ApprovedDomain", "django_tasks_db.DBTaskResult",
+    # Search analytics: anonymous query logs and the queries grouped from them; only the
+    # moderators' decisions are exported (compared through the export itself).
+    "search.SearchQueryLog", "search.SearchGap",
+}
+# Private correspondence is personal data, never exported (comcep/conversations/exchange.py).
+NOT_EXPORTED_APPS = {"conversations"}
+
+
+def fingerprint() -> dict:
+    from wagtail.models import Page
+
+    from comcep.accounts.models import User
+    from forums.models import Space, Thread
+    from search.models import SearchEntry
+
+    counts = {}
+    for model in apps.get_models():
+        label = model._meta.label
+        if label not in NOT_CONTENT and model._meta.app_label not in NOT_EXPORTED_APPS and not model._meta.proxy:
+            counts[label] = model._default_manager.count()
+    return {
+        "counts": counts,
+        "pages": sorted([p.url_path, p.title, p.live, p.content_type.model]
+                        for p in Page.objects.select_related("content_type")),
+        "users": sorted([u.email, u.display_name, u.status, u.is_active, sorted(g.name for g in u.groups.all()),
+                         sorted((e.email, e.verified, e.primary) for e in u.emailaddress_set.all())]
+                        for u in User.objects.prefetch_related("groups", "emailaddress_set")),
+        "spaces": sorted([s.slug, s.thread_count, s.post_count, str(s.last_post_at)] for s in Space.objects.all()),
+        "threads": sorted([t.space.slug, t.slug, t.post_count, str(t.created_at), str(t.last_post_at),
+                           t.last_post.author.email if t.last_post else None, t.is_pinned, t.is_locked]
+                          for t in Thread.objects.select_related("space", "last_post__author")),
+        "search": sorted([e.kind, e.title, e.url, e.access] for e in SearchEntry.objects.all()),
+    }
+
+
+def main() -> None:
+    print("FINGERPRINT " + json.dumps(fingerprint(), ensure_ascii=False, default=str))
