@@ -25,10 +25,17 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
+
+from comcep.core.permissions import NoDeletePermissionPolicy
 
 from . import services
 from .enums import FlagStatus
 from .models import Flag, MemberSanction, ModerationLog, Post, Space, Thread
+
+# No delete URL in these viewsets: never offer a delete action (see comcep.core.permissions).
+register_permission_policy(Space, NoDeletePermissionPolicy(Space), exact_class=True)
+register_permission_policy(MemberSanction, NoDeletePermissionPolicy(MemberSanction), exact_class=True)
 
 # --- Moderation queue -------------------------------------------------------------------
 

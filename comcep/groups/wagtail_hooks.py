@@ -12,9 +12,15 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permissions import register_permission_policy
+
+from comcep.core.permissions import NoDeletePermissionPolicy
 
 from . import services
 from .models import Membership, RegionalGroup
+
+# No delete URL in these viewsets: never offer a delete action (see comcep.core.permissions).
+register_permission_policy(RegionalGroup, NoDeletePermissionPolicy(RegionalGroup), exact_class=True)
 
 
 class RegionalGroupForm(WagtailAdminModelForm):

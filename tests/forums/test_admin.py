@@ -88,3 +88,20 @@ def test_admin_lifts_a_suspension_with_a_log_entry(client, moderator, member):
     assert response.status_code == 302, response.content.decode()[:3000]
     assert not MemberSanction.objects.active().filter(user=member).exists()
     assert ModerationLog.objects.filter(action=ModerationAction.UNSUSPEND_MEMBER, member=member).exists()
+
+
+@pytest.mark.parametrize("url", ["/admin/echanges/espaces/", "/admin/echanges/suspensions/",
+                                 "/admin/groupes-regionaux/"])
+def test_administrators_get_listings_without_a_delete_action(client, admin_user, space, url):
+    """These viewsets archive or lift instead of deleting: no delete URL, so no delete button either
+    (a superuser used to get a 500: Wagtail built a button for a URL that does not exist)."""
+    from forums.models import MemberSanction
+
+    from tests.factories import UserFactory
+
+    MemberSanction.objects.create(user=UserFactory(), reason="Spam répété", created_by=admin_user)
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "/delete/" not in response.content.decode()
+    assert client.get(f"/admin/echanges/espaces/edit/{space.pk}/").status_code == 200
