@@ -27,15 +27,19 @@ from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
-from comcep.core.permissions import NoDeletePermissionPolicy
+from comcep.core.permissions import WithoutActionsPermissionPolicy
 
 from . import services
 from .enums import FlagStatus
 from .models import Flag, MemberSanction, ModerationLog, Post, Space, Thread
 
-# No delete URL in these viewsets: never offer a delete action (see comcep.core.permissions).
-register_permission_policy(Space, NoDeletePermissionPolicy(Space), exact_class=True)
-register_permission_policy(MemberSanction, NoDeletePermissionPolicy(MemberSanction), exact_class=True)
+# Actions these viewsets leave out are never offered (see comcep.core.permissions).
+register_permission_policy(Space, WithoutActionsPermissionPolicy(Space), exact_class=True)
+register_permission_policy(MemberSanction, WithoutActionsPermissionPolicy(MemberSanction), exact_class=True)
+register_permission_policy(Thread, WithoutActionsPermissionPolicy(Thread, refused=("add", "delete")),
+                           exact_class=True)
+register_permission_policy(ModerationLog, WithoutActionsPermissionPolicy(
+    ModerationLog, refused=("add", "change", "delete")), exact_class=True)
 
 # --- Moderation queue -------------------------------------------------------------------
 

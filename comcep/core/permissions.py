@@ -3,13 +3,17 @@
 from wagtail.permission_policies import ModelPermissionPolicy
 
 
-class NoDeletePermissionPolicy(ModelPermissionPolicy):
-    """For admin viewsets whose objects are archived, lifted or kept rather than deleted: the
-    viewset has no delete URL, so nobody (superusers included) may be offered a delete action,
-    otherwise Wagtail builds a delete button whose URL does not exist (a 500 on the listing)."""
+class WithoutActionsPermissionPolicy(ModelPermissionPolicy):
+    """For admin viewsets that leave out some of Wagtail's views (objects archived, lifted or written
+    by the services rather than added or deleted by hand): nobody, superusers included, may be offered
+    the missing actions, otherwise Wagtail builds buttons whose URLs do not exist (a 500)."""
+
+    def __init__(self, model, *, refused=("delete",), **kwargs):
+        super().__init__(model, **kwargs)
+        self.refused = frozenset(refused)
 
     def user_has_permission(self, user, action):
-        if action == "delete":
+        if action in self.refused:
             return False
         return super().user_has_permission(user, action)
 

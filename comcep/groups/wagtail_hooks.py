@@ -14,13 +14,13 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
-from comcep.core.permissions import NoDeletePermissionPolicy
+from comcep.core.permissions import WithoutActionsPermissionPolicy
 
 from . import services
 from .models import Membership, RegionalGroup
 
-# No delete URL in these viewsets: never offer a delete action (see comcep.core.permissions).
-register_permission_policy(RegionalGroup, NoDeletePermissionPolicy(RegionalGroup), exact_class=True)
+# Actions these viewsets leave out are never offered (see comcep.core.permissions).
+register_permission_policy(RegionalGroup, WithoutActionsPermissionPolicy(RegionalGroup), exact_class=True)
 
 
 class RegionalGroupForm(WagtailAdminModelForm):
