@@ -34,7 +34,7 @@ def test_admin_user_without_the_permission_is_refused(client, db):
 
 
 @pytest.mark.parametrize("who", ["moderator", "admin_user"])
-def test_moderators_and_administrators_open_it_from_the_menu(client, request, who):
+def test_moderators_and_administrators_open_it_from_the_menu(client, db, request, who):
     user = request.getfixturevalue(who)
     client.force_login(user)
     assert "/admin/animation/" in client.get("/admin/").content.decode()

@@ -96,7 +96,6 @@ def test_administrators_get_listings_without_a_delete_action(client, admin_user,
     """These viewsets archive or lift instead of deleting: no delete URL, so no delete button either
     (a superuser used to get a 500: Wagtail built a button for a URL that does not exist)."""
     from forums.models import MemberSanction
-
     from tests.factories import UserFactory
 
     MemberSanction.objects.create(user=UserFactory(), reason="Spam répété", created_by=admin_user)

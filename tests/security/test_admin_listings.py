@@ -18,7 +18,8 @@ def _admin_index_urls():
             if isinstance(pattern, URLResolver):
                 ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
                 walk(pattern.url_patterns, ns)
-            elif isinstance(pattern, URLPattern) and pattern.name in ("index", "report") and not pattern.pattern.regex.groups:
+            elif (isinstance(pattern, URLPattern) and pattern.name in ("index", "report")
+                  and not pattern.pattern.regex.groups):
                 try:
                     url = reverse(f"{namespace}{pattern.name}")
                 except Exception:  # noqa: BLE001 - a name needing arguments
