@@ -8,13 +8,14 @@ PORT ?= 8000
 DEMO_FILES := $(sort $(wildcard comcep/core/demo/*.json))
 export DJANGO_SETTINGS_MODULE ?= comcep.settings.dev
 
-.PHONY: help install run demo serve test test-fast lint messages makemessages migrations-check check-deploy bench soak clean
+.PHONY: help install run demo serve test test-fast lint messages makemessages migrations-check check-deploy bench soak screenshots clean
 
 help:
 	@echo "make run    install, migrate, load the French demo content, serve on http://$(HOST):$(PORT)"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff"
 	@echo "make bench  load benchmark (see bench/README.md)"
+	@echo "make screenshots  retake the images of the user guides (docs/img/; needs chromium)"
 	@echo "make soak   10-minute mixed read/write load on gunicorn + a task worker (SOAK_SECONDS=..., SOAK_CLIENTS=...)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -60,6 +61,10 @@ bench: install
 soak: install messages
 	SOAK_SECONDS=$${SOAK_SECONDS:-600} SOAK_CLIENTS=$${SOAK_CLIENTS:-8} SOAK_MAX_REQUESTS=$${SOAK_MAX_REQUESTS:-1000000} \
 		DJANGO_SETTINGS_MODULE=comcep.settings.test $(VENV)/bin/pytest tests/resilience/test_soak.py -s $(PYTEST_ARGS)
+
+# The user guides' images (docs/img/) from a throwaway demo with a frozen clock; SHOTS="name ..." for some.
+screenshots: install messages
+	$(PY) docs/screenshots/take_screenshots.py $(SHOTS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
