@@ -9,7 +9,6 @@ rare moderation actions) and queues notifications with ``transaction.on_commit``
 from __future__ import annotations
 
 import logging
-import re
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +16,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Subquery, Sum, Value
@@ -27,7 +25,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comcep.accounts.enums import MODERATORS_GROUP
+from comcep.core import ratelimit
 from comcep.core.markdown import html_to_text, render_markdown
+from comcep.core.ratelimit import parse_rate
 from search import services as search_services
 
 from .enums import FlagStatus, ModerationAction, SpaceVisibility
@@ -68,19 +68,6 @@ def new_member_days() -> int:
 
 def max_links_before_review() -> int:
     return int(_setting("FORUMS_MAX_LINKS_BEFORE_REVIEW", 3))
-
-
-_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """"10/10m" -> (10, 600). Raises ValueError on a malformed rate."""
-    match = _RATE_RE.match(rate or "")
-    if not match:
-        raise ValueError(f"malformed rate {rate!r} (expected e.g. '10/10m')")
-    count, amount, unit = match.groups()
-    return int(count), int(amount or 1) * _UNITS[unit]
 
 
 # --- Errors -----------------------------------------------------------------------------
@@ -167,15 +154,11 @@ def _rate_for(user) -> str:
     return _setting("FORUMS_POST_RATE", "10/10m")
 
 
-def _rate_key(user, window: int) -> str:
-    return f"forums:post-rate:{user.pk}:{window}:{int(time.time()) // window}"
-
-
 def check_rate(user) -> None:
     if user.is_moderator:
         return
     limit, window = parse_rate(_rate_for(user))
-    if (cache.get(_rate_key(user, window)) or 0) >= limit:
+    if ratelimit.used("forums:post-rate", user.pk, window) >= limit:
         minutes = max(window // 60, 1)
         raise RateLimited(
             ngettext(
@@ -195,12 +178,7 @@ def _hit_rate(user) -> None:
     if user.is_moderator:
         return
     _limit, window = parse_rate(_rate_for(user))
-    key = _rate_key(user, window)
-    if not cache.add(key, 1, timeout=window):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window)
+    ratelimit.hit("forums:post-rate", user.pk, window)
 
 
 def count_links(html: str) -> int:

@@ -9,13 +9,10 @@ transaction, keeps the denormalised counters exact with ``F()`` and queues notif
 from __future__ import annotations
 
 import logging
-import re
-import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -23,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from comcep.core import ratelimit
 from comcep.core.markdown import html_to_text, render_markdown
+from comcep.core.ratelimit import parse_rate
 
 from .enums import ReportStatus
 from .models import Block, Conversation, Message, Participant, Report, can_use_conversations
@@ -53,19 +52,6 @@ def new_member_days() -> int:
     return int(_setting("CONVERSATIONS_NEW_MEMBER_DAYS", _setting("FORUMS_NEW_MEMBER_DAYS", 3)))
 
 
-_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """"20/10m" -> (20, 600), the forums' rate syntax. Raises ValueError on a malformed rate."""
-    match = _RATE_RE.match(rate or "")
-    if not match:
-        raise ValueError(f"malformed rate {rate!r} (expected e.g. '20/10m')")
-    count, amount, unit = match.groups()
-    return int(count), int(amount or 1) * _UNITS[unit]
-
-
 # --- Errors -----------------------------------------------------------------------------
 
 
@@ -73,7 +59,7 @@ class RateLimited(ValidationError):
     """Too many messages in a short time: the form shows the message and keeps the draft."""
 
 
-# --- Rate limits (cache-based fixed window, as the forums) ------------------------------
+# --- Rate limits (comcep.core.ratelimit: a fixed window in the shared cache) ---------------
 
 
 def is_new_member(user) -> bool:
@@ -89,15 +75,11 @@ def _rate_for(user) -> str:
     return _setting("CONVERSATIONS_MESSAGE_RATE", "20/10m")
 
 
-def _rate_key(user, window: int) -> str:
-    return f"conversations:message-rate:{user.pk}:{window}:{int(time.time()) // window}"
-
-
 def check_rate(user) -> None:
     if user.is_moderator:
         return
     limit, window = parse_rate(_rate_for(user))
-    if (cache.get(_rate_key(user, window)) or 0) >= limit:
+    if ratelimit.used("conversations:message-rate", user.pk, window) >= limit:
         minutes = max(window // 60, 1)
         raise RateLimited(
             ngettext(
@@ -117,12 +99,7 @@ def _hit_rate(user) -> None:
     if user.is_moderator:
         return
     _limit, window = parse_rate(_rate_for(user))
-    key = _rate_key(user, window)
-    if not cache.add(key, 1, timeout=window):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window)
+    ratelimit.hit("conversations:message-rate", user.pk, window)
 
 
 # --- Input ------------------------------------------------------------------------------
