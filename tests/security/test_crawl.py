@@ -3,7 +3,8 @@ approved member of another group and as a pending member, and check the marker n
 
 The marker is one word (so the search engine indexes it as a token) that appears in a members-only
 resource (title, body, attached document name and content), a draft resource, a restricted forum space
-and its thread, a hidden post, a post awaiting approval, a members-only event and a members-only news item.
+and its thread, a hidden post, a post awaiting approval, a private conversation between two other members,
+a members-only event and a members-only news item.
 """
 import datetime as dt
 import re
@@ -16,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
+from comcep.conversations import services as conversation_services
 from comcep.events.enums import Visibility as EventVisibility
 from comcep.news.enums import Visibility as NewsVisibility
 from forums import services as forum_services
@@ -75,6 +77,10 @@ def private_site(db, django_capture_on_commit_callbacks):
         pending = forum_services.add_reply(thread=thread, author=newcomer, body=f"Message en attente {MARK}")
         assert Post.objects.get(pk=pending.pk).needs_approval
 
+        conversation = conversation_services.start_conversation(
+            author=veteran, recipients=[moderator], subject=f"Échange privé {MARK}",
+            body=f"Message privé {MARK}", rate_limited=False)
+
         event = EventPageFactory(title=f"Atelier réservé {MEMBERS_MARK}", slug="atelier-reserve",
                                  visibility=EventVisibility.MEMBERS,
                                  description=f"<p>Programme réservé {MEMBERS_MARK}</p>")
@@ -85,6 +91,7 @@ def private_site(db, django_capture_on_commit_callbacks):
         "public": public, "members": members, "draft": draft, "docs": [members_doc, draft_doc],
         "public_doc": public_doc, "thread": thread, "restricted": restricted, "event": event, "news": news,
         "hidden": hidden, "pending": pending, "restricted_thread": restricted.threads.get(),
+        "conversation": conversation,
     }
 
 
@@ -153,7 +160,8 @@ def _entry_points(site) -> list[str]:
         f"/recherche/suggestions/?q={MEMBERS_MARK[:8]}", "/recherche/api/?q=sujet+r%C3%A9serv%C3%A9",
         "/recherche/?q=grille+confidentielle", "/recherche/api/?q=message+masqu%C3%A9",
         "/recherche/suggestions/?q=grille", "/mon-espace/", "/mon-espace/notifications/",
-        "/ressources-actions/favoris/", "/ressources-actions/mes-propositions/",
+        "/ressources-actions/favoris/", "/ressources-actions/mes-propositions/", "/messages/", "/groupes/",
+        "/annuaire/",
     ]
 
 
@@ -161,7 +169,7 @@ def _direct_urls(site, *, members_content: bool) -> list[str]:
     urls = [site["docs"][1].url, f"/ressources/{site['draft'].slug}/",
             f"/echanges/{site['restricted'].slug}/", site["restricted_thread"].get_absolute_url(),
             f"/echanges/message/{site['hidden'].pk}/historique/",
-            f"/echanges/message/{site['pending'].pk}/historique/"]
+            f"/echanges/message/{site['pending'].pk}/historique/", site["conversation"].get_absolute_url()]
     if members_content:
         urls += [site["docs"][0].url, site["members"].url, site["event"].url, site["news"].url,
                  f"/echanges/message/{site['hidden'].pk}/", f"/echanges/message/{site['pending'].pk}/",
