@@ -210,7 +210,7 @@ def space_moderation(request, space):
 
 
 def _int_or_404(value) -> int:
-    if not (value or "").isdigit():
+    if not ((value or "").isascii() and value.isdigit()):  # isdigit() alone accepts "²"
         raise Http404
     return int(value)
 
@@ -317,7 +317,7 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     if reply_form is None and can_reply:
         initial = {}
         quoted_id = request.GET.get("citer", "")
-        if quoted_id.isdigit():
+        if quoted_id.isascii() and quoted_id.isdigit():
             quoted = Post.objects.filter(thread=thread, pk=int(quoted_id)).public().select_related("author").first()
             if quoted is not None:
                 initial["body"] = quote_markdown(quoted.body, quoted.author.public_name)
@@ -663,7 +663,7 @@ def mention_suggestions(request):
     thread_id = request.GET.get("sujet", "")
     thread = None
     if thread_id:
-        if not thread_id.isdigit():
+        if not (thread_id.isascii() and thread_id.isdigit()):
             return JsonResponse({"results": []}, status=400)
         thread = Thread.objects.visible_to(user).select_related("space").filter(pk=int(thread_id)).first()
         if thread is None:  # unknown or not visible: the same answer, in JSON like every answer here

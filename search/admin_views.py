@@ -141,7 +141,8 @@ class GapReportView(ModeratorOnlyMixin, WagtailAdminTemplateMixin, TemplateView)
         gap = get_object_or_404(SearchGap, pk=gaps.valid_id(request.POST.get("gap")) or 0)
         action = request.POST.get("action", "")
         if action == "handle":
-            gaps.mark_handled(gap=gap, moderator=request.user, note=request.POST.get("note", "").strip()[:2000])
+            note = request.POST.get("note", "").replace("\x00", "").strip()[:2000]  # PostgreSQL refuses NUL
+            gaps.mark_handled(gap=gap, moderator=request.user, note=note)
             messages.success(request, gettext("« %(query)s » est marquée comme traitée.") % {"query": gap.label})
         elif action == "reopen":
             gaps.reopen(gap=gap, moderator=request.user)

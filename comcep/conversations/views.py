@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from comcep.core.markdown import html_to_text
 
 from . import services
-from .forms import NewConversationForm, ReplyForm, ReportForm
+from .forms import MAX_DB_ID, NewConversationForm, ReplyForm, ReportForm
 from .models import Block, Conversation, Message, Participant, can_use_conversations
 
 CONVERSATIONS_PER_PAGE = 20
@@ -104,7 +104,9 @@ def _search_members(user, query: str):
 
 
 def _ids(values) -> list[int]:
-    return [int(v) for v in values if str(v).isdigit()][:100]
+    """Ids from a form or a link: ASCII digits only (``isdigit()`` also accepts "²", which ``int()``
+    refuses) and short enough for a database integer (an ``IN`` list does not bound them)."""
+    return [int(v) for v in map(str, values) if v.isascii() and v.isdigit() and len(v) <= 18][:100]
 
 
 @require_http_methods(["GET", "POST"])
@@ -251,7 +253,7 @@ def block_member(request, user_id):
     member = _blockable(request, user_id)
     back = request.POST.get("retour") or request.GET.get("retour") or ""
     back_conversation = Conversation.objects.visible_to(request.user).filter(pk=int(back)).first() \
-        if back.isdigit() else None
+        if back.isascii() and back.isdigit() else None
     if request.method == "POST":
         services.block(blocker=request.user, blocked=member)
         messages.success(request, _("Vous avez bloqué %(name)s : ce membre ne peut plus vous écrire. Vous pouvez "
@@ -264,7 +266,7 @@ def block_member(request, user_id):
 @members_only
 def unblock_member(request, user_id):
     block = get_object_or_404(Block.objects.filter(blocker=request.user).select_related("blocked"),
-                              blocked_id=user_id)
+                              blocked_id=user_id if user_id <= MAX_DB_ID else 0)  # a foreign key lookup is unbounded
     services.unblock(blocker=request.user, blocked_id=block.blocked_id)
     messages.success(request, _("%(name)s est débloqué(e).") % {"name": block.blocked.public_name})
     return redirect(request.POST.get("suivant") == "messages" and "conversations:inbox" or "accounts:dashboard")

@@ -50,7 +50,7 @@ class ReportQueueView(WagtailAdminTemplateMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         report_id = request.POST.get("report", "")
         report = get_object_or_404(Report.objects.select_related("message"),
-                                   pk=int(report_id) if report_id.isdigit() else 0)
+                                   pk=int(report_id) if report_id.isascii() and report_id.isdigit() else 0)
         action = request.POST.get("action", "")
         if action == "remove":
             services.remove_message(message=report.message, moderator=request.user)

@@ -143,7 +143,8 @@ MANAGE_ACTIONS = {
 
 
 def _int(value) -> int | None:
-    return int(value) if (value or "").isdigit() else None
+    value = value or ""
+    return int(value) if value.isascii() and value.isdigit() else None  # isdigit() alone accepts "²"
 
 
 @require_http_methods(["GET", "POST"])
