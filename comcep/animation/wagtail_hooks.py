@@ -19,7 +19,7 @@ class DashboardViewSet(ViewSet):
     name = "animation_dashboard"
     url_prefix = "animation"
     icon = "table"
-    menu_label = _("Tableau de bord de l'animation")
+    menu_label = _("Animation")  # the sidebar cuts longer labels; the page keeps its full title
     menu_order = 150
     menu_item_class = DashboardMenuItem
     add_to_admin_menu = True
