@@ -181,7 +181,7 @@ def space_moderation(request, space):
     ensure_space_moderator(request.user, space)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        reason = request.POST.get("reason", "").strip()[:300]
+        reason = request.POST.get("reason", "").replace("\x00", "").strip()[:300]
         try:
             if action == "classer":
                 flag = get_object_or_404(Flag.objects.select_related("post__thread"),
@@ -624,7 +624,8 @@ def member_suspend(request, user_id):
     member = get_object_or_404(get_user_model().objects.filter(deleted_at__isnull=True), pk=user_id)
     sanctions = MemberSanction.objects.filter(user=member).select_related("created_by", "lifted_by")
     if request.method == "POST" and request.POST.get("action") == "lever":
-        services.unsuspend_member(member=member, moderator=request.user, reason=request.POST.get("reason", "")[:300])
+        reason = request.POST.get("reason", "").replace("\x00", "")[:300]  # PostgreSQL refuses NUL
+        services.unsuspend_member(member=member, moderator=request.user, reason=reason)
         messages.success(request, _("La suspension de %(name)s est levée.") % {"name": member.public_name})
         return redirect("forums:member_suspend", user_id=member.pk)
     if request.method == "POST":

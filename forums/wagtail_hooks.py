@@ -80,7 +80,7 @@ class ModerationQueueView(WagtailAdminTemplateMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "")
-        reason = request.POST.get("reason", "").strip()[:300]
+        reason = request.POST.get("reason", "").replace("\x00", "").strip()[:300]
         try:
             if action == "resolve":
                 flag = get_object_or_404(Flag.objects.select_related("post__thread"), pk=request.POST.get("flag"))

@@ -459,3 +459,35 @@ def test_unicode_digits_in_ids_are_refused_not_a_500(client, writer, moderator, 
     for data in ({"action": "classer", "flag": typed}, {"action": "masquer", "post": typed, "reason": "x"}):
         assert client.post(f"/echanges/{space.slug}/moderation/", data).status_code in (302, 404)
     assert client.post("/admin/messages/signalements/", {"report": typed, "action": "dismiss"}).status_code == 404
+
+
+# --- Moderators' forum queues (reasons and ids typed or tampered with) ----------------------
+
+
+@pytest.fixture
+def queued_post(writer):
+    from forums.models import Post
+    from tests.factories.forums import SpaceFactory, make_thread
+
+    thread = make_thread(space=SpaceFactory(slug="espace-moderation-fuzz"), author=writer)
+    return Post.objects.filter(thread=thread).select_related("thread__space").earliest("pk")
+
+
+@FUZZ
+@example(data={"action": "masquer", "post": "abc", "reason": "x"}, where="admin")
+@example(data={"action": "masquer", "post": "<ami>", "reason": "spam\x00"}, where="space")  # NUL: PostgreSQL
+@given(data=fields("reason", "x", ids=("action", "flag", "post")), where=st.sampled_from(["admin", "space"]))
+def test_forum_moderation_queues_never_fail(client, moderator, queued_post, data, where):
+    from forums.models import Post
+
+    post = queued_post
+    data = resolve(data, ami=post.pk, moi=post.pk, inconnu=0)
+    client.force_login(moderator)
+    space = post.thread.space
+    url = "/admin/echanges/moderation/" if where == "admin" else f"/echanges/{space.slug}/moderation/"
+    response = client.post(url, data)
+    assert response.status_code in (302, 404), response.status_code
+    assert_french_messages(response)
+    post.refresh_from_db()
+    assert "\x00" not in post.hidden_reason
+    Post.objects.filter(pk=post.pk).update(is_hidden=False, hidden_reason="", needs_approval=False)
