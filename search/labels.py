@@ -22,6 +22,7 @@ KIND_LABELS = {
     "page": _("Page"),
     "event": _("Événement"),
     "news": _("Actualité"),
+    "conversation": _("Conversation privée"),
 }
 
 DATE_RANGES = {
