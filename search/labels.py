@@ -23,6 +23,8 @@ KIND_LABELS = {
     "event": _("Événement"),
     "news": _("Actualité"),
     "conversation": _("Conversation privée"),
+    "member": _("Membre (annuaire)"),
+    "group": _("Groupe régional"),
 }
 
 DATE_RANGES = {

@@ -23,3 +23,9 @@ class DirectoryConfig(AppConfig):
         from . import signals
 
         signals.connect()
+
+        from search.registry import register as register_indexer
+
+        from .search import DirectoryProfileIndexer
+
+        register_indexer(DirectoryProfileIndexer())

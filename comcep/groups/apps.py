@@ -28,3 +28,10 @@ class GroupsConfig(AppConfig):
         register_anonymiser(gdpr.anonymise_member)
         register_panel(Panel("regional_groups", _("Mes groupes régionaux"), "groups/panel.html",
                              context=panels.panel_context, order=35))
+
+        from search.registry import register as register_indexer
+
+        from . import search
+
+        register_indexer(search.RegionalGroupIndexer())
+        search.connect()
