@@ -24,6 +24,12 @@ class DirectoryConfig(AppConfig):
 
         signals.connect()
 
+        from comcep.core import exchange
+
+        from .exchange import DirectorySection
+
+        exchange.register(DirectorySection())
+
         from search.registry import register as register_indexer
 
         from .search import DirectoryProfileIndexer
