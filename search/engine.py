@@ -4,6 +4,7 @@ what the search app needs to know about it."""
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import logging
 from contextlib import contextmanager
 
@@ -102,7 +103,9 @@ def title_norm_seconds() -> int:
 
 
 def _average_key(index) -> str:
-    return f"search:title-length-average:{type(index).__name__}:{index.write_connection.alias}"
+    connection = index.write_connection
+    database = hashlib.sha1(str(connection.settings_dict.get("NAME")).encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"search:title-length-average:{type(index).__name__}:{connection.alias}:{database}"
 
 
 def has_title_norms(index) -> bool:
