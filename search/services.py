@@ -67,6 +67,10 @@ def send(entries: list[SearchEntry]) -> bool:
     if not entries:
         return True
     resultcache.index_changed()
+    try:
+        engine.prepare_write()  # the average title length, outside the write transaction
+    except engine.ENGINE_ERRORS:
+        logger.exception("search: reading the average title length failed")
     ok = True
     for search_backend in engine.write_backends():
         try:
