@@ -32,6 +32,7 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from comcep.core.fragments import fragment_key
 from comcep.core.routing import OneQueryViewRestrictionsMixin
 
 from .blocks import body_blocks
@@ -100,7 +101,19 @@ class ResourceIndexPage(OneQueryViewRestrictionsMixin, Page):
         from .library import build_library
 
         context = super().get_context(request, *args, **kwargs)
-        context["library"] = build_library(request, self)
+        library = context["library"] = build_library(request, self)
+        # Content-addressed fragment keys (comcep/core/fragments.py): every value the fragment reads.
+        library["facets_fragment_key"] = fragment_key("library-facets", [
+            (facet.param, str(facet.label), [(o.value, str(o.label), o.count, o.selected) for o in facet.options])
+            for facet in library["facets"]
+        ])
+        for resource in library["resources"]:
+            resource.fragment_key = fragment_key(
+                "library-card", resource.pk, resource.get_url(request), resource.title, resource.summary,
+                resource.kind_label, resource.is_members_only, resource.first_published_at,
+                resource.region.name if resource.region_id else None, resource.useful_count,
+                [theme.name for theme in resource.themes.all()],
+            )
         return context
 
 
