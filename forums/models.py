@@ -271,7 +271,7 @@ class PostQuerySet(models.QuerySet):
             qs = self
         else:
             qs = self.filter(Q(needs_approval=False) | Q(author=user))
-        qs = qs.select_related("author", "edited_by").order_by("created_at", "pk")
+        qs = qs.select_related("author").order_by("created_at", "pk")
         if user.is_authenticated:
             qs = qs.annotate(i_reacted=Exists(Reaction.objects.filter(user=user, post=OuterRef("pk"))))
         return qs

@@ -127,6 +127,7 @@ class EventIndexPage(RoutablePageMixin, Page):
             )
         return {
             "filter_form": form,
+            "filter_form_fragment_key": fragment_key("agenda-filters", form.fragment_parts()),
             "events": event_list,
             "page_obj": page_obj,
             "paginator": paginator,

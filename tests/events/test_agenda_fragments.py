@@ -32,7 +32,7 @@ def test_seats_cancellation_and_edits_show_at_once(client, member):
     event = EventPageFactory(title="Atelier CEP", capacity=2)
     client.force_login(member)
     assert "2 places restantes" in event_card(client, "Atelier CEP")
-    assert len(fragments.FRAGMENTS._cache) == 1
+    assert len([key for key in fragments.FRAGMENTS._cache if ":agenda-card:" in key]) == 1
     services.register(event=event, user=UserFactory())
     assert "1 place restante" in event_card(client, "Atelier CEP")
     event.is_cancelled = True
@@ -52,3 +52,20 @@ def test_registration_state_is_each_members_own(client, member):
     card = event_card(other, "Webinaire VAE")
     assert "Vous êtes inscrit·e" not in card
     assert "9 places restantes" in card
+
+
+def test_the_filter_form_follows_the_query_and_the_themes(client):
+    from tests.factories.events import ThemeFactory
+
+    theme = ThemeFactory(slug="vae", name="VAE")
+    html = client.get("/agenda/").content.decode()
+    assert '<option value="vae">VAE</option>' in html
+    html = client.get("/agenda/", {"theme": "vae"}).content.decode()
+    assert '<option value="vae" selected>VAE</option>' in html
+    theme.name = "Validation des acquis"
+    theme.save()
+    html = client.get("/agenda/", {"theme": "vae"}).content.decode()
+    assert '<option value="vae" selected>Validation des acquis</option>' in html
+    html = client.get("/agenda/", {"theme": "inconnu"}).content.decode()
+    assert 'aria-invalid="true"' in html or "errorlist" in html
+    assert '<option value="vae">Validation des acquis</option>' in html
