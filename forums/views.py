@@ -122,7 +122,9 @@ def space_index(request):
 def space_detail(request, space):
     user = request.user
     space = get_object_or_404(Space.objects.visible_to(user).prefetch_related("themes"), slug=space)
-    threads = Thread.objects.filter(space=space).for_space_page(user)
+    can_moderate_space = can_moderate(user, space)
+    # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions.
+    threads = Thread.objects.filter(space=space).for_space_page(user, moderates_space=can_moderate_space)
     current = request.GET.get("filtre", "")
     if current == ThreadFilter.UNANSWERED:
         threads = threads.filter(post_count__lte=1)
@@ -148,7 +150,7 @@ def space_detail(request, space):
         "filter_query": urlencode({"filtre": current}) if current else "",
         "is_following": Subscription.objects.filter(user=user, space=space).exists(),
         "can_post": not space.is_archived or user.is_moderator,
-        "can_moderate_space": can_moderate(user, space),
+        "can_moderate_space": can_moderate_space,
     })
 
 
