@@ -16,6 +16,23 @@ end
 if csrf then wrk.headers["X-CSRFToken"] = csrf end
 if referer then wrk.headers["Referer"] = referer end
 
+-- Every POST carries a distinct text: the forums store a resubmitted identical reply once
+-- (forums.services.DUPLICATE_WINDOW), so a constant body would measure the duplicate check
+-- after the first request instead of posting. Suffix: " (<start time>-<thread>-<n>)".
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local sent = 0
+local started = tostring(os.time())
+if body then
+  request = function()
+    sent = sent + 1
+    return wrk.format(nil, nil, nil, body .. "+%28" .. started .. "-" .. tostring(tid or 0) .. "-" .. sent .. "%29")
+  end
+end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   local socket_errors = e.connect + e.read + e.write + e.timeout

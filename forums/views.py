@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Page
 
+from comcep.core.fragments import fragment_key
 from comcep.core.markdown import quote_markdown, render_markdown
 
 from . import services
@@ -121,7 +122,9 @@ def space_index(request):
 def space_detail(request, space):
     user = request.user
     space = get_object_or_404(Space.objects.visible_to(user).prefetch_related("themes"), slug=space)
-    threads = Thread.objects.filter(space=space).for_space_page(user)
+    can_moderate_space = can_moderate(user, space)
+    # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions.
+    threads = Thread.objects.filter(space=space).for_space_page(user, moderates_space=can_moderate_space)
     current = request.GET.get("filtre", "")
     if current == ThreadFilter.UNANSWERED:
         threads = threads.filter(post_count__lte=1)
@@ -136,6 +139,8 @@ def space_detail(request, space):
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     for thread in page.object_list:
         thread.is_unread = thread.read_at is None or (thread.last_post_at and thread.last_post_at > thread.read_at)
+        thread.space = space  # same space: its slug builds the thread's URL
+        thread.fragment_key = _thread_row_fragment_key(thread)
     return render(request, "forums/space.html", {
         "space": space,
         "page_obj": page,
@@ -145,8 +150,19 @@ def space_detail(request, space):
         "filter_query": urlencode({"filtre": current}) if current else "",
         "is_following": Subscription.objects.filter(user=user, space=space).exists(),
         "can_post": not space.is_archived or user.is_moderator,
-        "can_moderate_space": can_moderate(user, space),
+        "can_moderate_space": can_moderate_space,
     })
+
+
+def _thread_row_fragment_key(thread) -> str:
+    """The cache key of one row of forums/space.html's thread list: every value the row reads."""
+    last_post = thread.last_post if thread.last_post_id else None
+    return fragment_key(
+        "forum-thread-row", thread.pk, thread.space.slug, thread.slug, thread.title, thread.created_at,
+        thread.author.public_name, thread.is_pinned, thread.is_solved, thread.is_locked, thread.is_hidden,
+        thread.needs_approval, bool(thread.is_unread), thread.read_at is not None, thread.post_count,
+        thread.last_post_at, last_post.author.public_name if last_post is not None else None,
+    )
 
 
 @require_POST
@@ -294,9 +310,26 @@ def discuss_page(request, page_id):
 # --- Thread page ------------------------------------------------------------------------
 
 
+def _post_fragment_key(post, thread, user, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
+                       is_thread_author) -> str:
+    """The cache key of one post as forums/includes/post.html renders it for this reader: every value
+    that template reads (keep them in step; see comcep/core/fragments.py)."""
+    author = post.author
+    return fragment_key(
+        "forum-post", post.pk, post.author_id, author.public_name, author.organisation, bool(author.deleted_at),
+        post.created_at, post.edited_at, post.is_deleted, post.is_hidden, post.hidden_reason, post.needs_approval,
+        post.is_certified, post.useful_count, post.html, post.is_unread, bool(getattr(post, "i_reacted", False)),
+        post.author_id == user.pk, thread.solved_post_id == post.pk, thread.is_locked, first_of_thread,
+        can_reply, is_moderator, is_global_moderator, is_thread_author,
+    )
+
+
 def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -> dict:
     user = request.user
-    posts = Post.objects.filter(thread=thread).for_thread_page(user)
+    is_global_moderator = user.is_moderator
+    is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
+    # Both callers load the thread with Thread.objects.visible_to(user).
+    posts = Post.objects.filter(thread=thread).for_thread_page(user, moderates_space=is_moderator)
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     post_list = list(page.object_list)
     if hasattr(thread, "reader_read_at"):  # annotated by thread_detail (no query)
@@ -307,13 +340,16 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     for post in post_list:
         post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != user.pk
     certified = list(Post.objects.filter(thread=thread, is_certified=True).public().select_related("author"))
-    is_global_moderator = user.is_moderator
-    is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
     try:
         services.ensure_can_post(user, thread=thread, visible=True)  # both views load it with visible_to
         can_reply, reply_blocked = True, ""
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
+    is_thread_author = thread.author_id == user.pk
+    for index, post in enumerate(post_list):
+        post.fragment_key = _post_fragment_key(
+            post, thread, user, first_of_thread=index == 0 and page.number == 1, can_reply=can_reply,
+            is_moderator=is_moderator, is_global_moderator=is_global_moderator, is_thread_author=is_thread_author)
     if reply_form is None and can_reply:
         initial = {}
         quoted_id = request.GET.get("citer", "")
@@ -337,7 +373,7 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
                          else Subscription.objects.filter(user=user, thread=thread).exists()),
         "is_moderator": is_moderator,  # moderates THIS space (global moderators or the space's moderators)
         "is_global_moderator": is_global_moderator,  # move threads, suspend members
-        "is_thread_author": thread.author_id == user.pk,
+        "is_thread_author": is_thread_author,
         "can_reply": can_reply,
         "reply_blocked": reply_blocked,
         "reply_form": reply_form,

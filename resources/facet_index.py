@@ -47,8 +47,21 @@ class FacetIndex:
     def all(self) -> int:
         return (1 << len(self.ids)) - 1
 
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_positions", None)  # derived; rebuilt on first use
+        return state
+
+    @property
+    def positions(self) -> dict[int, int]:
+        """Page id -> bit, built once per index (the index is memoised per process)."""
+        positions = self.__dict__.get("_positions")
+        if positions is None:
+            positions = self.__dict__["_positions"] = {pk: bit for bit, pk in enumerate(self.ids)}
+        return positions
+
     def mask_for_ids(self, page_ids) -> int:
-        position = {pk: bit for bit, pk in enumerate(self.ids)}
+        position = self.positions
         mask = 0
         for pk in page_ids:
             bit = position.get(pk)

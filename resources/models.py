@@ -32,6 +32,7 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from comcep.core.fragments import fragment_key
 from comcep.core.routing import OneQueryViewRestrictionsMixin
 
 from .blocks import body_blocks
@@ -100,7 +101,19 @@ class ResourceIndexPage(OneQueryViewRestrictionsMixin, Page):
         from .library import build_library
 
         context = super().get_context(request, *args, **kwargs)
-        context["library"] = build_library(request, self)
+        library = context["library"] = build_library(request, self)
+        # Content-addressed fragment keys (comcep/core/fragments.py): every value the fragment reads.
+        library["facets_fragment_key"] = fragment_key("library-facets", [
+            (facet.param, str(facet.label), [(o.value, str(o.label), o.count, o.selected) for o in facet.options])
+            for facet in library["facets"]
+        ])
+        for resource in library["resources"]:
+            resource.fragment_key = fragment_key(
+                "library-card", resource.pk, resource.get_url(request), resource.title, resource.summary,
+                resource.kind_label, resource.is_members_only, resource.first_published_at,
+                resource.region.name if resource.region_id else None, resource.useful_count,
+                [theme.name for theme in resource.themes.all()],
+            )
         return context
 
 
@@ -121,6 +134,37 @@ class ResourcePageQuerySet(PageQuerySet):
 
 
 ResourcePageManager = PageManager.from_queryset(ResourcePageQuerySet)
+
+
+_PAGE_SENTINEL, _USER_SENTINEL = -918273645, -918273646
+_page_facts_sql_cache: dict[tuple[str, bool], tuple[str, list]] = {}
+
+
+def _page_facts_sql(db: str, *, with_user: bool) -> tuple[str, list]:
+    """The SQL and parameters of ResourcePage.page_facts' UNION ALL, built by the ORM once with
+    sentinel ids that the caller replaces by the page's and the reader's."""
+    key = (db, with_user)
+    if key not in _page_facts_sql_cache:
+        from comcep.taxonomy.models import Audience, Operator, ServiceLevel, Theme
+
+        label = lambda value: Value(value, output_field=models.CharField())  # noqa: E731
+        parts = [
+            model.objects.using(db).filter(resources=_PAGE_SENTINEL).annotate(key=label(name))
+            .values_list("key", "pk", "slug", "name", "sort_order").order_by()
+            for name, model in (("themes", Theme), ("audiences", Audience), ("service_levels", ServiceLevel),
+                                ("operators", Operator))
+        ]
+        if with_user:
+            for name, model in (("bookmarked", Bookmark), ("voted", UsefulVote)):
+                parts.append(
+                    model.objects.using(db).filter(user=_USER_SENTINEL, page_id=_PAGE_SENTINEL)
+                    .annotate(key=label(name), slug=label(""), name=label(""),
+                              sort_order=Value(0, output_field=models.IntegerField()))
+                    .values_list("key", "pk", "slug", "name", "sort_order").order_by()
+                )
+        sql, params = parts[0].union(*parts[1:], all=True).query.sql_with_params()
+        _page_facts_sql_cache[key] = (sql, list(params))
+    return _page_facts_sql_cache[key]
 
 
 class ResourcePage(OneQueryViewRestrictionsMixin, Page):
@@ -267,30 +311,26 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
 
     def page_facts(self, user) -> dict:
         """Themes, audiences, service levels, operators, and whether ``user`` bookmarked / voted for
-        this resource: one UNION ALL query instead of six."""
+        this resource: one UNION ALL query instead of six. Its SQL is compiled by the ORM once per
+        process and database (``_page_facts_sql``): building the six-part union cost 1.5 ms of CPU on
+        every resource page, ten times running it."""
+        from django.db import connections
+
         from comcep.taxonomy.models import Audience, Operator, ServiceLevel, Theme
 
         facts = {"themes": [], "audiences": [], "service_levels": [], "operators": [],
                  "bookmarked": False, "voted": False}
         if not self.pk:
             return facts
-        label = lambda value: Value(value, output_field=models.CharField())  # noqa: E731
         models_by_key = {"themes": Theme, "audiences": Audience, "service_levels": ServiceLevel,
                          "operators": Operator}
-        parts = [
-            model.objects.filter(resources=self.pk).annotate(key=label(key))
-            .values_list("key", "pk", "slug", "name", "sort_order").order_by()
-            for key, model in models_by_key.items()
-        ]
-        if user is not None:
-            for key, model in (("bookmarked", Bookmark), ("voted", UsefulVote)):
-                parts.append(
-                    model.objects.filter(user=user.pk, page_id=self.pk)
-                    .annotate(key=label(key), slug=label(""), name=label(""),
-                              sort_order=Value(0, output_field=models.IntegerField()))
-                    .values_list("key", "pk", "slug", "name", "sort_order").order_by()
-                )
-        for key, pk, slug, name, sort_order in parts[0].union(*parts[1:], all=True):
+        db = ResourcePage.objects.db
+        sql, params = _page_facts_sql(db, with_user=user is not None)
+        params = [self.pk if p == _PAGE_SENTINEL else user.pk if p == _USER_SENTINEL else p for p in params]
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        for key, pk, slug, name, sort_order in rows:
             if key in ("bookmarked", "voted"):
                 facts[key] = True
             else:

@@ -23,7 +23,7 @@ from . import gaps, labels, searcher
 from .engine import SearchUnavailable
 from .enums import GapStatus
 from .models import SearchEntry, SearchGap
-from .permissions import MEMBERS, PUBLIC, reader_for
+from .permissions import MEMBERS, PERSONAL_PREFIX, PUBLIC, reader_for
 from .query import parse
 
 PAGE_SIZE = 50
@@ -186,7 +186,8 @@ class RecommendView(WagtailAdminTemplateMixin, TemplateView):
         gap = self.gap
         q = (self.request.GET.get("q", gap.label) or "").strip()[:200]
         kind = self.request.GET.get("type", "")
-        kinds = sorted(SearchEntry.objects.order_by().values_list("facet_kind", flat=True).distinct())
+        kinds = sorted(SearchEntry.objects.exclude(access__startswith=PERSONAL_PREFIX).order_by()
+                       .values_list("facet_kind", flat=True).distinct())
         if kind not in kinds:
             kind = ""
         context.update(gap=gap, q=q, kind=kind, next=self.request.GET.get("next", ""),
@@ -195,7 +196,7 @@ class RecommendView(WagtailAdminTemplateMixin, TemplateView):
         if parsed.has_positive or kind:
             try:
                 outcome = searcher.run(parsed=parsed, filters=searcher.Filters({"kind": [kind]} if kind else {}),
-                                       reader=reader_for(self.request.user), page=1, page_size=20)
+                                       reader=reader_for(self.request.user).shared(), page=1, page_size=20)
             except SearchUnavailable:
                 context["unavailable"] = True
             else:
@@ -211,7 +212,10 @@ class RecommendView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        entry = get_object_or_404(SearchEntry, pk=gaps.valid_id(request.POST.get("entry")) or 0)
+        # Personal entries (a member's private conversation) are never a recommendation:
+        # moderators may not read them, and a recommendation is for every reader.
+        entry = get_object_or_404(SearchEntry.objects.exclude(access__startswith=PERSONAL_PREFIX),
+                                  pk=gaps.valid_id(request.POST.get("entry")) or 0)
         gaps.recommend(gap=self.gap, entry=entry, moderator=request.user)
         messages.success(request, gettext("« %(title)s » sera proposé en premier pour « %(query)s ».") % {
             "title": entry.title, "query": self.gap.label})

@@ -22,6 +22,9 @@ KIND_LABELS = {
     "page": _("Page"),
     "event": _("Événement"),
     "news": _("Actualité"),
+    "conversation": _("Conversation privée"),
+    "member": _("Membre (annuaire)"),
+    "group": _("Groupe régional"),
 }
 
 DATE_RANGES = {

@@ -70,7 +70,9 @@ class SearchEntry(index.Indexed, models.Model):
     #: Set when sending the entry to the search engine failed; ``rebuild_search``
     #: (or the next save of the source) re-sends it.
     index_dirty = models.BooleanField(default=False, db_index=True)
-    indexed_at = models.DateTimeField(auto_now=True, db_index=True)
+    #: When the source was read to write this entry (search.services): a reindex task queued
+    #: before that (plus a margin) has nothing left to do.
+    indexed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     # Indexing is driven by search.services (errors caught, entry marked dirty),
     # not by modelsearch's post_save signal.

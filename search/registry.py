@@ -16,6 +16,10 @@ by the search app:
                         ``register_reader_tokens(fn)`` where ``fn(user)`` returns the approved
                         member's extra tokens (one query), and the prefix with
                         ``register_private_prefix("space:")`` so that moderators see them all.
+    "user:<user pk>"    personal content that one member alone may see (e.g. their private
+                        conversations: one entry per participant). Every approved member gets the
+                        token of their own pk, moderators included, without a query; nobody gets
+                        another member's, and the prefix can never be registered as private.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ def register_reader_tokens(provider) -> None:
 
 
 def register_private_prefix(prefix: str) -> None:
+    if "user:".startswith(prefix) or prefix.startswith("user:"):
+        raise ValueError("Personal entries (\"user:<pk>\") are never visible to moderators.")
     _private_prefixes.add(prefix)
 
 

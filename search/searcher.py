@@ -686,7 +686,9 @@ def autocomplete(text: str, reader: Reader, limit: int = 8) -> list[SearchEntry]
 
 def suggestions(parsed: ParsedQuery, reader: Reader) -> str | None:
     """"Did you mean": the query with unknown words replaced by close words of the titles
-    the reader may see (vocabulary cached ten minutes per kind of reader)."""
+    the reader may see (vocabulary cached ten minutes per kind of reader; without their
+    personal entries, so that members with the same access share it)."""
+    reader = reader.shared()
     key = f"search:vocabulary:{reader.cache_key}"
     vocabulary = cache.get(key)
     if vocabulary is None:

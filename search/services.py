@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from . import engine, french, resultcache
 from .models import EntryFacets, SearchEntry, SlugListField
@@ -67,6 +69,10 @@ def send(entries: list[SearchEntry]) -> bool:
     if not entries:
         return True
     resultcache.index_changed()
+    try:
+        engine.prepare_write()  # the average title length, outside the write transaction
+    except engine.ENGINE_ERRORS:
+        logger.exception("search: reading the average title length failed")
     ok = True
     for search_backend in engine.write_backends():
         try:
@@ -85,12 +91,14 @@ def send(entries: list[SearchEntry]) -> bool:
     return ok
 
 
-def upsert(data: EntryData, *, source=None, source_type=None, source_id=None) -> SearchEntry:
-    """Create or update the entry of a source object from ``data`` and index it."""
+def upsert(data: EntryData, *, source=None, source_type=None, source_id=None, read_at=None) -> SearchEntry:
+    """Create or update the entry of a source object from ``data`` and index it. ``read_at``: when
+    the source was read (default: now)."""
     source_type, source_id = _source_key(source, source_type=source_type, source_id=source_id)
     with transaction.atomic():
         entry, _created = SearchEntry.objects.update_or_create(
-            source_type=source_type, source_id=source_id, defaults=entry_values(data)
+            source_type=source_type, source_id=source_id,
+            defaults={**entry_values(data), "indexed_at": read_at or timezone.now()},
         )
         write_facets([entry])
     send([entry])
@@ -134,7 +142,7 @@ def bulk_upsert(items: Iterable[tuple[EntryData, ContentType, str]], *, send_to_
         else:
             for name, value in values.items():
                 setattr(entry, name, value)
-            entry.indexed_at = now  # bulk_update does not run auto_now
+            entry.indexed_at = now
             to_update.append(entry)
     with transaction.atomic():
         created = SearchEntry.objects.bulk_create(to_create, batch_size=batch_size)
@@ -175,8 +183,9 @@ def remove(obj) -> int:
     return remove_source(source_type, source_id)
 
 
-def reindex(obj) -> SearchEntry | None:
-    """Rewrite ``obj``'s entry through its registered indexer (or remove it)."""
+def reindex(obj, *, read_at=None) -> SearchEntry | None:
+    """Rewrite ``obj``'s entry through its registered indexer (or remove it). ``read_at``: when
+    ``obj`` was read from the database (default: now)."""
     indexer = indexer_for(obj)
     if indexer is None:
         raise LookupError(f"No search indexer is registered for {type(obj).__name__}.")
@@ -184,13 +193,20 @@ def reindex(obj) -> SearchEntry | None:
     if data is None:
         remove(obj)
         return None
-    return upsert(data, source=obj)
+    return upsert(data, source=obj, read_at=read_at)
+
+
+#: A queued reindex is skipped when its source was read again at least this long after the
+#: task was queued (covers clock differences between the web and worker machines).
+COALESCE_MARGIN = timedelta(seconds=1)
 
 
 def reindex_later(obj) -> None:
     """Reindex ``obj`` in the task queue once the current transaction commits.
 
     Safe for deleted objects too: the task removes the entry when the object is gone.
+    Tasks coalesce: when several are queued for one source (a busy thread, replies faster than
+    the worker), the first to run reads the latest state and the others find nothing to do.
     """
     source_type, source_id = _source_key(obj)
     ct_id = source_type.pk
@@ -198,16 +214,26 @@ def reindex_later(obj) -> None:
     def enqueue():
         from .tasks import reindex_source
 
-        reindex_source.enqueue(ct_id, source_id)
+        # Queued after the commit: whatever a reindex reads after this moment includes the change.
+        reindex_source.enqueue(ct_id, source_id, timezone.now().isoformat())
 
     transaction.on_commit(enqueue)
 
 
-def reindex_source_now(content_type_id: int, source_id: str) -> SearchEntry | None:
+def reindex_source_now(content_type_id: int, source_id: str, queued_at: str | None = None) -> SearchEntry | None:
+    """The task's work. ``queued_at`` (ISO 8601): when the change to index was committed; if the
+    source has been read for its entry since then, the entry already holds that change."""
+    started = timezone.now()
+    since = parse_datetime(queued_at) if queued_at else None
+    if since is not None:
+        done = SearchEntry.objects.filter(source_type_id=content_type_id, source_id=str(source_id),
+                                          indexed_at__gte=since + COALESCE_MARGIN).first()
+        if done is not None:
+            return done
     source_type = ContentType.objects.get_for_id(content_type_id)
     model = source_type.model_class()
     obj = model._default_manager.filter(pk=source_id).first() if model is not None else None
     if obj is None:
         remove_source(source_type, source_id)
         return None
-    return reindex(obj)
+    return reindex(obj, read_at=started)

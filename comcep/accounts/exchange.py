@@ -53,9 +53,18 @@ class MemberSection(Section):
             if "deleted" in item:
                 self._validate_deleted(item, path, email, ctx)
                 continue
-            require_str(item, "display_name", path, ctx, max_length=80)
-            require_str(item, "organisation", path, ctx, max_length=150)
-            operator = require_str(item, "operator", path, ctx)
+            # Accounts created outside the sign-up form (a bare createsuperuser) may have an empty
+            # name or organisation and no operator: the keys are required, the values may be empty.
+            for key, max_length in (("display_name", 80), ("organisation", 150)):
+                if key not in item:
+                    ctx.error(f"{path}.{key}", "missing (required)")
+                elif not isinstance(item[key], str):
+                    ctx.error(f"{path}.{key}", f"must be a string, got {type(item[key]).__name__}")
+                elif len(item[key]) > max_length:
+                    ctx.error(f"{path}.{key}", f"too long ({len(item[key])} characters, at most {max_length})")
+            if "operator" not in item:
+                ctx.error(f"{path}.operator", "missing (required; null for none)")
+            operator = item.get("operator")
             if operator is not None and operator not in operators:
                 ctx.error(f"{path}.operator", unknown("operator", operator, operators))
             if item.get("region") is not None and item["region"] not in regions:
@@ -105,7 +114,7 @@ class MemberSection(Section):
             values = {
                 "display_name": item["display_name"],
                 "organisation": item["organisation"],
-                "operator": operators[item["operator"]],
+                "operator": operators[item["operator"]] if item.get("operator") else None,
                 "region": regions[item["region"]] if item.get("region") else None,
             }
             wants_moderator = item.get("role", Role.MEMBER) == Role.MODERATOR
@@ -158,7 +167,6 @@ class MemberSection(Section):
                 "role": Role.MODERATOR if any(g.name == MODERATORS_GROUP for g in u.groups.all()) else Role.MEMBER,
             }
             for u in users
-            if u.operator_id  # the format requires an operator: accounts without one (e.g. bare superusers) stay out
         ] + [
             # Authors of content that stays on the site (forum posts): see the module docstring.
             {"email": email, "deleted": True}

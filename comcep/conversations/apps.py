@@ -25,3 +25,9 @@ class ConversationsConfig(AppConfig):
         register_exporter("conversations", gdpr.export_member_data)
         register_anonymiser(gdpr.anonymise_member)
         exchange.register(ConversationSection())
+
+        from search.registry import register as register_indexer
+
+        from .search import ParticipantIndexer
+
+        register_indexer(ParticipantIndexer())  # personal entries: the participant alone reads them

@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from comcep.core.exchange import ImportContext, Section, require_str
 from comcep.core.markdown import render_markdown
 
+from . import search
 from .models import Conversation, Message, Participant, conversation_key
 from .services import SUBJECT_MAX_LENGTH, max_message_length
 
@@ -112,6 +113,7 @@ class ConversationSection(Section):
                     changed = True
             if changed:
                 recount(conversation)
+                search.reindex_later(conversation.pk)
             ctx.count(self.key, "created" if not known and changed else "updated" if changed else "unchanged")
 
     def export(self) -> list:

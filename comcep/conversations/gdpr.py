@@ -55,7 +55,13 @@ def anonymise_member(user) -> None:
     readable, and the author shows "Membre supprimé" (``User.public_name``). The member leaves
     every conversation (no more notifications), blocks in both directions are deleted, and
     reports stay for the moderators, detached from the reporter."""
+    from . import search
+
+    active = list(Participant.objects.filter(user=user, left_at__isnull=True)
+                  .values_list("conversation_id", flat=True))
     Participant.objects.filter(user=user, left_at__isnull=True).update(left_at=timezone.now())
+    for conversation_id in active:  # their search entries go
+        search.reindex_later(conversation_id, [user.pk])
     Block.objects.filter(blocker=user).delete()
     Block.objects.filter(blocked=user).delete()
     Report.objects.filter(reporter=user).update(reporter=None)

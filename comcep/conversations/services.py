@@ -24,6 +24,7 @@ from comcep.core import ratelimit
 from comcep.core.markdown import html_to_text, render_markdown
 from comcep.core.ratelimit import parse_rate
 
+from . import search
 from .enums import ReportStatus
 from .models import Block, Conversation, Message, Participant, Report, can_use_conversations
 
@@ -290,6 +291,7 @@ def start_conversation(*, author, recipients, subject: str, body: str, created_a
         _hit_rate(author)
     if notify:
         _after_commit(_announce, message.pk, first=True)
+    search.reindex_later(conversation.pk)
     return conversation
 
 
@@ -310,6 +312,7 @@ def add_message(*, conversation: Conversation, author, body: str, created_at=Non
         _hit_rate(author)
     if notify:
         _after_commit(_announce, message.pk, first=False)
+    search.reindex_later(conversation.pk)
     return message
 
 
@@ -322,6 +325,7 @@ def leave(*, conversation: Conversation, user) -> None:
     Participant.objects.active().filter(conversation=conversation, user=user).update(left_at=timezone.now())
     Notification.objects.filter(recipient=user, kind="message",
                                 url__startswith=conversation.get_absolute_url() + "#").delete()
+    search.reindex_later(conversation.pk, [user.pk])  # their search entry goes
 
 
 @transaction.atomic
@@ -335,12 +339,15 @@ def block(*, blocker, blocked) -> bool:
             Block.objects.create(blocker=blocker, blocked=blocked)
     except IntegrityError:
         return False
+    search.reindex_shared_with(blocker.pk, blocked.pk)
     return True
 
 
 @transaction.atomic
 def unblock(*, blocker, blocked_id: int) -> bool:
     deleted, _details = Block.objects.filter(blocker=blocker, blocked_id=blocked_id).delete()
+    if deleted:
+        search.reindex_shared_with(blocker.pk, blocked_id)
     return bool(deleted)
 
 
@@ -383,6 +390,7 @@ def remove_message(*, message: Message, moderator) -> Message:
         from comcep.notifications.services import withdraw
 
         withdraw(message)
+        search.reindex_later(message.conversation_id)
     Report.objects.filter(message=message, status=ReportStatus.OPEN).update(
         status=ReportStatus.REMOVED, handled_by=moderator, handled_at=now)
     return message

@@ -23,3 +23,15 @@ class DirectoryConfig(AppConfig):
         from . import signals
 
         signals.connect()
+
+        from comcep.core import exchange
+
+        from .exchange import DirectorySection
+
+        exchange.register(DirectorySection())
+
+        from search.registry import register as register_indexer
+
+        from .search import DirectoryProfileIndexer
+
+        register_indexer(DirectoryProfileIndexer())

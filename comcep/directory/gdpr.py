@@ -16,4 +16,8 @@ def export_profile(user):
 
 
 def anonymise(user) -> None:
+    from search import services as search_services
+
+    for pk in DirectoryProfile.objects.filter(user=user).values_list("pk", flat=True):
+        search_services.reindex_later(DirectoryProfile(pk=pk))  # the task finds it gone: entry removed
     DirectoryProfile.objects.filter(user=user).delete()

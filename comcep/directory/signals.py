@@ -1,5 +1,6 @@
-"""Keep ``DirectoryProfile.search_text`` in step with the member's name and organisation, whichever
-code saves the user (Mon espace profile form, import, account deletion, admin)."""
+"""Keep ``DirectoryProfile.search_text`` and the member's entry in the unified search in step with
+the account, whichever code saves the user (Mon espace profile form, approval, import, account
+deletion, admin)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save
@@ -8,11 +9,13 @@ from django.db.models.signals import post_save
 def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
-    if update_fields is not None and not {"display_name", "organisation"} & set(update_fields):
-        return
-    from .services import refresh_search_text
+    from .search import USER_FIELDS
+    from .services import refresh_search_text, reindex_member
 
-    refresh_search_text(instance)
+    if update_fields is None or {"display_name", "organisation"} & set(update_fields):
+        refresh_search_text(instance)
+    if update_fields is None or USER_FIELDS & set(update_fields):
+        reindex_member(instance)  # the unified search's entry (search.py)
 
 
 def connect() -> None:

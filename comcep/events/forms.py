@@ -28,6 +28,16 @@ class EventFilterForm(forms.Form):
             (self.NATIONAL, _("Événements nationaux")),
             *Region.objects.values_list("slug", "name"),
         ]
+        # The theme options read once here (the same query the widget would run while rendering), so that
+        # the listing can key the form's cached rendering on them (EventIndexPage.listing).
+        theme = self.fields["theme"]
+        theme.choices = [("", theme.empty_label), *((t.slug, str(t)) for t in theme.queryset)]
+
+    def fragment_parts(self) -> tuple:
+        """Everything the rendered form depends on: the shown values, the errors and the options."""
+        errors = [(name, list(messages)) for name, messages in self.errors.items()] if self.is_bound else []
+        return ([(name, self[name].value()) for name in self.fields], errors,
+                [[(value, str(label)) for value, label in field.choices] for field in self.fields.values()])
 
     def filter(self, events):
         """Apply the valid filters; an invalid value is reported next to its field and ignored."""

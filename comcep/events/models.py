@@ -23,6 +23,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 
+from comcep.core.fragments import fragment_key
 from comcep.core.models import RICH_TEXT_FEATURES
 
 from .access import can_manage_event, can_see_members_content
@@ -115,9 +116,19 @@ class EventIndexPage(RoutablePageMixin, Page):
         page_obj = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
+        event_list = list(page_obj.object_list)
+        for event in event_list:  # content-addressed (comcep/core/fragments.py): all that event_card.html reads
+            event.fragment_key = fragment_key(
+                "agenda-card", event.pk, event.get_url(request), event.title, event.get_kind_display(),
+                event.is_members_only, event.is_cancelled, event.starts_at, event.ends_at,
+                event.region.name if event.region_id else None, bool(event.video_url), bool(event.place),
+                [theme.name for theme in event.themes.all()], past, bool(event.user_registered), event.capacity,
+                event.is_full, event.seats_left, bool(event.replay_url),
+            )
         return {
             "filter_form": form,
-            "events": page_obj.object_list,
+            "filter_form_fragment_key": fragment_key("agenda-filters", form.fragment_parts()),
+            "events": event_list,
             "page_obj": page_obj,
             "paginator": paginator,
             "past": past,

@@ -20,7 +20,8 @@ class GroupsConfig(AppConfig):
         register_kind("groupe-demande", _("Demandes d'adhésion à mes groupes (coordination)"),
                       description=_("Un membre demande à rejoindre un groupe régional que vous coordonnez."))
         register_kind("groupe-adhesion", _("Mes adhésions aux groupes régionaux"),
-                      description=_("Vous êtes invité(e) dans un groupe, ou votre demande est acceptée."))
+                      description=_("Vous êtes invité(e) dans un groupe, ou votre demande est acceptée "
+                                      "ou refusée."))
         register_kind("annonce-groupe", _("Annonces de mes groupes régionaux"),
                       description=_("Un coordinateur publie une annonce pour les membres du groupe."))
         exchange.register(GroupSection())
@@ -28,3 +29,10 @@ class GroupsConfig(AppConfig):
         register_anonymiser(gdpr.anonymise_member)
         register_panel(Panel("regional_groups", _("Mes groupes régionaux"), "groups/panel.html",
                              context=panels.panel_context, order=35))
+
+        from search.registry import register as register_indexer
+
+        from . import search
+
+        register_indexer(search.RegionalGroupIndexer())
+        search.connect()

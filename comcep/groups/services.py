@@ -265,9 +265,18 @@ def accept_request(*, membership: Membership, by) -> Membership:
 
 @transaction.atomic
 def refuse_request(*, membership: Membership, by) -> None:
-    ensure_can_manage(by, membership.group)
+    """The request is deleted (the member may ask again) and the member is told, without naming
+    the coordinator who decided."""
+    group = membership.group
+    ensure_can_manage(by, group)
     if membership.status == MembershipStatus.REQUESTED:
+        pk, user_id = membership.pk, membership.user_id
         membership.delete()
+        _notify("groupe-adhesion", [user_id],
+                title=_("Votre demande pour rejoindre « %(group)s » n'a pas été acceptée") % {"group": group.name},
+                url=group.get_absolute_url(),
+                excerpt=_("Vous pouvez en parler à un coordinateur du groupe ou refaire une demande plus tard."),
+                target=group, dedupe_key=f"groups.refused.{pk}")
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Model, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
@@ -270,8 +270,18 @@ def withdraw(target, *, kind: str | None = None) -> int:
 
 
 def unread_count(user, *, limit: int = 100) -> int:
-    """Unread notifications of ``user``, counted up to ``limit`` (one cheap indexed query)."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True)[:limit].count()
+    """Unread notifications of ``user``, counted up to ``limit`` (one cheap indexed query).
+
+    Plain SQL: this runs on every page a member sees (the bell), and building the equivalent
+    ``filter(...)[:limit].count()`` through the ORM cost 0.3 ms of CPU, 15x the query itself."""
+    meta, connection = Notification._meta, connections[Notification.objects.db]
+    table, recipient, read_at = (connection.ops.quote_name(name) for name in (
+        meta.db_table, meta.get_field("recipient").column, meta.get_field("read_at").column))
+    with connection.cursor() as cursor:
+        sql = (f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {recipient} = %s AND {read_at} IS NULL"  # noqa: S608 - model names only
+               f" LIMIT %s) AS unread")
+        cursor.execute(sql, [user.pk, limit])
+        return cursor.fetchone()[0]
 
 
 def mark_read(user, notification_id: int) -> bool:

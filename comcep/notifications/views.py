@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -10,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+
+from comcep.core.fragments import fragment_key
 
 from . import services
 from .enums import ALL_KINDS
@@ -24,7 +27,15 @@ PAGE_SIZE = 25
 def notification_list(request):
     paginator = Paginator(Notification.objects.for_list_page(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "notifications/list.html", {"page_obj": page, "notifications": page.object_list})
+    notifications = list(page.object_list)
+    full_path = request.get_full_path()
+    for notification in notifications:  # content-addressed (comcep/core/fragments.py): all that the row reads
+        notification.fragment_key = fragment_key(
+            "notification-row", notification.pk, notification.is_unread, notification.title, notification.excerpt,
+            notification.actor.public_name if notification.actor_id else None, notification.created_at,
+            naturaltime(notification.created_at), full_path,
+        )
+    return render(request, "notifications/list.html", {"page_obj": page, "notifications": notifications})
 
 
 def _safe_target(request, url: str) -> str:

@@ -48,3 +48,20 @@ def test_invalid_deleted_entries_are_refused_with_their_path(item, path, message
         exchange.import_content({"format": exchange.FORMAT, "members": [item]})
     assert any(p == path and message in m for p, m in raised.value.errors), raised.value.errors
     assert not User.objects.filter(email=item["email"]).exists()
+
+
+
+def test_an_account_without_operator_or_name_that_wrote_content_is_exported_and_imports(settings):
+    """A bare `createsuperuser` account has no operator and no display name; if it wrote a forum
+    post, the export must carry it (the post's author) in a form the import accepts."""
+    settings.FORUMS_NEW_MEMBER_DAYS = 0
+    admin = User.objects.create_superuser(email="admin@exemple.fr", password="x")
+    forums.create_thread(space=SpaceFactory(), author=admin, title="Message de l'administrateur", body="Bonjour.")
+    document = exchange.export_content()
+    exported = next(m for m in document["members"] if m["email"] == "admin@exemple.fr")
+    assert exported["operator"] is None and exported["display_name"] == ""
+    assert exchange.validate(document).errors == []
+    bare = {"format": "comcep-content/1", "members": [{**exported, "email": "autre-admin@exemple.fr"}]}
+    exchange.import_content(bare)
+    restored = User.objects.get(email="autre-admin@exemple.fr")
+    assert restored.operator is None and restored.display_name == "" and not restored.is_superuser

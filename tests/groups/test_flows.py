@@ -62,12 +62,18 @@ def test_asking_twice_and_cancelling(client, member, group):
     assert not Membership.objects.filter(group=group, user=member).exists()
 
 
-def test_refusal_deletes_the_request(client, member, coordinator, group):
+def test_refusal_deletes_the_request_and_tells_the_member(client, member, coordinator, group):
     membership = services.request_join(group=group, user=member)
     client.force_login(coordinator)
     client.post(f"/groupes/{group.slug}/gestion/", {"action": "refuser", "adhesion": membership.pk})
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert not _in_group(member, group)
+    told = Notification.objects.get(recipient=member, kind="groupe-adhesion")
+    assert "n'a pas été acceptée" in told.title and told.actor is None  # the coordinator is not named
+    assert told.url == group.get_absolute_url()
+    client.force_login(member)  # they may ask again
+    client.post(f"/groupes/{group.slug}/rejoindre/")
+    assert Membership.objects.filter(group=group, user=member, status="requested").exists()
 
 
 def test_invitation_by_name_then_acceptance_from_mon_espace(client, coordinator, group,

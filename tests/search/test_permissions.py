@@ -71,3 +71,18 @@ def test_page_api_and_suggestions_honour_the_session(client, entries, member):
     assert "réservée aux membres" in client.get("/recherche/api/?q=reconversion").content.decode()
     assert "réservée aux membres" in client.get("/recherche/suggestions/?q=recon").content.decode()
     assert "espace privé" not in client.get("/recherche/suggestions/?q=recon").content.decode()
+
+
+def test_personal_entries_are_seen_by_their_member_alone(make_entry, member, moderator):
+    from search.registry import register_private_prefix
+
+    other = UserFactory()
+    make_entry("Reconversion : ma conversation", kind="conversation", subkind="", access=f"user:{member.pk}")
+    make_entry("Reconversion : conversation d'un autre", kind="conversation", subkind="", access=f"user:{other.pk}")
+    assert titles(run_search("reconversion", user=member)) == ["Reconversion : ma conversation"]
+    assert titles(run_search("reconversion", user=moderator)) == []  # moderators get their own token only
+    assert titles(run_search("reconversion")) == []
+    assert reader_for(member).cache_key != reader_for(other).cache_key  # never one member's summary for another
+    assert reader_for(member).shared().cache_key == reader_for(other).shared().cache_key
+    with pytest.raises(ValueError):
+        register_private_prefix("user:")  # an app cannot open personal entries to moderators

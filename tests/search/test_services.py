@@ -100,6 +100,31 @@ def test_reindex_later_runs_after_commit_and_handles_deleted_objects(page_indexe
     assert titles(run_search("entretien")) == []
 
 
+def test_queued_reindexes_of_one_source_coalesce_without_losing_a_change(page_indexer, home):
+    """Replies faster than the worker queue one reindex per reply: once the source has been read
+    after a task was queued, that task has nothing to do; a task queued after the last read
+    always runs."""
+    from datetime import timedelta
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    page = make_page(home, "Guide de l'entretien")
+    ct = ContentType.objects.get_for_model(StandardPage).pk
+    queued = [(timezone.now() - timedelta(seconds=s)).isoformat() for s in (30, 20, 10)]  # three changes
+    services.reindex_source_now(ct, page.pk, queued[0])  # the first task reads the latest state...
+    entry = SearchEntry.objects.get(source_id=str(page.pk))
+    page.title = "Titre modifié sans nouvelle tâche"
+    page.save()
+    for when in queued[1:]:  # ...so the two tasks queued before that read skip (no rewrite)
+        assert services.reindex_source_now(ct, page.pk, when).title == "Guide de l'entretien"
+    assert SearchEntry.objects.get(pk=entry.pk).indexed_at == entry.indexed_at
+    page.title = "Guide de l'entretien d'orientation"
+    page.save()
+    services.reindex_source_now(ct, page.pk, timezone.now().isoformat())  # queued after the read: runs
+    assert titles(run_search("orientation")) == ["Guide de l'entretien d'orientation"]
+
+
 def test_rebuild_search_updates_in_place_and_drops_stale_entries(page_indexer, home, make_entry):
     kept = make_page(home, "Référentiel des métiers")
     gone = make_page(home, "Page supprimée")

@@ -9,6 +9,8 @@
    the rebuild are sent again.
 
 --dirty only re-sends the entries whose indexing failed earlier (cheap; cron-able).
+--title-norms only recomputes the exact average title length of the database engines and
+brings every entry's title norm to it, in short transactions (maintenance; cron-able).
 """
 
 from __future__ import annotations
@@ -41,14 +43,26 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=500, help="Objects per batch (default 500).")
         parser.add_argument("--dirty", action="store_true", help="Only re-send entries whose indexing failed.")
         parser.add_argument(
+            "--title-norms", action="store_true",
+            help="Only recompute the exact average title length and the title norms (database engines).",
+        )
+        parser.add_argument(
             "--purge-unregistered", action="store_true",
             help="Also delete entries whose source type has no registered indexer.",
         )
 
-    def handle(self, *args, chunk_size, dirty, purge_unregistered, **options):
+    def handle(self, *args, chunk_size, dirty, purge_unregistered, title_norms=False, **options):
         self.chunk_size = max(1, chunk_size)
         started = time.monotonic()
         since = timezone.now()
+        if title_norms:
+            rewritten = 0
+            for search_backend in engine.write_backends():
+                index = search_backend.get_index_for_model(SearchEntry)
+                if engine.is_database(search_backend) and engine.has_title_norms(index):
+                    rewritten += engine.refresh_all_title_norms(index, chunk_size=self.chunk_size)
+            self.stdout.write(f"Normes de titre : {rewritten} entrée(s) mise(s) à jour.")
+            return
         if dirty:
             sent, failed = self.resend(SearchEntry.objects.filter(index_dirty=True))
             self.stdout.write(f"{sent} entrée(s) renvoyée(s) au moteur, {failed} en échec.")

@@ -1,0 +1,43 @@
+"""The directory in the unified search (search/registry.py): one entry per listed member,
+readable by approved members only (the directory is closed to visitors and pending accounts).
+Found by name, organisation, operator, region, themes of expertise and presentation; the
+region and theme facets apply."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from comcep.accounts.enums import MembershipStatus
+from search.registry import EntryData, Indexer
+
+from .models import DirectoryProfile
+
+#: Account fields the entry shows: saving one of them rewrites the entry (signals.py).
+USER_FIELDS = {"display_name", "organisation", "operator", "operator_id", "region", "region_id", "status",
+               "is_active", "deleted_at"}
+
+
+class DirectoryProfileIndexer(Indexer):
+    model = DirectoryProfile
+
+    def entry(self, obj: DirectoryProfile) -> EntryData | None:
+        user = obj.user
+        # The rule of DirectoryProfile.objects.listed(), on the loaded rows.
+        if not (obj.listed and user.is_active and user.status == MembershipStatus.APPROVED and user.deleted_at is None):
+            return None
+        operator, region = user.operator, user.region
+        facts = [user.organisation, operator.name if operator else "", region.name if region else ""]
+        return EntryData(
+            kind="member",
+            title=user.public_name,
+            url=reverse("directory:profile", kwargs={"user_id": user.pk}),
+            access="members",
+            summary=" · ".join(f for f in facts if f),
+            body=obj.presentation,
+            themes=[t.slug for t in obj.themes.all()],
+            region=region.slug if region else "",
+            updated_at=obj.updated_at,
+        )
+
+    def all_objects(self):
+        return (DirectoryProfile.objects.listed().for_listing().order_by("pk").iterator(chunk_size=200))

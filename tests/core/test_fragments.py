@@ -1,0 +1,56 @@
+"""comcep.core.fragments: the content-addressed fragment cache and its {% fragment %} tag."""
+
+from django.template import engines
+from django.test import RequestFactory, override_settings
+from django.utils import timezone, translation
+
+from comcep.core import fragments
+
+TEMPLATE = engines["django"].from_string(
+    "{% load fragments %}{% fragment key %}<form>{% csrf_token %}{{ text }}</form>{% endfragment %}")
+
+
+def render(key, text, request=None):
+    return TEMPLATE.render({"key": key, "text": text}, request)
+
+
+@override_settings(DEBUG=False, FRAGMENT_CACHE=True)
+def test_a_key_is_rendered_once_and_its_csrf_token_is_each_requests():
+    fragments.clear()
+    key = fragments.fragment_key("test", 1)
+    first = render(key, "premier", RequestFactory().get("/"))
+    second = render(key, "autre texte", RequestFactory().get("/"))
+    assert "premier" in first and "premier" in second  # same key: served from the cache
+    assert fragments.CSRF_PLACEHOLDER not in first + second
+    token = 'name="csrfmiddlewaretoken" value="'
+    assert first.split(token)[1][:10] != second.split(token)[1][:10]  # each request's own token
+
+
+@override_settings(DEBUG=False, FRAGMENT_CACHE=True)
+def test_without_a_request_token_the_fragment_is_rendered_live():
+    fragments.clear()
+    key = fragments.fragment_key("test", 2)
+    render(key, "avec requête", RequestFactory().get("/"))
+    html = render(key, "sans requête")
+    assert fragments.CSRF_PLACEHOLDER not in html
+    assert "sans requête" in html
+
+
+@override_settings(DEBUG=True)
+def test_off_in_development():
+    fragments.clear()
+    key = fragments.fragment_key("test", 3)
+    render(key, "un", RequestFactory().get("/"))
+    assert "deux" in render(key, "deux", RequestFactory().get("/"))
+    assert len(fragments.FRAGMENTS._cache) == 0
+
+
+def test_keys_differ_by_language_time_zone_and_values():
+    keys = {fragments.fragment_key("test", 1), fragments.fragment_key("test", 2),
+            fragments.fragment_key("other", 1)}
+    with translation.override("en"):
+        keys.add(fragments.fragment_key("test", 1))
+    with timezone.override("America/Cayenne"):
+        keys.add(fragments.fragment_key("test", 1))
+    assert len(keys) == 5
+    assert fragments.fragment_key("test", 1) == fragments.fragment_key("test", 1)
