@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Page
 
+from comcep.core import access
 from comcep.core.fragments import fragment_key
 from comcep.core.markdown import quote_markdown, render_markdown
 
@@ -47,18 +48,7 @@ POSTS_PER_PAGE = 20
 # --- Access -----------------------------------------------------------------------------
 
 
-def members_only(view):
-    """Visitors are sent to the login page; accounts that are not approved get an explanation."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_use_forums(request.user):
-            return render(request, "forums/members_only.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+members_only = access.members_only("forums/members_only.html", allowed=can_use_forums)
 
 
 def moderators_only(view):

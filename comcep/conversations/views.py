@@ -4,12 +4,10 @@ effect is in ``services``. A conversation the reader may not open is a 404, whoe
 
 from __future__ import annotations
 
-from functools import wraps
 from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -19,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from comcep.core import access
 from comcep.core.markdown import html_to_text
 
 from . import services
@@ -30,19 +29,7 @@ MESSAGES_PER_PAGE = 30
 SEARCH_RESULTS = 20
 
 
-def members_only(view):
-    """Visitors are sent to the login page; accounts that are not approved get an explanation
-    (403), as in the forums."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_use_conversations(request.user):
-            return render(request, "conversations/members_only.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+members_only = access.members_only("conversations/members_only.html", allowed=can_use_conversations)
 
 
 def _error_text(exc: Exception) -> str:

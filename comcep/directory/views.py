@@ -1,10 +1,8 @@
 """The member directory: /annuaire/ (list), /annuaire/<id>/ (profile), /annuaire/mon-profil/ (my choice)."""
 
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from comcep.accounts.models import User
+from comcep.core import access
 
 from . import contributions, services
 from .forms import DirectoryFilterForm, ProfileForm
@@ -22,18 +21,7 @@ PROFILES_PER_PAGE = 25
 FILTER_PARAMS = ("q", "region", "operateur", "theme", "page")
 
 
-def approved_members_only(view):
-    """Visitors are sent to the login page; accounts that are not approved get a French 403."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.is_approved:
-            return render(request, "directory/members_only.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+approved_members_only = access.members_only("directory/members_only.html")
 
 
 @approved_members_only

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from comcep.core.access import is_approved_member
 from forums import services as forum_services
 from forums.enums import RESERVED_SPACE_SLUGS, SpaceVisibility
 from forums.models import Space
@@ -35,7 +36,7 @@ from .models import Membership, RegionalGroup
 
 
 def can_use_groups(user) -> bool:
-    return bool(user is not None and user.is_authenticated and getattr(user, "is_approved", False))
+    return is_approved_member(user)
 
 
 def is_coordinator(user, group: RegionalGroup) -> bool:

@@ -3,16 +3,14 @@ in ``comcep.groups.services``; who sees the group's space is the forums' busines
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from comcep.core import access
 from forums.models import Thread
 
 from . import services
@@ -23,18 +21,7 @@ from .models import Membership, RegionalGroup
 INVITE_RESULTS = 20
 
 
-def members_only(view):
-    """Visitors go to the login page; accounts not (yet) approved get an explanation."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not services.can_use_groups(request.user):
-            return render(request, "groups/members_only.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+members_only = access.members_only("groups/members_only.html", allowed=services.can_use_groups)
 
 
 def _error(exc: Exception) -> str:
