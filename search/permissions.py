@@ -8,12 +8,11 @@ from django.db.models import Q
 
 from comcep.accounts.enums import MODERATORS_GROUP
 
-from .registry import private_prefixes, reader_token_providers
+from .registry import PERSONAL_PREFIX, private_prefixes, reader_token_providers
 
 PUBLIC = "public"
 MEMBERS = "members"
 GROUP_PREFIX = "group:"
-PERSONAL_PREFIX = "user:"
 
 
 def personal_token(user_id: int) -> str:

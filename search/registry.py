@@ -73,8 +73,12 @@ def register_reader_tokens(provider) -> None:
         _token_providers.append(provider)
 
 
+#: Personal entries: "user:<pk>" (module docstring).
+PERSONAL_PREFIX = "user:"
+
+
 def register_private_prefix(prefix: str) -> None:
-    if "user:".startswith(prefix) or prefix.startswith("user:"):
+    if PERSONAL_PREFIX.startswith(prefix) or prefix.startswith(PERSONAL_PREFIX):
         raise ValueError("Personal entries (\"user:<pk>\") are never visible to moderators.")
     _private_prefixes.add(prefix)
 
