@@ -48,6 +48,7 @@ from .models import (
     thread_key,
 )
 from .pages import pages_linked_from
+from .queries import ACTIVE_SANCTION
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ class RateLimited(ValidationError):
 
 
 def active_sanction(user) -> MemberSanction | None:
-    return MemberSanction.objects.active().filter(user=user).order_by("-created_at").first()
+    if user.pk is None:
+        return None
+    return ACTIVE_SANCTION.first(user=user.pk, at=timezone.now())
 
 
 def is_new_member(user) -> bool:

@@ -1,0 +1,105 @@
+"""The fixed-shape queries of the hot forum pages, compiled once per process (comcep.core.prepared).
+
+Each query is built from the same ``visible_to`` / ``for_thread_page`` querysets as before, for a
+*sentinel reader* of one kind: the shape key is the reader's kind as ``models._reader_kind`` gives
+it ("member" or "moderator"; visitors and pending members get no rows at all), i.e. exactly what
+``visible_to`` branches on. The reader's id only ever travels as a query parameter, so a cached
+SQL shape cannot carry one reader's permissions to another.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Subquery
+
+from comcep.accounts.enums import MembershipStatus
+from comcep.core.prepared import PreparedQuery
+
+from .models import SPACE_MODERATOR, MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
+
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "SPACE_MODERATOR", "SPACE_PAGE", "THREAD_FOR_REPLY",
+           "THREAD_PAGE", "THREAD_POSTS", "reader_kind", "sentinel_reader"]
+
+
+def reader_kind(user) -> str:
+    """The shape key of a reader: "none", "member" or "moderator" (what ``visible_to`` branches on)."""
+    return _reader_kind(user)
+
+
+def sentinel_reader(kind: str, pk: int):
+    """A user standing for every reader of ``kind`` while a query is built: only its id (a sentinel)
+    reaches the SQL, as a parameter."""
+    from comcep.accounts.models import User
+
+    if kind == "none":
+        user = User(pk=pk, is_active=True, status=MembershipStatus.PENDING)
+        user._is_moderator_cache = False
+    else:
+        user = User(pk=pk, is_active=True, status=MembershipStatus.APPROVED)
+        user._is_moderator_cache = kind == "moderator"
+    if _reader_kind(user) != kind:  # the sentinel must take the same branches as the real reader
+        raise AssertionError(f"sentinel reader of kind {kind!r} is read as {_reader_kind(user)!r}")
+    return user
+
+
+# The thread page: the thread, its space, author, solved post (and its author), the discussed page,
+# and the reader's read marker and subscription as annotations.
+THREAD_PAGE = PreparedQuery(
+    "forums.thread_page",
+    lambda kind, *, user, thread: (
+        Thread.objects.visible_to(sentinel_reader(kind, user))
+        .select_related("space", "author", "solved_post__author", "about_page")
+        .annotate(
+            reader_read_at=Subquery(ReadMarker.objects.filter(user_id=user, thread=OuterRef("pk"))
+                                    .values("last_read_at")[:1]),
+            reader_follows=Exists(Subscription.objects.filter(user_id=user, thread=OuterRef("pk"))),
+        )
+        .filter(pk=thread)
+    ),
+    params={"user": int, "thread": int},
+)
+
+# Posting a reply: the thread with what the page and the services read.
+THREAD_FOR_REPLY = PreparedQuery(
+    "forums.thread_for_reply",
+    lambda kind, *, user, thread: (
+        Thread.objects.visible_to(sentinel_reader(kind, user))
+        .select_related("space", "author", "solved_post__author").filter(pk=thread)
+    ),
+    params={"user": int, "thread": int},
+)
+
+# The space page's space (its themes prefetched).
+SPACE_PAGE = PreparedQuery(
+    "forums.space_page",
+    lambda kind, *, user, slug: (
+        Space.objects.visible_to(sentinel_reader(kind, user)).prefetch_related("themes").filter(slug=slug)
+    ),
+    params={"user": int, "slug": str},
+)
+
+# The member's current suspension, if any (``services.active_sanction``).
+ACTIVE_SANCTION = PreparedQuery(
+    "forums.active_sanction",
+    lambda *, user, at: MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at"),
+    params={"user": int, "at": datetime.datetime},
+)
+
+# The posts of a thread page (``PostQuerySet.for_thread_page`` when the thread was loaded through
+# ``Thread.objects.visible_to``): shape (reader kind, moderates the space).
+THREAD_POSTS = PreparedQuery(
+    "forums.thread_posts",
+    lambda kind, moderates_space, *, user, thread: (
+        Post.objects.filter(thread_id=thread)
+        .for_thread_page(sentinel_reader(kind, user), moderates_space=moderates_space)
+    ),
+    params={"user": int, "thread": int},
+)
+
+# The certified answers shown above a thread's posts.
+CERTIFIED_POSTS = PreparedQuery(
+    "forums.certified_posts",
+    lambda *, thread: Post.objects.filter(thread_id=thread, is_certified=True).public().select_related("author"),
+    params={"thread": int},
+)
