@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from comcep.core import access
 from comcep.core.markdown import html_to_text
 
-from . import services
+from . import queries, services
 from .forms import MAX_DB_ID, NewConversationForm, ReplyForm, ReportForm
 from .models import Block, Conversation, Message, Participant, can_use_conversations
 
@@ -48,7 +49,12 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 
 def _visible_conversation(request, pk) -> Conversation:
-    return get_object_or_404(Conversation.objects.visible_to(request.user), pk=pk)
+    user = request.user
+    # Conversation.objects.visible_to(user), compiled once per process (queries.py).
+    conversation = queries.CONVERSATION.first(queries.reader_shape(user), user=user.pk, conversation=pk)
+    if conversation is None:
+        raise Http404
+    return conversation
 
 
 # --- Inbox ------------------------------------------------------------------------------
@@ -135,12 +141,11 @@ def new_conversation(request):
 
 def _conversation_context(request, conversation: Conversation, *, reply_form=None) -> dict:
     user = request.user
-    qs = Message.objects.filter(conversation=conversation).for_conversation_page(user)
+    qs = queries.MESSAGES.sequence(user=user.pk, conversation=conversation.pk)  # for_conversation_page(user)
     paginator = Paginator(qs, MESSAGES_PER_PAGE)
     page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
     message_list = list(page.object_list)
-    participants = list(Participant.objects.filter(conversation=conversation).select_related("user")
-                        .order_by("joined_at", "pk"))
+    participants = queries.PARTICIPANTS.objects(conversation=conversation.pk)
     me = next((p for p in participants if p.user_id == user.pk), None)
     read_at = me.last_read_at if me else None
     for message in message_list:
