@@ -23,8 +23,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from comcep.core.prepared import PreparedQuery
-
 from .enums import RESERVED_SPACE_SLUGS, FlagReason, FlagStatus, ModerationAction, SpaceVisibility
 
 
@@ -58,15 +56,7 @@ def can_moderate(user, space) -> bool:
     space_id = getattr(space, "pk", space)
     if space_id is None:
         return False
-    return SPACE_MODERATOR.exists(user=user.pk, space=space_id)
-
-
-# Is ``user`` one of the space's own moderators? Compiled once per process (comcep.core.prepared).
-SPACE_MODERATOR = PreparedQuery(
-    "forums.space_moderator",
-    lambda *, user, space: Space.moderators.through.objects.filter(space_id=space, user_id=user),
-    params={"user": int, "space": int},
-)
+    return Space.moderators.through.objects.filter(space_id=space_id, user_id=user.pk).exists()
 
 
 def space_access_q(user, prefix: str = "") -> Q:

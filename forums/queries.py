@@ -16,9 +16,9 @@ from django.db.models import Exists, OuterRef, Subquery
 from comcep.accounts.enums import MembershipStatus
 from comcep.core.prepared import PreparedQuery
 
-from .models import SPACE_MODERATOR, MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
+from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "SPACE_MODERATOR", "SPACE_PAGE", "THREAD_FOR_REPLY",
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY",
            "THREAD_PAGE", "THREAD_POSTS", "reader_kind", "sentinel_reader"]
 
 
@@ -96,6 +96,28 @@ THREAD_POSTS = PreparedQuery(
     ),
     params={"user": int, "thread": int},
 )
+
+# The rows of a space page (``ThreadQuerySet.for_space_page`` when the space was loaded through
+# ``Space.objects.visible_to``): shape (moderates the space, the list's filter).
+def _space_threads(moderates_space, current, *, user, space):
+    from .enums import ThreadFilter
+
+    reader = sentinel_reader("member", user)  # for_space_page only reads the reader's id here
+    threads = Thread.objects.filter(space_id=space).for_space_page(reader, moderates_space=moderates_space)
+    if current == ThreadFilter.UNANSWERED:
+        threads = threads.filter(post_count__lte=1)
+    elif current == ThreadFilter.SOLVED:
+        threads = threads.filter(solved_post__isnull=False)
+    elif current == ThreadFilter.MINE:
+        threads = threads.filter(author_id=user)
+    elif current == ThreadFilter.FOLLOWED:
+        threads = threads.filter(is_followed=True)
+    elif current:
+        raise ValueError(current)
+    return threads
+
+
+SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
 
 # The certified answers shown above a thread's posts.
 CERTIFIED_POSTS = PreparedQuery(

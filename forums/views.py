@@ -115,19 +115,12 @@ def space_detail(request, space):
     if space is None:
         raise Http404
     can_moderate_space = can_moderate(user, space)
-    # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions.
-    threads = Thread.objects.filter(space=space).for_space_page(user, moderates_space=can_moderate_space)
+    # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions
+    # (ThreadQuerySet.for_space_page and the list's filter, compiled once per process: queries.py).
     current = request.GET.get("filtre", "")
-    if current == ThreadFilter.UNANSWERED:
-        threads = threads.filter(post_count__lte=1)
-    elif current == ThreadFilter.SOLVED:
-        threads = threads.filter(solved_post__isnull=False)
-    elif current == ThreadFilter.MINE:
-        threads = threads.filter(author=user)
-    elif current == ThreadFilter.FOLLOWED:
-        threads = threads.filter(is_followed=True)
-    else:
+    if current not in ThreadFilter.values:
         current = ""
+    threads = queries.SPACE_THREADS.sequence(can_moderate_space, current, user=user.pk, space=space.pk)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     for thread in page.object_list:
         thread.is_unread = thread.read_at is None or (thread.last_post_at and thread.last_post_at > thread.read_at)

@@ -1,13 +1,11 @@
 """The custom user: e-mail login, the counsellor's profile and membership approval."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from comcep.core.prepared import PreparedQuery
 
 from .enums import MODERATORS_GROUP, MembershipStatus
 
@@ -128,7 +126,7 @@ class User(AbstractUser):
             return True
         cache = getattr(self, "_is_moderator_cache", None)
         if cache is None:
-            cache = _IS_MODERATOR.exists(user=self.pk) if self.pk is not None else False
+            cache = self.groups.filter(name=MODERATORS_GROUP).exists()
             self._is_moderator_cache = cache
         return cache
 
@@ -182,11 +180,3 @@ class Member(User):
         verbose_name = _("membre")
         verbose_name_plural = _("membres")
         permissions = [("moderate_member", _("Peut valider ou refuser les adhésions"))]
-
-
-# ``User.is_moderator`` on every member page: compiled once per process (comcep.core.prepared).
-_IS_MODERATOR = PreparedQuery(
-    "accounts.is_moderator",
-    lambda *, user: Group.objects.filter(user=user, name=MODERATORS_GROUP),
-    params={"user": int},
-)

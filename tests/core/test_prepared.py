@@ -330,6 +330,32 @@ def test_space_lookup_and_moderation_flags_match_the_orm_for_every_reader(forum)
             assert fresh.is_moderator == reader.is_moderator
 
 
+def test_space_page_threads_match_the_orm_for_every_reader_and_filter(forum):
+    from forums.enums import ThreadFilter
+
+    readers, threads = forum
+    services.follow(readers["member"], thread=threads["open"])  # "followed" rows differ per reader
+    services.mark_read(readers["author"], threads["open"], threads["open"].posts.order_by("pk").first())
+    for order in _orderings():
+        for name in order:
+            reader = readers[name]
+            for space in Space.objects.visible_to(reader):
+                moderates = can_moderate(reader, space)
+                for current in ["", *ThreadFilter.values]:
+                    orm = Thread.objects.filter(space=space).for_space_page(reader, moderates_space=moderates)
+                    orm = {
+                        "": orm, ThreadFilter.UNANSWERED: orm.filter(post_count__lte=1),
+                        ThreadFilter.SOLVED: orm.filter(solved_post__isnull=False),
+                        ThreadFilter.MINE: orm.filter(author=reader),
+                        ThreadFilter.FOLLOWED: orm.filter(is_followed=True),
+                    }[current]
+                    found = queries.SPACE_THREADS.objects(moderates, current, user=reader.pk, space=space.pk)
+                    assert [(t.pk, t.read_at, t.is_followed, t.author.pk) for t in found] == \
+                        [(t.pk, t.read_at, t.is_followed, t.author.pk) for t in orm], (name, space.slug, current)
+                    assert queries.SPACE_THREADS.count(moderates, current, user=reader.pk, space=space.pk) == \
+                        orm.count()
+
+
 def test_reader_kinds_and_the_anonymous_visitor(forum):
     readers, _threads = forum
     assert queries.reader_kind(AnonymousUser()) == "none"
