@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 
 from comcep.accounts.enums import MembershipStatus
 from comcep.core.prepared import PreparedQuery
 
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY",
-           "THREAD_PAGE", "THREAD_POSTS", "reader_kind", "sentinel_reader"]
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "POSTS_BEFORE", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY",
+           "THREAD_PAGE", "THREAD_VISIBLE", "THREAD_POSTS", "reader_kind", "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
@@ -57,6 +57,13 @@ THREAD_PAGE = PreparedQuery(
         )
         .filter(pk=thread)
     ),
+    params={"user": int, "thread": int},
+)
+
+# May the reader open this thread (``services.ensure_can_read_thread``)?
+THREAD_VISIBLE = PreparedQuery(
+    "forums.thread_visible",
+    lambda kind, *, user, thread: Thread.objects.visible_to(sentinel_reader(kind, user)).filter(pk=thread),
     params={"user": int, "thread": int},
 )
 
@@ -118,6 +125,17 @@ def _space_threads(moderates_space, current, *, user, space):
 
 
 SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
+
+# How many posts come before a post on its thread's pages (``views.post_url`` after a reply).
+POSTS_BEFORE = PreparedQuery(
+    "forums.posts_before",
+    lambda kind, moderates_space, *, user, thread, at, post: (
+        Post.objects.filter(thread_id=thread)
+        .for_thread_page(sentinel_reader(kind, user), moderates_space=moderates_space)
+        .filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=post))
+    ),
+    params={"user": int, "thread": int, "at": datetime.datetime, "post": int},
+)
 
 # The certified answers shown above a thread's posts.
 CERTIFIED_POSTS = PreparedQuery(

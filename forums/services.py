@@ -48,7 +48,7 @@ from .models import (
     thread_key,
 )
 from .pages import pages_linked_from
-from .queries import ACTIVE_SANCTION
+from .queries import ACTIVE_SANCTION, THREAD_VISIBLE, reader_kind
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def is_new_member(user) -> bool:
 
 
 def ensure_can_read_thread(user, thread: Thread) -> None:
-    if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists():
+    if user.pk is None or not THREAD_VISIBLE.exists(reader_kind(user), user=user.pk, thread=thread.pk):
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 

@@ -330,6 +330,30 @@ def test_space_lookup_and_moderation_flags_match_the_orm_for_every_reader(forum)
             assert fresh.is_moderator == reader.is_moderator
 
 
+def test_post_positions_and_thread_access_match_the_orm_for_every_reader(forum):
+    from forums.views import post_url
+
+    readers, threads = forum
+    for order in _orderings():
+        for name in order:
+            reader = readers[name]
+            kind = queries.reader_kind(reader)
+            for thread in threads.values():
+                visible = Thread.objects.visible_to(reader).filter(pk=thread.pk).exists()
+                assert queries.THREAD_VISIBLE.exists(kind, user=reader.pk, thread=thread.pk) is visible, \
+                    (name, thread.title)
+                if not visible:
+                    continue
+                moderates = reader.is_moderator or can_moderate(reader, thread.space_id)
+                for post in Post.objects.visible_to(reader).filter(thread=thread):
+                    assert post_url(post, reader, moderates_space=moderates) == post_url(post, reader), \
+                        (name, thread.title, post.pk)
+                    earlier = Post.objects.visible_to(reader).filter(thread=thread).filter(
+                        Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
+                    assert queries.POSTS_BEFORE.count(kind, moderates, user=reader.pk, thread=thread.pk,
+                                                      at=post.created_at, post=post.pk) == earlier
+
+
 def test_space_page_threads_match_the_orm_for_every_reader_and_filter(forum):
     from forums.enums import ThreadFilter
 
