@@ -126,12 +126,12 @@ def _space_threads(moderates_space, current, *, user, space):
 
 SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
 
-# How many posts come before a post on its thread's pages (``views.post_url`` after a reply).
+# How many posts the reader sees before a post of a thread they may open (``views.post_url``
+# after a reply): ``PostQuerySet.visible_to(user, thread_checked=True)``.
 POSTS_BEFORE = PreparedQuery(
     "forums.posts_before",
-    lambda kind, moderates_space, *, user, thread, at, post: (
-        Post.objects.filter(thread_id=thread)
-        .for_thread_page(sentinel_reader(kind, user), moderates_space=moderates_space)
+    lambda kind, *, user, thread, at, post: (
+        Post.objects.filter(thread_id=thread).visible_to(sentinel_reader(kind, user), thread_checked=True)
         .filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=post))
     ),
     params={"user": int, "thread": int, "at": datetime.datetime, "post": int},

@@ -83,17 +83,17 @@ def _error_message(exc: Exception) -> str:
     return str(exc) or _("Action impossible.")
 
 
-def post_url(post: Post, user, *, moderates_space: bool | None = None) -> str:
+def post_url(post: Post, user, *, thread_checked: bool = False) -> str:
     """The thread page (right page number) and anchor where ``user`` sees ``post``.
-    ``moderates_space`` (True/False): the caller loaded ``post.thread`` through
-    ``Thread.objects.visible_to(user)`` and knows whether ``user`` moderates its space; the posts
-    before it are then counted as the thread page lists them (a query compiled once per process)."""
-    if moderates_space is None:
+    ``thread_checked``: the caller loaded ``post.thread`` through ``Thread.objects.visible_to(user)``;
+    the posts before it are then counted without the thread condition, by a query compiled once
+    per process."""
+    if thread_checked:
+        earlier = queries.POSTS_BEFORE.count(queries.reader_kind(user), user=user.pk, thread=post.thread_id,
+                                             at=post.created_at, post=post.pk)
+    else:
         earlier = Post.objects.filter(thread_id=post.thread_id).visible_to(user).filter(
             Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
-    else:
-        earlier = queries.POSTS_BEFORE.count(queries.reader_kind(user), moderates_space, user=user.pk,
-                                             thread=post.thread_id, at=post.created_at, post=post.pk)
     page = earlier // POSTS_PER_PAGE + 1
     url = post.thread.get_absolute_url()
     if page > 1:
@@ -434,10 +434,9 @@ def thread_reply(request, pk):
                                              "d'animation."))
                 else:
                     messages.success(request, _("Votre réponse est publiée."))
-                if post.thread_id == thread.pk:
-                    post.thread = thread  # its URL needs the thread and space loaded above
-                    moderates = request.user.is_moderator or can_moderate(request.user, thread.space_id)
-                    return redirect(post_url(post, request.user, moderates_space=moderates))
+                if post.thread_id == thread.pk:  # loaded above through Thread.objects.visible_to
+                    post.thread = thread  # its URL needs the thread and its space
+                    return redirect(post_url(post, request.user, thread_checked=True))
                 return redirect(post_url(post, request.user))
     context = _thread_context(request, thread, reply_form=form, preview=preview)
     status = 200 if preview is not None else 400
