@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Exists, OuterRef, Q, Subquery
+from wagtail.models import Page
 
 from comcep.accounts.enums import MembershipStatus
 from comcep.core.prepared import PreparedQuery
 
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "POSTS_BEFORE", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY",
-           "THREAD_PAGE", "THREAD_VISIBLE", "THREAD_POSTS", "reader_kind", "sentinel_reader"]
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "POSTS_BEFORE", "SPACE_PAGE", "SPACE_THREADS",
+           "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "reader_kind", "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
@@ -141,5 +142,12 @@ POSTS_BEFORE = PreparedQuery(
 CERTIFIED_POSTS = PreparedQuery(
     "forums.certified_posts",
     lambda *, thread: Post.objects.filter(thread_id=thread, is_certified=True).public().select_related("author"),
+    params={"thread": int},
+)
+
+# The live pages a thread cites, by title (``thread.cited_pages.live()``).
+CITED_PAGES = PreparedQuery(
+    "forums.cited_pages",
+    lambda *, thread: Page.objects.live().filter(citing_threads=thread).order_by("title"),
     params={"thread": int},
 )

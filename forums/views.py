@@ -361,7 +361,7 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         "page_obj": page,
         "posts": post_list,
         "certified_posts": certified,
-        "cited_pages": list(thread.cited_pages.live().order_by("title")),
+        "cited_pages": queries.CITED_PAGES.objects(thread=thread.pk),  # thread.cited_pages.live()
         "is_following": (thread.reader_follows if hasattr(thread, "reader_follows")
                          else Subscription.objects.filter(user=user, thread=thread).exists()),
         "is_moderator": is_moderator,  # moderates THIS space (global moderators or the space's moderators)

@@ -379,6 +379,21 @@ def test_space_page_threads_match_the_orm_for_every_reader_and_filter(forum):
                         orm.count()
 
 
+def test_cited_pages_match_the_related_manager(forum):
+    from wagtail.models import Page
+
+    _readers, threads = forum
+    root = Page.objects.get(depth=1)
+    pages = [root.add_child(instance=Page(title=title, slug=f"cite-{n}")) for n, title in enumerate("BCA")]
+    pages[1].unpublish()
+    threads["open"].cited_pages.set(pages)
+    threads["private"].cited_pages.set(pages[:1])
+    for thread in [threads["open"], threads["private"], threads["hidden"], threads["open"]]:
+        assert [p.pk for p in queries.CITED_PAGES.objects(thread=thread.pk)] == \
+            [p.pk for p in thread.cited_pages.live().order_by("title")]
+    assert [p.title for p in queries.CITED_PAGES.objects(thread=threads["open"].pk)] == ["A", "B"]  # C unpublished
+
+
 def test_reader_kinds_and_the_anonymous_visitor(forum):
     readers, _threads = forum
     assert queries.reader_kind(AnonymousUser()) == "none"
