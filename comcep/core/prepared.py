@@ -293,17 +293,23 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _converted(compiler, rows):
-    """What ``compiler.results_iter`` does with fetched rows (extra select columns trimmed)."""
-    if compiler.has_extra_select:
-        rows = [row[: compiler.col_count] for row in rows]
+def _converter(compiler):
+    """What ``compiler.results_iter`` does with fetched rows (extra select columns trimmed), with the
+    converters looked up once."""
     fields = [s[0] for s in compiler.select[0: compiler.col_count]]
     converters = compiler.get_converters(fields)
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    if compiler.has_composite_fields(fields):
-        rows = compiler.composite_fields_to_tuples(rows, fields)
-    return rows
+    composite = compiler.has_composite_fields(fields)
+
+    def convert(rows):
+        if compiler.has_extra_select:
+            rows = [row[: compiler.col_count] for row in rows]
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        if composite:
+            rows = compiler.composite_fields_to_tuples(rows, fields)
+        return rows
+
+    return convert
 
 
 def _model_finisher(compiler, alias: str, prefetch_lookups):
@@ -315,10 +321,11 @@ def _model_finisher(compiler, alias: str, prefetch_lookups):
     init_list = [f[0].target.attname for f in select[start:end]]
     related_populators = get_related_populators(klass_info, select, alias)
     annotations = list(annotation_col_map.items()) if annotation_col_map else []
+    convert = _converter(compiler)
 
     def finish(rows, alias):
         objs = []
-        for row in _converted(compiler, rows):
+        for row in convert(rows):
             obj = model_cls.from_db(alias, init_list, row[start:end])
             for populator in related_populators:
                 populator.populate(row, obj)
@@ -333,8 +340,10 @@ def _model_finisher(compiler, alias: str, prefetch_lookups):
 
 
 def _rows_finisher(compiler, *, flat: bool):
+    convert = _converter(compiler)
+
     def finish(rows, alias):
-        converted = _converted(compiler, rows)
+        converted = convert(rows)
         if flat:
             return [row[0] for row in converted]
         return [tuple(row) for row in converted]
