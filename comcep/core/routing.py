@@ -10,14 +10,54 @@ this shortcut only when every page along the way routes like ``Page.route`` (a p
 whenever the chain is incomplete, so the result is the same as Wagtail's. A page class may name, in
 ``serve_select_related``, relations to load with its specific instance in the same query.
 
+One-level URLs (``/ressources/``, ``/agenda/``) are routed by ``route_child`` with the two queries
+Wagtail's ``Page.route`` runs (the child by slug, then its specific instance), compiled once per
+process (comcep.core.prepared) instead of on every request.
+
 ``OneQueryViewRestrictionsMixin.get_view_restrictions`` returns the same restrictions as Wagtail's (the
 page's and its ancestors', aliases resolved to their source page) in one query instead of two.
 """
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import Q
+from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
+
+from .prepared import PreparedQuery
+
+# Page.route's two queries for one path component. The parent's path and depth are part of the
+# shape (a handful of parents: the site roots), the slug and the page id are parameters.
+_CHILD = PreparedQuery(
+    "core.route_child",
+    lambda parent_path, parent_depth, *, slug: (
+        Page.objects.filter(path__startswith=parent_path, depth=parent_depth + 1, slug=slug)
+    ),
+    params={"slug": str},
+)
+_SPECIFIC = PreparedQuery(
+    "core.route_specific",
+    lambda model_label, *, pk: apps.get_model(model_label)._default_manager.filter(pk=pk),
+    params={"pk": int},
+)
+
+
+def route_child(parent: Page, request, slug: str):
+    """``Page.route(request, [slug])`` for ``parent``, with the same result."""
+    child = _CHILD.first(parent.path, parent.depth, slug=slug)
+    if child is None:
+        raise Http404
+    child._cached_parent_obj = parent
+    page_class = child.specific_class
+    if page_class is None or page_class is Page:
+        return child.specific.route(request, [])
+    target = _SPECIFIC.first(page_class._meta.label, pk=child.pk)
+    if target is None:  # deleted meanwhile
+        raise Http404
+    for key, value in child.__dict__.items():  # as Page.specific does: annotations, cached parent...
+        target.__dict__.setdefault(key, value)
+    return target.route(request, [])
 
 
 def _routes_like_page(page_class) -> bool:
@@ -72,6 +112,8 @@ class FastRouteMixin:
     """For the site root page: route deep URLs with ``fast_route``."""
 
     def route(self, request, path_components):
+        if len(path_components) == 1:
+            return route_child(self, request, path_components[0])
         result = fast_route(self, request, path_components)
         if result is not None:
             return result

@@ -77,6 +77,33 @@ def test_related_resources_share_the_most_themes_and_respect_visibility(client, 
     assert "Sans rapport" not in related and "Reservee deux themes" not in related
 
 
+def test_one_level_routing_keeps_wagtails_answers(client, member):
+    """/ressources/ and the like are routed by comcep.core.routing.route_child (compiled once): the
+    same page, class and parent as Wagtail's Page.route, a 404 for an unknown or draft section."""
+    from django.http import Http404
+    from django.test import RequestFactory
+    from wagtail.models import Page
+
+    from comcep.core.routing import route_child
+    from resources.models import ResourceIndexPage
+
+    home = library().get_parent().specific
+    request = RequestFactory().get("/ressources/")
+    ours, wagtails = route_child(home, request, "ressources"), Page.route(home, request, ["ressources"])
+    assert type(ours.page) is type(wagtails.page) is ResourceIndexPage
+    assert ours.page.pk == wagtails.page.pk and ours.page.get_parent().pk == home.pk
+    for slug in ("inexistant", "ressources/fiche"):
+        with pytest.raises(Http404):
+            route_child(home, request, slug)
+    draft = home.add_child(instance=ResourceIndexPage(title="Brouillon", slug="brouillon-section", live=False))
+    with pytest.raises(Http404):
+        route_child(home, request, draft.slug)
+    client.force_login(member)
+    assert client.get("/ressources/").status_code == 200
+    assert client.get("/inexistant/").status_code == 404
+    assert client.get("/brouillon-section/").status_code == 404
+
+
 def test_routing_keeps_wagtails_answers(client, themes, member):
     page = ResourcePageFactory(title="Fiche routee", themes=[themes["vae"]])
     assert client.get(page.url).status_code == 200
