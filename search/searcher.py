@@ -352,6 +352,25 @@ def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0) -> Hit:
     )
 
 
+def _narrows(filters: Filters) -> bool:
+    """Whether the active facets keep a small share of the matches, so that scoring only
+    the matches under them (a second FTS5 pass) costs less than scoring every match.
+    "National" and the dates beyond the last month keep about half the entries or more:
+    measured at 15k entries, the second pass then costs more than it saves."""
+    for group, values in filters.values.items():
+        if not values:
+            continue
+        if group == "date":
+            if values[0] == "mois":
+                return True
+        elif group == "region":
+            if labels.NATIONAL not in values:
+                return True
+        else:
+            return True
+    return False
+
+
 class _SQLiteFTS:
     """SQLite FTS5 fast path, same match expression as modelsearch's SQLite backend.
 
@@ -396,10 +415,29 @@ class _SQLiteFTS:
         columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
             ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
         join = f'CROSS JOIN "{table}" ON "{table}"."entry_id" = CAST(ie.object_id AS INTEGER)'
-        matches = (f'SELECT "{table}"."entry_id" AS id, bm25("{self.fts}", {self.weights}) AS s, {columns}, '
+        params = [*bucket_params, self.match, self.content_type, *permission_params]
+        bm25 = f'bm25("{self.fts}", {self.weights})'
+        if not _narrows(filters):
+            # Every permitted match (or most of them) may be among the best: bm25 in the same pass.
+            matches = (f'SELECT "{table}"."entry_id" AS id, {bm25} AS s, {columns}, '
+                       f"{bucket_sql} AS b {self._from(join)} AND ({permission_sql})")
+            return _single_pass(matches, params, filters, window, "m.s", "m.s, m.id DESC", descending=False)
+
+        # A narrowing facet is active: only the matches under every active facet can be among
+        # the best, and bm25 (half the cost of a match: FTS5 reads the row's size and term
+        # positions) is computed for them only, in a second FTS5 pass over those rows (same
+        # table statistics, so the very same scores).
+        matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {columns}, '
                    f"{bucket_sql} AS b {self._from(join)} AND ({permission_sql})")
-        return _single_pass(matches, [*bucket_params, self.match, self.content_type, *permission_params], filters,
-                            window, "m.s", "m.s, m.id DESC", descending=False)
+
+        def rescore(where: str, where_params: list) -> tuple[str, list]:
+            # FTS5 drives the loop, each match looked up among the filtered match set. Table
+            # names come from model metadata, columns are constants; values are parameters.
+            return (f'"{self.fts}" CROSS JOIN (SELECT * FROM m{where}) AS m ON "{self.fts}".rowid = m.ie_id '  # noqa: S608
+                    f'WHERE "{self.fts}" MATCH %s', [*where_params, self.match])
+
+        return _single_pass(matches, params, filters, window, bm25, "s, m.id DESC", descending=False,
+                            rescore=rescore)
 
     @staticmethod
     def load(queryset, ranked: list[tuple[int, float]]) -> list[SearchEntry]:
@@ -438,17 +476,25 @@ class _SQLiteFTS:
 
 
 def _single_pass(matches_sql: str, matches_params: list, filters: Filters, window: int, score: str, order: str,
-                 *, descending: bool, join: str = "", score_params: list | None = None, index_only: bool = False):
+                 *, descending: bool, join: str = "", score_params: list | None = None, index_only: bool = False,
+                 rescore=None):
     """Run ``matches_sql`` (id, facet columns k t a l r b, and what ``score`` needs) once,
     materialised as ``m``; in the same statement group it per facet (_counts_sql) and take
-    the best ``window`` under every active facet. Returns (counts, total, [(id, score)])."""
+    the best ``window`` under every active facet. Returns (counts, total, [(id, score)]).
+
+    ``rescore(where, where_params)`` -> (FROM clause, params), if given, replaces
+    ``m {join}{where}`` as the source of the best results (the score computed there)."""
     counts_sql, counts_params = _counts_sql(filters)
     where, where_params = _where(filters)
-    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, m.id AS n, {score} AS s FROM m {join}"  # noqa: S608
-                f"{where} ORDER BY {order} LIMIT %s) AS best")
+    if rescore is not None:
+        source, source_params = rescore(where, where_params)
+    else:
+        source, source_params = f"m {join}{where}", where_params
+    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, m.id AS n, {score} AS s FROM {source}"  # noqa: S608
+                f" ORDER BY {order} LIMIT %s) AS best")
     # Table names come from model metadata, columns are constants; values are parameters.
     sql = f"WITH m AS MATERIALIZED ({matches_sql}) {counts_sql} UNION ALL {best_sql}"  # noqa: S608
-    params = [*matches_params, *counts_params, *(score_params or []), *where_params, window]
+    params = [*matches_params, *counts_params, *(score_params or []), *source_params, window]
     with connection.cursor() as cursor:
         if index_only and _client_side_binding(cursor):
             # PostgreSQL: the planner costs ``(title || body) @@ q`` as a cheap operator and,
