@@ -1,7 +1,6 @@
 """RSS and Atom feeds of newly published PUBLIC resources (members-only ones never appear)."""
 
 from django.contrib.syndication.views import Feed
-from django.db.models import F
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
@@ -17,11 +16,7 @@ class ResourceRssFeed(Feed):
     link = "/ressources/"
 
     def items(self):
-        return list(
-            ResourcePage.objects.public_resources()
-            .order_by(F("first_published_at").desc(nulls_last=True), "-pk")
-            .select_related("region")[:FEED_LENGTH]
-        )
+        return ResourcePage.objects.public_resources().select_related("region").newest(FEED_LENGTH)
 
     def item_title(self, item):
         return item.title

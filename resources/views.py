@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,12 +21,10 @@ HOME_LIMIT = 6
 
 
 def latest_resources_for_home(request):
-    """The home page's "Dernières ressources" (one query; members-only ones for approved readers)."""
-    return list(
-        ResourcePage.objects.visible_to(request.user)
-        .order_by(F("first_published_at").desc(nulls_last=True))
-        .only("id", "title", "summary", "url_path", "path", "depth", "kind", "visibility")[:HOME_LIMIT]
-    )
+    """The home page's "Dernières ressources" (one query, two if some were never published through a
+    revision; members-only ones for approved readers)."""
+    return (ResourcePage.objects.visible_to(request.user)
+            .only("id", "title", "summary", "url_path", "path", "depth", "kind", "visibility").newest(HOME_LIMIT))
 
 
 def _member_only(request):

@@ -31,3 +31,7 @@ class ConversationsConfig(AppConfig):
         from .search import ParticipantIndexer
 
         register_indexer(ParticipantIndexer())  # personal entries: the participant alone reads them
+
+        from . import signals
+
+        signals.connect()  # the partners' entries name each participant

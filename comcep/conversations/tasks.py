@@ -9,3 +9,10 @@ def reindex_conversation(conversation_id: int, user_ids: list[int] | None = None
     from .search import reindex_now
 
     reindex_now(conversation_id, user_ids)
+
+
+@task()
+def reindex_partners(user_id: int) -> None:
+    from .search import reindex_partners_of
+
+    reindex_partners_of(user_id)

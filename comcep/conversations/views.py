@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comcep.core import access
+from comcep.core.fragments import fragment_key
 from comcep.core.markdown import html_to_text
 
 from . import services
@@ -133,9 +134,25 @@ def new_conversation(request):
 # --- Conversation page ------------------------------------------------------------------
 
 
+AUTHOR_NAME_FIELDS = ("author__display_name", "author__first_name", "author__last_name", "author__email",
+                      "author__deleted_at")
+
+
+def _message_fragment_key(message: Message, user) -> str:
+    """The cache key of one message as conversations/includes/message.html renders it for this
+    reader: every value that template reads (keep them in step; see comcep/core/fragments.py)."""
+    mine = message.author_id == user.pk
+    return fragment_key(
+        "conversation-message", message.pk, mine, None if mine else message.author.public_name,
+        message.created_at, message.is_unread, message.is_removed, None if message.is_removed else message.html,
+    )
+
+
 def _conversation_context(request, conversation: Conversation, *, reply_form=None) -> dict:
     user = request.user
-    qs = Message.objects.filter(conversation=conversation).for_conversation_page(user)
+    # Only the columns conversations/includes/message.html reads (the author's as public_name needs).
+    qs = (Message.objects.filter(conversation=conversation).for_conversation_page(user)
+          .only("conversation_id", "author_id", "html", "created_at", "is_removed", *AUTHOR_NAME_FIELDS))
     paginator = Paginator(qs, MESSAGES_PER_PAGE)
     page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
     message_list = list(page.object_list)
@@ -145,6 +162,7 @@ def _conversation_context(request, conversation: Conversation, *, reply_form=Non
     read_at = me.last_read_at if me else None
     for message in message_list:
         message.is_unread = (read_at is None or message.created_at > read_at) and message.author_id != user.pk
+        message.fragment_key = _message_fragment_key(message, user)
     blocked = services.blocked_ids(user)
     others = [p for p in participants if p.user_id != user.pk]
     for p in others:

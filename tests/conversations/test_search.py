@@ -145,6 +145,28 @@ def test_a_deleted_account_leaves_no_personal_entry(client, alice, bruno, indexe
     assert found(client, alice, "psychologue") == ["Bilan de compétences en Bretagne"]
 
 
+def test_a_conversation_is_found_by_whom_it_is_with(client, alice, bruno, chloe, indexed,
+                                                   django_capture_on_commit_callbacks):
+    # Alice Martin and Bruno Leroy (conftest): each finds it by the other's name, nobody else does.
+    assert found(client, bruno, "Alice Martin") == ["Bilan de compétences en Bretagne"]
+    assert found(client, alice, "Leroy") == ["Bilan de compétences en Bretagne"]
+    assert found(client, chloe, "Leroy") == []
+    alice.display_name = "Alice Kerjean"
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.save()
+    assert found(client, bruno, "Kerjean") == ["Bilan de compétences en Bretagne"]
+    assert found(client, bruno, "Martin") == []
+
+
+def test_a_deleted_member_is_no_longer_named_in_the_partners_entries(client, alice, bruno, indexed,
+                                                                    django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(alice)
+    assert found(client, bruno, "Martin") == []
+    entry = SearchEntry.objects.get(access=f"user:{bruno.pk}")
+    assert "Martin" not in entry.body and "Membre supprimé" in entry.body
+
+
 def test_a_personal_entry_can_never_be_a_recommended_result(client, indexed):
     from search import gaps
     from search.models import SearchGap

@@ -216,3 +216,29 @@ def test_taxonomy_links_lead_back_to_the_filtered_library(client, public_resourc
     assert 'href="/ressources/?theme=vae"' in html
     assert 'href="/ressources/?type=fiche-pratique"' in html
     assert f'href="/echanges/discuter/{public_resource.pk}/"' in html
+
+
+def test_home_page_and_feed_list_the_newest_first_then_the_undated(client, themes):
+    """Newest first publication first; resources never published through a revision (no first
+    publication date: imports, code) come after every dated one, newest id first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from resources.models import ResourcePage
+
+    now = timezone.now()
+    dated = [ResourcePageFactory(title=f"Fiche datée {n}") for n in range(3)]
+    for n, page in enumerate(dated):
+        ResourcePage.objects.filter(pk=page.pk).update(first_published_at=now - timedelta(days=10 - n))
+    undated = [ResourcePageFactory(title=f"Fiche sans date {n}") for n in range(2)]
+    ResourcePage.objects.filter(pk__in=[p.pk for p in undated]).update(first_published_at=None)
+    expected = ["Fiche datée 2", "Fiche datée 1", "Fiche datée 0", "Fiche sans date 1", "Fiche sans date 0"]
+
+    home = client.get("/").content.decode()
+    assert [title for title in expected if title in home] == expected
+    assert sorted(expected, key=home.index) == expected
+    feed = client.get("/ressources/flux.rss").content.decode()
+    assert sorted(expected, key=feed.index) == expected
+    assert [p.title for p in ResourcePage.objects.live().newest(2)] == expected[:2]
+    assert [p.title for p in ResourcePage.objects.live().newest(4)] == expected[:4]

@@ -1,0 +1,57 @@
+"""A conversation's messages are served from the content-addressed fragment cache
+(comcep/core/fragments.py). Each participant sees the page exactly as without the cache: their own
+messages as "Vous" without a report link, others' with the author's current name, their own
+"Non lu", and a message removed by the moderation disappears at once."""
+
+import re
+
+import pytest
+from django.test import override_settings
+
+from comcep.conversations import services
+from comcep.conversations.models import Message
+from comcep.core import fragments
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _cache_on():
+    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
+        fragments.clear()
+        yield
+
+
+def article(client, conversation, message) -> str:
+    response = client.get(conversation.get_absolute_url())
+    assert response.status_code == 200
+    match = re.search(rf'<article[^>]*id="message-{message.pk}".*?</article>', response.content.decode(), re.S)
+    assert match, f"message {message.pk} not on the page"
+    return match.group(0)
+
+
+def test_messages_are_cached_and_each_participant_sees_their_own_view(client, alice, bruno, conversation):
+    message = Message.objects.get(conversation=conversation)
+    client.force_login(bruno)
+    first = article(client, conversation, message)
+    assert "Alice Martin" in first and "Non lu" in first and "Signaler ce message" in first
+    assert len(fragments.FRAGMENTS._cache) == 1
+    again = article(client, conversation, message)  # now read: another fragment
+    assert "Non lu" not in again and "Alice Martin" in again
+    client.force_login(alice)
+    own = article(client, conversation, message)
+    assert "Vous" in own and "Alice Martin" not in own and "Signaler ce message" not in own
+    assert "<strong>secret partagé</strong>" in own
+
+
+def test_a_renamed_author_and_a_removed_message_show_at_once(client, alice, bruno, moderator, conversation):
+    message = Message.objects.get(conversation=conversation)
+    client.force_login(bruno)
+    article(client, conversation, message)
+    alice.display_name = "Alice Martin-Roux"
+    alice.save()
+    assert "Alice Martin-Roux" in article(client, conversation, message)
+    services.remove_message(message=message, moderator=moderator)
+    removed = article(client, conversation, message)
+    assert "Message retiré par la modération" in removed
+    assert "secret partagé" not in removed
