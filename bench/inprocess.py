@@ -102,9 +102,11 @@ def main() -> None:
             last = (time.perf_counter() - started) * 1000
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        cpu_p95 = sorted(cpu)[min(len(cpu) - 1, int(len(cpu) * 0.95))]
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(f"{page['name']:<24} {status}  wall p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-              f"cpu p50 {statistics.median(cpu):6.1f} ms  queries {len(queries):3d}  sql {sql_ms:6.1f} ms "
+              f"cpu p50 {statistics.median(cpu):6.1f} ms  p95 {cpu_p95:6.1f} ms  "
+              f"queries {len(queries):3d}  sql {sql_ms:6.1f} ms "
               f"(last {last:.1f} ms){_cache_line(summary_lookups)}", flush=True)
         if args.sql:
             for q in queries.captured_queries:
