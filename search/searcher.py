@@ -355,13 +355,14 @@ def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0) -> Hit:
 def _narrows(filters: Filters) -> bool:
     """Whether the active facets keep a small share of the matches, so that scoring only
     the matches under them (a second FTS5 pass) costs less than scoring every match.
-    "National" and the dates beyond the last month keep about half the entries or more:
-    measured at 15k entries, the second pass then costs more than it saves."""
+    "National" (~73 % of the entries) and "more than a year" (~56 %) keep most of them:
+    measured at 15k entries, the second pass then costs as much as it saves, or more;
+    "less than a year" (~44 %) already pays."""
     for group, values in filters.values.items():
         if not values:
             continue
         if group == "date":
-            if values[0] == "mois":
+            if values[0] != "ancien":
                 return True
         elif group == "region":
             if labels.NATIONAL not in values:
