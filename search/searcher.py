@@ -406,10 +406,11 @@ class _SQLiteFTS:
         self.match = params[0]
 
     def summary(self, narrow, filters: Filters, now, window: int):
-        """One statement, one FTS5 pass: the matches the reader may see (``narrow``: the
-        EntryFacets rows under the permission filter) are materialised with their bm25
-        score and facet columns, then grouped per facet (see _counts_sql) and the best
-        ``window`` under every active facet are taken. Returns (counts, total, [(id, score)])."""
+        """One statement: the matches the reader may see (``narrow``: the EntryFacets rows
+        under the permission filter) are materialised with their facet columns and (unless a
+        narrowing facet is active, see below) their bm25 score, then grouped per facet (see
+        _counts_sql) and the best ``window`` under every active facet are taken. Returns
+        (counts, total, [(id, score)])."""
         table = EntryFacets._meta.db_table
         permission_sql, permission_params = _permission_sql(narrow)
         bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
@@ -432,13 +433,17 @@ class _SQLiteFTS:
                    f"{bucket_sql} AS b {self._from(join)} AND ({permission_sql})")
 
         def rescore(where: str, where_params: list) -> tuple[str, list]:
-            # FTS5 drives the loop, each match looked up among the filtered match set. Table
+            # FTS5 drives the loop (MATCH only: the unary + keeps the rowid test away from the
+            # virtual table, which would run the match again for every id); the ids under the
+            # facets are looked up in the ephemeral index SQLite builds for IN (subquery). Table
             # names come from model metadata, columns are constants; values are parameters.
-            return (f'"{self.fts}" CROSS JOIN (SELECT * FROM m{where}) AS m ON "{self.fts}".rowid = m.ie_id '  # noqa: S608
-                    f'WHERE "{self.fts}" MATCH %s', [*where_params, self.match])
+            return (f'"{self.fts}" CROSS JOIN "{self.entries}" ie ON ie.id = "{self.fts}".rowid '  # noqa: S608
+                    f'WHERE "{self.fts}" MATCH %s AND +"{self.fts}".rowid IN (SELECT m.ie_id FROM m{where})',
+                    [self.match, *where_params])
 
-        return _single_pass(matches, params, filters, window, bm25, "s, m.id DESC", descending=False,
-                            rescore=rescore)
+        entry_id = "CAST(ie.object_id AS INTEGER)"
+        return _single_pass(matches, params, filters, window, bm25, f"s, {entry_id} DESC", descending=False,
+                            rescore=rescore, entry_id=entry_id)
 
     @staticmethod
     def load(queryset, ranked: list[tuple[int, float]]) -> list[SearchEntry]:
@@ -478,20 +483,21 @@ class _SQLiteFTS:
 
 def _single_pass(matches_sql: str, matches_params: list, filters: Filters, window: int, score: str, order: str,
                  *, descending: bool, join: str = "", score_params: list | None = None, index_only: bool = False,
-                 rescore=None):
+                 rescore=None, entry_id: str = "m.id"):
     """Run ``matches_sql`` (id, facet columns k t a l r b, and what ``score`` needs) once,
     materialised as ``m``; in the same statement group it per facet (_counts_sql) and take
     the best ``window`` under every active facet. Returns (counts, total, [(id, score)]).
 
     ``rescore(where, where_params)`` -> (FROM clause, params), if given, replaces
-    ``m {join}{where}`` as the source of the best results (the score computed there)."""
+    ``m {join}{where}`` as the source of the best results (the score and ``entry_id``
+    computed there)."""
     counts_sql, counts_params = _counts_sql(filters)
     where, where_params = _where(filters)
     if rescore is not None:
         source, source_params = rescore(where, where_params)
     else:
         source, source_params = f"m {join}{where}", where_params
-    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, m.id AS n, {score} AS s FROM {source}"  # noqa: S608
+    best_sql = (f"SELECT * FROM (SELECT '_hit' AS g, '' AS v, {entry_id} AS n, {score} AS s FROM {source}"  # noqa: S608
                 f" ORDER BY {order} LIMIT %s) AS best")
     # Table names come from model metadata, columns are constants; values are parameters.
     sql = f"WITH m AS MATERIALIZED ({matches_sql}) {counts_sql} UNION ALL {best_sql}"  # noqa: S608

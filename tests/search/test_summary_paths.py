@@ -240,3 +240,25 @@ def test_best_results_under_facets_equal_the_unfiltered_ranking_filtered(specs, 
         return all(not wanted or values[pk][group] & set(wanted) for group, wanted in filters.items())
 
     assert best == [(pk, score) for pk, score in everything if under_facets(pk)][:window]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 path")
+def test_the_second_bm25_pass_scans_the_fts_table_once(make_entry):
+    """The second pass must not hand the ids to FTS5 as rowid constraints (FTS5 would run
+    the match again for every id: seconds at 15k entries) nor depend on SQLite's optional
+    automatic indexes to find them (a scan of the match set per row without them)."""
+    for i in range(6):
+        make_entry(f"Atelier {i}", themes=["vae"] if i % 2 else [])
+    with CaptureQueriesContext(connection) as ctx:
+        outcome = run_search("atelier", theme="vae")
+    assert outcome.total == 3
+    [statement] = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("WITH m AS MATERIALIZED")]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA automatic_index = OFF")
+        try:
+            plan = [row[-1] for row in cursor.execute("EXPLAIN QUERY PLAN " + statement).fetchall()]
+        finally:
+            cursor.execute("PRAGMA automatic_index = ON")
+    scans = [line for line in plan if "VIRTUAL TABLE" in line]
+    assert len(scans) == 2 and not any(":=" in line for line in scans), plan
+    assert any("LIST SUBQUERY" in line for line in plan), plan
