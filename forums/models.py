@@ -252,15 +252,16 @@ class Thread(models.Model):
 
 
 class PostQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user, *, thread_checked: bool = False):
         """Posts ``user`` may see *as rows of the thread*. Hidden and deleted posts are included
         for everyone (templates show a placeholder instead of their text to non-moderators);
-        posts awaiting approval only for moderators (global, or of the space) and their author."""
+        posts awaiting approval only for moderators (global, or of the space) and their author.
+        ``thread_checked``: the caller filters on one thread it loaded through
+        ``Thread.objects.visible_to(user)``, so the thread condition is left out."""
         kind = _reader_kind(user)
         if kind == "none":
             return self.none()
-        threads = Thread.objects.visible_to(user)
-        qs = self.filter(thread__in=threads.values("pk"))
+        qs = self if thread_checked else self.filter(thread__in=Thread.objects.visible_to(user).values("pk"))
         if kind == "moderator":
             return qs
         return qs.filter(Q(needs_approval=False) | Q(author=user)

@@ -48,6 +48,7 @@ from .models import (
     thread_key,
 )
 from .pages import pages_linked_from
+from .queries import ACTIVE_SANCTION, THREAD_VISIBLE, reader_kind
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ class RateLimited(ValidationError):
 
 
 def active_sanction(user) -> MemberSanction | None:
-    return MemberSanction.objects.active().filter(user=user).order_by("-created_at").first()
+    if user.pk is None:
+        return None
+    return ACTIVE_SANCTION.first(user=user.pk, at=timezone.now())
 
 
 def is_new_member(user) -> bool:
@@ -92,7 +95,7 @@ def is_new_member(user) -> bool:
 
 
 def ensure_can_read_thread(user, thread: Thread) -> None:
-    if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists():
+    if user.pk is None or not THREAD_VISIBLE.exists(reader_kind(user), user=user.pk, thread=thread.pk):
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from comcep.core import access
 from comcep.core.fragments import fragment_key
 from comcep.core.markdown import quote_markdown, render_markdown
 
-from . import services
+from . import queries, services
 from .enums import FlagStatus, ThreadFilter
 from .forms import DiscussForm, FlagForm, MoveForm, ReasonForm, ReplyForm, RequiredReasonForm, SuspendForm, ThreadForm
 from .models import (
@@ -83,10 +83,17 @@ def _error_message(exc: Exception) -> str:
     return str(exc) or _("Action impossible.")
 
 
-def post_url(post: Post, user) -> str:
-    """The thread page (right page number) and anchor where ``user`` sees ``post``."""
-    earlier = Post.objects.filter(thread_id=post.thread_id).visible_to(user).filter(
-        Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
+def post_url(post: Post, user, *, thread_checked: bool = False) -> str:
+    """The thread page (right page number) and anchor where ``user`` sees ``post``.
+    ``thread_checked``: the caller loaded ``post.thread`` through ``Thread.objects.visible_to(user)``;
+    the posts before it are then counted without the thread condition, by a query compiled once
+    per process."""
+    if thread_checked:
+        earlier = queries.POSTS_BEFORE.count(queries.reader_kind(user), user=user.pk, thread=post.thread_id,
+                                             at=post.created_at, post=post.pk)
+    else:
+        earlier = Post.objects.filter(thread_id=post.thread_id).visible_to(user).filter(
+            Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
     page = earlier // POSTS_PER_PAGE + 1
     url = post.thread.get_absolute_url()
     if page > 1:
@@ -111,21 +118,16 @@ def space_index(request):
 @members_only
 def space_detail(request, space):
     user = request.user
-    space = get_object_or_404(Space.objects.visible_to(user).prefetch_related("themes"), slug=space)
+    space = queries.SPACE_PAGE.first(queries.reader_kind(user), user=user.pk, slug=space)
+    if space is None:
+        raise Http404
     can_moderate_space = can_moderate(user, space)
-    # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions.
-    threads = Thread.objects.filter(space=space).for_space_page(user, moderates_space=can_moderate_space)
+    # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions
+    # (ThreadQuerySet.for_space_page and the list's filter, compiled once per process: queries.py).
     current = request.GET.get("filtre", "")
-    if current == ThreadFilter.UNANSWERED:
-        threads = threads.filter(post_count__lte=1)
-    elif current == ThreadFilter.SOLVED:
-        threads = threads.filter(solved_post__isnull=False)
-    elif current == ThreadFilter.MINE:
-        threads = threads.filter(author=user)
-    elif current == ThreadFilter.FOLLOWED:
-        threads = threads.filter(is_followed=True)
-    else:
+    if current not in ThreadFilter.values:
         current = ""
+    threads = queries.SPACE_THREADS.sequence(can_moderate_space, current, user=user.pk, space=space.pk)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     for thread in page.object_list:
         thread.is_unread = thread.read_at is None or (thread.last_post_at and thread.last_post_at > thread.read_at)
@@ -318,8 +320,9 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     user = request.user
     is_global_moderator = user.is_moderator
     is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
-    # Both callers load the thread with Thread.objects.visible_to(user).
-    posts = Post.objects.filter(thread=thread).for_thread_page(user, moderates_space=is_moderator)
+    # Both callers load the thread with Thread.objects.visible_to(user): the posts' query of
+    # PostQuerySet.for_thread_page(user, moderates_space=...), compiled once per process.
+    posts = queries.THREAD_POSTS.sequence(queries.reader_kind(user), is_moderator, user=user.pk, thread=thread.pk)
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     post_list = list(page.object_list)
     if hasattr(thread, "reader_read_at"):  # annotated by thread_detail (no query)
@@ -329,7 +332,7 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         read_at = marker.last_read_at if marker else None
     for post in post_list:
         post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != user.pk
-    certified = list(Post.objects.filter(thread=thread, is_certified=True).public().select_related("author"))
+    certified = queries.CERTIFIED_POSTS.objects(thread=thread.pk)
     try:
         services.ensure_can_post(user, thread=thread, visible=True)  # both views load it with visible_to
         can_reply, reply_blocked = True, ""
@@ -358,7 +361,7 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         "page_obj": page,
         "posts": post_list,
         "certified_posts": certified,
-        "cited_pages": list(thread.cited_pages.live().order_by("title")),
+        "cited_pages": queries.CITED_PAGES.objects(thread=thread.pk),  # thread.cited_pages.live()
         "is_following": (thread.reader_follows if hasattr(thread, "reader_follows")
                          else Subscription.objects.filter(user=user, thread=thread).exists()),
         "is_moderator": is_moderator,  # moderates THIS space (global moderators or the space's moderators)
@@ -377,13 +380,11 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
 @members_only
 def thread_detail(request, space, pk, slug):
     user = request.user
-    thread = get_object_or_404(
-        Thread.objects.visible_to(user).select_related("space", "author", "solved_post__author", "about_page")
-        .annotate(  # the reader's marker and subscription with the thread: two queries fewer
-            reader_read_at=Subquery(ReadMarker.objects.filter(user=user, thread=OuterRef("pk"))
-                                    .values("last_read_at")[:1]),
-            reader_follows=Exists(Subscription.objects.filter(user=user, thread=OuterRef("pk"))),
-        ), pk=pk)
+    # Thread.objects.visible_to(user) with its relations, the reader's marker and subscription
+    # (two queries fewer), compiled once per process and kind of reader (forums/queries.py).
+    thread = queries.THREAD_PAGE.first(queries.reader_kind(user), user=user.pk, thread=pk)
+    if thread is None:
+        raise Http404
     if thread.space.slug != space or thread.slug != slug:
         query = request.GET.urlencode()
         return HttpResponseRedirect(thread.get_absolute_url() + (f"?{query}" if query else ""))
@@ -407,8 +408,9 @@ def _first_unread_url(thread: Thread, user) -> str:
 @require_POST
 @members_only
 def thread_reply(request, pk):
-    thread = get_object_or_404(
-        Thread.objects.visible_to(request.user).select_related("space", "author", "solved_post__author"), pk=pk)
+    thread = queries.THREAD_FOR_REPLY.first(queries.reader_kind(request.user), user=request.user.pk, thread=pk)
+    if thread is None:
+        raise Http404
     form = ReplyForm(request.POST)
     preview = None
     if form.is_valid():
@@ -432,6 +434,9 @@ def thread_reply(request, pk):
                                              "d'animation."))
                 else:
                     messages.success(request, _("Votre réponse est publiée."))
+                if post.thread_id == thread.pk:  # loaded above through Thread.objects.visible_to
+                    post.thread = thread  # its URL needs the thread and its space
+                    return redirect(post_url(post, request.user, thread_checked=True))
                 return redirect(post_url(post, request.user))
     context = _thread_context(request, thread, reply_form=form, preview=preview)
     status = 200 if preview is not None else 400

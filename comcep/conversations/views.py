@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from comcep.core import access
 from comcep.core.fragments import fragment_key
 from comcep.core.markdown import html_to_text
 
-from . import services
+from . import queries, services
 from .forms import MAX_DB_ID, NewConversationForm, ReplyForm, ReportForm
 from .models import Block, Conversation, Message, Participant, can_use_conversations
 
@@ -49,7 +50,12 @@ def _add_errors(form, exc: ValidationError) -> None:
 
 
 def _visible_conversation(request, pk) -> Conversation:
-    return get_object_or_404(Conversation.objects.visible_to(request.user), pk=pk)
+    user = request.user
+    # Conversation.objects.visible_to(user), compiled once per process (queries.py).
+    conversation = queries.CONVERSATION.first(queries.reader_shape(user), user=user.pk, conversation=pk)
+    if conversation is None:
+        raise Http404
+    return conversation
 
 
 # --- Inbox ------------------------------------------------------------------------------
@@ -134,10 +140,6 @@ def new_conversation(request):
 # --- Conversation page ------------------------------------------------------------------
 
 
-AUTHOR_NAME_FIELDS = ("author__display_name", "author__first_name", "author__last_name", "author__email",
-                      "author__deleted_at")
-
-
 def _message_fragment_key(message: Message, user) -> str:
     """The cache key of one message as conversations/includes/message.html renders it for this
     reader: every value that template reads (keep them in step; see comcep/core/fragments.py)."""
@@ -150,14 +152,11 @@ def _message_fragment_key(message: Message, user) -> str:
 
 def _conversation_context(request, conversation: Conversation, *, reply_form=None) -> dict:
     user = request.user
-    # Only the columns conversations/includes/message.html reads (the author's as public_name needs).
-    qs = (Message.objects.filter(conversation=conversation).for_conversation_page(user)
-          .only("conversation_id", "author_id", "html", "created_at", "is_removed", *AUTHOR_NAME_FIELDS))
+    qs = queries.MESSAGES.sequence(user=user.pk, conversation=conversation.pk)  # for_conversation_page(user)
     paginator = Paginator(qs, MESSAGES_PER_PAGE)
     page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
     message_list = list(page.object_list)
-    participants = list(Participant.objects.filter(conversation=conversation).select_related("user")
-                        .order_by("joined_at", "pk"))
+    participants = queries.PARTICIPANTS.objects(conversation=conversation.pk)
     me = next((p for p in participants if p.user_id == user.pk), None)
     read_at = me.last_read_at if me else None
     for message in message_list:

@@ -13,6 +13,26 @@ def is_approved_member(user) -> bool:
     return bool(user is not None and user.is_authenticated and getattr(user, "is_approved", False))
 
 
+def sentinel_reader(member: bool, rule: Callable):
+    """A reader standing for every reader of one kind while a list query is built once
+    (comcep.core.prepared): an approved member (not a moderator) when ``member``, else a visitor.
+    ``rule`` is the list's "members-only content" rule; the sentinel must take the branch the
+    real reader takes, and only that branch reaches the SQL (no id, no per-user value)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from comcep.accounts.enums import MembershipStatus
+    from comcep.accounts.models import User
+
+    if member:
+        user = User(is_active=True, status=MembershipStatus.APPROVED)
+        user._is_moderator_cache = False
+    else:
+        user = AnonymousUser()
+    if bool(rule(user)) is not member:
+        raise AssertionError("the sentinel reader must take the real reader's branch")
+    return user
+
+
 def members_only(template_name: str, allowed: Callable = is_approved_member):
     """Visitors are sent to the login page; signed-in accounts that ``allowed`` refuses (pending,
     rejected...) get ``template_name``, a French page explaining why, with HTTP 403."""

@@ -12,3 +12,7 @@ class CoreConfig(AppConfig):
         from .site_setup import on_post_migrate
 
         post_migrate.connect(on_post_migrate, dispatch_uid="comcep.core.site_structure")
+
+        from . import sites
+
+        sites.install()  # Wagtail's site lookup, compiled once per process

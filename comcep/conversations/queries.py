@@ -1,0 +1,63 @@
+"""The fixed-shape queries of a conversation page, compiled once per process (comcep.core.prepared).
+
+The conversation is looked up through ``Conversation.objects.visible_to`` built for a sentinel
+member: the shape key is ``can_use_conversations(user)``, the only thing ``visible_to`` branches
+on; the reader's id travels as a query parameter only."""
+
+from __future__ import annotations
+
+from comcep.accounts.enums import MembershipStatus
+from comcep.core.prepared import PreparedQuery
+
+from .models import Conversation, Message, Participant, can_use_conversations
+
+__all__ = ["CONVERSATION", "MESSAGES", "PARTICIPANTS", "reader_shape"]
+
+
+def reader_shape(user) -> bool:
+    return can_use_conversations(user)
+
+
+def _sentinel_reader(allowed: bool, pk: int):
+    from comcep.accounts.models import User
+
+    user = User(pk=pk, is_active=True,
+                status=MembershipStatus.APPROVED if allowed else MembershipStatus.PENDING)
+    if can_use_conversations(user) is not allowed:
+        raise AssertionError("the sentinel reader must take the real reader's branch")
+    return user
+
+
+# The conversation of a page or an action, if ``user`` takes part and has not left.
+CONVERSATION = PreparedQuery(
+    "conversations.conversation",
+    lambda allowed, *, user, conversation: (
+        Conversation.objects.visible_to(_sentinel_reader(allowed, user)).filter(pk=conversation)
+    ),
+    params={"user": int, "conversation": int},
+)
+
+#: The author's columns ``User.public_name`` reads.
+AUTHOR_NAME_FIELDS = ("author__display_name", "author__first_name", "author__last_name", "author__email",
+                      "author__deleted_at")
+
+# Its messages as ``user`` sees them (``MessageQuerySet.for_conversation_page``), for the paginator:
+# only the columns conversations/includes/message.html reads.
+MESSAGES = PreparedQuery(
+    "conversations.messages",
+    lambda *, user, conversation: (
+        Message.objects.filter(conversation_id=conversation).for_conversation_page(user)
+        .only("conversation_id", "author_id", "html", "created_at", "is_removed", *AUTHOR_NAME_FIELDS)
+    ),
+    params={"user": int, "conversation": int},
+)
+
+# Its participants, with their accounts.
+PARTICIPANTS = PreparedQuery(
+    "conversations.participants",
+    lambda *, conversation: (
+        Participant.objects.filter(conversation_id=conversation).select_related("user").order_by("joined_at", "pk")
+    ),
+    params={"conversation": int},
+)
+

@@ -1,0 +1,352 @@
+"""Querysets compiled once per process: the ORM builds a query's SQL with sentinel values, later
+calls run that SQL with the real values put in their places.
+
+Building and compiling a queryset costs 0.1–3 ms of CPU (filters, joins, ``select_related``,
+subqueries), often ten times the time SQLite or PostgreSQL needs to run it. A page that issues the
+same ten queries on every request with different ids pays this every time. ``PreparedQuery`` pays
+it once per (process, database alias, method, shape):
+
+    THREAD = PreparedQuery(
+        "forums.thread",
+        lambda kind, *, user, thread: Thread.objects.visible_to(reader(kind, user))
+            .select_related("space", "author").filter(pk=thread),
+        params={"user": int, "thread": int},
+    )
+    thread = THREAD.first(reader_kind(request.user), user=request.user.pk, thread=pk)
+
+* The builder receives the **shape** (positional arguments: everything that changes the SQL text,
+  e.g. the kind of reader ``visible_to`` branches on) and one **sentinel** per declared parameter.
+  It must put each parameter's value into the queryset **only as a query parameter** (``pk=thread``,
+  ``user_id=user``...), never let it decide the SQL (``if user.is_superuser: ...`` belongs in the
+  shape). Every value that is neither a parameter nor part of the shape is frozen at build time.
+* The queryset is built **twice** with two different sets of sentinels: the SQL text must be the
+  same and the parameter lists must differ exactly where a sentinel (or its database-adapted form,
+  for datetimes) stands; anything else (a sentinel inlined in the SQL, transformed, or a constant
+  that changed between the builds) raises ``PreparedQueryError`` at the first call, not a wrong
+  result later.
+* Results come from Django's own machinery: the compiler's converters, ``Model.from_db``,
+  ``RelatedPopulator`` for ``select_related`` relations, annotations set on the instances,
+  ``prefetch_related_objects`` for ``prefetch_related`` lookups. ``objects`` / ``first`` give model
+  instances as the queryset would; ``rows`` gives the tuples of a ``values_list`` queryset (values
+  for ``flat=True``); ``count`` and ``exists`` run ``SELECT COUNT(*)`` / ``SELECT 1 ... LIMIT 1``.
+* A builder returning an empty queryset (``.none()``) gives empty results without a query.
+
+Use it for the few fixed-shape queries every request of a hot page runs; a query built once per
+request elsewhere is not worth it (see docs/performance.md, "Session 4: queries compiled once").
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import prefetch_related_objects
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+
+__all__ = ["PreparedQuery", "PreparedQueryError"]
+
+MAX_SHAPES = 256  # per PreparedQuery: slices (offsets) are part of the shape
+
+
+class PreparedQueryError(Exception):
+    """The builder's queryset cannot be prepared (a parameter does not travel as a plain query
+    parameter, or an unsupported queryset feature)."""
+
+
+_SUPPORTED_TYPES = (int, str, datetime.datetime)
+
+
+def _sentinels(params: dict[str, type], variant: int) -> dict[str, Any]:
+    values = {}
+    for index, (name, kind) in enumerate(params.items()):
+        if kind is int:
+            values[name] = -(700_000_001 + variant * 100_000_000 + index)
+        elif kind is str:
+            values[name] = f"\x1fprepared-{variant}-{index}-{name}\x1f"
+        else:
+            values[name] = datetime.datetime(1901 + variant, 2, 3, 4, 5, 6, 700 + index, tzinfo=datetime.UTC)
+    return values
+
+
+def _adapters(kind: type, connection) -> list[Callable[[Any], Any]]:
+    identity = lambda value: value  # noqa: E731
+    if kind is datetime.datetime:
+        return [identity, connection.ops.adapt_datetimefield_value]
+    return [identity]
+
+
+@dataclass
+class _Shape:
+    sql: str | None  # None: the queryset is empty (no query)
+    params: list
+    slots: list[tuple[int, str, Callable[[Any], Any]]]  # (position, parameter, adapter)
+    finish: Callable[[list, str], Any]  # (rows, alias) -> result
+
+
+class PreparedQuery:
+    """One query shape family. ``build(*shape, **sentinels) -> QuerySet``; ``params`` maps each
+    parameter's name to its type (int, str or datetime.datetime)."""
+
+    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type]):
+        for kind in params.values():
+            if kind not in _SUPPORTED_TYPES:
+                raise TypeError(f"{name}: unsupported parameter type {kind!r}")
+        self.name = name
+        self.build = build
+        self.params = dict(params)
+        self._shapes: dict[tuple, _Shape] = {}
+        self._lock = threading.Lock()
+        self.compilations = 0  # how many shapes were built (tests, diagnostics)
+
+    def __repr__(self):
+        return f"<PreparedQuery {self.name}>"
+
+    # --- Public API -------------------------------------------------------------------
+
+    def objects(self, *shape: Hashable, using: str | None = None, offset: int = 0, limit: int | None = None,
+                **values) -> list:
+        """Model instances, as ``list(queryset[offset:offset + limit])`` would give them."""
+        return self._run("objects", shape, using, values, (offset, limit))
+
+    def first(self, *shape: Hashable, using: str | None = None, **values):
+        """The first instance in the queryset's order (``queryset[:1]``), or None."""
+        found = self._run("objects", shape, using, values, (0, 1))
+        return found[0] if found else None
+
+    def rows(self, *shape: Hashable, using: str | None = None, offset: int = 0, limit: int | None = None,
+             **values) -> list:
+        """The rows of a ``values_list()`` queryset: tuples, or values with ``flat=True``."""
+        return self._run("rows", shape, using, values, (offset, limit))
+
+    def count(self, *shape: Hashable, using: str | None = None, **values) -> int:
+        return self._run("count", shape, using, values, None)
+
+    def exists(self, *shape: Hashable, using: str | None = None, **values) -> bool:
+        return self._run("exists", shape, using, values, None)
+
+    def sequence(self, *shape: Hashable, using: str | None = None, **values) -> PreparedSequence:
+        """A lazy sequence for ``django.core.paginator.Paginator``: ``count()`` runs the prepared
+        COUNT, a slice runs the prepared query for that window (one shape per window)."""
+        return PreparedSequence(self, shape, using, values)
+
+    def sql(self, *shape: Hashable, method: str = "objects", using: str | None = None,
+            window: tuple[int, int | None] | None = (0, None)) -> tuple[str | None, list]:
+        """The prepared SQL and its sentinel parameters (tests, diagnostics)."""
+        prepared = self._shape(method, shape, using or DEFAULT_DB_ALIAS, window if method in ("objects", "rows")
+                               else None)
+        return prepared.sql, list(prepared.params)
+
+    # --- Internals --------------------------------------------------------------------
+
+    def _run(self, method: str, shape: tuple, using: str | None, values: dict, window):
+        if set(values) != set(self.params):
+            raise TypeError(f"{self.name}: expected parameters {sorted(self.params)}, got {sorted(values)}")
+        for name, value in values.items():
+            kind = self.params[name]
+            if value is None or not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise TypeError(f"{self.name}: parameter {name!r} must be a {kind.__name__}, got {value!r}")
+        alias = using or DEFAULT_DB_ALIAS
+        prepared = self._shape(method, shape, alias, window)
+        if prepared.sql is None:
+            return prepared.finish([], alias)
+        params = list(prepared.params)
+        for position, name, adapter in prepared.slots:
+            params[position] = adapter(values[name])
+        with connections[alias].cursor() as cursor:
+            cursor.execute(prepared.sql, params)
+            rows = cursor.fetchall() if method != "exists" else cursor.fetchmany(1)
+        return prepared.finish(rows, alias)
+
+    def _shape(self, method: str, shape: tuple, alias: str, window) -> _Shape:
+        key = (method, alias, shape, window)
+        prepared = self._shapes.get(key)
+        if prepared is None:
+            with self._lock:
+                prepared = self._shapes.get(key)
+                if prepared is None:
+                    prepared = self._prepare(method, shape, alias, window)
+                    if len(self._shapes) >= MAX_SHAPES:
+                        self._shapes.pop(next(iter(self._shapes)))
+                    self._shapes[key] = prepared
+                    self.compilations += 1
+        return prepared
+
+    def _queryset(self, shape: tuple, alias: str, sentinels: dict, window):
+        queryset = self.build(*shape, **sentinels).using(alias)
+        if window is not None:
+            offset, limit = window
+            if offset or limit is not None:
+                queryset = queryset[offset:None if limit is None else offset + limit]
+        return queryset
+
+    def _prepare(self, method: str, shape: tuple, alias: str, window) -> _Shape:
+        connection = connections[alias]
+        sentinel_sets = [_sentinels(self.params, 0), _sentinels(self.params, 1)]
+        compiled = []
+        for sentinels in sentinel_sets:
+            queryset = self._queryset(shape, alias, sentinels, window)
+            try:
+                compiled.append(self._compile(method, queryset, alias))
+            except EmptyResultSet:
+                compiled.append(None)
+        if compiled[0] is None or compiled[1] is None:
+            if compiled[0] is not compiled[1]:
+                raise PreparedQueryError(f"{self.name}: the sentinels decide whether the query is empty")
+            return _Shape(None, [], [], _EMPTY_RESULTS[method])
+        (sql, params, finish), (sql_b, params_b, _finish_b) = compiled
+        if sql != sql_b or len(params) != len(params_b):
+            raise PreparedQueryError(
+                f"{self.name}: the SQL text depends on a parameter's value (put what decides it in the shape)")
+        slots = []
+        for position, (first, second) in enumerate(zip(params, params_b, strict=True)):
+            slot = None
+            for name, kind in self.params.items():
+                for adapter in _adapters(kind, connection):
+                    if (_same(adapter(sentinel_sets[0][name]), first)
+                            and _same(adapter(sentinel_sets[1][name]), second)):
+                        slot = (position, name, adapter)
+                        break
+                if slot:
+                    break
+            if slot:
+                slots.append(slot)
+            elif not _same(first, second):
+                raise PreparedQueryError(
+                    f"{self.name}: query parameter {position} ({first!r}) is not a parameter's plain value")
+        return _Shape(sql, list(params), slots, finish)
+
+    def _compile(self, method: str, queryset, alias: str):
+        if queryset._known_related_objects:
+            raise PreparedQueryError(f"{self.name}: querysets from related managers are not supported")
+        if method == "objects":
+            if queryset._iterable_class is not ModelIterable:
+                raise PreparedQueryError(f"{self.name}: objects() needs a queryset of model instances")
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            return sql, params, _model_finisher(compiler, alias, queryset._prefetch_related_lookups)
+        if queryset._prefetch_related_lookups:
+            raise PreparedQueryError(f"{self.name}: prefetch_related only applies to objects()")
+        if method == "rows":
+            if queryset._iterable_class not in (ValuesListIterable, FlatValuesListIterable):
+                raise PreparedQueryError(f"{self.name}: rows() needs a values_list() queryset")
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            return sql, params, _rows_finisher(compiler, flat=queryset._iterable_class is FlatValuesListIterable)
+        if method == "exists":
+            compiler = queryset.query.exists().get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            return sql, params, lambda rows, alias: bool(rows)
+        if method == "count":
+            inner = queryset.order_by().values_list("pk") if not queryset.query.is_sliced else queryset
+            sql, params = inner.query.get_compiler(using=alias).as_sql()
+            # The ORM's own compiled SQL, wrapped (no value is formatted into it).
+            return f"SELECT COUNT(*) FROM ({sql}) prepared_count", params, lambda rows, alias: rows[0][0]  # noqa: S608
+        raise ValueError(method)
+
+
+class PreparedSequence:
+    """What a Paginator needs from an object list: ``count()`` and slicing."""
+
+    def __init__(self, query: PreparedQuery, shape: tuple, using: str | None, values: dict):
+        self.query, self.shape, self.using, self.values = query, shape, using, values
+        self._count = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.query.count(*self.shape, using=self.using, **self.values)
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("a PreparedSequence only supports slices without a step")
+        start, stop = index.start or 0, index.stop
+        if start < 0 or (stop is not None and stop < 0):
+            raise ValueError("negative slices are not supported")
+        if stop is not None and stop <= start:
+            return []
+        return self.query.objects(*self.shape, using=self.using, offset=start,
+                                  limit=None if stop is None else stop - start, **self.values)
+
+
+_EMPTY_RESULTS = {
+    "objects": lambda rows, alias: [],
+    "rows": lambda rows, alias: [],
+    "count": lambda rows, alias: 0,
+    "exists": lambda rows, alias: False,
+}
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _converter(compiler):
+    """What ``compiler.results_iter`` does with fetched rows (extra select columns trimmed), with the
+    converters looked up once."""
+    fields = [s[0] for s in compiler.select[0: compiler.col_count]]
+    converters = compiler.get_converters(fields)
+    composite = compiler.has_composite_fields(fields)
+
+    def convert(rows):
+        if compiler.has_extra_select:
+            rows = [row[: compiler.col_count] for row in rows]
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        if composite:
+            rows = compiler.composite_fields_to_tuples(rows, fields)
+        return rows
+
+    return convert
+
+
+def _model_finisher(compiler, alias: str, prefetch_lookups):
+    """ModelIterable's loop (django/db/models/query.py), with what it computes per query done once."""
+    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    model_cls = klass_info["model"]
+    select_fields = klass_info["select_fields"]
+    start, end = select_fields[0], select_fields[-1] + 1
+    init_list = [f[0].target.attname for f in select[start:end]]
+    related_populators = get_related_populators(klass_info, select, alias)
+    annotations = list(annotation_col_map.items()) if annotation_col_map else []
+    convert = _converter(compiler)
+
+    def finish(rows, alias):
+        objs = []
+        for row in convert(rows):
+            obj = model_cls.from_db(alias, init_list, row[start:end])
+            for populator in related_populators:
+                populator.populate(row, obj)
+            for attr_name, col_pos in annotations:
+                setattr(obj, attr_name, row[col_pos])
+            objs.append(obj)
+        if prefetch_lookups and objs:
+            prefetch_related_objects(objs, *prefetch_lookups)
+        return objs
+
+    return finish
+
+
+def _rows_finisher(compiler, *, flat: bool):
+    convert = _converter(compiler)
+
+    def finish(rows, alias):
+        converted = convert(rows)
+        if flat:
+            return [row[0] for row in converted]
+        return [tuple(row) for row in converted]
+
+    return finish
+

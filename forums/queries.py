@@ -1,0 +1,153 @@
+"""The fixed-shape queries of the hot forum pages, compiled once per process (comcep.core.prepared).
+
+Each query is built from the same ``visible_to`` / ``for_thread_page`` querysets as before, for a
+*sentinel reader* of one kind: the shape key is the reader's kind as ``models._reader_kind`` gives
+it ("member" or "moderator"; visitors and pending members get no rows at all), i.e. exactly what
+``visible_to`` branches on. The reader's id only ever travels as a query parameter, so a cached
+SQL shape cannot carry one reader's permissions to another.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Exists, OuterRef, Q, Subquery
+from wagtail.models import Page
+
+from comcep.accounts.enums import MembershipStatus
+from comcep.core.prepared import PreparedQuery
+
+from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
+
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "POSTS_BEFORE", "SPACE_PAGE", "SPACE_THREADS",
+           "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "reader_kind", "sentinel_reader"]
+
+
+def reader_kind(user) -> str:
+    """The shape key of a reader: "none", "member" or "moderator" (what ``visible_to`` branches on)."""
+    return _reader_kind(user)
+
+
+def sentinel_reader(kind: str, pk: int):
+    """A user standing for every reader of ``kind`` while a query is built: only its id (a sentinel)
+    reaches the SQL, as a parameter."""
+    from comcep.accounts.models import User
+
+    if kind == "none":
+        user = User(pk=pk, is_active=True, status=MembershipStatus.PENDING)
+        user._is_moderator_cache = False
+    else:
+        user = User(pk=pk, is_active=True, status=MembershipStatus.APPROVED)
+        user._is_moderator_cache = kind == "moderator"
+    if _reader_kind(user) != kind:  # the sentinel must take the same branches as the real reader
+        raise AssertionError(f"sentinel reader of kind {kind!r} is read as {_reader_kind(user)!r}")
+    return user
+
+
+# The thread page: the thread, its space, author, solved post (and its author), the discussed page,
+# and the reader's read marker and subscription as annotations.
+THREAD_PAGE = PreparedQuery(
+    "forums.thread_page",
+    lambda kind, *, user, thread: (
+        Thread.objects.visible_to(sentinel_reader(kind, user))
+        .select_related("space", "author", "solved_post__author", "about_page")
+        .annotate(
+            reader_read_at=Subquery(ReadMarker.objects.filter(user_id=user, thread=OuterRef("pk"))
+                                    .values("last_read_at")[:1]),
+            reader_follows=Exists(Subscription.objects.filter(user_id=user, thread=OuterRef("pk"))),
+        )
+        .filter(pk=thread)
+    ),
+    params={"user": int, "thread": int},
+)
+
+# May the reader open this thread (``services.ensure_can_read_thread``)?
+THREAD_VISIBLE = PreparedQuery(
+    "forums.thread_visible",
+    lambda kind, *, user, thread: Thread.objects.visible_to(sentinel_reader(kind, user)).filter(pk=thread),
+    params={"user": int, "thread": int},
+)
+
+# Posting a reply: the thread with what the page and the services read.
+THREAD_FOR_REPLY = PreparedQuery(
+    "forums.thread_for_reply",
+    lambda kind, *, user, thread: (
+        Thread.objects.visible_to(sentinel_reader(kind, user))
+        .select_related("space", "author", "solved_post__author").filter(pk=thread)
+    ),
+    params={"user": int, "thread": int},
+)
+
+# The space page's space (its themes prefetched).
+SPACE_PAGE = PreparedQuery(
+    "forums.space_page",
+    lambda kind, *, user, slug: (
+        Space.objects.visible_to(sentinel_reader(kind, user)).prefetch_related("themes").filter(slug=slug)
+    ),
+    params={"user": int, "slug": str},
+)
+
+# The member's current suspension, if any (``services.active_sanction``).
+ACTIVE_SANCTION = PreparedQuery(
+    "forums.active_sanction",
+    lambda *, user, at: MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at"),
+    params={"user": int, "at": datetime.datetime},
+)
+
+# The posts of a thread page (``PostQuerySet.for_thread_page`` when the thread was loaded through
+# ``Thread.objects.visible_to``): shape (reader kind, moderates the space).
+THREAD_POSTS = PreparedQuery(
+    "forums.thread_posts",
+    lambda kind, moderates_space, *, user, thread: (
+        Post.objects.filter(thread_id=thread)
+        .for_thread_page(sentinel_reader(kind, user), moderates_space=moderates_space)
+    ),
+    params={"user": int, "thread": int},
+)
+
+# The rows of a space page (``ThreadQuerySet.for_space_page`` when the space was loaded through
+# ``Space.objects.visible_to``): shape (moderates the space, the list's filter).
+def _space_threads(moderates_space, current, *, user, space):
+    from .enums import ThreadFilter
+
+    reader = sentinel_reader("member", user)  # for_space_page only reads the reader's id here
+    threads = Thread.objects.filter(space_id=space).for_space_page(reader, moderates_space=moderates_space)
+    if current == ThreadFilter.UNANSWERED:
+        threads = threads.filter(post_count__lte=1)
+    elif current == ThreadFilter.SOLVED:
+        threads = threads.filter(solved_post__isnull=False)
+    elif current == ThreadFilter.MINE:
+        threads = threads.filter(author_id=user)
+    elif current == ThreadFilter.FOLLOWED:
+        threads = threads.filter(is_followed=True)
+    elif current:
+        raise ValueError(current)
+    return threads
+
+
+SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
+
+# How many posts the reader sees before a post of a thread they may open (``views.post_url``
+# after a reply): ``PostQuerySet.visible_to(user, thread_checked=True)``.
+POSTS_BEFORE = PreparedQuery(
+    "forums.posts_before",
+    lambda kind, *, user, thread, at, post: (
+        Post.objects.filter(thread_id=thread).visible_to(sentinel_reader(kind, user), thread_checked=True)
+        .filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=post))
+    ),
+    params={"user": int, "thread": int, "at": datetime.datetime, "post": int},
+)
+
+# The certified answers shown above a thread's posts.
+CERTIFIED_POSTS = PreparedQuery(
+    "forums.certified_posts",
+    lambda *, thread: Post.objects.filter(thread_id=thread, is_certified=True).public().select_related("author"),
+    params={"thread": int},
+)
+
+# The live pages a thread cites, by title (``thread.cited_pages.live()``).
+CITED_PAGES = PreparedQuery(
+    "forums.cited_pages",
+    lambda *, thread: Page.objects.live().filter(citing_threads=thread).order_by("title"),
+    params={"thread": int},
+)

@@ -1,0 +1,405 @@
+"""comcep.core.prepared: querysets compiled once per process, run with the real values.
+
+The prepared path must give exactly what the ORM path gives (rows, model instances, their
+select_related relations and annotations), for every kind of reader, whatever order readers come
+in: a cached SQL shape must never carry one reader's permissions or ids to another."""
+
+import datetime
+import itertools
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.db.models.expressions import RawSQL
+from django.test import override_settings
+from django.utils import timezone
+
+from comcep.accounts.enums import MODERATORS_GROUP
+from comcep.core.prepared import PreparedQuery, PreparedQueryError
+from forums import queries, services
+from forums.models import MemberSanction, Post, Space, Thread, can_moderate
+from tests.factories import ModeratorFactory, PendingUserFactory, UserFactory
+from tests.factories.forums import SpaceFactory, make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _forum_settings():
+    # Members past their first days (their posts need no approval), generous rate limits.
+    with override_settings(FORUMS_NEW_MEMBER_DAYS=0, FORUMS_POST_RATE="1000/1m",
+                           FORUMS_NEW_MEMBER_POST_RATE="1000/1m"):
+        yield
+
+
+# --- The utility ----------------------------------------------------------------------------
+
+
+def _thread_query():
+    return PreparedQuery(
+        "test.thread",
+        lambda *, thread: Thread.objects.select_related("space", "author", "solved_post__author")
+        .annotate(n_posts=Count("posts")).filter(pk=thread),
+        params={"thread": int},
+    )
+
+
+@pytest.fixture
+def two_threads(db):
+    first = make_thread(title="Premier sujet", replies=2)
+    second = make_thread(title="Second sujet", space=SpaceFactory(slug="autre"), replies=1)
+    services.mark_solved(post=second.posts.order_by("pk").last(), user=second.author)
+    second.refresh_from_db()
+    return first, second
+
+
+def _fields(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_objects_are_the_orm_instances_with_relations_and_annotations_without_extra_queries(
+        two_threads, django_assert_num_queries):
+    query = _thread_query()
+    for thread in two_threads:
+        expected = (Thread.objects.select_related("space", "author", "solved_post__author")
+                    .annotate(n_posts=Count("posts")).get(pk=thread.pk))
+        with django_assert_num_queries(1):
+            found = query.first(thread=thread.pk)
+            # select_related relations are populated, as the ORM populates them
+            assert _fields(found.space) == _fields(expected.space)
+            assert _fields(found.author) == _fields(expected.author)
+            if expected.solved_post_id:
+                assert _fields(found.solved_post) == _fields(expected.solved_post)
+                assert _fields(found.solved_post.author) == _fields(expected.solved_post.author)
+            else:
+                assert found.solved_post is None
+        assert type(found) is Thread and found._state.db == "default" and not found._state.adding
+        assert _fields(found) == _fields(expected)
+        assert found.n_posts == expected.n_posts  # annotation
+        assert isinstance(found.created_at, datetime.datetime) and timezone.is_aware(found.created_at)  # converters
+
+
+def test_values_alternate_and_the_shape_is_compiled_once(two_threads):
+    first, second = two_threads
+    query = _thread_query()
+    for thread in [first, second, first, second, second, first]:
+        assert query.first(thread=thread.pk).title == thread.title
+    assert query.compilations == 1
+    assert query.first(thread=-1) is None
+    assert query.count(thread=first.pk) == 1 and query.exists(thread=second.pk)
+    assert not query.exists(thread=-5) and query.count(thread=-5) == 0
+    assert query.compilations == 3  # one shape per method
+
+
+def test_rows_count_exists_and_pagination_match_the_orm(two_threads):
+    first, second = two_threads
+    posts = PreparedQuery(
+        "test.posts",
+        lambda *, thread: Post.objects.filter(thread_id=thread).order_by("created_at", "pk"),
+        params={"thread": int},
+    )
+    ids = PreparedQuery(
+        "test.post_ids",
+        lambda *, thread: Post.objects.filter(thread_id=thread).order_by("pk").values_list("pk", flat=True),
+        params={"thread": int},
+    )
+    pairs = PreparedQuery(
+        "test.post_pairs",
+        lambda *, thread: Post.objects.filter(thread_id=thread).order_by("pk").values_list("pk", "author__email"),
+        params={"thread": int},
+    )
+    for thread in (first, second, first):
+        orm = Post.objects.filter(thread=thread).order_by("created_at", "pk")
+        assert [p.pk for p in posts.objects(thread=thread.pk)] == [p.pk for p in orm]
+        assert ids.rows(thread=thread.pk) == list(orm.order_by("pk").values_list("pk", flat=True))
+        assert pairs.rows(thread=thread.pk) == list(orm.order_by("pk").values_list("pk", "author__email"))
+        assert posts.count(thread=thread.pk) == orm.count()
+        for per_page, number in itertools.product((1, 2), (1, 2, 3)):
+            mine = Paginator(posts.sequence(thread=thread.pk), per_page).get_page(number)
+            theirs = Paginator(orm, per_page).get_page(number)
+            assert [p.pk for p in mine.object_list] == [p.pk for p in theirs.object_list]
+            assert (mine.number, mine.paginator.num_pages) == (theirs.number, theirs.paginator.num_pages)
+    assert [p.pk for p in posts.objects(thread=first.pk, offset=1, limit=1)] == \
+        [p.pk for p in Post.objects.filter(thread=first).order_by("created_at", "pk")[1:2]]
+
+
+def test_prefetch_related_lookups_are_applied(db, django_assert_num_queries):
+    from comcep.taxonomy.models import Theme
+
+    space = SpaceFactory(slug="avec-themes")
+    space.themes.set([Theme.objects.create(slug=f"theme-prepare-{n}", name=f"Thème {n}") for n in (1, 2)])
+    query = PreparedQuery("test.space", lambda *, slug: Space.objects.prefetch_related("themes").filter(slug=slug),
+                          params={"slug": str})
+    expected = set(space.themes.values_list("pk", flat=True))
+    assert len(expected) == 2
+    query.first(slug=space.slug)
+    with django_assert_num_queries(2):
+        found = query.first(slug=space.slug)
+        assert {t.pk for t in found.themes.all()} == expected
+    assert query.first(slug="inconnu") is None
+
+
+def test_datetime_parameters_are_adapted_like_the_orm_adapts_them(db):
+    member = UserFactory()
+    moderator = ModeratorFactory()
+    now = timezone.now()
+    sanction = MemberSanction.objects.create(user=member, suspended_until=now + datetime.timedelta(hours=2),
+                                             reason="Test", created_by=moderator)
+    query = PreparedQuery(
+        "test.sanction",
+        lambda *, user, at: MemberSanction.objects.active(at).filter(user_id=user),
+        params={"user": int, "at": datetime.datetime},
+    )
+    assert query.first(user=member.pk, at=now).pk == sanction.pk
+    assert query.first(user=member.pk, at=now + datetime.timedelta(hours=3)) is None
+    assert query.first(user=member.pk, at=now + datetime.timedelta(hours=1, minutes=59)).pk == sanction.pk
+    assert query.first(user=moderator.pk, at=now) is None
+    assert services.active_sanction(member).pk == sanction.pk
+    assert services.active_sanction(moderator) is None
+
+
+def test_an_empty_queryset_runs_no_query(db, django_assert_num_queries):
+    query = PreparedQuery("test.none", lambda *, user: Thread.objects.none().filter(author_id=user),
+                          params={"user": int})
+    query.objects(user=1)
+    with django_assert_num_queries(0):
+        assert query.objects(user=1) == [] and query.count(user=2) == 0 and not query.exists(user=3)
+
+
+@pytest.mark.parametrize("build", [
+    # the value is inlined into the SQL text
+    lambda *, thread: Thread.objects.annotate(x=RawSQL(f"{thread}", ())).filter(pk=1),
+    # the value is transformed before it becomes a parameter
+    lambda *, thread: Thread.objects.filter(title__icontains=str(thread)),
+    # the value decides the SQL
+    lambda *, thread: Thread.objects.filter(pk=thread) if thread % 3 else Thread.objects.filter(slug="x"),
+])
+def test_a_parameter_that_is_not_a_plain_query_parameter_is_refused(db, build):
+    query = PreparedQuery("test.bad", build, params={"thread": int})
+    with pytest.raises(PreparedQueryError):
+        query.objects(thread=1)
+
+
+def test_a_constant_that_changes_between_builds_is_refused(db):
+    counter = itertools.count()
+    query = PreparedQuery(
+        "test.unstable", lambda *, thread: Thread.objects.filter(pk=thread, post_count__gte=next(counter)),
+        params={"thread": int})
+    with pytest.raises(PreparedQueryError):
+        query.objects(thread=1)
+
+
+def test_parameters_are_checked(db):
+    query = _thread_query()
+    with pytest.raises(TypeError):
+        query.objects(thread=UserFactory())  # an instance, not its id
+    with pytest.raises(TypeError):
+        query.objects(thread=None)
+    with pytest.raises(TypeError):
+        query.objects(thread="3")
+    with pytest.raises(TypeError):
+        query.objects()
+    with pytest.raises(PreparedQueryError):
+        PreparedQuery("test.values", lambda *, thread: Thread.objects.filter(pk=thread).values("pk"),
+                      params={"thread": int}).objects(thread=1)
+
+
+def test_expressions_with_f_and_q_keep_their_meaning(two_threads):
+    first, _second = two_threads
+    query = PreparedQuery(
+        "test.expr",
+        lambda *, user, thread: Thread.objects.filter(Q(author_id=user) | Q(pk=thread), post_count__gte=F("pk") * 0),
+        params={"user": int, "thread": int},
+    )
+    assert [t.pk for t in query.objects(user=first.author_id, thread=-1)] == [first.pk]
+    assert {t.pk for t in query.objects(user=first.author_id, thread=two_threads[1].pk)} == {t.pk for t in two_threads}
+
+
+# --- Forums: every kind of reader -----------------------------------------------------------
+
+
+@pytest.fixture
+def forum(db):
+    """Threads of every visibility, and readers of every kind."""
+    group = Group.objects.create(name="Région Bretagne")
+    open_space = SpaceFactory(slug="ouvert")
+    private = SpaceFactory(slug="bretagne", groups=[group])
+    moderated = SpaceFactory(slug="anime")
+    author = UserFactory(display_name="Auteur")
+    insider = UserFactory(display_name="Dans le groupe")
+    insider.groups.add(group)
+    space_moderator = UserFactory(display_name="Animatrice de l'espace")
+    moderated.moderators.add(space_moderator)
+    readers = {
+        "pending": PendingUserFactory(),
+        "member": UserFactory(),
+        "author": author,
+        "insider": insider,
+        "space_moderator": space_moderator,
+        "moderator": ModeratorFactory(),
+        "superuser": UserFactory(is_superuser=True, is_staff=True),
+    }
+    threads = {
+        "open": make_thread(space=open_space, author=author, title="Ouvert", replies=3),
+        "private": make_thread(space=private, author=insider, title="Privé", replies=2, repliers=[insider]),
+        "moderated": make_thread(space=moderated, author=author, title="Espace animé", replies=2),
+        "hidden": make_thread(space=moderated, author=author, title="Masqué"),
+        "pending": make_thread(space=moderated, author=author, title="En attente"),
+        "pending_other": make_thread(space=open_space, author=insider, title="En attente d'un autre"),
+    }
+    Thread.objects.filter(pk=threads["hidden"].pk).update(is_hidden=True)
+    Thread.objects.filter(pk__in=[threads["pending"].pk, threads["pending_other"].pk]).update(needs_approval=True)
+    # A post awaiting approval by the author, in a thread others see.
+    Post.objects.filter(pk=threads["open"].posts.order_by("pk").last().pk).update(needs_approval=True,
+                                                                                   author=author)
+    Post.objects.filter(pk=threads["moderated"].posts.order_by("pk").last().pk).update(needs_approval=True)
+    return readers, threads
+
+
+def _orderings():
+    """Readers in several orders, moderators first and last: a shape compiled for one must not serve another."""
+    names = ["pending", "member", "author", "insider", "space_moderator", "moderator", "superuser"]
+    return [names, list(reversed(names)), names[::2] + names[1::2]]
+
+
+def test_thread_lookups_match_visible_to_for_every_reader(forum):
+    readers, threads = forum
+    checked = set()
+    for order in _orderings():
+        for name in order:
+            reader = readers[name]
+            kind = queries.reader_kind(reader)
+            for thread in threads.values():
+                expected = (Thread.objects.visible_to(reader).select_related("space", "author", "solved_post__author")
+                            .filter(pk=thread.pk).first())
+                found = queries.THREAD_PAGE.first(kind, user=reader.pk, thread=thread.pk)
+                for_reply = queries.THREAD_FOR_REPLY.first(kind, user=reader.pk, thread=thread.pk)
+                if expected is None:
+                    assert found is None and for_reply is None, (name, thread.title)
+                else:
+                    assert _fields(found) == _fields(expected) == _fields(for_reply), (name, thread.title)
+                    assert found.space.slug == expected.space.slug and found.author.pk == expected.author.pk
+                    assert found.reader_read_at is None or found.reader_read_at <= timezone.now()
+                checked.add((name, thread.title, expected is not None))
+    # the fixture really exercises both outcomes for members
+    assert ("member", "Privé", False) in checked and ("insider", "Privé", True) in checked
+    assert ("author", "En attente", True) in checked and ("member", "En attente", False) in checked
+    assert ("space_moderator", "Masqué", True) in checked and ("member", "Masqué", False) in checked
+    assert ("pending", "Ouvert", False) in checked and ("superuser", "Privé", True) in checked
+
+
+def test_posts_of_a_thread_page_match_the_orm_for_every_reader(forum):
+    readers, threads = forum
+    for order in _orderings():
+        for name in order:
+            reader = readers[name]
+            kind = queries.reader_kind(reader)
+            for thread in threads.values():
+                if not Thread.objects.visible_to(reader).filter(pk=thread.pk).exists():
+                    continue
+                moderates = reader.is_moderator or can_moderate(reader, thread.space_id)
+                expected = list(Post.objects.filter(thread=thread).for_thread_page(reader, moderates_space=moderates))
+                through_visible_to = list(Post.objects.visible_to(reader).filter(thread=thread)
+                                          .order_by("created_at", "pk"))
+                found = queries.THREAD_POSTS.objects(kind, moderates, user=reader.pk, thread=thread.pk)
+                assert [p.pk for p in found] == [p.pk for p in expected] == [p.pk for p in through_visible_to], \
+                    (name, thread.title)
+                assert [p.i_reacted for p in found] == [p.i_reacted for p in expected]
+                assert [p.author.public_name for p in found] == [p.author.public_name for p in expected]
+                assert queries.THREAD_POSTS.count(kind, moderates, user=reader.pk, thread=thread.pk) == len(expected)
+
+
+def test_space_lookup_and_moderation_flags_match_the_orm_for_every_reader(forum):
+    readers, _threads = forum
+    spaces = list(Space.objects.all())
+    for order in _orderings():
+        for name in order:
+            reader = readers[name]
+            kind = queries.reader_kind(reader)
+            for space in spaces:
+                expected = Space.objects.visible_to(reader).filter(slug=space.slug).first()
+                found = queries.SPACE_PAGE.first(kind, user=reader.pk, slug=space.slug)
+                assert (found and found.pk) == (expected and expected.pk), (name, space.slug)
+                direct = (queries.reader_kind(reader) == "moderator"
+                          or (kind == "member" and space.moderators.filter(pk=reader.pk).exists()))
+                assert can_moderate(reader, space) is direct, (name, space.slug)
+            assert reader.is_moderator == (reader.is_superuser
+                                           or reader.groups.filter(name=MODERATORS_GROUP).exists())
+            fresh = type(reader).objects.get(pk=reader.pk)  # no cached flag
+            assert fresh.is_moderator == reader.is_moderator
+
+
+def test_post_positions_and_thread_access_match_the_orm_for_every_reader(forum):
+    from forums.views import post_url
+
+    readers, threads = forum
+    for order in _orderings():
+        for name in order:
+            reader = readers[name]
+            kind = queries.reader_kind(reader)
+            for thread in threads.values():
+                visible = Thread.objects.visible_to(reader).filter(pk=thread.pk).exists()
+                assert queries.THREAD_VISIBLE.exists(kind, user=reader.pk, thread=thread.pk) is visible, \
+                    (name, thread.title)
+                if not visible:
+                    continue
+                for post in Post.objects.visible_to(reader).filter(thread=thread):
+                    assert post_url(post, reader, thread_checked=True) == post_url(post, reader), \
+                        (name, thread.title, post.pk)
+                    earlier = Post.objects.visible_to(reader).filter(thread=thread).filter(
+                        Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
+                    assert queries.POSTS_BEFORE.count(kind, user=reader.pk, thread=thread.pk,
+                                                      at=post.created_at, post=post.pk) == earlier
+
+
+def test_space_page_threads_match_the_orm_for_every_reader_and_filter(forum):
+    from forums.enums import ThreadFilter
+
+    readers, threads = forum
+    services.follow(readers["member"], thread=threads["open"])  # "followed" rows differ per reader
+    services.mark_read(readers["author"], threads["open"], threads["open"].posts.order_by("pk").first())
+    for order in _orderings():
+        for name in order:
+            reader = readers[name]
+            for space in Space.objects.visible_to(reader):
+                moderates = can_moderate(reader, space)
+                for current in ["", *ThreadFilter.values]:
+                    orm = Thread.objects.filter(space=space).for_space_page(reader, moderates_space=moderates)
+                    orm = {
+                        "": orm, ThreadFilter.UNANSWERED: orm.filter(post_count__lte=1),
+                        ThreadFilter.SOLVED: orm.filter(solved_post__isnull=False),
+                        ThreadFilter.MINE: orm.filter(author=reader),
+                        ThreadFilter.FOLLOWED: orm.filter(is_followed=True),
+                    }[current]
+                    found = queries.SPACE_THREADS.objects(moderates, current, user=reader.pk, space=space.pk)
+                    assert [(t.pk, t.read_at, t.is_followed, t.author.pk) for t in found] == \
+                        [(t.pk, t.read_at, t.is_followed, t.author.pk) for t in orm], (name, space.slug, current)
+                    assert queries.SPACE_THREADS.count(moderates, current, user=reader.pk, space=space.pk) == \
+                        orm.count()
+
+
+def test_cited_pages_match_the_related_manager(forum):
+    from wagtail.models import Page
+
+    _readers, threads = forum
+    root = Page.objects.get(depth=1)
+    pages = [root.add_child(instance=Page(title=title, slug=f"cite-{n}")) for n, title in enumerate("BCA")]
+    pages[1].unpublish()
+    threads["open"].cited_pages.set(pages)
+    threads["private"].cited_pages.set(pages[:1])
+    for thread in [threads["open"], threads["private"], threads["hidden"], threads["open"]]:
+        assert [p.pk for p in queries.CITED_PAGES.objects(thread=thread.pk)] == \
+            [p.pk for p in thread.cited_pages.live().order_by("title")]
+    assert [p.title for p in queries.CITED_PAGES.objects(thread=threads["open"].pk)] == ["A", "B"]  # C unpublished
+
+
+def test_reader_kinds_and_the_anonymous_visitor(forum):
+    readers, _threads = forum
+    assert queries.reader_kind(AnonymousUser()) == "none"
+    assert {name: queries.reader_kind(user) for name, user in readers.items()} == {
+        "pending": "none", "member": "member", "author": "member", "insider": "member",
+        "space_moderator": "member", "moderator": "moderator", "superuser": "moderator",
+    }
+    assert not can_moderate(AnonymousUser(), Space.objects.first())
+    assert services.active_sanction(AnonymousUser()) is None
