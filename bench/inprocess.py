@@ -46,6 +46,20 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     import bench.targets as bench_targets
+    from search import resultcache
+
+    # Search summary cache lookups (search.resultcache.get): (hit?) per lookup, to tell first visits
+    # from repeated searches.
+    summary_lookups: list[bool] = []
+    cache_get = resultcache.get
+
+    def counting_get(cache_key):
+        value = cache_get(cache_key)
+        if cache_key is not None:
+            summary_lookups.append(value is not None)
+        return value
+
+    resultcache.get = counting_get
 
     targets = bench_targets.targets()
     from comcep.accounts.models import User
@@ -64,11 +78,18 @@ def main() -> None:
 
             def request(page=page, data=data):
                 return client.post(page["path"], data)
+        elif page.get("paths"):
+            # One path per request, in order (search-varied: a different query each time).
+            paths = iter(page["paths"] * (2 + (args.repeat * 2 + 12) // len(page["paths"])))
+
+            def request(paths=paths):
+                return client.get(next(paths))
         else:
             def request(page=page):
                 return client.get(page["path"])
         response = request()
         status = response.status_code
+        summary_lookups.clear()
         times, cpu = [], []
         for _ in range(args.repeat):
             started, started_cpu = time.perf_counter(), time.process_time()
@@ -81,10 +102,12 @@ def main() -> None:
             last = (time.perf_counter() - started) * 1000
         times.sort()
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        cpu_p95 = sorted(cpu)[min(len(cpu) - 1, int(len(cpu) * 0.95))]
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         print(f"{page['name']:<24} {status}  wall p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-              f"cpu p50 {statistics.median(cpu):6.1f} ms  queries {len(queries):3d}  sql {sql_ms:6.1f} ms "
-              f"(last {last:.1f} ms)", flush=True)
+              f"cpu p50 {statistics.median(cpu):6.1f} ms  p95 {cpu_p95:6.1f} ms  "
+              f"queries {len(queries):3d}  sql {sql_ms:6.1f} ms "
+              f"(last {last:.1f} ms){_cache_line(summary_lookups)}", flush=True)
         if args.sql:
             for q in queries.captured_queries:
                 print(f"    {float(q['time']) * 1000:7.2f} ms  {q['sql'][:400]}")
@@ -107,6 +130,12 @@ def main() -> None:
                 request()
             profile.disable()
             pstats.Stats(profile).sort_stats(args.sort).print_stats(args.cprofile)
+
+
+def _cache_line(lookups: list[bool]) -> str:
+    if not lookups:
+        return ""
+    return f"  summary cache {sum(lookups)}/{len(lookups)} hits"
 
 
 if __name__ == "__main__":

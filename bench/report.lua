@@ -1,6 +1,8 @@
 -- wrk reporter: prints one JSON line with throughput, latency percentiles (ms) and errors.
 -- wrk counts HTTP statuses >= 400 in summary.errors.status.
--- Optional env: BENCH_COOKIE (session cookie), BENCH_METHOD/BENCH_BODY/BENCH_CSRF/BENCH_REFERER for POST.
+-- Optional env: BENCH_COOKIE (session cookie), BENCH_METHOD/BENCH_BODY/BENCH_CSRF/BENCH_REFERER for POST,
+-- BENCH_PATHS (a file of paths, one a line: each request sends the next one; BENCH_THREADS = wrk's -t,
+-- BENCH_PATHS_START = the index of the first path sent).
 local cookie = os.getenv("BENCH_COOKIE")
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
@@ -26,7 +28,26 @@ function setup(thread)
 end
 local sent = 0
 local started = tostring(os.time())
-if body then
+local paths = nil
+local paths_file = os.getenv("BENCH_PATHS")
+if paths_file then
+  paths = {}
+  for line in io.lines(paths_file) do
+    if line ~= "" then paths[#paths + 1] = line end
+  end
+end
+local paths_start = tonumber(os.getenv("BENCH_PATHS_START") or "0")
+local paths_stride = tonumber(os.getenv("BENCH_THREADS") or "1")
+
+if paths and #paths > 0 then
+  -- Thread t (1-based) sends paths start + (t - 1), + stride, + 2 * stride...: no two requests of a
+  -- run send the same path until the list is exhausted (then it wraps around).
+  request = function()
+    local index = (paths_start + ((tid or 1) - 1) + paths_stride * sent) % #paths
+    sent = sent + 1
+    return wrk.format(nil, paths[index + 1])
+  end
+elseif body then
   request = function()
     sent = sent + 1
     return wrk.format(nil, nil, nil, body .. "+%28" .. started .. "-" .. tostring(tid or 0) .. "-" .. sent .. "%29")

@@ -8,6 +8,7 @@ notifications, so that the logged-in pages show what a real member sees.
 from __future__ import annotations
 
 import json
+import random
 import urllib.parse
 
 BENCH_EMAIL = "bench@seed.comcep.test"
@@ -20,6 +21,42 @@ SEARCH_QUERIES = [
     ("search-facet-theme", {"q": "validation des acquis", "theme": "vae"}),
     ("search-questions", {"q": "compétences transférables", "kind": "thread"}),
 ]
+# search-varied: every request a different query (first visits: summary-cache misses). Words a CEP
+# counsellor types, from very common in the seeded content ("accompagnement": half the entries) to rare.
+VARIED_TERMS = [
+    "accompagnement", "entretien", "diagnostic", "compétences", "parcours", "synthèse", "mobilité", "outil",
+    "méthode", "expérience", "financement", "formation", "reconversion", "projet", "transition", "bilan",
+    "atelier", "collectif", "entreprise", "création", "mission", "locale", "jeune", "handicap", "travailleur",
+    "reconnaissance", "validation", "acquis", "certification", "dossier", "emploi", "territoire", "débouchés",
+    "freins", "employeur", "accord", "calendrier", "posture", "écoute", "confidentialité", "prescripteur",
+    "commission", "séances", "attentes", "contraintes", "éligibilité", "critères", "justificatives",
+    "ressources", "documentaires", "opérateur", "appui", "plan", "action", "restitution", "alternance",
+    "apprentissage", "démission", "licenciement", "senior", "cadre", "salarié", "indépendant", "vae", "cpf",
+    "ptp", "rqth", "apec", "cléa", "transférables", "géographique", "professionnelle", "significatives",
+    "marché", "travail",
+]
+VARIED_FACETS = [{"kind": "thread"}, {"kind": "guide"}, {"kind": "fiche-pratique"}, {"theme": "vae"},
+                 {"theme": "mobilite"}, {"theme": "bilan-competences"}, {"theme": "reconversion"},
+                 {"region": "national"}, {"date": "annee"}]
+VARIED_COUNT = 2000
+
+
+def varied_search_paths(count: int = VARIED_COUNT, seed: int = 7) -> list[str]:
+    """``count`` search paths, all different once normalised (French stems, as the summary cache
+    keys them), deterministic: 40 % one word, 60 % two words, a third with one facet."""
+    from search.french import stems
+
+    rng = random.Random(seed)
+    seen, paths = set(), []
+    while len(paths) < count:
+        words = rng.sample(VARIED_TERMS, 1 if rng.random() < 0.4 else 2)
+        facet = rng.choice(VARIED_FACETS) if rng.random() < 1 / 3 else {}
+        key = (tuple(sorted(stems(" ".join(words)))), tuple(sorted(facet.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        paths.append("/recherche/?" + urllib.parse.urlencode({"q": " ".join(words), **facet}))
+    return paths
 
 
 def ensure_member():
@@ -110,6 +147,9 @@ def pages() -> list[dict]:
 
     for name, params in SEARCH_QUERIES:
         pages.append({"name": name, "path": "/recherche/?" + urllib.parse.urlencode(params), "auth": True})
+    varied = varied_search_paths()
+    # wrk (report.lua) sends paths[n] as its n-th request; the other tools may use path (the first one).
+    pages.append({"name": "search-varied", "path": varied[0], "paths": varied, "auth": True})
     pages.append({"name": "search-api", "path": "/recherche/api/?" + urllib.parse.urlencode(
         {"q": "bilan de compétences", "kind": "resource"}), "auth": True})
 

@@ -202,3 +202,63 @@ def test_bulk_indexing_refreshes_the_title_norms_once():
         content_type=ContentType.objects.get_for_model(SearchEntry), object_id__in=[str(e.pk) for e in entries])
     norms = sorted(index_entries.values_list("title_norm", flat=True))
     assert len(norms) == 4 and norms[0] < norms[-1] and 1.0 not in norms
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 path")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(st.tuples(entry_strategy, st.integers(1, 4), st.integers(0, 6)), min_size=1, max_size=14),
+       filters=filters_strategy, member=st.booleans(), window=st.integers(1, 6))
+def test_best_results_under_facets_equal_the_unfiltered_ranking_filtered(specs, filters, member, window):
+    """With a narrowing facet, bm25 is computed in a second FTS5 pass over the matches under
+    the facets only: the best results and their scores are exactly those of the full
+    ranking (every permitted match scored in one pass) restricted to the facets."""
+    marker = f"lot{next(_batch)}x"
+    source_type = ContentType.objects.get_for_model(Permission)
+    now = timezone.now()
+    items = []
+    for n, (spec, in_title, in_body) in enumerate(specs):
+        data = EntryData(
+            kind="resource", subkind=spec["kind"], title=f"{marker} " + "atelier " * in_title,
+            body=" ".join(["atelier"] * in_body + ["conseil"] * (6 - in_body)),
+            url=f"/e/{marker}/{n}/", access=spec["access"], themes=spec["themes"], audiences=spec["audiences"],
+            service_levels=spec["service_levels"], region=spec["region"],
+            published_at=now - timedelta(days=spec["age"]),
+        )
+        items.append((data, source_type, f"{marker}-{n}"))
+    entries = services.bulk_upsert(items)
+    values = {entry.pk: _values(spec) for entry, (spec, _t, _b) in zip(entries, specs, strict=True)}
+    reader = Reader(frozenset({PUBLIC, MEMBERS} if member else {PUBLIC}))
+    query = parse(f"{marker} atelier").to_search_query(database=True)
+    from search import engine
+
+    fts = searcher._SQLiteFTS(engine.backend(), query)
+    narrow = EntryFacets.objects.filter(reader.q())
+    _counts, _total, everything = fts.summary(narrow, searcher.Filters(), now, len(specs))
+    _counts, _total, best = fts.summary(narrow, searcher.Filters(filters), now, window)
+
+    def under_facets(pk):
+        return all(not wanted or values[pk][group] & set(wanted) for group, wanted in filters.items())
+
+    assert best == [(pk, score) for pk, score in everything if under_facets(pk)][:window]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite FTS5 path")
+def test_the_second_bm25_pass_scans_the_fts_table_once(make_entry):
+    """The second pass must not hand the ids to FTS5 as rowid constraints (FTS5 would run
+    the match again for every id: seconds at 15k entries) nor depend on SQLite's optional
+    automatic indexes to find them (a scan of the match set per row without them)."""
+    for i in range(6):
+        make_entry(f"Atelier {i}", themes=["vae"] if i % 2 else [])
+    with CaptureQueriesContext(connection) as ctx:
+        outcome = run_search("atelier", theme="vae")
+    assert outcome.total == 3
+    [statement] = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("WITH m AS MATERIALIZED")]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA automatic_index = OFF")
+        try:
+            plan = [row[-1] for row in cursor.execute("EXPLAIN QUERY PLAN " + statement).fetchall()]
+        finally:
+            cursor.execute("PRAGMA automatic_index = ON")
+    scans = [line for line in plan if "VIRTUAL TABLE" in line]
+    assert len(scans) == 2 and not any(":=" in line for line in scans), plan
+    assert any("LIST SUBQUERY" in line for line in plan), plan
