@@ -17,10 +17,12 @@ from wagtail.models import Page
 from comcep.accounts.enums import MembershipStatus
 from comcep.core.prepared import PreparedQuery
 
+from .enums import SpaceVisibility
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "POSTS_BEFORE", "SPACE_PAGE", "SPACE_THREADS",
-           "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "reader_kind", "sentinel_reader"]
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "GROUP_SPACE_IDS", "POSTS_BEFORE", "SPACE_PAGE",
+           "SPACE_THREADS", "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "reader_kind",
+           "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
@@ -85,6 +87,16 @@ SPACE_PAGE = PreparedQuery(
         Space.objects.visible_to(sentinel_reader(kind, user)).prefetch_related("themes").filter(slug=slug)
     ),
     params={"user": int, "slug": str},
+)
+
+# The restricted spaces a reader may enter (their search access tokens: forums.search.reader_tokens).
+GROUP_SPACE_IDS = PreparedQuery(
+    "forums.group_space_ids",
+    lambda kind, *, user: (
+        Space.objects.visible_to(sentinel_reader(kind, user)).filter(visibility=SpaceVisibility.GROUPS)
+        .values_list("pk", flat=True)
+    ),
+    params={"user": int},
 )
 
 # The member's current suspension, if any (``services.active_sanction``).

@@ -30,11 +30,14 @@ def _access(space) -> str | None:
 
 
 def reader_tokens(user) -> set[str]:
-    """Search access tokens of an approved member: the restricted spaces they may enter (one query)."""
-    from .models import Space
+    """Search access tokens of an approved member: the restricted spaces they may enter (one query,
+    compiled once: ``Space.objects.visible_to(user).filter(visibility=GROUPS)``)."""
+    from .queries import GROUP_SPACE_IDS, reader_kind
 
-    visible = Space.objects.visible_to(user).filter(visibility=SpaceVisibility.GROUPS)
-    return {f"{SPACE_PREFIX}{pk}" for pk in visible.values_list("pk", flat=True)}
+    kind = reader_kind(user)
+    if kind == "none":
+        return set()
+    return {f"{SPACE_PREFIX}{pk}" for pk in GROUP_SPACE_IDS.rows(kind, user=user.pk)}
 
 
 class ThreadIndexer(Indexer):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from django.contrib.auth.models import Group
 from django.db.models import Q
 
 from comcep.accounts.enums import MODERATORS_GROUP
+from comcep.core.prepared import PreparedQuery
 
 from .registry import PERSONAL_PREFIX, private_prefixes, reader_token_providers
 
@@ -51,6 +53,14 @@ class Reader:
                 or (self.all_groups and access.startswith(private_prefixes())))
 
 
+# The reader's groups (``user.groups.values_list("pk", "name")``), compiled once per process.
+_GROUPS = PreparedQuery(
+    "search.reader_groups",
+    lambda *, user: Group.objects.filter(user=user).values_list("pk", "name"),
+    params={"user": int},
+)
+
+
 def reader_for(user) -> Reader:
     """Visitors, pending and rejected members: public only. Approved members: public,
     members, their groups' and the apps' private tokens, and their personal token.
@@ -58,7 +68,7 @@ def reader_for(user) -> Reader:
     entries only. One query (the user's groups) plus one per registered token provider."""
     if user is None or not user.is_authenticated or not getattr(user, "is_approved", False):
         return Reader(frozenset({PUBLIC}))
-    groups = list(user.groups.values_list("pk", "name"))
+    groups = _GROUPS.rows(user=user.pk)
     tokens = {PUBLIC, MEMBERS, *(f"{GROUP_PREFIX}{pk}" for pk, _name in groups)}
     is_moderator = user.is_superuser or any(name == MODERATORS_GROUP for _pk, name in groups)
     if not is_moderator:  # moderators see every private entry through the prefixes
