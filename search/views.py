@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from comcep.core.fragments import fragment_key
+
 from . import french, gaps, labels, searcher
 from .engine import SearchUnavailable
 from .enums import SearchSource
@@ -64,6 +66,22 @@ def _toggle(params, group: str, value: str, selected: bool) -> str:
     return _url(params, **{group: current if selected else [*current, value]})
 
 
+#: Stands for the search log id in the cached facet panel's links (URL- and HTML-safe).
+LOG_PLACEHOLDER = "comcep-search-log-id"
+
+
+class _LazyToggle:
+    """A facet option's link, built (``_toggle``) only if the panel is rendered, not served cached."""
+
+    __slots__ = ("args",)
+
+    def __init__(self, *args):
+        self.args = args
+
+    def __str__(self) -> str:
+        return _toggle(*self.args)
+
+
 @require_GET
 def search_page(request):
     form = _form(request)
@@ -100,9 +118,18 @@ def search_page(request):
     if recommended is not None:
         context["recommended"] = gaps.recommendation(recommended, parsed.positive_stems, log_id=tracking.log_id)
 
+    # The facet panel is a cached fragment (comcep/core/fragments.py): its links carry the search
+    # log id as a placeholder, filled on every render, and are only built when it is rendered.
+    link_params = {**params, "r": [LOG_PLACEHOLDER]} if tracking.log_id else params
     for facet in outcome.facets:
         for option in facet.options:
-            option.url = _toggle(params, facet.group, option.value, option.selected)
+            option.url = _LazyToggle(link_params, facet.group, option.value, option.selected)
+    context["facets_fragment_key"] = fragment_key(
+        "search-facets", sorted(link_params.items()),
+        [(f.group, str(f.title), [(o.value, str(o.label), o.count, o.selected) for o in f.options])
+         for f in outcome.facets],
+    )
+    context["facets_fills"] = {LOG_PLACEHOLDER: tracking.log_id or ""}
     option_labels = {(f.group, o.value): o.label for f in outcome.facets for o in f.options}
     context.update(
         outcome=outcome,

@@ -11,6 +11,9 @@ Rules for a cached fragment (``{% load fragments %}{% fragment key %}...{% endfr
   template reads but the key omits would be served to readers it was not rendered for;
 - ``{% csrf_token %}`` is allowed: the cached copy holds a placeholder that is replaced by the
   current request's token on every render;
+- a per-request value the fragment must show (e.g. the search log id in its links) is rendered as a
+  placeholder string that the key contains, and ``{% fragment key fills %}`` replaces it on every
+  render with its value (``fills``: a dict placeholder -> value, escaped; cached or not);
 - nothing else per request (no ``{% now %}``, no messages, no request.GET) inside a fragment.
 
 Disabled when ``settings.DEBUG`` is on (template edits show at once in development) or when

@@ -52,6 +52,30 @@ def test_facet_links_combine_and_show_counts(client, entries):
     assert "Retirer tous les filtres" in html and 'href="/recherche/?q=vae"' in html
 
 
+def test_the_cached_facet_panel_carries_each_searchs_own_log_id_and_fresh_counts(client, entries, make_entry):
+    """The facet panel is a cached fragment (comcep/core/fragments.py): its links are the same for
+    the same search, except the search log id each request gets, filled in on every render."""
+    from comcep.core import fragments
+    from search.views import LOG_PLACEHOLDER
+
+    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
+        fragments.clear()
+        ids, pages = [], []
+        for _ in range(2):
+            html = client.get("/recherche/", {"q": "vae"}).content.decode()
+            ids.append(SearchQueryLog.objects.latest("pk").pk)
+            pages.append(html)
+        assert ids[0] != ids[1] and any("search-facets:" in k for k in fragments.FRAGMENTS._cache)
+        for log_id, html in zip(ids, pages, strict=True):
+            assert LOG_PLACEHOLDER not in html
+            assert f'href="/recherche/?q=vae&amp;theme=cpf&amp;r={log_id}"' in html
+        # Same facet values as the others, in the same order of counts: only the counts change.
+        make_entry("Une troisième fiche VAE", subkind="fiche-pratique", themes=["vae", "cpf"], region="bretagne")
+        html = client.get("/recherche/", {"q": "vae"}).content.decode()
+        cpf = re.search(r'theme=cpf&amp;r=\d+".*?facet-count">(\d+)<', html, re.S)
+        assert cpf and cpf.group(1) == "2"  # one more under "cpf": the panel is not the cached one
+
+
 def test_empty_state_helps(client, entries, db):
     from comcep.taxonomy.models import Theme
 

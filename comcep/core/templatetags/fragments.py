@@ -1,6 +1,7 @@
-"""``{% fragment key %}...{% endfragment %}``: see comcep/core/fragments.py."""
+"""``{% fragment key [fills] %}...{% endfragment %}``: see comcep/core/fragments.py."""
 
 from django import template
+from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from .. import fragments
@@ -9,11 +10,19 @@ register = template.Library()
 
 
 class FragmentNode(template.Node):
-    def __init__(self, key, nodelist):
+    def __init__(self, key, nodelist, fills=None):
         self.key = key
         self.nodelist = nodelist
+        self.fills = fills
 
     def render(self, context):
+        html = self._render(context)
+        if self.fills is not None:  # per-request values behind placeholders (see fragments.py)
+            for placeholder, value in (self.fills.resolve(context) or {}).items():
+                html = mark_safe(html.replace(placeholder, str(conditional_escape(value))))  # noqa: S308
+        return html
+
+    def _render(self, context):
         key = self.key.resolve(context)
         if not key or not fragments.enabled():
             return self.nodelist.render(context)
@@ -33,8 +42,9 @@ class FragmentNode(template.Node):
 @register.tag("fragment")
 def do_fragment(parser, token):
     bits = token.split_contents()
-    if len(bits) != 2:
-        raise template.TemplateSyntaxError("{% fragment key %} takes exactly one argument")
+    if len(bits) not in (2, 3):
+        raise template.TemplateSyntaxError("{% fragment key [fills] %} takes one or two arguments")
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
-    return FragmentNode(parser.compile_filter(bits[1]), nodelist)
+    fills = parser.compile_filter(bits[2]) if len(bits) == 3 else None
+    return FragmentNode(parser.compile_filter(bits[1]), nodelist, fills)
