@@ -64,15 +64,52 @@ def _routes_like_page(page_class) -> bool:
     return getattr(page_class, "route", None) is Page.route
 
 
+#: Deeper URLs are routed by the ORM-built queries (each depth is one compiled shape).
+MAX_PREPARED_DEPTH = 8
+_CHAINS: dict[int, PreparedQuery] = {}
+
+
+def _chain_query(levels: int) -> PreparedQuery:
+    """The candidate pages of ``levels`` path components below a root (the root's path and
+    depth are the shape, the slugs are parameters)."""
+    query = _CHAINS.get(levels)
+    if query is None:
+        names = [f"slug{i}" for i in range(levels)]
+
+        def build(root_path, root_depth, **slugs):
+            condition = Q()
+            for offset, name in enumerate(names, start=1):
+                condition |= Q(depth=root_depth + offset, slug=slugs[name])
+            return Page.objects.filter(condition, path__startswith=root_path).order_by("depth", "path")
+
+        query = _CHAINS.setdefault(levels, PreparedQuery(f"core.route_chain_{levels}", build,
+                                                         params=dict.fromkeys(names, str)))
+    return query
+
+
+# The last page's specific instance, with the relations its class asks for (serve_select_related).
+_TARGET = PreparedQuery(
+    "core.route_target",
+    lambda model_label, related, *, pk: (
+        apps.get_model(model_label)._default_manager.select_related(*related).filter(pk=pk)
+    ),
+    params={"pk": int},
+)
+
+
 def fast_route(root: Page, request, path_components: list[str]):
     """The RouteResult of ``path_components`` below ``root``, or None to let Wagtail walk the tree."""
     if len(path_components) < 2 or any("/" in c for c in path_components):
         return None
     # One query on the indexed slug column: the candidate page of each level, checked below.
-    levels = Q()
-    for depth, slug in enumerate(path_components, start=root.depth + 1):
-        levels |= Q(depth=depth, slug=slug)
-    candidates = Page.objects.filter(levels, path__startswith=root.path).order_by("depth", "path")
+    if len(path_components) <= MAX_PREPARED_DEPTH:
+        candidates = _chain_query(len(path_components)).objects(
+            root.path, root.depth, **{f"slug{i}": slug for i, slug in enumerate(path_components)})
+    else:
+        levels = Q()
+        for depth, slug in enumerate(path_components, start=root.depth + 1):
+            levels |= Q(depth=depth, slug=slug)
+        candidates = Page.objects.filter(levels, path__startswith=root.path).order_by("depth", "path")
     chain, parent = [], root
     for page in candidates:
         if page.depth == parent.depth + 1 and page.path[:-page.steplen] == parent.path:
@@ -88,11 +125,14 @@ def fast_route(root: Page, request, path_components: list[str]):
         page._cached_parent_obj = parent
         parent = page
     page_class = chain[-1].specific_class
-    related = getattr(page_class, "serve_select_related", ())
-    if related:  # e.g. ResourcePage: its region, author and counters with the page itself
-        target = page_class._default_manager.select_related(*related).get(pk=chain[-1].pk)
+    if page_class is Page:
+        target = chain[-1]
     else:
-        target = chain[-1].specific
+        # e.g. ResourcePage: its region, author and counters with the page itself
+        related = tuple(getattr(page_class, "serve_select_related", ()))
+        target = _TARGET.first(page_class._meta.label, related, pk=chain[-1].pk)
+        if target is None:  # deleted meanwhile
+            raise Http404
     target._cached_parent_obj = chain[-2]
     return target.route(request, [])
 

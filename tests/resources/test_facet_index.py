@@ -109,6 +109,8 @@ def test_routing_keeps_wagtails_answers(client, themes, member):
     assert client.get(page.url).status_code == 200
     assert client.get("/ressources/fiche-inexistante/").status_code == 404
     assert client.get("/inexistant/fiche-routee/").status_code == 404
+    assert client.get("/ressources/fiche-routee/en/trop/").status_code == 404
+    assert client.get("/" + "a/" * 12).status_code == 404  # deeper than the compiled shapes: the ORM path
     draft = ResourcePageFactory(title="Brouillon route", live=False)
     assert client.get(f"/ressources/{draft.slug}/").status_code == 404
     # A view restriction on the library applies to its resources.
