@@ -18,6 +18,8 @@ from django.core.paginator import Paginator
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.access import sentinel_reader
+from comcep.core.prepared import PreparedQuery
 from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
 from . import facet_index
@@ -199,6 +201,20 @@ def facet_counts(index: facet_index.FacetIndex, visible: int, query: LibraryQuer
     return results, matching
 
 
+_WINDOW_IDS = [f"id{i}" for i in range(PER_PAGE)]
+
+# One page of the "recent" list: ``pk IN (12 ids)`` among what the reader may see, with the listing's
+# relations; compiled once per kind of reader (missing ids are padded with 0, which no page has).
+_WINDOW = PreparedQuery(
+    "resources.library_window",
+    lambda members, **ids: (
+        ResourcePage.objects.filter(pk__in=[ids[name] for name in _WINDOW_IDS])
+        .visible_to(sentinel_reader(members, can_read_members_only)).for_listing()
+    ),
+    params=dict.fromkeys(_WINDOW_IDS, int),
+)
+
+
 class RecentWindow:
     """The list in the "recent" sort, read from the index's bit order: a page costs one
     ``pk IN (...)`` query whatever the number of resources (Paginator slices it)."""
@@ -220,7 +236,11 @@ class RecentWindow:
         if not ids:
             return []
         rank = {pk: position for position, pk in enumerate(ids)}
-        found = ResourcePage.objects.filter(pk__in=ids).visible_to(self.user).for_listing()
+        if len(ids) <= PER_PAGE:
+            padded = [*ids, *[0] * (PER_PAGE - len(ids))]
+            found = _WINDOW.objects(can_read_members_only(self.user), **dict(zip(_WINDOW_IDS, padded, strict=True)))
+        else:  # a Paginator slice is one page; anything longer is built by the ORM
+            found = ResourcePage.objects.filter(pk__in=ids).visible_to(self.user).for_listing()
         return sorted(found, key=lambda page: rank[page.pk])
 
 
