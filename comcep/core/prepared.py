@@ -234,9 +234,9 @@ class PreparedQuery:
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             return sql, params, _model_finisher(compiler, alias, queryset._prefetch_related_lookups)
-        if queryset._prefetch_related_lookups:
-            raise PreparedQueryError(f"{self.name}: prefetch_related only applies to objects()")
         if method == "rows":
+            if queryset._prefetch_related_lookups:
+                raise PreparedQueryError(f"{self.name}: prefetch_related only applies to objects()")
             if queryset._iterable_class not in (ValuesListIterable, FlatValuesListIterable):
                 raise PreparedQueryError(f"{self.name}: rows() needs a values_list() queryset")
             compiler = queryset.query.get_compiler(using=alias)

@@ -39,6 +39,10 @@ class EventFilterForm(forms.Form):
         return ([(name, self[name].value()) for name in self.fields], errors,
                 [[(value, str(label)) for value, label in field.choices] for field in self.fields.values()])
 
+    def has_filters(self) -> bool:
+        """Whether the query string asks for a filter (valid or not: ``filter`` reports errors)."""
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
+
     def filter(self, events):
         """Apply the valid filters; an invalid value is reported next to its field and ignored."""
         if not self.is_bound:

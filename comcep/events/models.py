@@ -107,11 +107,15 @@ class EventIndexPage(RoutablePageMixin, Page):
 
     def listing(self, request, *, past: bool):
         from .forms import EventFilterForm
+        from .queries import LISTING, reader_shape
 
         form = EventFilterForm(request.GET or None)
-        events = EventPage.objects.child_of(self).for_listing(request.user)
-        events = events.past() if past else events.upcoming()
-        events = form.filter(events)
+        if form.has_filters():
+            events = EventPage.objects.child_of(self).for_listing(request.user)
+            events = form.filter(events.past() if past else events.upcoming())
+        else:  # the plain list, compiled once per kind of reader (events/queries.py)
+            events = LISTING.sequence(self.path, self.depth, past, *reader_shape(request.user),
+                                      user=request.user.pk or 0, now=timezone.now())
         paginator = Paginator(events, EVENTS_PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()

@@ -125,3 +125,39 @@ def test_event_page_queries_do_not_grow_with_registrants(client, moderator, regi
         response = client.get(event.url)
     assert response.status_code == 200
     assert response.content.decode().count("<tr>") == registrants + 1
+
+
+def test_the_compiled_agenda_list_is_what_the_orm_gives_each_reader(client):
+    """The plain agenda list runs a query compiled once per kind of reader (comcep/events/queries.py):
+    each reader gets the ORM's events, in its order, with their own registration flag."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from comcep.events.models import EventIndexPage, EventPage
+    from tests.factories import ModeratorFactory, PendingUserFactory
+
+    for n in range(14):
+        EventPageFactory(title=f"À venir {n:02}", starts_at=days(1 + n), ends_at=days(1 + n) + dt.timedelta(hours=1),
+                         visibility=Visibility.MEMBERS if n % 3 == 0 else Visibility.PUBLIC)
+    for n in range(3):
+        EventPageFactory(title=f"Passé {n}", starts_at=days(-10 - n), ends_at=days(-10 - n) + dt.timedelta(hours=1))
+    member, other = UserFactory(), UserFactory()
+    registered = EventPage.objects.get(title="À venir 03")
+    RegistrationFactory(event=registered, user=member)
+    index = EventIndexPage.objects.get()
+    for user in (None, PendingUserFactory(), member, other, ModeratorFactory()):
+        request = RequestFactory().get("/agenda/")
+        request.user = user or AnonymousUser()
+        for past in (False, True):
+            shown = index.listing(request, past=past)
+            expected = EventPage.objects.child_of(index).for_listing(request.user)
+            expected = list(expected.past() if past else expected.upcoming())
+            assert shown["paginator"].count == len(expected)
+            assert [e.title for e in shown["events"]] == [e.title for e in expected[:len(shown["events"])]]
+            assert [e.user_registered for e in shown["events"]] == [
+                bool(e.user_registered) for e in expected[:len(shown["events"])]]
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        html = client.get("/agenda/", {"page": 2}).content.decode()
+        assert ("À venir 12" in html) is (user is not None and user.is_approved)  # members-only, on page 2
