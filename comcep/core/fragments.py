@@ -50,3 +50,8 @@ def fragment_key(kind: str, *parts) -> str:
 
 def clear() -> None:
     FRAGMENTS.clear()
+
+
+def cached_count(kind: str) -> int:
+    """How many fragments of ``kind`` this process holds (diagnostics, tests)."""
+    return sum(1 for key in list(FRAGMENTS._cache) if key.split(":", 2)[-1].startswith(f"{kind}:"))

@@ -10,8 +10,12 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from comcep.accounts.gdpr import register_anonymiser, register_exporter
         from comcep.accounts.member_area import Panel, register_panel
+        from comcep.core import chrome
 
         from . import panels, services
+        from .templatetags.notifications_tags import cached_unread_count
+
+        chrome.register_key_part(cached_unread_count)  # the header's bell (includes/header_tools.html)
 
         register_exporter("notifications", services.export_user_data)
         register_anonymiser(services.anonymise_user)

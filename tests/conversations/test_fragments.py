@@ -35,7 +35,7 @@ def test_messages_are_cached_and_each_participant_sees_their_own_view(client, al
     client.force_login(bruno)
     first = article(client, conversation, message)
     assert "Alice Martin" in first and "Non lu" in first and "Signaler ce message" in first
-    assert len(fragments.FRAGMENTS._cache) == 1
+    assert fragments.cached_count("conversation-message") == 1
     again = article(client, conversation, message)  # now read: another fragment
     assert "Non lu" not in again and "Alice Martin" in again
     client.force_login(alice)

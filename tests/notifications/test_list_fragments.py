@@ -34,7 +34,7 @@ def test_read_new_and_older_notifications_show_at_once(client, member):
     client.force_login(member)
     html = client.get("/mon-espace/notifications/").content.decode()
     assert "Non lue" in row(html, "Réponse de Awa")
-    assert len(fragments.FRAGMENTS._cache) == 1
+    assert fragments.cached_count("notification-row") == 1
     services.mark_read(member, first.pk)
     NotificationFactory(recipient=member, title="Réponse de Bruno")
     html = client.get("/mon-espace/notifications/").content.decode()

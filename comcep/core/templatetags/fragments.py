@@ -1,5 +1,7 @@
 """``{% fragment key [fills] %}...{% endfragment %}``: see comcep/core/fragments.py."""
 
+import re
+
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -17,9 +19,11 @@ class FragmentNode(template.Node):
 
     def render(self, context):
         html = self._render(context)
-        if self.fills is not None:  # per-request values behind placeholders (see fragments.py)
-            for placeholder, value in (self.fills.resolve(context) or {}).items():
-                html = mark_safe(html.replace(placeholder, str(conditional_escape(value))))  # noqa: S308
+        fills = self.fills.resolve(context) if self.fills is not None else None
+        if fills:  # per-request values behind placeholders (see fragments.py), in one pass
+            values = {placeholder: str(conditional_escape(value)) for placeholder, value in fills.items()}
+            pattern = re.compile("|".join(re.escape(placeholder) for placeholder in values))
+            html = mark_safe(pattern.sub(lambda match: values[match.group(0)], str(html)))  # noqa: S308
         return html
 
     def _render(self, context):
