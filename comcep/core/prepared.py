@@ -78,6 +78,20 @@ def _sentinels(params: dict[str, type], variant: int) -> dict[str, Any]:
     return values
 
 
+def _wrapped_slot(position: int, first, second, sentinel_sets, params: dict[str, type]):
+    """A parameter the database backend passes wrapped in a subclass of its type (psycopg's ``Int4``
+    for integers compared inside ``CASE WHEN`` on PostgreSQL): the same wrapper is applied to the
+    real value."""
+    wrapper = type(first)
+    if type(second) is not wrapper:
+        return None
+    for name, kind in params.items():
+        if (kind in (int, str) and wrapper is not kind and issubclass(wrapper, kind)
+                and kind(first) == sentinel_sets[0][name] and kind(second) == sentinel_sets[1][name]):
+            return (position, name, wrapper)
+    return None
+
+
 def _adapters(kind: type, connection) -> list[Callable[[Any], Any]]:
     identity = lambda value: value  # noqa: E731
     if kind is datetime.datetime:
@@ -218,6 +232,8 @@ class PreparedQuery:
                         break
                 if slot:
                     break
+            if slot is None:
+                slot = _wrapped_slot(position, first, second, sentinel_sets, self.params)
             if slot:
                 slots.append(slot)
             elif not _same(first, second):

@@ -65,3 +65,18 @@ def test_a_request_finds_its_site_with_its_root_page_loaded(django_assert_num_qu
         site = Site.find_for_request(request)
         assert site.root_page.depth >= 1  # select_related: no second query
     assert site.pk == Site.objects.get(is_default_site=True).pk
+
+
+def test_a_parameter_the_backend_wraps_is_wrapped_again_with_the_real_value():
+    """PostgreSQL's backend passes integers compared inside CASE WHEN as psycopg's Int4 (an int
+    subclass): the prepared query must put the real value in the same wrapper, not refuse it."""
+    from comcep.core.prepared import _wrapped_slot
+
+    class Wrapped(int):
+        pass
+
+    sentinels = [{"port": -7, "hostname": "a"}, {"port": -8, "hostname": "b"}]
+    params = {"hostname": str, "port": int}
+    assert _wrapped_slot(3, Wrapped(-7), Wrapped(-8), sentinels, params) == (3, "port", Wrapped)
+    assert _wrapped_slot(3, Wrapped(-7), -8, sentinels, params) is None  # not the same wrapper twice
+    assert _wrapped_slot(3, Wrapped(5), Wrapped(6), sentinels, params) is None  # a constant, not a sentinel
