@@ -79,15 +79,17 @@ def manage(db_url: str, *argv: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
-def ensure_postgres_database(db_url: str) -> None:
+def recreate_postgres_database(db_url: str) -> None:
+    """An empty database of that name (dropped first if it exists): ``flush`` would also empty the
+    tables that data migrations fill (taxonomy, groups), which ``migrate`` does not fill again."""
     import psycopg
 
     parsed = urllib.parse.urlparse(db_url)
     name = parsed.path.lstrip("/")
     admin_url = urllib.parse.urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(size: str, db: str, db_url: str, args) -> None:
@@ -102,8 +104,7 @@ def prepare(size: str, db: str, db_url: str, args) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(str(DATA / f"bench-{size}.sqlite3") + suffix).unlink(missing_ok=True)
     else:
-        ensure_postgres_database(db_url)
-        manage(db_url, "flush", "--noinput")
+        recreate_postgres_database(db_url)
     log(f"{db}/{size}: migrate")
     manage(db_url, "migrate", "--noinput", "-v0")
     sizes = SIZES[size]
