@@ -25,3 +25,15 @@ def test_picks_the_window_with_the_query_words():
 def test_no_match_gives_the_beginning_and_titles_are_marked():
     assert snippet("Un texte sans rapport.", stems("vae")) == "Un texte sans rapport."
     assert highlight_text("Financer la VAE <script>", stems("vae")) == "Financer la <mark>VAE</mark> &lt;script&gt;"
+
+
+def test_a_long_discussion_is_searched_for_its_snippet_in_its_first_characters_only():
+    from search.highlight import SNIPPET_SCAN_CHARS
+
+    filler = "Le conseiller reçoit la personne pour un premier entretien. " * 400
+    assert len(filler) > SNIPPET_SCAN_CHARS
+    early = snippet("Bilan de compétences proposé. " + filler, {"bilan"})
+    assert "<mark>Bilan</mark>" in early and early.endswith(" …")
+    late = snippet(filler + " Une validation des acquis à la fin.", {"validation"})
+    assert "<mark>" not in late and late.endswith(" …")  # beyond the scanned part: the beginning, cut
+    assert len(late) < 400
