@@ -80,3 +80,15 @@ def restore_migrated_data(django_db_blocker):
     if contents:
         with django_db_blocker.unblock():
             connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture
+def fragment_cache_on():
+    """The fragment cache (comcep/core/fragments.py) on, as in production (it is off under DEBUG), and empty."""
+    from django.test import override_settings
+
+    from comcep.core import fragments
+
+    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
+        fragments.clear()
+        yield

@@ -6,20 +6,12 @@ messages as "Vous" without a report link, others' with the author's current name
 import re
 
 import pytest
-from django.test import override_settings
 
 from comcep.conversations import services
 from comcep.conversations.models import Message
 from comcep.core import fragments
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cache_on():
-    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
-        fragments.clear()
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on")]
 
 
 def article(client, conversation, message) -> str:

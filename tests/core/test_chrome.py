@@ -5,20 +5,12 @@ in the search box, the path the language switch returns to and a working CSRF to
 import re
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
-from comcep.core import fragments
 from comcep.notifications.models import Notification
 from tests.factories import PendingUserFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cache_on():
-    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
-        fragments.clear()
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on")]
 
 
 def header(client, path, **params) -> str:

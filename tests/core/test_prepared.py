@@ -263,6 +263,13 @@ def _orderings():
     return [names, list(reversed(names)), names[::2] + names[1::2]]
 
 
+def _readers(readers):
+    """(name, reader, the reader's kind) for every reader, in each of the orders of _orderings()."""
+    for order in _orderings():
+        for name in order:
+            yield name, readers[name], queries.reader_kind(readers[name])
+
+
 def test_thread_lookups_match_visible_to_for_every_reader(forum):
     readers, threads = forum
     checked = set()
@@ -291,66 +298,57 @@ def test_thread_lookups_match_visible_to_for_every_reader(forum):
 
 def test_posts_of_a_thread_page_match_the_orm_for_every_reader(forum):
     readers, threads = forum
-    for order in _orderings():
-        for name in order:
-            reader = readers[name]
-            kind = queries.reader_kind(reader)
-            for thread in threads.values():
-                if not Thread.objects.visible_to(reader).filter(pk=thread.pk).exists():
-                    continue
-                moderates = reader.is_moderator or can_moderate(reader, thread.space_id)
-                expected = list(Post.objects.filter(thread=thread).for_thread_page(reader, moderates_space=moderates))
-                through_visible_to = list(Post.objects.visible_to(reader).filter(thread=thread)
-                                          .order_by("created_at", "pk"))
-                found = queries.THREAD_POSTS.objects(kind, moderates, user=reader.pk, thread=thread.pk)
-                assert [p.pk for p in found] == [p.pk for p in expected] == [p.pk for p in through_visible_to], \
-                    (name, thread.title)
-                assert [p.i_reacted for p in found] == [p.i_reacted for p in expected]
-                assert [p.author.public_name for p in found] == [p.author.public_name for p in expected]
-                assert queries.THREAD_POSTS.count(kind, moderates, user=reader.pk, thread=thread.pk) == len(expected)
+    for name, reader, kind in _readers(readers):
+        for thread in threads.values():
+            if not Thread.objects.visible_to(reader).filter(pk=thread.pk).exists():
+                continue
+            moderates = reader.is_moderator or can_moderate(reader, thread.space_id)
+            expected = list(Post.objects.filter(thread=thread).for_thread_page(reader, moderates_space=moderates))
+            through_visible_to = list(Post.objects.visible_to(reader).filter(thread=thread)
+                                      .order_by("created_at", "pk"))
+            found = queries.THREAD_POSTS.objects(kind, moderates, user=reader.pk, thread=thread.pk)
+            assert [p.pk for p in found] == [p.pk for p in expected] == [p.pk for p in through_visible_to], \
+                (name, thread.title)
+            assert [p.i_reacted for p in found] == [p.i_reacted for p in expected]
+            assert [p.author.public_name for p in found] == [p.author.public_name for p in expected]
+            assert queries.THREAD_POSTS.count(kind, moderates, user=reader.pk, thread=thread.pk) == len(expected)
 
 
 def test_space_lookup_and_moderation_flags_match_the_orm_for_every_reader(forum):
     readers, _threads = forum
     spaces = list(Space.objects.all())
-    for order in _orderings():
-        for name in order:
-            reader = readers[name]
-            kind = queries.reader_kind(reader)
-            for space in spaces:
-                expected = Space.objects.visible_to(reader).filter(slug=space.slug).first()
-                found = queries.SPACE_PAGE.first(kind, user=reader.pk, slug=space.slug)
-                assert (found and found.pk) == (expected and expected.pk), (name, space.slug)
-                direct = (queries.reader_kind(reader) == "moderator"
-                          or (kind == "member" and space.moderators.filter(pk=reader.pk).exists()))
-                assert can_moderate(reader, space) is direct, (name, space.slug)
-            assert reader.is_moderator == (reader.is_superuser
-                                           or reader.groups.filter(name=MODERATORS_GROUP).exists())
-            fresh = type(reader).objects.get(pk=reader.pk)  # no cached flag
-            assert fresh.is_moderator == reader.is_moderator
+    for name, reader, kind in _readers(readers):
+        for space in spaces:
+            expected = Space.objects.visible_to(reader).filter(slug=space.slug).first()
+            found = queries.SPACE_PAGE.first(kind, user=reader.pk, slug=space.slug)
+            assert (found and found.pk) == (expected and expected.pk), (name, space.slug)
+            direct = (queries.reader_kind(reader) == "moderator"
+                      or (kind == "member" and space.moderators.filter(pk=reader.pk).exists()))
+            assert can_moderate(reader, space) is direct, (name, space.slug)
+        assert reader.is_moderator == (reader.is_superuser
+                                       or reader.groups.filter(name=MODERATORS_GROUP).exists())
+        fresh = type(reader).objects.get(pk=reader.pk)  # no cached flag
+        assert fresh.is_moderator == reader.is_moderator
 
 
 def test_post_positions_and_thread_access_match_the_orm_for_every_reader(forum):
     from forums.views import post_url
 
     readers, threads = forum
-    for order in _orderings():
-        for name in order:
-            reader = readers[name]
-            kind = queries.reader_kind(reader)
-            for thread in threads.values():
-                visible = Thread.objects.visible_to(reader).filter(pk=thread.pk).exists()
-                assert queries.THREAD_VISIBLE.exists(kind, user=reader.pk, thread=thread.pk) is visible, \
-                    (name, thread.title)
-                if not visible:
-                    continue
-                for post in Post.objects.visible_to(reader).filter(thread=thread):
-                    assert post_url(post, reader, thread_checked=True) == post_url(post, reader), \
-                        (name, thread.title, post.pk)
-                    earlier = Post.objects.visible_to(reader).filter(thread=thread).filter(
-                        Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
-                    assert queries.POSTS_BEFORE.count(kind, user=reader.pk, thread=thread.pk,
-                                                      at=post.created_at, post=post.pk) == earlier
+    for name, reader, kind in _readers(readers):
+        for thread in threads.values():
+            visible = Thread.objects.visible_to(reader).filter(pk=thread.pk).exists()
+            assert queries.THREAD_VISIBLE.exists(kind, user=reader.pk, thread=thread.pk) is visible, \
+                (name, thread.title)
+            if not visible:
+                continue
+            for post in Post.objects.visible_to(reader).filter(thread=thread):
+                assert post_url(post, reader, thread_checked=True) == post_url(post, reader), \
+                    (name, thread.title, post.pk)
+                earlier = Post.objects.visible_to(reader).filter(thread=thread).filter(
+                    Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
+                assert queries.POSTS_BEFORE.count(kind, user=reader.pk, thread=thread.pk,
+                                                  at=post.created_at, post=post.pk) == earlier
 
 
 def test_space_page_threads_match_the_orm_for_every_reader_and_filter(forum):

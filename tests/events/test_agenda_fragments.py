@@ -4,21 +4,14 @@ a registration, a cancellation or an edit shows at once, and "Vous êtes inscrit
 import re
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from comcep.core import fragments
 from comcep.events import services
 from tests.factories import UserFactory
 from tests.factories.events import EventPageFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cache_on():
-    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
-        fragments.clear()
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on")]
 
 
 def event_card(client, title) -> str:

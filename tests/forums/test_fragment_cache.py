@@ -6,7 +6,7 @@ moderation buttons, members see their own "Non lu" and "Merci / utile" state and
 import re
 
 import pytest
-from django.test import Client, override_settings
+from django.test import Client
 
 from comcep.core import fragments
 from forums import services
@@ -14,14 +14,7 @@ from forums.models import Post
 from tests.factories import UserFactory
 from tests.factories.forums import make_thread
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cache_on():
-    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
-        fragments.clear()
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on")]
 
 
 def url(thread):

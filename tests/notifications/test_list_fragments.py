@@ -6,21 +6,13 @@ import re
 
 import pytest
 import time_machine
-from django.test import override_settings
 from django.utils import timezone
 
 from comcep.core import fragments
 from comcep.notifications import services
 from tests.factories.notifications import NotificationFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cache_on():
-    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
-        fragments.clear()
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on")]
 
 
 def row(html: str, title: str) -> str:

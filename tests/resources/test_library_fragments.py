@@ -4,21 +4,13 @@
 import re
 
 import pytest
-from django.test import override_settings
 
 from comcep.core import fragments
 from resources import services
 from tests.factories import UserFactory
 from tests.factories.resources import ResourcePageFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _cache_on():
-    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
-        fragments.clear()
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on")]
 
 
 def listing(client, **params) -> str:
