@@ -79,6 +79,10 @@ class Chrome:
             sorted(self.nav.items()), self.search_box_filled, [part(self.request) for part in _key_parts],
         )
 
+    @property
+    def footer_key(self) -> str:
+        return f"{self.key}-footer"
+
     @cached_property
     def fills(self) -> dict[str, str]:
         return {SEARCH_QUERY: self.request.GET.get("q", "") if self.search_box_filled else "",
