@@ -30,6 +30,8 @@ it once per (process, database alias, method, shape):
   instances as the queryset would; ``rows`` gives the tuples of a ``values_list`` queryset (values
   for ``flat=True``); ``count`` and ``exists`` run ``SELECT COUNT(*)`` / ``SELECT 1 ... LIMIT 1``.
 * A builder returning an empty queryset (``.none()``) gives empty results without a query.
+* Integer parameters are ids (exact lookups): a value beyond 64 bits, which no row can have, gives
+  empty results without a query, as the ORM does (a URL with a 25-digit id is a 404, not a 500).
 
 Use it for the few fixed-shape queries every request of a hot page runs; a query built once per
 request elsewhere is not worth it (see docs/performance.md, "Session 4: queries compiled once").
@@ -55,6 +57,7 @@ from django.db.models.query import (
 
 __all__ = ["PreparedQuery", "PreparedQueryError"]
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 MAX_SHAPES = 256  # per PreparedQuery: slices (offsets) are part of the shape
 
 
@@ -171,8 +174,11 @@ class PreparedQuery:
                 raise TypeError(f"{self.name}: parameter {name!r} must be a {kind.__name__}, got {value!r}")
         alias = using or DEFAULT_DB_ALIAS
         prepared = self._shape(method, shape, alias, window)
-        if prepared.sql is None:
-            return prepared.finish([], alias)
+        if prepared.sql is None or any(
+                self.params[name] is int and not _INT64_MIN <= value <= _INT64_MAX for name, value in values.items()):
+            # No query, or an id beyond 64 bits (a URL like /messages/99999999999999999999/): no row
+            # has it, and SQLite would raise OverflowError. The ORM answers such exact lookups empty too.
+            return _EMPTY_RESULTS[method](None, alias)
         params = list(prepared.params)
         for position, name, adapter in prepared.slots:
             params[position] = adapter(values[name])

@@ -401,3 +401,16 @@ def test_reader_kinds_and_the_anonymous_visitor(forum):
     }
     assert not can_moderate(AnonymousUser(), Space.objects.first())
     assert services.active_sanction(AnonymousUser()) is None
+
+
+def test_an_id_beyond_64_bits_finds_nothing_rather_than_failing(client, db):
+    """Ids come from URLs: /messages/<25 digits>/ must be a 404, as with the ORM, not an overflow."""
+    query = PreparedQuery("test.group_by_id", lambda *, pk: Group.objects.filter(pk=pk), params={"pk": int})
+    group = Group.objects.create(name="Conseillers Bretagne")
+    assert query.first(pk=group.pk) == group
+    for huge in (2**63, -(2**63) - 1, int("9" * 25)):
+        assert query.objects(pk=huge) == [] and query.first(pk=huge) is None
+        assert query.count(pk=huge) == 0 and query.exists(pk=huge) is False
+    member = UserFactory()
+    client.force_login(member)
+    assert client.get("/messages/" + "9" * 25 + "/").status_code == 404
