@@ -36,12 +36,6 @@ _CHILD = PreparedQuery(
     ),
     params={"slug": str},
 )
-_SPECIFIC = PreparedQuery(
-    "core.route_specific",
-    lambda model_label, *, pk: apps.get_model(model_label)._default_manager.filter(pk=pk),
-    params={"pk": int},
-)
-
 
 def route_child(parent: Page, request, slug: str):
     """``Page.route(request, [slug])`` for ``parent``, with the same result."""
@@ -52,7 +46,7 @@ def route_child(parent: Page, request, slug: str):
     page_class = child.specific_class
     if page_class is None or page_class is Page:
         return child.specific.route(request, [])
-    target = _SPECIFIC.first(page_class._meta.label, pk=child.pk)
+    target = _specific(page_class, child.pk)
     if target is None:  # deleted meanwhile
         raise Http404
     for key, value in child.__dict__.items():  # as Page.specific does: annotations, cached parent...
@@ -87,7 +81,7 @@ def _chain_query(levels: int) -> PreparedQuery:
     return query
 
 
-# The last page's specific instance, with the relations its class asks for (serve_select_related).
+# The routed page's specific instance, with the relations its class asks for (serve_select_related).
 _TARGET = PreparedQuery(
     "core.route_target",
     lambda model_label, related, *, pk: (
@@ -95,6 +89,13 @@ _TARGET = PreparedQuery(
     ),
     params={"pk": int},
 )
+
+
+def _specific(page_class, pk: int):
+    """The page ``pk`` as an instance of ``page_class`` (e.g. ResourcePage: its region, author and
+    counters in the same query), or None if it was deleted meanwhile."""
+    related = tuple(getattr(page_class, "serve_select_related", ()))
+    return _TARGET.first(page_class._meta.label, related, pk=pk)
 
 
 def fast_route(root: Page, request, path_components: list[str]):
@@ -128,9 +129,7 @@ def fast_route(root: Page, request, path_components: list[str]):
     if page_class is Page:
         target = chain[-1]
     else:
-        # e.g. ResourcePage: its region, author and counters with the page itself
-        related = tuple(getattr(page_class, "serve_select_related", ()))
-        target = _TARGET.first(page_class._meta.label, related, pk=chain[-1].pk)
+        target = _specific(page_class, chain[-1].pk)
         if target is None:  # deleted meanwhile
             raise Http404
     target._cached_parent_obj = chain[-2]
