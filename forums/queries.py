@@ -14,7 +14,7 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, Subquery
 from wagtail.models import Page
 
-from comcep.accounts.enums import MembershipStatus
+from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
 from .enums import SpaceVisibility
@@ -33,14 +33,7 @@ def reader_kind(user) -> str:
 def sentinel_reader(kind: str, pk: int):
     """A user standing for every reader of ``kind`` while a query is built: only its id (a sentinel)
     reaches the SQL, as a parameter."""
-    from comcep.accounts.models import User
-
-    if kind == "none":
-        user = User(pk=pk, is_active=True, status=MembershipStatus.PENDING)
-        user._is_moderator_cache = False
-    else:
-        user = User(pk=pk, is_active=True, status=MembershipStatus.APPROVED)
-        user._is_moderator_cache = kind == "moderator"
+    user = sentinel_member(pk=pk, approved=kind != "none", moderator=kind == "moderator")
     if _reader_kind(user) != kind:  # the sentinel must take the same branches as the real reader
         raise AssertionError(f"sentinel reader of kind {kind!r} is read as {_reader_kind(user)!r}")
     return user

@@ -6,7 +6,7 @@ on; the reader's id travels as a query parameter only."""
 
 from __future__ import annotations
 
-from comcep.accounts.enums import MembershipStatus
+from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
 from .models import Conversation, Message, Participant, can_use_conversations
@@ -19,10 +19,7 @@ def reader_shape(user) -> bool:
 
 
 def _sentinel_reader(allowed: bool, pk: int):
-    from comcep.accounts.models import User
-
-    user = User(pk=pk, is_active=True,
-                status=MembershipStatus.APPROVED if allowed else MembershipStatus.PENDING)
+    user = sentinel_member(pk=pk, approved=allowed)
     if can_use_conversations(user) is not allowed:
         raise AssertionError("the sentinel reader must take the real reader's branch")
     return user

@@ -13,21 +13,26 @@ def is_approved_member(user) -> bool:
     return bool(user is not None and user.is_authenticated and getattr(user, "is_approved", False))
 
 
-def sentinel_reader(member: bool, rule: Callable):
-    """A reader standing for every reader of one kind while a list query is built once
-    (comcep.core.prepared): an approved member (not a moderator) when ``member``, else a visitor.
-    ``rule`` is the list's "members-only content" rule; the sentinel must take the branch the
-    real reader takes, and only that branch reaches the SQL (no id, no per-user value)."""
-    from django.contrib.auth.models import AnonymousUser
-
+def sentinel_member(*, pk: int | None = None, approved: bool = True, moderator: bool = False):
+    """An unsaved account standing for every reader of one kind while a query is compiled once
+    (comcep.core.prepared): its status and moderator flag decide the branches the query builders take;
+    ``pk`` is the prepared query's sentinel id, the only value of it that may reach the SQL."""
     from comcep.accounts.enums import MembershipStatus
     from comcep.accounts.models import User
 
-    if member:
-        user = User(is_active=True, status=MembershipStatus.APPROVED)
-        user._is_moderator_cache = False
-    else:
-        user = AnonymousUser()
+    user = User(pk=pk, is_active=True,
+                status=MembershipStatus.APPROVED if approved else MembershipStatus.PENDING)
+    user._is_moderator_cache = moderator  # never a groups query for an unsaved account
+    return user
+
+
+def sentinel_reader(member: bool, rule: Callable):
+    """For lists with a "members-only content" ``rule``: an approved member (not a moderator) when
+    ``member``, else a visitor. The sentinel must take the branch the real reader takes, and only
+    that branch reaches the SQL (no id, no per-user value)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    user = sentinel_member() if member else AnonymousUser()
     if bool(rule(user)) is not member:
         raise AssertionError("the sentinel reader must take the real reader's branch")
     return user

@@ -12,7 +12,7 @@ import datetime
 
 from django.contrib.auth.models import AnonymousUser
 
-from comcep.accounts.enums import MembershipStatus
+from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
 from .access import can_see_members_content
@@ -25,13 +25,7 @@ def reader_shape(user) -> tuple[bool, bool]:
 
 
 def _sentinel_reader(members: bool, signed_in: bool, pk: int):
-    if not signed_in:
-        user = AnonymousUser()
-    else:
-        from comcep.accounts.models import User
-
-        user = User(pk=pk, is_active=True, status=MembershipStatus.APPROVED if members else MembershipStatus.PENDING)
-        user._is_moderator_cache = False
+    user = sentinel_member(pk=pk, approved=members) if signed_in else AnonymousUser()
     if reader_shape(user) != (members, signed_in):
         raise AssertionError("the sentinel reader must take the real reader's branches")
     return user
