@@ -104,17 +104,11 @@ class ResourceIndexPage(OneQueryViewRestrictionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         library = context["library"] = build_library(request, self)
         # Content-addressed fragment keys (comcep/core/fragments.py): every value the fragment reads.
+        # The cards' keys are their own (resources.library.ResourceCard.fragment_key).
         library["facets_fragment_key"] = fragment_key("library-facets", [
             (facet.param, str(facet.label), [(o.value, str(o.label), o.count, o.selected) for o in facet.options])
             for facet in library["facets"]
         ])
-        for resource in library["resources"]:
-            resource.fragment_key = fragment_key(
-                "library-card", resource.pk, resource.get_url(request), resource.title, resource.summary,
-                resource.kind_label, resource.is_members_only, resource.first_published_at,
-                resource.region.name if resource.region_id else None, resource.useful_count,
-                [theme.name for theme in resource.themes.all()],
-            )
         return context
 
 
