@@ -235,8 +235,13 @@ class ResourceCard:
                    page.useful_count, tuple(theme.name for theme in page.themes.all()))
 
 
+_KIND_LABELS = dict(ResourceKind.choices)
+
+
 def _kind_label(kind: str) -> str:
-    return str(ResourceKind(kind).label) if kind in ResourceKind.values else kind
+    """``ResourcePage.kind_label`` from the kind's value."""
+    label = _KIND_LABELS.get(kind)
+    return kind if label is None else str(label)
 
 
 # One page of the "recent" list: the cards' values of ``pk IN (12 ids)`` among what the reader may see,
