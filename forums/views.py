@@ -140,7 +140,7 @@ def space_detail(request, space):
         "filters": ThreadFilter.choices,
         "current_filter": current,
         "filter_query": urlencode({"filtre": current}) if current else "",
-        "is_following": Subscription.objects.filter(user=user, space=space).exists(),
+        "is_following": queries.SPACE_FOLLOWED.exists(user=user.pk, space=space.pk),
         "can_post": not space.is_archived or user.is_moderator,
         "can_moderate_space": can_moderate_space,
     })
