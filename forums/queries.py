@@ -121,11 +121,15 @@ ACTIVE_SANCTION = PreparedQuery(
 
 # The posts of a thread page (``PostQuerySet.for_thread_page`` when the thread was loaded through
 # ``Thread.objects.visible_to``): shape (reader kind, moderates the space).
+# The posts are loaded without their Markdown source (the page shows the HTML) and with what
+# forums/includes/post.html shows of their authors.
 THREAD_POSTS = PreparedQuery(
     "forums.thread_posts",
     lambda kind, moderates_space, *, user, thread: (
         Post.objects.filter(thread_id=thread)
         .for_thread_page(sentinel_reader(kind, user), moderates_space=moderates_space)
+        .only(*(field.name for field in Post._meta.concrete_fields if field.name != "body"),
+              *(f"author__{name}" for name in (*PUBLIC_NAME_FIELDS, "organisation")))
     ),
     params={"user": int, "thread": int},
 )
