@@ -9,7 +9,7 @@ from __future__ import annotations
 from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
-from .models import Conversation, Message, Participant, can_use_conversations
+from .models import Block, Conversation, Message, Participant, can_use_conversations
 
 __all__ = ["CONVERSATION", "MESSAGES", "PARTICIPANTS", "reader_shape"]
 
@@ -58,3 +58,10 @@ PARTICIPANTS = PreparedQuery(
     params={"conversation": int},
 )
 
+
+# The members a member has blocked (``services.blocked_ids``: every conversation page).
+BLOCKED_IDS = PreparedQuery(
+    "conversations.blocked_ids",
+    lambda *, user: Block.objects.filter(blocker_id=user).values_list("blocked_id", flat=True),
+    params={"user": int},
+)

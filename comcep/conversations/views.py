@@ -169,7 +169,9 @@ def _conversation_context(request, conversation: Conversation, *, reply_form=Non
     if message_list:
         until = (max(conversation.last_message_at, message_list[-1].created_at)
                  if page.number == paginator.num_pages else message_list[-1].created_at)
-        if services.mark_read(user, conversation, until):
+        # The marker only moves forward: when it is already there (read_at, loaded with the
+        # participants), the UPDATE would change nothing.
+        if (read_at is None or read_at < until) and services.mark_read(user, conversation, until):
             services.mark_notifications_read(user, conversation, timezone.now())
     return {
         "conversation": conversation,
@@ -178,6 +180,10 @@ def _conversation_context(request, conversation: Conversation, *, reply_form=Non
         "others": others,
         "active_others": [p for p in others if p.left_at is None and not p.user.deleted_at],
         "reply_form": reply_form or ReplyForm(),
+        # forums/thread.html's rule: an empty form is cached per conversation (its URL), a submitted
+        # one (errors, text) is rendered live.
+        "reply_form_key": (None if reply_form is not None and reply_form.is_bound
+                           else fragment_key("conversation-reply-form", conversation.pk)),
     }
 
 
