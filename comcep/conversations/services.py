@@ -243,7 +243,9 @@ def unread_count(user) -> int:
     """Conversations with a message the member has not read (one indexed COUNT)."""
     if not can_use_conversations(user):
         return 0
-    return Participant.objects.active().filter(user=user).unread().count()
+    from .queries import UNREAD_CONVERSATIONS  # compiled once
+
+    return UNREAD_CONVERSATIONS.count(user=user.pk)
 
 
 # --- Writing ----------------------------------------------------------------------------
