@@ -572,10 +572,14 @@ class _PostgresFTS:
                 f" + ts_rank('{self.weights}'::float4[], ie.body, {q}))")
         # The rank reads the (toasted) vectors: computed in the best-results part only, so
         # for the matches under every active facet, not for all the permitted matches.
+        # ``content_type_id + 0``: nearly every index row is a SearchEntry, yet with the
+        # plain column the planner walks the content type's b-tree and tests ``@@`` on every
+        # row, concatenating and detoasting both vectors (~170 ms at 15k entries instead of
+        # ~10 ms through the GIN index on ``title || body``).
         # Table names come from model metadata, weights from modelsearch; values are parameters.
         matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {columns}, {bucket_sql} AS b '  # noqa: S608
                    f'FROM "{self.entries}" ie JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer '
-                   f"WHERE ie.content_type_id = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
+                   f"WHERE ie.content_type_id + 0 = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
         params = [*bucket_params, self.content_type, *self.tsquery_params, *permission_params]
         return _single_pass(matches, params, filters, window, rank, "s DESC, m.id DESC", descending=True,
                             join=f'JOIN "{self.entries}" ie ON ie.id = m.ie_id',
