@@ -321,8 +321,8 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
     for rank, entry in enumerate(entries):
         score = 0.5 * (engine_scores[rank] / best if best else 1.0 / (1.0 + 0.1 * rank))
         if stems:
-            score += 0.6 * len(stems & set(french.stems(entry.title))) / len(stems)
-            score += 0.25 * len(stems & set(french.stems(entry.summary[:2000]))) / len(stems)
+            score += 0.6 * len(stems & french.stem_set(entry.title)) / len(stems)
+            score += 0.25 * len(stems & french.stem_set(entry.summary[:2000])) / len(stems)
         date = entry.published_at or entry.updated_at
         if date:
             age = max((now - date).total_seconds() / 86400, 0)
@@ -336,11 +336,8 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
 
 def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0) -> Hit:
     text = entry.summary if entry.summary else entry.body
-    if stems and entry.summary and entry.body:
-        # Prefer the body when the summary has no query word but the body has.
-        summary_stems = set(french.stems(entry.summary))
-        if not (summary_stems & stems):
-            text = entry.body
+    if stems and entry.summary and entry.body and not (french.stem_set(entry.summary) & stems):
+        text = entry.body  # the summary has no query word: the body may have
     return Hit(
         entry=entry,
         title_html=highlight.highlight_text(entry.title, stems),
