@@ -105,6 +105,7 @@ class ResourceIndexPage(OneQueryViewRestrictionsMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         library = context["library"] = build_library(request, self)
+        context["page_url"] = self.get_url(request)  # {% pageurl page %}, once instead of in every link
         # Content-addressed fragment keys (comcep/core/fragments.py): every value the fragment reads.
         # The cards' keys are their own (resources.library.ResourceCard.fragment_key).
         library["facets_fragment_key"] = fragment_key("library-facets", [
