@@ -56,7 +56,9 @@ def can_moderate(user, space) -> bool:
     space_id = getattr(space, "pk", space)
     if space_id is None:
         return False
-    return Space.moderators.through.objects.filter(space_id=space_id, user_id=user.pk).exists()
+    from .queries import SPACE_MODERATOR  # compiled once: this runs on every forum page
+
+    return SPACE_MODERATOR.exists(user=user.pk, space=int(space_id))
 
 
 def space_access_q(user, prefix: str = "") -> Q:

@@ -20,9 +20,9 @@ from comcep.core.prepared import PreparedQuery
 from .enums import SpaceVisibility
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "GROUP_SPACE_IDS", "POSTS_BEFORE", "SPACE_PAGE",
-           "SPACE_THREADS", "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "reader_kind",
-           "sentinel_reader"]
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "GROUP_SPACE_IDS", "POSTS_BEFORE", "SPACE_FOLLOWED",
+           "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS",
+           "THREAD_VISIBLE", "reader_kind", "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
@@ -73,13 +73,33 @@ THREAD_FOR_REPLY = PreparedQuery(
     params={"user": int, "thread": int},
 )
 
-# The space page's space (its themes prefetched).
+# The space page's space (the page shows none of its themes: no prefetch).
 SPACE_PAGE = PreparedQuery(
     "forums.space_page",
-    lambda kind, *, user, slug: (
-        Space.objects.visible_to(sentinel_reader(kind, user)).prefetch_related("themes").filter(slug=slug)
-    ),
+    lambda kind, *, user, slug: Space.objects.visible_to(sentinel_reader(kind, user)).filter(slug=slug),
     params={"user": int, "slug": str},
+)
+# Whether the reader follows the space (the space page's button).
+SPACE_FOLLOWED = PreparedQuery(
+    "forums.space_followed",
+    lambda *, user, space: Subscription.objects.filter(user_id=user, space_id=space),
+    params={"user": int, "space": int},
+)
+# Is the reader one of the space's own moderators (``models.can_moderate`` for a member)?
+SPACE_MODERATOR = PreparedQuery(
+    "forums.space_moderator",
+    lambda *, user, space: Space.moderators.through.objects.filter(space_id=space, user_id=user),
+    params={"user": int, "space": int},
+)
+
+#: What a space page's row shows of a thread and of its authors (forums/space.html, the row's
+#: fragment key in forums.views): the rows are loaded with these columns only.
+PUBLIC_NAME_FIELDS = ("display_name", "first_name", "last_name", "email", "deleted_at")
+SPACE_ROW_FIELDS = (
+    "id", "space_id", "slug", "title", "created_at", "author", "is_pinned", "solved_post_id", "is_locked",
+    "is_hidden", "needs_approval", "post_count", "last_post_at", "last_post", "last_post__author",
+    *(f"author__{name}" for name in PUBLIC_NAME_FIELDS),
+    *(f"last_post__author__{name}" for name in PUBLIC_NAME_FIELDS),
 )
 
 # The restricted spaces a reader may enter (their search access tokens: forums.search.reader_tokens).
@@ -101,11 +121,15 @@ ACTIVE_SANCTION = PreparedQuery(
 
 # The posts of a thread page (``PostQuerySet.for_thread_page`` when the thread was loaded through
 # ``Thread.objects.visible_to``): shape (reader kind, moderates the space).
+# The posts are loaded without their Markdown source (the page shows the HTML) and with what
+# forums/includes/post.html shows of their authors.
 THREAD_POSTS = PreparedQuery(
     "forums.thread_posts",
     lambda kind, moderates_space, *, user, thread: (
         Post.objects.filter(thread_id=thread)
         .for_thread_page(sentinel_reader(kind, user), moderates_space=moderates_space)
+        .only(*(field.name for field in Post._meta.concrete_fields if field.name != "body"),
+              *(f"author__{name}" for name in (*PUBLIC_NAME_FIELDS, "organisation")))
     ),
     params={"user": int, "thread": int},
 )
@@ -127,7 +151,7 @@ def _space_threads(moderates_space, current, *, user, space):
         threads = threads.filter(is_followed=True)
     elif current:
         raise ValueError(current)
-    return threads
+    return threads.only(*SPACE_ROW_FIELDS)
 
 
 SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})

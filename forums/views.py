@@ -140,7 +140,7 @@ def space_detail(request, space):
         "filters": ThreadFilter.choices,
         "current_filter": current,
         "filter_query": urlencode({"filtre": current}) if current else "",
-        "is_following": Subscription.objects.filter(user=user, space=space).exists(),
+        "is_following": queries.SPACE_FOLLOWED.exists(user=user.pk, space=space.pk),
         "can_post": not space.is_archived or user.is_moderator,
         "can_moderate_space": can_moderate_space,
     })
@@ -370,10 +370,21 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         "can_reply": can_reply,
         "reply_blocked": reply_blocked,
         "reply_form": reply_form,
+        "reply_form_key": _reply_form_fragment_key(thread, reply_form, preview),
         "preview": preview,
         "move_form": MoveForm(initial={"space": thread.space_id}) if is_global_moderator else None,
         "has_unread": read_at is not None and thread.last_post_at and thread.last_post_at > read_at,
     }
+
+
+def _reply_form_fragment_key(thread: Thread, reply_form, preview) -> str | None:
+    """The cache key of forums/thread.html's reply form, or None (rendered live) for a submitted form
+    (its errors and text) or a preview: every value the form reads — the thread (its URLs), the
+    quoted text it starts with (``?citer=``), the form's class."""
+    if reply_form is None or reply_form.is_bound or preview is not None:
+        return None
+    return fragment_key("forum-reply-form", thread.pk, type(reply_form).__qualname__,
+                        reply_form["body"].value() or "")
 
 
 @require_GET

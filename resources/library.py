@@ -10,8 +10,9 @@ the number of resources or active filters.
 
 from __future__ import annotations
 
+import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -19,11 +20,12 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from comcep.core.access import sentinel_reader
+from comcep.core.fragments import fragment_key
 from comcep.core.prepared import PreparedQuery
 from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
 from . import facet_index
-from .enums import ResourceKind, SortOrder
+from .enums import ResourceKind, SortOrder, Visibility
 from .models import ResourcePage, can_read_members_only
 
 PER_PAGE = 12
@@ -203,13 +205,65 @@ def facet_counts(index: facet_index.FacetIndex, visible: int, query: LibraryQuer
 
 _WINDOW_IDS = [f"id{i}" for i in range(PER_PAGE)]
 
-# One page of the "recent" list: ``pk IN (12 ids)`` among what the reader may see, with the listing's
-# relations; compiled once per kind of reader (missing ids are padded with 0, which no page has).
+
+@dataclass(frozen=True)
+class ResourceCard:
+    """Everything a library card shows: templates/resources/includes/resource_card.html reads these
+    fields and nothing else, and the card's fragment key is made of all of them (:attr:`fragment_key`),
+    so a field the template shows can never be missing from the key."""
+
+    pk: int
+    url: str
+    title: str
+    summary: str
+    kind_label: str
+    is_members_only: bool
+    first_published_at: datetime.datetime | None
+    region_name: str | None
+    useful_count: int
+    theme_names: tuple[str, ...]
+
+    @property
+    def fragment_key(self) -> str:
+        return fragment_key("library-card", *(getattr(self, f.name) for f in fields(self)))
+
+    @classmethod
+    def from_page(cls, page: ResourcePage, request) -> ResourceCard:
+        """From a page loaded with ``for_listing()`` (stats, region and themes without queries)."""
+        return cls(page.pk, page.get_url(request), page.title, page.summary, str(page.kind_label),
+                   page.is_members_only, page.first_published_at, page.region.name if page.region_id else None,
+                   page.useful_count, tuple(theme.name for theme in page.themes.all()))
+
+
+_KIND_LABELS = dict(ResourceKind.choices)
+
+
+def _kind_label(kind: str) -> str:
+    """``ResourcePage.kind_label`` from the kind's value."""
+    label = _KIND_LABELS.get(kind)
+    return kind if label is None else str(label)
+
+
+# One page of the "recent" list: the cards' values of ``pk IN (12 ids)`` among what the reader may see,
+# and their themes' names (in ``resource.themes.all()``'s order); compiled once per kind of reader
+# (missing ids are padded with 0, which no page has). No page instances: the cards come from the
+# fragment cache, and building 12 Wagtail pages with a prefetch cost more than the rest of the page.
 _WINDOW = PreparedQuery(
-    "resources.library_window",
+    "resources.library_window_cards",
     lambda members, **ids: (
         ResourcePage.objects.filter(pk__in=[ids[name] for name in _WINDOW_IDS])
-        .visible_to(sentinel_reader(members, can_read_members_only)).for_listing()
+        .visible_to(sentinel_reader(members, can_read_members_only))
+        .order_by().values_list("pk", "url_path", "title", "summary", "kind", "visibility", "first_published_at",
+                                "region__name", "stats__useful_count")
+    ),
+    params=dict.fromkeys(_WINDOW_IDS, int),
+)
+_WINDOW_THEMES = PreparedQuery(
+    "resources.library_window_themes",
+    lambda **ids: (
+        ResourcePage.themes.through.objects.filter(resourcepage_id__in=[ids[name] for name in _WINDOW_IDS])
+        .order_by(*[f"theme__{name}" for name in Theme._meta.ordering], "theme_id")
+        .values_list("resourcepage_id", "theme__name")
     ),
     params=dict.fromkeys(_WINDOW_IDS, int),
 )
@@ -217,10 +271,13 @@ _WINDOW = PreparedQuery(
 
 class RecentWindow:
     """The list in the "recent" sort, read from the index's bit order: a page costs one
-    ``pk IN (...)`` query whatever the number of resources (Paginator slices it)."""
+    ``pk IN (...)`` query (and one for the themes) whatever the number of resources (Paginator slices it).
+    Items are :class:`ResourceCard`; ``url_base`` is the library's (url_path, URL): a resource's URL is
+    the library's URL followed by the rest of its url_path, as Wagtail's ``get_url`` gives it."""
 
-    def __init__(self, index: facet_index.FacetIndex, matching: int, total: int, user):
+    def __init__(self, index: facet_index.FacetIndex, matching: int, total: int, user, url_base: tuple[str, str]):
         self.index, self.matching, self.total, self.user = index, matching, total, user
+        self.url_base = url_base
 
     def count(self) -> int:
         return self.total
@@ -235,13 +292,22 @@ class RecentWindow:
         ids = self.index.ids_at(self.matching, start, max(0, stop - start))
         if not ids:
             return []
+        if len(ids) > PER_PAGE:  # a Paginator slice is one page
+            raise ValueError("RecentWindow serves one page at a time")
+        padded = dict(zip(_WINDOW_IDS, [*ids, *[0] * (PER_PAGE - len(ids))], strict=True))
+        themes: dict[int, list[str]] = {}
+        rows = _WINDOW.rows(can_read_members_only(self.user), **padded)
+        if rows:
+            for page_id, name in _WINDOW_THEMES.rows(**padded):
+                themes.setdefault(page_id, []).append(name)
+        base_path, base_url = self.url_base
         rank = {pk: position for position, pk in enumerate(ids)}
-        if len(ids) <= PER_PAGE:
-            padded = [*ids, *[0] * (PER_PAGE - len(ids))]
-            found = _WINDOW.objects(can_read_members_only(self.user), **dict(zip(_WINDOW_IDS, padded, strict=True)))
-        else:  # a Paginator slice is one page; anything longer is built by the ORM
-            found = ResourcePage.objects.filter(pk__in=ids).visible_to(self.user).for_listing()
-        return sorted(found, key=lambda page: rank[page.pk])
+        cards = [
+            ResourceCard(pk, base_url + url_path[len(base_path):], title, summary, _kind_label(kind),
+                         visibility == Visibility.MEMBERS, published, region, useful or 0, tuple(themes.get(pk, ())))
+            for pk, url_path, title, summary, kind, visibility, published, region, useful in rows
+        ]
+        return sorted(cards, key=lambda card: rank[card.pk])
 
 
 def build_library(request, index_page, *, text_query: str = "") -> dict:
@@ -255,7 +321,7 @@ def build_library(request, index_page, *, text_query: str = "") -> dict:
     facets, matching = facet_counts(index, visible, query)
     total = matching.bit_count()
     if query.sort == SortOrder.RECENT:
-        object_list = RecentWindow(index, matching, total, user)
+        object_list = RecentWindow(index, matching, total, user, (index_page.url_path, index_page.get_url(request)))
     else:
         base = ResourcePage.objects.child_of(index_page).visible_to(user)
         if ranked_ids is not None:
@@ -277,7 +343,8 @@ def build_library(request, index_page, *, text_query: str = "") -> dict:
         "query": query,
         "search_unavailable": search_unavailable,
         "page_obj": page_obj,
-        "resources": list(page_obj.object_list),
+        "resources": [item if isinstance(item, ResourceCard) else ResourceCard.from_page(item, request)
+                      for item in page_obj.object_list],
         "facets": facets,
         "active_filters": active,
         "sort_links": [

@@ -9,6 +9,7 @@ rewritten from its revision on every publish, which would lose concurrent votes.
 from __future__ import annotations
 
 import urllib.parse
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -32,6 +33,7 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from comcep.core.access import sentinel_reader
 from comcep.core.fragments import fragment_key
 from comcep.core.prepared import PreparedQuery
 from comcep.core.routing import OneQueryViewRestrictionsMixin
@@ -103,18 +105,13 @@ class ResourceIndexPage(OneQueryViewRestrictionsMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         library = context["library"] = build_library(request, self)
+        context["page_url"] = self.get_url(request)  # {% pageurl page %}, once instead of in every link
         # Content-addressed fragment keys (comcep/core/fragments.py): every value the fragment reads.
+        # The cards' keys are their own (resources.library.ResourceCard.fragment_key).
         library["facets_fragment_key"] = fragment_key("library-facets", [
             (facet.param, str(facet.label), [(o.value, str(o.label), o.count, o.selected) for o in facet.options])
             for facet in library["facets"]
         ])
-        for resource in library["resources"]:
-            resource.fragment_key = fragment_key(
-                "library-card", resource.pk, resource.get_url(request), resource.title, resource.summary,
-                resource.kind_label, resource.is_members_only, resource.first_published_at,
-                resource.region.name if resource.region_id else None, resource.useful_count,
-                [theme.name for theme in resource.themes.all()],
-            )
         return context
 
 
@@ -148,6 +145,45 @@ class ResourcePageQuerySet(PageQuerySet):
 
 
 ResourcePageManager = PageManager.from_queryset(ResourcePageQuerySet)
+
+
+@dataclass(frozen=True)
+class RelatedResource:
+    """A "Ressources proches" link (what resource_page.html shows of it)."""
+
+    pk: int
+    title: str
+    url: str
+    kind: str
+    visibility: str
+
+    @property
+    def kind_label(self) -> str:
+        return ResourceKind(self.kind).label if self.kind in ResourceKind.values else self.kind
+
+    @property
+    def is_members_only(self) -> bool:
+        return self.visibility == Visibility.MEMBERS
+
+
+_RELATED_IDS = [f"id{i}" for i in range(RELATED_LIMIT)]
+# The related resources found in the facet index, among what the reader may see (compiled once per
+# kind of reader; missing ids are padded with 0, which no page has).
+_RELATED = PreparedQuery(
+    "resources.related",
+    lambda members, **ids: (
+        ResourcePage.objects.filter(pk__in=[ids[name] for name in _RELATED_IDS])
+        .visible_to(sentinel_reader(members, can_read_members_only))
+        .order_by().values_list("pk", "title", "url_path", "kind", "visibility")
+    ),
+    params=dict.fromkeys(_RELATED_IDS, int),
+)
+# A resource page's documents with their files, in the editor's order.
+_PAGE_DOCUMENTS = PreparedQuery(
+    "resources.page_documents",
+    lambda *, page: ResourcePageDocument.objects.filter(page_id=page).select_related("document"),
+    params={"page": int},
+)
 
 
 def _page_facts_queryset(*, page, user=None):
@@ -307,7 +343,10 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         user = request.user
-        context["documents"] = list(self.attached_documents.select_related("document"))
+        if getattr(request, "is_preview", False) or not self.pk:  # in-memory documents (modelcluster)
+            context["documents"] = list(self.attached_documents.select_related("document"))
+        else:
+            context["documents"] = _PAGE_DOCUMENTS.objects(page=self.pk)
         context["can_interact"] = bool(user.is_authenticated and user.is_approved)
         if getattr(request, "is_preview", False):  # the M2M being edited live in memory (modelcluster)
             context.update(themes=list(self.themes.all()), audiences=list(self.audiences.all()),
@@ -317,7 +356,8 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
             context.update(self.page_facts(user if context["can_interact"] else None))
         context["useful_total"] = self.useful_count
         context["related_resources"] = self.related_resources(user, [t.pk for t in context["themes"]],
-                                                              theme_slugs=[t.slug for t in context["themes"]])
+                                                              theme_slugs=[t.slug for t in context["themes"]],
+                                                              request=request)
         context["library_url"] = self.get_parent().url if self.pk else "/ressources/"
         return context
 
@@ -347,7 +387,7 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
             facts[key].sort(key=lambda term: (term.sort_order, term.name))
         return facts
 
-    def related_resources(self, user, theme_ids=None, *, theme_slugs=None):
+    def related_resources(self, user, theme_ids=None, *, theme_slugs=None, request=None) -> list[RelatedResource]:
         """Other resources the reader may see, sharing the most themes, the most recent first (one query)."""
         if theme_ids is None:
             theme_ids = list(self.themes.values_list("pk", flat=True))
@@ -356,19 +396,26 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
         if theme_slugs is not None and self.live:
             ids = self._related_ids_from_facet_index(user, theme_slugs)
             if ids is not None:
+                if not ids:
+                    return []
                 rank = {pk: n for n, pk in enumerate(ids)}
-                found = (ResourcePage.objects.visible_to(user).filter(pk__in=ids)
-                         .only("id", "title", "url_path", "kind", "visibility", "path", "depth"))
-                return sorted(found, key=lambda page: rank[page.pk])
-        return list(
-            ResourcePage.objects.visible_to(user)
+                parent = self.get_parent()
+                base_path, base_url = parent.url_path, parent.get_url(request)
+                padded = [*ids, *[0] * (RELATED_LIMIT - len(ids))]
+                rows = _RELATED.rows(can_read_members_only(user), **dict(zip(_RELATED_IDS, padded, strict=True)))
+                found = [RelatedResource(pk, title, base_url + url_path[len(base_path):], kind, visibility)
+                         for pk, title, url_path, kind, visibility in rows]
+                return sorted(found, key=lambda related: rank[related.pk])
+        return [
+            RelatedResource(page.pk, page.title, page.get_url(request), page.kind, page.visibility)
+            for page in ResourcePage.objects.visible_to(user)
             .filter(themes__in=theme_ids)
             .exclude(pk=self.pk)
             .annotate(shared=Count("themes"))
             .order_by("-shared", F("first_published_at").desc(nulls_last=True))
             .only("id", "title", "url_path", "kind", "visibility", "path", "depth", "first_published_at")
             [:RELATED_LIMIT]
-        )
+        ]
 
     MAX_THEMES_FOR_INDEX = 6
 

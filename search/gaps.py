@@ -30,6 +30,8 @@ from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from comcep.core.prepared import PreparedQuery
+
 from . import highlight, labels
 from .enums import GapStatus, SearchSource
 from .models import SearchEntry, SearchGap, SearchQueryLog
@@ -44,6 +46,14 @@ SHOW_ZERO = "sans-resultat"
 SHOW_NO_CLICK = "sans-clic"
 SHOW_ALL = "toutes"
 SHOWS = (SHOW_GAPS, SHOW_ZERO, SHOW_NO_CLICK, SHOW_ALL)
+
+
+# A query's group with its recommended entry: looked up on every new search (compiled once).
+_GAP = PreparedQuery(
+    "search.gap",
+    lambda *, key: SearchGap.objects.select_related("recommended_entry").filter(key=key),
+    params={"key": str},
+)
 
 
 def query_key(parsed: ParsedQuery) -> str:
@@ -87,7 +97,7 @@ def track(parsed: ParsedQuery, *, total: int, filtered: bool, source: str, page:
             return Tracking(log.pk, log.gap.recommended_entry)
     if page != 1:
         return Tracking()
-    gap = SearchGap.objects.select_related("recommended_entry").filter(key=key).first()
+    gap = _GAP.first(key=key)
     if not record:
         return Tracking(None, gap.recommended_entry if gap else None)
     if gap is None:

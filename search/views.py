@@ -110,8 +110,8 @@ def search_page(request):
                           record=not reader.all_groups)  # moderators' searches are not counted
     if tracking.log_id:
         params["r"] = [str(tracking.log_id)]  # refinements of this search are not new searches
-        for hit in outcome.hits:
-            hit.click_url = f"/recherche/aller/{tracking.log_id}/{hit.entry.pk}/"
+        for hit in outcome.hits:  # the log id is filled in by the results' fragment (below)
+            hit.click_url = f"/recherche/aller/{LOG_PLACEHOLDER}/{hit.entry.pk}/"
     else:
         params.pop("r", None)
     recommended = gaps.visible_recommendation(tracking, reader) if outcome.page == 1 else None
@@ -130,6 +130,7 @@ def search_page(request):
          for f in outcome.facets],
     )
     context["facets_fills"] = {LOG_PLACEHOLDER: tracking.log_id or ""}
+    context["hits_fragment_key"] = hits_fragment_key(outcome)
     option_labels = {(f.group, o.value): o.label for f in outcome.facets for o in f.options}
     context.update(
         outcome=outcome,
@@ -158,6 +159,19 @@ def search_page(request):
                 context["suggestion_url"] = _url(params, q=suggestion)
         context["themes"] = labels.top_themes()
     return render(request, "search/search.html", context)
+
+
+def hits_fragment_key(outcome) -> str:
+    """The cached result list's key (templates/search/search.html): every value the list reads —
+    its first number, and each hit's kind, link (with the log id's placeholder), title, snippet,
+    themes and date."""
+    return fragment_key(
+        "search-hits", (outcome.page - 1) * outcome.page_size + 1,
+        [(hit.kind_label, getattr(hit, "click_url", None), hit.entry.url, str(hit.title_html),
+          hasattr(hit.title_html, "__html__"), str(hit.snippet), hasattr(hit.snippet, "__html__"),
+          [tuple(theme) for theme in hit.themes], hit.date)
+         for hit in outcome.hits],
+    )
 
 
 def _error(message: str, status: int, **extra) -> JsonResponse:

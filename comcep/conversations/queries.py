@@ -9,7 +9,7 @@ from __future__ import annotations
 from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
-from .models import Conversation, Message, Participant, can_use_conversations
+from .models import Block, Conversation, Message, Participant, can_use_conversations
 
 __all__ = ["CONVERSATION", "MESSAGES", "PARTICIPANTS", "reader_shape"]
 
@@ -58,3 +58,49 @@ PARTICIPANTS = PreparedQuery(
     params={"conversation": int},
 )
 
+
+# The members a member has blocked (``services.blocked_ids``: every conversation page).
+BLOCKED_IDS = PreparedQuery(
+    "conversations.blocked_ids",
+    lambda *, user: Block.objects.filter(blocker_id=user).values_list("blocked_id", flat=True),
+    params={"user": int},
+)
+
+#: Conversations per inbox page (views.CONVERSATIONS_PER_PAGE).
+INBOX_PAGE_SIZE = 20
+_INBOX_IDS = [f"conversation{i}" for i in range(INBOX_PAGE_SIZE)]
+
+# The member's inbox rows (``ParticipantQuerySet.for_inbox``), for the paginator.
+INBOX = PreparedQuery(
+    "conversations.inbox",
+    lambda *, user: Participant.objects.for_inbox(user),
+    params={"user": int},
+)
+
+# The other participants of the conversations of one inbox page, with their accounts (missing ids
+# are padded with 0, which no conversation has).
+INBOX_OTHERS = PreparedQuery(
+    "conversations.inbox_others",
+    lambda *, user, **ids: (
+        Participant.objects.filter(conversation_id__in=[ids[name] for name in _INBOX_IDS]).exclude(user_id=user)
+        .select_related("user").order_by("joined_at", "pk")
+    ),
+    params={"user": int, **dict.fromkeys(_INBOX_IDS, int)},
+)
+
+
+def inbox_others(user_id: int, conversation_ids: list[int]) -> list:
+    if not conversation_ids:
+        return []
+    if len(conversation_ids) > INBOX_PAGE_SIZE:
+        raise ValueError("one inbox page at a time")
+    padded = [*conversation_ids, *[0] * (INBOX_PAGE_SIZE - len(conversation_ids))]
+    return INBOX_OTHERS.objects(user=user_id, **dict(zip(_INBOX_IDS, padded, strict=True)))
+
+
+# How many of the member's conversations have a message they have not read (``services.unread_count``).
+UNREAD_CONVERSATIONS = PreparedQuery(
+    "conversations.unread_count",
+    lambda *, user: Participant.objects.active().filter(user_id=user).unread(),
+    params={"user": int},
+)

@@ -137,8 +137,13 @@ def eligible_recipients(user):
 
 
 def blocked_ids(user) -> set[int]:
-    """Members ``user`` has blocked (one query)."""
-    return set(Block.objects.filter(blocker=user).values_list("blocked_id", flat=True))
+    """Members ``user`` has blocked (one query, compiled once)."""
+    from .queries import BLOCKED_IDS
+
+    pk = getattr(user, "pk", None)
+    if pk is None:
+        return set()
+    return set(BLOCKED_IDS.rows(user=pk))
 
 
 def _check_recipients(author, recipients) -> list:
@@ -238,7 +243,9 @@ def unread_count(user) -> int:
     """Conversations with a message the member has not read (one indexed COUNT)."""
     if not can_use_conversations(user):
         return 0
-    return Participant.objects.active().filter(user=user).unread().count()
+    from .queries import UNREAD_CONVERSATIONS  # compiled once
+
+    return UNREAD_CONVERSATIONS.count(user=user.pk)
 
 
 # --- Writing ----------------------------------------------------------------------------

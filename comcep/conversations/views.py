@@ -26,7 +26,7 @@ from . import queries, services
 from .forms import MAX_DB_ID, NewConversationForm, ReplyForm, ReportForm
 from .models import Block, Conversation, Message, Participant, can_use_conversations
 
-CONVERSATIONS_PER_PAGE = 20
+CONVERSATIONS_PER_PAGE = queries.INBOX_PAGE_SIZE
 MESSAGES_PER_PAGE = 30
 SEARCH_RESULTS = 20
 
@@ -65,13 +65,13 @@ def _visible_conversation(request, pk) -> Conversation:
 @members_only
 def inbox(request):
     user = request.user
-    page = Paginator(Participant.objects.for_inbox(user), CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    # Participant.objects.for_inbox(user), compiled once (queries.py).
+    page = Paginator(queries.INBOX.sequence(user=user.pk), CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     ids = [row.conversation_id for row in rows]
     # The other participants of the conversations on this page, in one query.
     others: dict[int, list] = {}
-    for p in (Participant.objects.filter(conversation_id__in=ids).exclude(user=user)
-              .select_related("user").order_by("joined_at", "pk")):
+    for p in queries.inbox_others(user.pk, ids):
         others.setdefault(p.conversation_id, []).append(p)
     blocked = services.blocked_ids(user)
     for row in rows:
@@ -169,7 +169,9 @@ def _conversation_context(request, conversation: Conversation, *, reply_form=Non
     if message_list:
         until = (max(conversation.last_message_at, message_list[-1].created_at)
                  if page.number == paginator.num_pages else message_list[-1].created_at)
-        if services.mark_read(user, conversation, until):
+        # The marker only moves forward: when it is already there (read_at, loaded with the
+        # participants), the UPDATE would change nothing.
+        if (read_at is None or read_at < until) and services.mark_read(user, conversation, until):
             services.mark_notifications_read(user, conversation, timezone.now())
     return {
         "conversation": conversation,
@@ -178,6 +180,10 @@ def _conversation_context(request, conversation: Conversation, *, reply_form=Non
         "others": others,
         "active_others": [p for p in others if p.left_at is None and not p.user.deleted_at],
         "reply_form": reply_form or ReplyForm(),
+        # forums/thread.html's rule: an empty form is cached per conversation (its URL), a submitted
+        # one (errors, text) is rendered live.
+        "reply_form_key": (None if reply_form is not None and reply_form.is_bound
+                           else fragment_key("conversation-reply-form", conversation.pk)),
     }
 
 

@@ -136,15 +136,62 @@ def fast_route(root: Page, request, path_components: list[str]):
     return target.route(request, [])
 
 
+def _restrictions_queryset(paths):
+    chain = Page.objects.filter(path__in=paths)
+    return PageViewRestriction.objects.filter(
+        Q(page_id__in=chain.filter(alias_of__isnull=True).values("pk"))
+        | Q(page_id__in=chain.filter(alias_of__isnull=False).values("alias_of_id"))
+    )
+
+
+# The restrictions of a page and its ancestors: the page's depth is the shape, the tree paths of the
+# page and of each ancestor are parameters.
+_RESTRICTIONS = PreparedQuery(
+    "core.view_restrictions",
+    lambda depth, **paths: _restrictions_queryset([paths[f"path{i}"] for i in range(depth)]),
+    params={f"path{i}": str for i in range(MAX_PREPARED_DEPTH)},
+)
+
+
+class ViewRestrictions:
+    """A page's view restrictions: iterating runs the prepared query (what Wagtail's
+    ``check_view_restrictions`` hook does on every page served); anything else (``exists()``,
+    ``order_by()`` in the admin) is the ORM queryset's."""
+
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+        self._result = None
+
+    def queryset(self):
+        return _restrictions_queryset(self.paths)
+
+    def _results(self) -> list:
+        if self._result is None:
+            if len(self.paths) <= MAX_PREPARED_DEPTH:
+                padded = [*self.paths, *[""] * (MAX_PREPARED_DEPTH - len(self.paths))]
+                self._result = _RESTRICTIONS.objects(
+                    len(self.paths), **{f"path{i}": path for i, path in enumerate(padded)})
+            else:
+                self._result = list(self.queryset())
+        return self._result
+
+    def __iter__(self):
+        return iter(self._results())
+
+    def __len__(self) -> int:
+        return len(self._results())
+
+    def __bool__(self) -> bool:
+        return bool(self._results())
+
+    def __getattr__(self, name):
+        return getattr(self.queryset(), name)
+
+
 class OneQueryViewRestrictionsMixin:
     def get_view_restrictions(self):
         steplen = self.steplen
-        paths = [self.path[:end] for end in range(steplen, len(self.path) + 1, steplen)]
-        chain = Page.objects.filter(path__in=paths)
-        return PageViewRestriction.objects.filter(
-            Q(page_id__in=chain.filter(alias_of__isnull=True).values("pk"))
-            | Q(page_id__in=chain.filter(alias_of__isnull=False).values("alias_of_id"))
-        )
+        return ViewRestrictions([self.path[:end] for end in range(steplen, len(self.path) + 1, steplen)])
 
 
 class FastRouteMixin:

@@ -32,7 +32,9 @@ SITES = PreparedQuery(
         )
         .filter(Q(hostname=hostname) | Q(is_default_site=True))
         .order_by("match")
-        .select_related("root_page")
+        # The root page's HomePage row in the same query: Wagtail's routing asks for
+        # ``site.root_page.specific``, which would otherwise be one more ORM-built query per request.
+        .select_related("root_page", "root_page__homepage")
     ),
     params={"hostname": str, "port": int},
 )
@@ -51,11 +53,26 @@ def get_site_for_hostname(hostname, port):
         # Wagtail's rules: a unique match, or a hostname (with port or default) match...
         if len(sites) == 1 or sites[0].match in (wagtail_sites.MATCH_HOSTNAME_PORT,
                                                  wagtail_sites.MATCH_HOSTNAME_DEFAULT):
-            return sites[0]
+            return _with_specific_root(sites[0])
         # ...else the default site, unless exactly one other site has this hostname.
         if sites[0].match == wagtail_sites.MATCH_DEFAULT:
-            return sites[len(sites) == 2]
+            return _with_specific_root(sites[len(sites) == 2])
     raise Site.DoesNotExist()
+
+
+def _with_specific_root(site):
+    """``site.root_page.specific`` set to the HomePage loaded with the site, as
+    ``Page.get_specific`` would build it (the generic page's other attributes copied over);
+    a root page of another type keeps Wagtail's own (one query when asked)."""
+    from .models import HomePage
+
+    root = site.root_page
+    home = HomePage.page_ptr.field.remote_field.get_cached_value(root, default=None)
+    if home is not None and root.specific_class is HomePage:
+        for key, value in root.__dict__.items():
+            home.__dict__.setdefault(key, value)
+        root.__dict__["specific"] = home
+    return site
 
 
 def install() -> None:

@@ -2,9 +2,16 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.prepared import PreparedQuery
 from comcep.taxonomy.models import Region, Theme
 
 from .enums import EventKind
+
+# The filter's options, read on every agenda request: compiled once (comcep.core.prepared).
+_REGION_OPTIONS = PreparedQuery("events.region_options", lambda: Region.objects.values_list("slug", "name"),
+                                params={})
+_THEME_OPTIONS = PreparedQuery("events.theme_options", lambda: Theme.objects.values_list("slug", "name"),
+                               params={})
 
 
 class EventFilterForm(forms.Form):
@@ -26,12 +33,13 @@ class EventFilterForm(forms.Form):
         self.fields["region"].choices = [
             ("", _("Toutes les régions")),
             (self.NATIONAL, _("Événements nationaux")),
-            *Region.objects.values_list("slug", "name"),
+            *_REGION_OPTIONS.rows(),
         ]
-        # The theme options read once here (the same query the widget would run while rendering), so that
-        # the listing can key the form's cached rendering on them (EventIndexPage.listing).
+        # The theme options read once here (the rows the widget would read while rendering: slug and
+        # ``str(theme)``, the name, in the model's order), so that the listing can key the form's cached
+        # rendering on them (EventIndexPage.listing).
         theme = self.fields["theme"]
-        theme.choices = [("", theme.empty_label), *((t.slug, str(t)) for t in theme.queryset)]
+        theme.choices = [("", theme.empty_label), *_THEME_OPTIONS.rows()]
 
     def fragment_parts(self) -> tuple:
         """Everything the rendered form depends on: the shown values, the errors and the options."""

@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comcep.core.fragments import fragment_key
+from comcep.core.prepared import PreparedQuery
 
 from . import services
 from .enums import ALL_KINDS
@@ -23,9 +24,19 @@ from .tokens import read_unsubscribe_token
 PAGE_SIZE = 25
 
 
+# The list page's rows (``for_list_page``) with the columns the rows show, compiled once.
+_LIST_PAGE = PreparedQuery(
+    "notifications.list_page",
+    lambda *, user: Notification.objects.for_list_page(user).only(
+        "title", "excerpt", "read_at", "created_at", "actor", "actor__display_name", "actor__first_name",
+        "actor__last_name", "actor__email", "actor__deleted_at"),
+    params={"user": int},
+)
+
+
 @login_required
 def notification_list(request):
-    paginator = Paginator(Notification.objects.for_list_page(request.user), PAGE_SIZE)
+    paginator = Paginator(_LIST_PAGE.sequence(user=request.user.pk), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     notifications = list(page.object_list)
     full_path = request.get_full_path()

@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "comcep.core.middleware.ExplicitLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "comcep.core.sessionuser.AuthenticationMiddleware",  # Django's, with the user loaded by a prepared query
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -47,3 +47,23 @@ def test_a_renamed_author_and_a_removed_message_show_at_once(client, alice, brun
     removed = article(client, conversation, message)
     assert "Message retiré par la modération" in removed
     assert "secret partagé" not in removed
+
+
+def _reply_form(html: str) -> str:
+    match = re.search(r'<form method="post" action="[^"]*/repondre/".*?</form>', html, re.S)
+    assert match, "no reply form"
+    return match.group(0)
+
+
+def test_the_cached_reply_form_posts_to_its_own_conversation(client, alice, bruno, conversation):
+    """The reply form is a fragment keyed on the conversation: a key without it would post another
+    conversation's replies here. A submitted form with an error is rendered live."""
+    other = services.start_conversation(author=alice, recipients=[bruno], subject="Autre sujet",
+                                        body="Un autre message.")
+    client.force_login(bruno)
+    for target in (conversation, other, conversation):
+        form = _reply_form(client.get(target.get_absolute_url()).content.decode())
+        assert f'action="/messages/{target.pk}/repondre/"' in form
+    assert fragments.cached_count("conversation-reply-form") == 2
+    response = client.post(f"/messages/{other.pk}/repondre/", {"body": ""})
+    assert response.status_code == 400 and "errorlist" in _reply_form(response.content.decode())

@@ -52,3 +52,25 @@ def test_the_conversation_page_of_a_reader_who_left_is_a_404(client, alice, brun
     assert client.get(conversation.get_absolute_url()).status_code == 404
     client.force_login(alice)
     assert client.get(conversation.get_absolute_url()).status_code == 200
+
+
+def test_inbox_rows_others_blocked_and_unread_counts_match_the_orm_for_every_reader(alice, bruno, chloe, conversation):
+    other = services.start_conversation(author=chloe, recipients=[alice, bruno], subject="À trois", body="Bonjour")
+    services.add_message(conversation=other, author=alice, body="Réponse d'Alice.")
+    left = services.start_conversation(author=bruno, recipients=[chloe], subject="Quittée", body="Bonjour Chloé")
+    services.leave(conversation=left, user=chloe)
+    services.block(blocker=bruno, blocked=chloe)
+    for reader in [alice, bruno, chloe, UserFactory(), bruno, alice]:
+        orm_rows = list(Participant.objects.for_inbox(reader))
+        rows = queries.INBOX.objects(user=reader.pk)
+        assert [(r.pk, r.conversation.pk, r.conversation.last_message_id) for r in rows] == \
+            [(r.pk, r.conversation.pk, r.conversation.last_message_id) for r in orm_rows]
+        assert queries.INBOX.count(user=reader.pk) == len(orm_rows)
+        ids = [r.conversation_id for r in rows]
+        assert [(p.pk, p.user.email) for p in queries.inbox_others(reader.pk, ids)] == [
+            (p.pk, p.user.email) for p in Participant.objects.filter(conversation_id__in=ids).exclude(user=reader)
+            .select_related("user").order_by("joined_at", "pk")]
+        assert services.unread_count(reader) == Participant.objects.active().filter(user=reader).unread().count()
+        assert services.blocked_ids(reader) == set(
+            services.Block.objects.filter(blocker=reader).values_list("blocked_id", flat=True))
+    assert services.blocked_ids(bruno) == {chloe.pk} and services.unread_count(bruno) >= 1

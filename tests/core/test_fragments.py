@@ -54,3 +54,29 @@ def test_keys_differ_by_language_time_zone_and_values():
         keys.add(fragments.fragment_key("test", 1))
     assert len(keys) == 5
     assert fragments.fragment_key("test", 1) == fragments.fragment_key("test", 1)
+
+
+def test_the_store_keeps_the_most_recently_used_fragments_for_an_hour_at_most(monkeypatch):
+    import time
+
+    store = fragments.FragmentStore(max_entries=2, timeout=60)
+    store.set("a:1", "A")
+    store.set("b:1", "B")
+    assert store.get("a:1") == "A"  # "a" is now the most recently used
+    store.set("c:1", "C")
+    assert store.get("b:1") is None and store.get("a:1") == "A" and store.get("c:1") == "C"
+    now = time.monotonic()
+    monkeypatch.setattr(fragments.time, "monotonic", lambda: now + 61)
+    assert store.get("a:1") is None and len(store._cache) == 1
+
+
+def test_switching_the_cache_on_and_off_takes_effect_at_once():
+    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
+        assert fragments.enabled()
+        with override_settings(FRAGMENT_CACHE=False):
+            assert not fragments.enabled()
+        with override_settings(DEBUG=True):
+            assert fragments.enabled()  # FRAGMENT_CACHE set explicitly wins
+        assert fragments.enabled()
+    with override_settings(DEBUG=True):
+        assert not fragments.enabled()

@@ -80,3 +80,28 @@ def test_a_parameter_the_backend_wraps_is_wrapped_again_with_the_real_value():
     assert _wrapped_slot(3, Wrapped(-7), Wrapped(-8), sentinels, params) == (3, "port", Wrapped)
     assert _wrapped_slot(3, Wrapped(-7), -8, sentinels, params) is None  # not the same wrapper twice
     assert _wrapped_slot(3, Wrapped(5), Wrapped(6), sentinels, params) is None  # a constant, not a sentinel
+
+
+def test_the_root_pages_specific_instance_comes_with_the_site(django_assert_num_queries):
+    from comcep.core.models import HomePage
+
+    with django_assert_num_queries(1):
+        site = sites.get_site_for_hostname("localhost", 80)
+        home = site.root_page.specific
+    assert type(home) is HomePage
+    expected = HomePage.objects.get(pk=site.root_page_id)
+    for field in HomePage._meta.concrete_fields:
+        assert getattr(home, field.attname) == getattr(expected, field.attname), field.name
+    # A root page of another type: Wagtail's own lookup, when asked.
+    other = Site.objects.create(hostname="events.example", port=80, root_page=Page.objects.get(depth=1))
+    site = sites.get_site_for_hostname("events.example", 80)
+    assert site.pk == other.pk and type(site.root_page.specific) is Page
+
+
+def test_an_edited_home_page_is_read_at_once(client):
+    from comcep.core.models import HomePage
+
+    home = HomePage.objects.get()
+    home.intro = "<p>MARQUEUR-ACCUEIL-MODIFIÉ</p>"
+    home.save_revision().publish()
+    assert "MARQUEUR-ACCUEIL-MODIFIÉ" in client.get("/").content.decode()

@@ -25,7 +25,7 @@ def test_seats_cancellation_and_edits_show_at_once(client, member):
     event = EventPageFactory(title="Atelier CEP", capacity=2)
     client.force_login(member)
     assert "2 places restantes" in event_card(client, "Atelier CEP")
-    assert len([key for key in fragments.FRAGMENTS._cache if ":agenda-card:" in key]) == 1
+    assert fragments.cached_count("agenda-card") == 1
     services.register(event=event, user=UserFactory())
     assert "1 place restante" in event_card(client, "Atelier CEP")
     event.is_cancelled = True
@@ -62,3 +62,16 @@ def test_the_filter_form_follows_the_query_and_the_themes(client):
     html = client.get("/agenda/", {"theme": "inconnu"}).content.decode()
     assert 'aria-invalid="true"' in html or "errorlist" in html
     assert '<option value="vae">Validation des acquis</option>' in html
+
+
+def test_the_filters_options_are_the_taxonomys_and_a_new_theme_shows_at_once(client):
+    from comcep.events.forms import EventFilterForm
+    from comcep.taxonomy.models import Region, Theme
+
+    form = EventFilterForm()
+    assert form.fields["region"].choices[2:] == list(Region.objects.values_list("slug", "name"))
+    assert form.fields["theme"].choices[1:] == [(t.slug, str(t)) for t in Theme.objects.all()]
+    EventPageFactory(title="Atelier CEP")
+    Theme.objects.create(slug="theme-tout-neuf", name="Thème tout neuf", sort_order=0)
+    html = client.get("/agenda/").content.decode()
+    assert '<option value="theme-tout-neuf">Thème tout neuf</option>' in html

@@ -159,3 +159,42 @@ def test_the_cache_keys_on_the_language(client, member, space):
     english = page(client, thread)
     assert "Signaler" not in english
     assert ">Flag</a>" in english
+
+
+def _reply_form(html: str) -> str:
+    match = re.search(r'<form method="post" action="[^"]*/repondre/".*?</form>', html, re.S)
+    assert match, "no reply form"
+    return match.group(0)
+
+
+def test_the_cached_reply_form_is_each_threads_own_and_starts_with_the_quoted_post(space):
+    """The reply form is a fragment keyed on its thread and the quoted text: a key without either
+    would post to another thread or show another quote (or none)."""
+    first, second = make_thread(space=space, title="Premier sujet"), make_thread(space=space, title="Second sujet")
+    quoted = Post.objects.filter(thread=first).first()
+    reader, other = Client(), Client()
+    reader.force_login(UserFactory())
+    other.force_login(UserFactory())
+    for thread in (first, second, first):
+        form = _reply_form(page(reader, thread))
+        assert f'action="/echanges/sujet/{thread.pk}/repondre/"' in form
+        assert f"?sujet={thread.pk}" in form
+    assert fragments.cached_count("forum-reply-form") == 2
+    html = reader.get(url(first), {"citer": quoted.pk}).content.decode()
+    assert "&gt; " in _reply_form(html)  # the quote, Markdown-quoted, in the textarea
+    assert "&gt; " not in _reply_form(page(reader, first))
+    # Each reader's own CSRF token in the cached form.
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', _reply_form(page(client, first))).group(1)
+              for client in (reader, other)]
+    assert tokens[0] != tokens[1]
+    response = other.post(f"/echanges/sujet/{first.pk}/repondre/", {"body": "Une réponse envoyée par le formulaire."})
+    assert response.status_code == 302
+
+
+def test_a_submitted_reply_form_with_errors_is_rendered_live(client, member, space):
+    thread = make_thread(space=space)
+    client.force_login(member)
+    page(client, thread)
+    response = client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": ""})
+    form = _reply_form(response.content.decode())
+    assert 'class="errorlist' in form or "aria-invalid" in form

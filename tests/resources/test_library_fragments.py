@@ -83,3 +83,81 @@ def test_a_new_resource_changes_the_counts_at_once(client, themes, member):
     html = listing(client, theme="vae")
     assert facet_count(html, "type", "guide") == 3
     assert "Réservé aux membres" in card(html, "Guide réservé")
+
+
+# --- The card's values: read from the database without page instances, keyed on all of them ---------------
+
+
+def _cards(client, **params):
+    response = client.get("/ressources/", params)
+    assert response.status_code == 200
+    return response.context["library"]["resources"]
+
+
+def test_cards_of_the_recent_list_equal_the_pages_they_show(client, rf, themes, member):
+    from comcep.taxonomy.models import Region
+    from resources.library import ResourceCard
+
+    region = Region.objects.order_by("pk").first()
+    pages = [
+        ResourcePageFactory(title="Sans thème ni région"),
+        ResourcePageFactory(title="Deux thèmes", themes=[themes["cpf"], themes["vae"]], region=region, kind="guide"),
+        ResourcePageFactory(title="Réservée", themes=[themes["vae"]], visibility="members"),
+    ]
+    services.vote_useful(user=UserFactory(), page=pages[1])
+    request = rf.get("/ressources/")
+    for reader, expected in ((None, pages[:2]), (member, pages)):
+        if reader:
+            client.force_login(reader)
+        cards = {card.pk: card for card in _cards(client)}
+        assert set(cards) == {page.pk for page in expected}
+        for page in expected:
+            from resources.models import ResourcePage
+
+            loaded = ResourcePage.objects.for_listing().get(pk=page.pk)
+            assert cards[page.pk] == ResourceCard.from_page(loaded, request)
+    assert cards[pages[1].pk].theme_names == tuple(t.name for t in pages[1].themes.all()) and \
+        len(cards[pages[1].pk].theme_names) == 2
+    assert cards[pages[1].pk].useful_count == 1 and cards[pages[1].pk].region_name == region.name
+    assert cards[pages[0].pk].url == pages[0].get_url(request) == f"/ressources/{pages[0].slug}/"
+
+
+def test_the_card_template_reads_only_the_cards_fields_and_the_key_holds_them_all():
+    """The key is made of every field; the template may read nothing else. Dropping a field from the
+    key (or reading something the card does not hold) fails here."""
+    import dataclasses
+    import datetime
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from resources.library import ResourceCard
+
+    source = (Path(settings.BASE_DIR) / "templates/resources/includes/resource_card.html").read_text()
+    read = set(re.findall(r"\bresource\.(\w+)", source))
+    names = {f.name for f in dataclasses.fields(ResourceCard)}
+    assert read and read <= names
+    card = ResourceCard(1, "/ressources/a/", "Titre", "Résumé", "Guide", False,
+                        datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC), "Bretagne", 3, ("VAE",))
+    other_values = {"pk": 2, "url": "/ressources/b/", "title": "Autre", "summary": "Autre résumé",
+                    "kind_label": "Fiche", "is_members_only": True,
+                    "first_published_at": datetime.datetime(2026, 1, 3, tzinfo=datetime.UTC),
+                    "region_name": "Corse", "useful_count": 4, "theme_names": ("CPF",)}
+    assert set(other_values) == names
+    for name, value in other_values.items():
+        assert dataclasses.replace(card, **{name: value}).fragment_key != card.fragment_key, name
+
+
+def test_a_moved_slug_and_a_renamed_region_show_in_the_card(client, themes):
+    from comcep.taxonomy.models import Region
+
+    region = Region.objects.order_by("pk").first()
+    page = ResourcePageFactory(title="Fiche régionale", region=region, kind="guide")
+    html = card(listing(client), "Fiche régionale")
+    assert f'href="/ressources/{page.slug}/"' in html and region.name in html
+    page.slug = "nouvelle-adresse"
+    page.save_revision().publish()
+    region.name = "Région renommée"
+    region.save()
+    html = card(listing(client), "Fiche régionale")
+    assert 'href="/ressources/nouvelle-adresse/"' in html and "Région renommée" in html

@@ -199,3 +199,80 @@ def test_health_reports_an_unreachable_search_engine(client):
     assert response.status_code == 503
     assert response.json()["checks"]["search"].startswith("error")
     assert response.json()["checks"]["database"] == "ok"
+
+
+# --- The result list is a cached fragment (comcep/core/fragments.py) ------------------------------------
+
+
+def _hits_block() -> str:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    source = (Path(settings.BASE_DIR) / "templates/search/search.html").read_text()
+    start = source.index("{% fragment hits_fragment_key")
+    return source[start:source.index("{% endfragment %}", start)]
+
+
+def test_the_result_lists_key_holds_every_value_the_list_reads():
+    """The cached list reads these values only, and each of them changes the key: dropping one from
+    search.views.hits_fragment_key fails here."""
+    import copy
+    import datetime
+    from types import SimpleNamespace
+
+    from django.utils.safestring import mark_safe
+
+    from search.views import LOG_PLACEHOLDER, hits_fragment_key
+
+    block = _hits_block()
+    assert set(re.findall(r"\bhit\.([\w.]+)", block)) == {"kind_label", "click_url", "entry.url", "title_html",
+                                                           "snippet", "themes", "date"}
+    assert set(re.findall(r"\{\{ (\w+)", block)) <= {"hit", "name", "first_number"}
+
+    def outcome(**changes):
+        hit = SimpleNamespace(kind_label="Guide", click_url=f"/recherche/aller/{LOG_PLACEHOLDER}/7/",
+                              entry=SimpleNamespace(pk=7, url="/ressources/a/"),
+                              title_html=mark_safe("<mark>VAE</mark>"),
+                              snippet=mark_safe("Un <mark>extrait</mark>"), themes=[("vae", "VAE")],
+                              date=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
+        result = SimpleNamespace(page=1, page_size=20, hits=[hit])
+        for name, value in changes.items():
+            target = result if name == "page" else (hit.entry if name == "url" else hit)
+            setattr(target, name, value)
+        return result
+
+    base = hits_fragment_key(outcome())
+    variants = {"kind_label": "Fiche", "click_url": "/recherche/aller/x/8/", "url": "/ressources/b/",
+                "title_html": mark_safe("<mark>CPF</mark>"), "snippet": mark_safe("Autre"),
+                "themes": [("cpf", "CPF")], "date": datetime.datetime(2026, 1, 3, tzinfo=datetime.UTC), "page": 2}
+    for name, value in variants.items():
+        assert hits_fragment_key(outcome(**{name: value})) != base, name
+    # The same text, escaped or not, renders differently.
+    assert hits_fragment_key(outcome(title_html="<mark>VAE</mark>")) != base
+    no_click = outcome()
+    del no_click.hits[0].click_url
+    assert hits_fragment_key(no_click) != base and hits_fragment_key(copy.deepcopy(outcome())) == base
+
+
+def test_the_cached_result_list_shows_each_searchs_log_id_and_edits_at_once(client, entries, make_entry, moderator):
+    from comcep.core import fragments
+
+    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
+        fragments.clear()
+        pages = []
+        for _ in range(2):
+            html = client.get("/recherche/", {"q": "vae"}).content.decode()
+            pages.append((SearchQueryLog.objects.latest("pk").pk, html))
+        assert fragments.cached_count("search-hits") == 1
+        for log_id, html in pages:
+            links = re.findall(r'class="result-title"><a href="([^"]+)"', html)
+            assert len(links) == 2 and all(link.startswith(f"/recherche/aller/{log_id}/") for link in links)
+        # A moderator's searches are not logged: the results link to the entries themselves.
+        client.force_login(moderator)
+        html = client.get("/recherche/", {"q": "vae"}).content.decode()
+        assert sorted(re.findall(r'class="result-title"><a href="([^"]+)"', html))[0].startswith("/ressources/")
+        client.logout()
+        make_entry("Financer une VAE avec le CPF", subkind="fiche-pratique", themes=["vae", "cpf"], region="corse",
+                   summary="MARQUEUR-NOUVEAU-RÉSUMÉ")
+        assert "MARQUEUR-NOUVEAU-RÉSUMÉ" in client.get("/recherche/", {"q": "vae"}).content.decode()
