@@ -28,9 +28,11 @@ filter the in-memory evaluation cannot run. Tests compare both paths
 from __future__ import annotations
 
 import json
+import operator
 import re
 import sqlite3
 import threading
+from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -52,17 +54,20 @@ _PLAIN_SLUG = re.compile(r"[A-Za-z0-9-]+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _TO_BYTES = bytes.maketrans(b"01", b"\x00\x01")
 _MAX_READERS = 256
+_OFFSET = 0x10000  # above the surrogates: every code point from here on is valid UTF-8
+_MAX_CODE_POINT = 0x110000
 
 _lock = threading.Lock()
 _snapshots: dict[tuple, Snapshot | None] = {}
 _local = threading.local()
 
 
-def _bits(ids, size: int) -> int:
-    """The integer whose bit i is set for every i in ``ids`` (0 <= i < size)."""
-    chars = bytearray(b"0") * size
+def _bits(ids, size: int, offset: int = 0) -> int:
+    """The integer whose bit i is set for every i + offset in ``ids`` (0 <= i < size)."""
+    chars = bytearray(b"0") * (size + offset)
     for i in ids:
         chars[i] = 49  # "1"
+    del chars[:offset]
     chars.reverse()
     return int(chars, 2) if size else 0
 
@@ -83,49 +88,52 @@ class Snapshot:
     the small caches of date buckets and readers, replaced atomically)."""
 
     def __init__(self, token: int, rows):
+        """``rows``: (rowid, access, kind, themes, audiences, service levels, region,
+        published_at) of every facet row with an index entry, ordered by published_at
+        (NULL first, then as SQLite compares text)."""
         self.token = token
-        self.size = max((r[0] for r in rows), default=-1) + 1
-        self.entry_of: dict[int, int] = {}
-        ids: dict[tuple[str, str], list[int]] = defaultdict(list)
-        packed: dict[str, dict[str, list[int]]] = {g: defaultdict(list) for g in LIST_GROUPS}
-        dated: list[tuple[str, int]] = []
-        for ie_id, entry_id, access, kind, themes, audiences, service_levels, region, published in rows:
-            self.entry_of[ie_id] = entry_id
-            ids["access", access].append(ie_id)
-            ids["kind", kind].append(ie_id)
-            ids["region", region].append(ie_id)
-            for group, value in (("theme", themes), ("audience", audiences), ("service_level", service_levels)):
-                packed[group][value].append(ie_id)
-            if published is None:
-                continue
-            if not isinstance(published, str):
-                raise Unusable("published_at is not text")
-            dated.append((published, ie_id))
-        self.universe = _bits(self.entry_of, self.size)
-        self.values: dict[str, dict[str, int]] = {"access": {}, "kind": {}, "region": {}}
-        for (group, value), members in ids.items():
-            if not isinstance(value, str):
-                raise Unusable(f"{group} is not text")
-            self.values[group][value] = _bits(members, self.size)
+        if any(row[7] is not None and type(row[7]) is not str for row in rows):
+            raise Unusable("published_at is not text")
+        columns = list(zip(*rows, strict=True)) if rows else [()] * 8
+        published = columns[7]
+        undated = published.count(None)
+        if None in published[undated:] or not all(map(operator.le, published[undated:], published[undated + 1:])):
+            # SQLite did not keep the subquery's order: sort here.
+            rows = sorted(rows, key=lambda row: (row[7] is not None, row[7] or "", row[0]))
+            columns = list(zip(*rows, strict=True))
+            published = columns[7]
+        ids = columns[0]
+        self.size = max(ids, default=-1) + 1
+        self.universe = _bits(ids, self.size)
+
+        def members(column) -> dict[str, list[int]]:
+            found: dict[str, list[int]] = defaultdict(list)
+            for value, i in zip(column, ids, strict=True):
+                found[value].append(i)
+            if not all(type(value) is str for value in found):
+                raise Unusable("a facet value is not text")
+            return found
+
+        self.values: dict[str, dict[str, int]] = {}
+        for group, column in (("access", columns[1]), ("kind", columns[2]), ("region", columns[6])):
+            self.values[group] = {value: _bits(rowids, self.size) for value, rowids in members(column).items()}
         # List groups: one bitmap per slug; the packed values (sorted as SQLite sorts them,
         # by code point) keep their rowids to tell which slug a GROUP BY would list first.
         self.slugs: dict[str, dict[str, int]] = {}
-        self.packed: dict[str, list[tuple[str, list[int]]]] = {}
-        for group in LIST_GROUPS:
+        self.packed: dict[str, list[tuple[str, array]]] = {}
+        for group, column in (("theme", columns[3]), ("audience", columns[4]), ("service_level", columns[5])):
+            packed = members(column)
             slug_ids: dict[str, list[int]] = defaultdict(list)
-            for value, members in packed[group].items():
-                if not isinstance(value, str):
-                    raise Unusable(f"{group} is not text")
+            for value, rowids in packed.items():
                 parts = value.split()
                 if value and (value != f" {' '.join(parts)} " or len(set(parts)) != len(parts)):
                     raise Unusable(f"{group} is not a canonical slug list: {value!r}")
                 for slug in parts:
-                    slug_ids[slug].extend(members)
-            self.slugs[group] = {slug: _bits(members, self.size) for slug, members in slug_ids.items()}
-            self.packed[group] = sorted(packed[group].items())
-        dated.sort()
-        self.dates = [d for d, _i in dated]
-        self.dated_ids = [i for _d, i in dated]
+                    slug_ids[slug].extend(rowids)
+            self.slugs[group] = {slug: _bits(rowids, self.size) for slug, rowids in slug_ids.items()}
+            self.packed[group] = sorted((value, array("q", rowids)) for value, rowids in packed.items())
+        self.dates = published[undated:]
+        self.dated_ids = ids[undated:]
         self.textual = _bits(self.dated_ids, self.size)
         self._buckets: tuple = ()
         self._readers: dict[tuple, int] = {}
@@ -260,14 +268,14 @@ def _read_snapshot(fts) -> Snapshot | None:
     table = EntryFacets._meta.db_table
     names = ", ".join(f"'{name}'" for name in TRIGGERS)
     # Table names come from model metadata, trigger names are constants; the type is a parameter.
-    sql = (f'SELECT ie.id, "{table}"."entry_id", "{table}"."access", "{table}"."facet_kind", '  # noqa: S608
+    sql = (f'SELECT * FROM (SELECT ie.id, "{table}"."access", "{table}"."facet_kind", '  # noqa: S608
            f'"{table}"."themes", "{table}"."audiences", "{table}"."service_levels", "{table}"."region", '
-           f'+"{table}"."published_at" FROM "{fts.entries}" ie '
+           f'+"{table}"."published_at" AS p FROM "{fts.entries}" ie '
            f'CROSS JOIN "{table}" ON "{table}"."entry_id" = CAST(ie.object_id AS INTEGER) '
-           f"WHERE ie.content_type_id = %s "
+           f"WHERE ie.content_type_id = %s ORDER BY p, ie.id) "
            f"UNION ALL SELECT NULL, (SELECT token FROM \"{TABLE}\" WHERE id = 1), "
            f"(SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({names})), "
-           f"NULL, NULL, NULL, NULL, NULL, NULL")
+           f"NULL, NULL, NULL, NULL, NULL")
     with connection.cursor() as cursor:
         try:
             cursor.execute(sql, [fts.content_type])
@@ -318,27 +326,33 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
     except Unusable:
         return None
 
-    # FTS5 drives the loop; bm25 only for the rows that may be among the best. Table names
+    # FTS5 drives the loop; bm25 only for the rows that may be among the best. The matching
+    # rowids come back as one string, each as the character of code point rowid + 65536 when
+    # that stays a valid code point (much cheaper to read than decimal numbers). Table names
     # come from model metadata, weights are constants; values are parameters.
+    size = snapshot.size
+    as_chars = size + _OFFSET <= _MAX_CODE_POINT
+    listed = f"char(r + {_OFFSET}), ''" if as_chars else "r"
     sql = (f'WITH f AS MATERIALIZED (SELECT "{fts.fts}".rowid AS r, '  # noqa: S608
            f"CASE WHEN substr(%s, \"{fts.fts}\".rowid + 1, 1) = x'01' "
            f'THEN bm25("{fts.fts}", {fts.weights}) END AS s FROM "{fts.fts}" WHERE "{fts.fts}" MATCH %s) '
-           f"SELECT 't' AS g, (SELECT token FROM \"{TABLE}\" WHERE id = 1) AS r, NULL AS s "
-           f"UNION ALL SELECT 'm', group_concat(r), NULL FROM f "
-           f"UNION ALL SELECT * FROM (SELECT 'h', r, s FROM f WHERE s <= coalesce("
+           f"SELECT 't' AS g, (SELECT token FROM \"{TABLE}\" WHERE id = 1) AS n, NULL AS s "
+           f"UNION ALL SELECT 'm', group_concat({listed}), NULL FROM f WHERE r < %s "
+           f"UNION ALL SELECT * FROM (SELECT 'h', CAST(ie.object_id AS INTEGER), f.s "
+           f'FROM f CROSS JOIN "{fts.entries}" ie ON ie.id = f.r WHERE f.s <= coalesce('
            f"(SELECT s FROM f WHERE s IS NOT NULL ORDER BY s LIMIT 1 OFFSET %s), 1e308))")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [snapshot.allowed_blob(allowed), fts.match, max(window, 1) - 1])
+        cursor.execute(sql, [snapshot.allowed_blob(allowed), fts.match, size, max(window, 1) - 1])
         rows = cursor.fetchall()
-    tagged = {g: r for g, r, _s in rows if g != "h"}
+    tagged = {g: n for g, n, _s in rows if g != "h"}
     if tagged.get("t") != snapshot.token:
         _drop(key, snapshot)
         return None
-    matched_ids, size = tagged.get("m"), snapshot.size
-    matched = _bits((i for i in map(int, matched_ids.split(",")) if i < size), size) if matched_ids else 0
+    listed = tagged.get("m") or ""
+    matched = _bits(map(ord, listed), size, offset=_OFFSET) if as_chars else _bits(
+        map(int, listed.split(",")) if listed else (), size)
     counts, total = snapshot.counts(matched & permitted, filters, FACET_GROUPS, buckets)
-    entry_of = snapshot.entry_of
-    best = sorted(((entry_of[r], s) for g, r, s in rows if g == "h"), key=lambda pair: (pair[1], -pair[0]))
+    best = sorted(((n, s) for g, n, s in rows if g == "h"), key=lambda pair: (pair[1], -pair[0]))
     return counts, total, best[:window] if window > 0 else []
 
 
