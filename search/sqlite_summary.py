@@ -92,10 +92,10 @@ class Snapshot:
         published_at) of every facet row with an index entry, ordered by published_at
         (NULL first, then as SQLite compares text)."""
         self.token = token
-        if any(row[7] is not None and type(row[7]) is not str for row in rows):
-            raise Unusable("published_at is not text")
         columns = list(zip(*rows, strict=True)) if rows else [()] * 8
         published = columns[7]
+        if not set(map(type, published)) <= {str, type(None)}:
+            raise Unusable("published_at is not text")
         undated = published.count(None)
         if None in published[undated:] or not all(map(operator.le, published[undated:], published[undated + 1:])):
             # SQLite did not keep the subquery's order: sort here.

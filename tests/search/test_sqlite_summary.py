@@ -186,6 +186,11 @@ def test_facet_rows_the_bitmaps_cannot_reproduce_take_the_sql_path(make_entry):
     assert fast is None and sql[1] == 1
     fast, sql = _both_paths("atelier", READERS["visitor"], {"theme": ["vae"]}, 10)
     assert _ordered(fast) == _ordered(sql)
+    # A date stored as a number compares as a number, not as text: the SQL path.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE search_entryfacets SET published_at = 20250101 WHERE entry_id = %s", [entry.pk])
+    fast, sql = _both_paths("atelier", READERS["visitor"], {"date": ["ancien"]}, 10)
+    assert fast is None and sql[1] == 1
 
 
 def test_the_statement_scans_the_fts_table_once_without_rowid_constraints(make_entry):
