@@ -403,14 +403,13 @@ class _SQLiteFTS:
         self.match = params[0]
 
     def summary(self, narrow, filters: Filters, now, window: int):
-        """One statement: the matches the reader may see (``narrow``: the EntryFacets rows
-        under the permission filter) are materialised with their facet columns and (unless a
-        narrowing facet is active, see below) their bm25 score, then grouped per facet (see
-        _counts_sql) and the best ``window`` under every active facet are taken. Returns
-        (counts, total, [(id, score)]).
+        """(counts, total, [(id, score)]) of the matches the reader may see (``narrow``: the
+        EntryFacets rows under the permission filter): the facet counts and the total, and
+        the best ``window`` under every active facet.
 
-        First choice: the facet counts from bitmaps of the facet rows (search.sqlite_summary,
-        same results); this statement answers when they cannot."""
+        First choice: one FTS5 statement and bitmaps of the facet rows (search.sqlite_summary);
+        when they cannot answer, the one-statement SQL summary (``sql_summary``), whose
+        results they reproduce exactly."""
         permission = _permission_sql(narrow)
         fast = sqlite_summary.summary(self, permission, filters, now, window)
         if fast is not None:
@@ -418,7 +417,10 @@ class _SQLiteFTS:
         return self.sql_summary(permission, filters, now, window)
 
     def sql_summary(self, permission: tuple[str, list], filters: Filters, now, window: int):
-        """The summary in one SQL statement (see ``summary``)."""
+        """The summary in one SQL statement: the permitted matches are materialised with their
+        facet columns and (unless a narrowing facet is active, see below) their bm25 score,
+        then grouped per facet (see _counts_sql) and the best ``window`` under every active
+        facet are taken."""
         table = EntryFacets._meta.db_table
         permission_sql, permission_params = permission
         bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
