@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelsearch.query import Not, PlainText
 
-from . import engine, french, highlight, labels, resultcache
+from . import engine, french, highlight, labels, resultcache, sqlite_summary
 from .models import EntryFacets, SearchEntry
 from .permissions import Reader
 from .query import ParsedQuery
@@ -403,13 +403,26 @@ class _SQLiteFTS:
         self.match = params[0]
 
     def summary(self, narrow, filters: Filters, now, window: int):
-        """One statement: the matches the reader may see (``narrow``: the EntryFacets rows
-        under the permission filter) are materialised with their facet columns and (unless a
-        narrowing facet is active, see below) their bm25 score, then grouped per facet (see
-        _counts_sql) and the best ``window`` under every active facet are taken. Returns
-        (counts, total, [(id, score)])."""
+        """(counts, total, [(id, score)]) of the matches the reader may see (``narrow``: the
+        EntryFacets rows under the permission filter): the facet counts and the total, and
+        the best ``window`` under every active facet.
+
+        First choice: one FTS5 statement and bitmaps of the facet rows (search.sqlite_summary);
+        when they cannot answer, the one-statement SQL summary (``sql_summary``), whose
+        results they reproduce exactly."""
+        permission = _permission_sql(narrow)
+        fast = sqlite_summary.summary(self, permission, filters, now, window)
+        if fast is not None:
+            return fast
+        return self.sql_summary(permission, filters, now, window)
+
+    def sql_summary(self, permission: tuple[str, list], filters: Filters, now, window: int):
+        """The summary in one SQL statement: the permitted matches are materialised with their
+        facet columns and (unless a narrowing facet is active, see below) their bm25 score,
+        then grouped per facet (see _counts_sql) and the best ``window`` under every active
+        facet are taken."""
         table = EntryFacets._meta.db_table
-        permission_sql, permission_params = _permission_sql(narrow)
+        permission_sql, permission_params = permission
         bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
         columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
             ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
