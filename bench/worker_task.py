@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """What the task worker does for one reply of the benchmark's ``post-reply`` page, in process:
 a reply is posted to the target thread (as the bench member, through ``forums.services.add_reply``,
-tasks queued in the database as under wrk), then the tasks it queued are run the way ``db_worker``
+tasks queued in the database as under wrk; its own time and write-lock time are shown too), then the tasks it queued are run the way ``db_worker``
 runs them (claim, run, mark successful), each timed: wall time, CPU time, and the time spent inside
 write transactions (on SQLite: holding the database's write lock, which the web workers' replies wait for).
 
@@ -99,8 +99,18 @@ def main() -> None:
     stamp = int(time.time())
     for n in range(args.repeat + 1):
         thread = Thread.objects.select_related("space").get(pk=thread_id)
-        services.add_reply(thread=thread, author=member,
-                           body=f"Merci pour ce retour : nous faisons de même. (worker-{stamp}-{n})")
+        clock.reset()
+        with CaptureQueriesContext(connection) as queries:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            services.add_reply(thread=thread, author=member,
+                               body=f"Merci pour ce retour : nous faisons de même. (worker-{stamp}-{n})")
+            wall, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+        if n:
+            row = stats["(request) add_reply"]
+            row["wall"].append(wall * 1000)
+            row["cpu"].append(cpu * 1000)
+            row["lock"].append(clock.held * 1000)
+            row["queries"].append(len(queries))
         while True:
             task = DBTaskResult.objects.ready().order_by("enqueued_at").first()
             if task is None:

@@ -48,7 +48,7 @@ from .models import (
     thread_key,
 )
 from .pages import pages_linked_from
-from .queries import ACTIVE_SANCTION, THREAD_VISIBLE, reader_kind
+from .queries import ACTIVE_SANCTION, DUPLICATE_REPLY, THREAD_VISIBLE, reader_kind
 
 logger = logging.getLogger(__name__)
 
@@ -442,45 +442,51 @@ def _duplicate_reply(thread: Thread, author, body: str) -> Post | None:
     # its transactions are IMMEDIATE, i.e. hold the database's write lock from BEGIN.
     if connection.features.has_select_for_update:
         list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True))
-    post = (Post.objects.filter(thread=thread, author=author, body=body, is_deleted=False,
-                                created_at__gte=timezone.now() - DUPLICATE_WINDOW)
-            .order_by("-created_at", "-pk").first())
+    post = DUPLICATE_REPLY.first(thread=thread.pk, author=author.pk, body=body,
+                                 since=timezone.now() - DUPLICATE_WINDOW)
     if post is not None:
         post.duplicate = True
     return post
 
 
-@transaction.atomic
 def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bool = False) -> Post:
     """Publish a reply. A resubmission of the same text (see DUPLICATE_WINDOW) returns the
     existing post, marked ``post.duplicate = True``, and writes nothing. ``visible=True``: the
-    caller loaded ``thread`` through ``Thread.objects.visible_to(author)`` (see ensure_can_post)."""
+    caller loaded ``thread`` through ``Thread.objects.visible_to(author)`` (see ensure_can_post).
+
+    The checks that only read and the Markdown rendering run before the transaction: on SQLite a
+    transaction holds the database's write lock from its BEGIN, and every other reply (and the task
+    worker) waits for it. Inside: the duplicate check (serialised with the thread row lock), the
+    rate limit, the writes, the tasks (comcep.core.taskqueue)."""
     ensure_can_post(author, thread=thread, visible=visible)
     body = _clean_body(body)
-    if created_at is None and (duplicate := _duplicate_reply(thread, author, body)) is not None:
-        return duplicate
-    check_rate(author)
     html = render_markdown(body)
     pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
-    now = created_at or timezone.now()
-    post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
-                               needs_approval=pending)
-    if not pending:
-        answered = {}
-        if author.pk != thread.author_id:  # the first answer of someone else (animation dashboard)
-            answered["first_reply_at"] = Coalesce(F("first_reply_at"), Value(now))
-        Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post, last_post_at=now,
-                                                   **answered)
-        if _thread_counts(thread):
-            Space.objects.filter(pk=thread.space_id).update(
-                post_count=F("post_count") + 1, last_post=post, last_post_at=now)
-    _link_cited_pages(thread, html)
-    follow(author, thread=thread)
-    mark_read(author, thread, post)
-    _hit_rate(author)
-    if not pending:
-        _announce_later(post.pk)
-        _reindex(thread.pk)
+    cited = pages_linked_from(html)
+    with transaction.atomic():
+        if created_at is None and (duplicate := _duplicate_reply(thread, author, body)) is not None:
+            return duplicate
+        check_rate(author)
+        now = created_at or timezone.now()
+        post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
+                                   needs_approval=pending)
+        if not pending:
+            answered = {}
+            if author.pk != thread.author_id:  # the first answer of someone else (animation dashboard)
+                answered["first_reply_at"] = Coalesce(F("first_reply_at"), Value(now))
+            Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post,
+                                                       last_post_at=now, **answered)
+            if _thread_counts(thread):
+                Space.objects.filter(pk=thread.space_id).update(
+                    post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+        if cited:
+            thread.cited_pages.add(*cited)
+        follow(author, thread=thread)
+        mark_read(author, thread, post)
+        _hit_rate(author)
+        if not pending:
+            _announce_later(post.pk)
+            _reindex(thread.pk)
     return post
 
 
