@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """What the task worker does for one reply of the benchmark's ``post-reply`` page, in process:
 a reply is posted to the target thread (as the bench member, through ``forums.services.add_reply``,
-tasks queued in the database as under wrk; its own time and write-lock time are shown too), then the tasks it queued are run the way ``db_worker``
-runs them (claim, run, mark successful), each timed: wall time, CPU time, and the time spent inside
-write transactions (on SQLite: holding the database's write lock, which the web workers' replies wait for).
+tasks queued in the database as under wrk; the call's own time and write-lock time are shown too),
+then the tasks it queued are run the way ``db_worker`` runs them (claim, run, mark successful), each
+timed: wall time, CPU time, and the time spent inside write transactions (on SQLite: holding the
+database's write lock, which the web workers' replies wait for).
 
     DATABASE_URL=sqlite:////tmp/copy.sqlite3 .venv/bin/python bench/worker_task.py --repeat 20
     ... bench/worker_task.py --profile          # pyinstrument tree of the reindex task
