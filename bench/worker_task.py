@@ -67,6 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--profile", action="store_true", help="pyinstrument tree of the reindex tasks")
+    parser.add_argument("--thread", type=int, help="another thread than the post-reply page's (e.g. a short one)")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "comcep.settings.bench")
@@ -84,7 +85,7 @@ def main() -> None:
 
     data = bench_targets.targets()
     page = next(p for p in data["pages"] if p["name"] == "post-reply")
-    thread_id = int(page["path"].strip("/").split("/")[-2])
+    thread_id = args.thread or int(page["path"].strip("/").split("/")[-2])
     member = User.objects.get(email=data["member"]["email"])
     clock = LockClock(connection)
     clock.install()
