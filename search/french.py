@@ -112,6 +112,14 @@ def stems(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=8192)
+def stem_set(text: str) -> frozenset[str]:
+    """The distinct stems of ``text``. Cached (~1.5 kB an entry, 12 MB at most): every search
+    re-ranks its best entries by their titles' and summaries' stems, and popular entries come
+    back query after query."""
+    return frozenset(stems(text))
+
+
 def stems_text(*texts: str) -> str:
     """What the ``stems`` search field stores for an entry: its stems, space separated."""
     return " ".join(stem for text in texts for stem in stems(text))

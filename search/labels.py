@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
 KIND_LABELS = {
@@ -46,17 +47,17 @@ def kind_label(slug: str) -> str:
 
 def taxonomy_labels() -> dict[str, dict[str, str]]:
     """{"theme": {slug: name}, "audience": ..., "service_level": ..., "region": ...}.
-    Cached five minutes: one query per vocabulary when the cache is cold."""
+    Cached five minutes: one query (the four vocabularies' union) when the cache is cold."""
     labels = cache.get(_CACHE_KEY)
     if labels is None:
         from comcep.taxonomy.models import Audience, Region, ServiceLevel, Theme
 
-        labels = {
-            "theme": dict(Theme.objects.values_list("slug", "name")),
-            "audience": dict(Audience.objects.values_list("slug", "name")),
-            "service_level": dict(ServiceLevel.objects.values_list("slug", "name")),
-            "region": dict(Region.objects.values_list("slug", "name")),
-        }
+        groups = {"theme": Theme, "audience": Audience, "service_level": ServiceLevel, "region": Region}
+        first, *others = (model.objects.order_by().annotate(group=Value(group)).values_list("group", "slug", "name")
+                          for group, model in groups.items())
+        labels = {group: {} for group in groups}
+        for group, slug, name in first.union(*others, all=True):
+            labels[group][slug] = name
         cache.set(_CACHE_KEY, labels, 300)
     return labels
 

@@ -321,8 +321,8 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
     for rank, entry in enumerate(entries):
         score = 0.5 * (engine_scores[rank] / best if best else 1.0 / (1.0 + 0.1 * rank))
         if stems:
-            score += 0.6 * len(stems & set(french.stems(entry.title))) / len(stems)
-            score += 0.25 * len(stems & set(french.stems(entry.summary[:2000]))) / len(stems)
+            score += 0.6 * len(stems & french.stem_set(entry.title)) / len(stems)
+            score += 0.25 * len(stems & french.stem_set(entry.summary[:2000])) / len(stems)
         date = entry.published_at or entry.updated_at
         if date:
             age = max((now - date).total_seconds() / 86400, 0)
@@ -336,11 +336,8 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
 
 def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0) -> Hit:
     text = entry.summary if entry.summary else entry.body
-    if stems and entry.summary and entry.body:
-        # Prefer the body when the summary has no query word but the body has.
-        summary_stems = set(french.stems(entry.summary))
-        if not (summary_stems & stems):
-            text = entry.body
+    if stems and entry.summary and entry.body and not (french.stem_set(entry.summary) & stems):
+        text = entry.body  # the summary has no query word: the body may have
     return Hit(
         entry=entry,
         title_html=highlight.highlight_text(entry.title, stems),
@@ -572,10 +569,14 @@ class _PostgresFTS:
                 f" + ts_rank('{self.weights}'::float4[], ie.body, {q}))")
         # The rank reads the (toasted) vectors: computed in the best-results part only, so
         # for the matches under every active facet, not for all the permitted matches.
+        # ``content_type_id + 0``: nearly every index row is a SearchEntry, yet with the
+        # plain column the planner walks the content type's b-tree and tests ``@@`` on every
+        # row, concatenating and detoasting both vectors (~170 ms at 15k entries instead of
+        # ~10 ms through the GIN index on ``title || body``).
         # Table names come from model metadata, weights from modelsearch; values are parameters.
         matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {columns}, {bucket_sql} AS b '  # noqa: S608
                    f'FROM "{self.entries}" ie JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer '
-                   f"WHERE ie.content_type_id = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
+                   f"WHERE ie.content_type_id + 0 = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
         params = [*bucket_params, self.content_type, *self.tsquery_params, *permission_params]
         return _single_pass(matches, params, filters, window, rank, "s DESC, m.id DESC", descending=True,
                             join=f'JOIN "{self.entries}" ie ON ie.id = m.ie_id',

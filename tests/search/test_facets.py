@@ -80,3 +80,23 @@ def test_recent_sort_and_pagination(make_entry):
     assert titles(third) == ["Atelier numéro 20", "Atelier numéro 21", "Atelier numéro 22"]
     relevance_pages = [titles(run_search("atelier", page=p)) for p in (1, 2, 3)]
     assert sorted(t for page in relevance_pages for t in page) == sorted(f"Atelier numéro {i}" for i in range(23))
+
+
+def test_facet_labels_come_from_every_vocabulary_in_one_query(db, django_assert_num_queries):
+    """The names shown for facet values (themes, audiences, service levels, regions) are read
+    in one query when the label cache is cold, each under its own vocabulary."""
+    from django.core.cache import cache
+
+    from comcep.taxonomy.models import Audience, Region, ServiceLevel, Theme
+    from search import labels
+
+    for model in (Theme, Audience, ServiceLevel, Region):
+        # The same slug in two vocabularies keeps both names apart.
+        model.objects.get_or_create(slug=f"commun-{model._meta.model_name}", defaults={"name": model.__name__})
+        model.objects.get_or_create(slug="partage", defaults={"name": f"Partagé ({model.__name__})"})
+    cache.delete(labels._CACHE_KEY)
+    with django_assert_num_queries(1):
+        found = labels.taxonomy_labels()
+    for group, model in (("theme", Theme), ("audience", Audience), ("service_level", ServiceLevel),
+                         ("region", Region)):
+        assert found[group] == dict(model.objects.values_list("slug", "name")) != {}

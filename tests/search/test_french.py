@@ -73,3 +73,11 @@ def test_query_of_stop_words_only_is_empty_and_quotes_are_harmless():
 def test_only_exclusions_give_a_negated_query():
     query = parse("-cpf -vae").to_search_query(database=True)
     assert isinstance(query, Not)
+
+
+@pytest.mark.parametrize("text", ["Les conseillères accompagnent l'entretien", "", "VAE : évaluations, VAE !",
+                                  "d’orientation et d'orientation"])
+def test_the_cached_stem_set_is_the_set_of_the_stems(text):
+    """Search re-ranking reads titles' and summaries' stems through a per-process cache."""
+    assert french.stem_set(text) == set(french.stems(text))
+    assert french.stem_set(text) is french.stem_set(text)
