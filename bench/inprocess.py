@@ -75,9 +75,15 @@ def main() -> None:
             from urllib.parse import parse_qs
 
             data = {k: v[0] for k, v in parse_qs(page["body"]).items()}
+            # Every POST a distinct text, as bench/report.lua sends them: an identical reply within
+            # forums.services.DUPLICATE_WINDOW is stored once, and later requests would only measure the
+            # duplicate check. Suffix " (inprocess-<start time>-<n>)".
+            sent = iter(range(1, 1_000_000))
+            stamp = int(time.time())
 
-            def request(page=page, data=data):
-                return client.post(page["path"], data)
+            def request(page=page, data=data, sent=sent, stamp=stamp):
+                body = {k: (f"{v} (inprocess-{stamp}-{next(sent)})" if k == "body" else v) for k, v in data.items()}
+                return client.post(page["path"], body)
         elif page.get("paths"):
             # One path per request, in order (search-varied: a different query each time).
             paths = iter(page["paths"] * (2 + (args.repeat * 2 + 12) // len(page["paths"])))

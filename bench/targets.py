@@ -69,12 +69,20 @@ def ensure_member():
     user = User.objects.filter(email=BENCH_EMAIL).first()
     if user is None:
         user = User(email=BENCH_EMAIL, display_name="Membre du banc d'essai", organisation="France Travail Lyon")
-    user.status = MembershipStatus.APPROVED
-    user.status_changed_at = user.status_changed_at or timezone.now()
-    user.is_active = True
+    wanted = {"status": MembershipStatus.APPROVED, "status_changed_at": user.status_changed_at or timezone.now(),
+              "is_active": True}
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, wanted[name])
     if not user.check_password(BENCH_PASSWORD):
         user.set_password(BENCH_PASSWORD)
-    user.save()
+        changed.append("password")
+    # Only what changed: a full save of an existing member re-queues the search entries of their
+    # conversation partners (comcep.conversations.signals), seconds of worker time at every bench start.
+    if user.pk is None:
+        user.save()
+    elif changed:
+        user.save(update_fields=changed)
     EmailAddress.objects.update_or_create(user=user, email=BENCH_EMAIL, defaults={"verified": True, "primary": True})
     return user
 

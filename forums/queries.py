@@ -20,8 +20,9 @@ from comcep.core.prepared import PreparedQuery
 from .enums import SpaceVisibility
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "GROUP_SPACE_IDS", "POSTS_BEFORE", "SPACE_FOLLOWED",
-           "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS",
+__all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY", "GROUP_SPACE_IDS", "POSTS_BEFORE",
+           "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY", "THREAD_PAGE",
+           "THREAD_POSTS",
            "THREAD_VISIBLE", "reader_kind", "sentinel_reader"]
 
 
@@ -117,6 +118,16 @@ ACTIVE_SANCTION = PreparedQuery(
     "forums.active_sanction",
     lambda *, user, at: MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at"),
     params={"user": int, "at": datetime.datetime},
+)
+
+# A reply resubmitted within forums.services.DUPLICATE_WINDOW (the same member, text and thread).
+DUPLICATE_REPLY = PreparedQuery(
+    "forums.duplicate_reply",
+    lambda *, thread, author, body, since: (
+        Post.objects.filter(thread_id=thread, author_id=author, body=body, is_deleted=False, created_at__gte=since)
+        .order_by("-created_at", "-pk")
+    ),
+    params={"thread": int, "author": int, "body": str, "since": datetime.datetime},
 )
 
 # The posts of a thread page (``PostQuerySet.for_thread_page`` when the thread was loaded through

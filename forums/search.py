@@ -3,7 +3,7 @@ readable by the same people as the thread (``members`` or the space's group)."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 
 from comcep.core.markdown import html_to_text
 from search.registry import EntryData, Indexer
@@ -40,6 +40,36 @@ def reader_tokens(user) -> set[str]:
     return {f"{SPACE_PREFIX}{pk}" for pk in GROUP_SPACE_IDS.rows(kind, user=user.pk)}
 
 
+#: Posts read per query while the texts of one thread are collected.
+TEXT_BATCH = 100
+
+
+def _texts_and_useful_count(thread: Thread) -> tuple[list[str], int]:
+    """The plain texts of the thread's public posts, in order, as far as the entry uses them (the
+    body keeps the first BODY_LIMIT characters of the replies: once they are reached, later posts
+    change nothing), and the sum of their "utile" counts. A long discussion's reindex reads a few
+    batches of ``html`` instead of every post whole (2 000 posts: ~60 ms of the task's ~70 ms)."""
+    public = Post.objects.public().filter(thread=thread)
+    rows = public.order_by("created_at", "pk").values_list("html", "useful_count")
+    texts: list[str] = []
+    useful_count = 0
+    body_length = -1  # of "\n".join(texts[1:]): the separators count
+    start = 0
+    while True:
+        batch = list(rows[start:start + TEXT_BATCH])
+        for html, useful in batch:
+            text = html_to_text(html)
+            if texts:
+                body_length += len(text) + 1
+            texts.append(text)
+            useful_count += useful
+        if len(batch) < TEXT_BATCH:  # every public post was read
+            return texts, useful_count
+        if body_length >= BODY_LIMIT:
+            return texts, public.aggregate(total=Sum("useful_count"))["total"] or 0
+        start += TEXT_BATCH
+
+
 class ThreadIndexer(Indexer):
     model = Thread
 
@@ -48,14 +78,16 @@ class ThreadIndexer(Indexer):
         if thread.is_hidden or thread.needs_approval:
             return None
         posts = getattr(thread, "public_posts", None)
-        if posts is None:
-            posts = list(Post.objects.public().filter(thread=thread).order_by("created_at", "pk"))
-        if not posts:
+        if posts is not None:  # prefetched (all_objects: rebuilds)
+            texts = [html_to_text(p.html) for p in posts]
+            useful_count = sum(p.useful_count for p in posts)
+        else:
+            texts, useful_count = _texts_and_useful_count(thread)
+        if not texts:
             return None
         access = _access(thread.space)
         if access is None:
             return None
-        texts = [html_to_text(p.html) for p in posts]
         return EntryData(
             kind="thread",
             title=thread.title,
@@ -67,7 +99,7 @@ class ThreadIndexer(Indexer):
             space=thread.space.slug,
             published_at=thread.created_at,
             updated_at=thread.last_post_at,
-            useful_count=sum(p.useful_count for p in posts),
+            useful_count=useful_count,
         )
 
     def all_objects(self):

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comcep.accounts.enums import MODERATORS_GROUP
-from comcep.core import ratelimit
+from comcep.core import ratelimit, taskqueue
 from comcep.core.markdown import html_to_text, render_markdown
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
@@ -48,7 +48,7 @@ from .models import (
     thread_key,
 )
 from .pages import pages_linked_from
-from .queries import ACTIVE_SANCTION, THREAD_VISIBLE, reader_kind
+from .queries import ACTIVE_SANCTION, DUPLICATE_REPLY, THREAD_VISIBLE, reader_kind
 
 logger = logging.getLogger(__name__)
 
@@ -366,20 +366,23 @@ def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key:
 
 
 def _reindex(thread_id: int) -> None:
-    """Keep the unified search up to date (search knows no app; the forums call it).
-    Runs after commit; the reindex itself is a background task (a deleted thread is removed)."""
+    """Keep the unified search up to date (search knows no app; the forums call it). Called inside
+    the action's transaction: ``reindex_later`` queues the background task so that it runs after
+    the commit (a deleted thread is removed), at most one pending per thread."""
     try:
         search_services.reindex_later(Thread(pk=thread_id))  # the task reads the thread (or removes it)
     except Exception:  # noqa: BLE001 - search must never break posting
         logger.exception("search reindex failed for thread %s", thread_id)
 
 
-def _enqueue_announce(post_id: int) -> None:
-    """Notifications of a new public post, in the task queue (forums.tasks): the fan-out to followers
-    grows with the thread's audience, the member who posts does not wait for it."""
+def _announce_later(post_id: int) -> None:
+    """Notifications of a new public post, in the task queue (forums.tasks), after the commit: the
+    fan-out to followers grows with the thread's audience, the member who posts does not wait for it.
+    With the database queue the task row is written in the action's transaction
+    (comcep.core.taskqueue): one write transaction per post instead of one more per task."""
     from .tasks import announce_post
 
-    announce_post.enqueue(post_id)
+    taskqueue.enqueue_after_commit(announce_post, post_id)
 
 
 def _after_commit(fn, *args, **kwargs) -> None:
@@ -422,8 +425,8 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     mark_read(author, thread, post)
     _hit_rate(author)
     if not pending:
-        _after_commit(_enqueue_announce, post.pk)
-        _after_commit(_reindex, thread.pk)
+        _announce_later(post.pk)
+        _reindex(thread.pk)
     return thread
 
 
@@ -435,46 +438,55 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 
 def _duplicate_reply(thread: Thread, author, body: str) -> Post | None:
     # Lock the thread row first, so that two identical submissions racing each other are serialised
-    # and the second one sees the first (PostgreSQL; SQLite transactions are IMMEDIATE already).
-    list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True))
-    post = (Post.objects.filter(thread=thread, author=author, body=body, is_deleted=False,
-                                created_at__gte=timezone.now() - DUPLICATE_WINDOW)
-            .order_by("-created_at", "-pk").first())
+    # and the second one sees the first (PostgreSQL). SQLite ignores FOR UPDATE (a query for nothing):
+    # its transactions are IMMEDIATE, i.e. hold the database's write lock from BEGIN.
+    if connection.features.has_select_for_update:
+        list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True))
+    post = DUPLICATE_REPLY.first(thread=thread.pk, author=author.pk, body=body,
+                                 since=timezone.now() - DUPLICATE_WINDOW)
     if post is not None:
         post.duplicate = True
     return post
 
 
-@transaction.atomic
-def add_reply(*, thread: Thread, author, body: str, created_at=None) -> Post:
+def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bool = False) -> Post:
     """Publish a reply. A resubmission of the same text (see DUPLICATE_WINDOW) returns the
-    existing post, marked ``post.duplicate = True``, and writes nothing."""
-    ensure_can_post(author, thread=thread)
+    existing post, marked ``post.duplicate = True``, and writes nothing. ``visible=True``: the
+    caller loaded ``thread`` through ``Thread.objects.visible_to(author)`` (see ensure_can_post).
+
+    The checks that only read and the Markdown rendering run before the transaction: on SQLite a
+    transaction holds the database's write lock from its BEGIN, and every other reply (and the task
+    worker) waits for it. Inside: the duplicate check (serialised with the thread row lock), the
+    rate limit, the writes, the tasks (comcep.core.taskqueue)."""
+    ensure_can_post(author, thread=thread, visible=visible)
     body = _clean_body(body)
-    if created_at is None and (duplicate := _duplicate_reply(thread, author, body)) is not None:
-        return duplicate
-    check_rate(author)
     html = render_markdown(body)
     pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
-    now = created_at or timezone.now()
-    post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
-                               needs_approval=pending)
-    if not pending:
-        answered = {}
-        if author.pk != thread.author_id:  # the first answer of someone else (animation dashboard)
-            answered["first_reply_at"] = Coalesce(F("first_reply_at"), Value(now))
-        Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post, last_post_at=now,
-                                                   **answered)
-        if _thread_counts(thread):
-            Space.objects.filter(pk=thread.space_id).update(
-                post_count=F("post_count") + 1, last_post=post, last_post_at=now)
-    _link_cited_pages(thread, html)
-    follow(author, thread=thread)
-    mark_read(author, thread, post)
-    _hit_rate(author)
-    if not pending:
-        _after_commit(_enqueue_announce, post.pk)
-        _after_commit(_reindex, thread.pk)
+    cited = pages_linked_from(html)
+    with transaction.atomic():
+        if created_at is None and (duplicate := _duplicate_reply(thread, author, body)) is not None:
+            return duplicate
+        check_rate(author)
+        now = created_at or timezone.now()
+        post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
+                                   needs_approval=pending)
+        if not pending:
+            answered = {}
+            if author.pk != thread.author_id:  # the first answer of someone else (animation dashboard)
+                answered["first_reply_at"] = Coalesce(F("first_reply_at"), Value(now))
+            Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post,
+                                                       last_post_at=now, **answered)
+            if _thread_counts(thread):
+                Space.objects.filter(pk=thread.space_id).update(
+                    post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+        if cited:
+            thread.cited_pages.add(*cited)
+        follow(author, thread=thread)
+        mark_read(author, thread, post)
+        _hit_rate(author)
+        if not pending:
+            _announce_later(post.pk)
+            _reindex(thread.pk)
     return post
 
 
@@ -503,8 +515,8 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
         recount_space(post.thread.space_id)
     _link_cited_pages(post.thread, html)
     if post.is_public:
-        _after_commit(_enqueue_announce, post.pk)  # new mentions; notifications are deduplicated per post
-        _after_commit(_reindex, post.thread_id)
+        _announce_later(post.pk)  # new mentions; notifications are deduplicated per post
+        _reindex(post.thread_id)
     return post
 
 
@@ -527,7 +539,7 @@ def delete_post(*, post: Post, user, reason: str = "") -> Post:
     recount_space(thread.space_id)
     if not own:
         _log(user, ModerationAction.DELETE_POST, post=post, reason=reason)
-    _after_commit(_reindex, thread.pk)
+    _reindex(thread.pk)
     return post
 
 
@@ -635,7 +647,7 @@ def hide_post(*, post: Post, moderator, reason: str) -> Post:
     _log(moderator, ModerationAction.HIDE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été masqué par l'équipe d'animation")
                   % {"title": post.thread.title}, reason=reason, key=f"forums.hidden.{post.pk}.{int(time.time())}")
-    _after_commit(_reindex, post.thread_id)
+    _reindex(post.thread_id)
     return post
 
 
@@ -649,7 +661,7 @@ def restore_post(*, post: Post, moderator, reason: str = "") -> Post:
     recount_thread(post.thread_id)
     recount_space(post.thread.space_id)
     _log(moderator, ModerationAction.RESTORE_POST, post=post, reason=reason)
-    _after_commit(_reindex, post.thread_id)
+    _reindex(post.thread_id)
     return post
 
 
@@ -669,8 +681,8 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
     _log(moderator, ModerationAction.APPROVE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été validé et publié")
                   % {"title": thread.title}, key=f"forums.approved.{post.pk}")
-    _after_commit(_enqueue_announce, post.pk)
-    _after_commit(_reindex, thread.pk)
+    _announce_later(post.pk)
+    _reindex(thread.pk)
     return post
 
 
@@ -737,7 +749,7 @@ def hide_thread(*, thread: Thread, moderator, hidden: bool = True, reason: str =
     thread = _set_thread_flag(thread, moderator, "is_hidden", hidden,
                               ModerationAction.HIDE_THREAD if hidden else ModerationAction.RESTORE_THREAD, reason)
     recount_space(thread.space_id)
-    _after_commit(_reindex, thread.pk)
+    _reindex(thread.pk)
     return thread
 
 
@@ -755,7 +767,7 @@ def move_thread(*, thread: Thread, space: Space, moderator, reason: str = "") ->
     _log(moderator, ModerationAction.MOVE_THREAD, thread=thread,
          reason=reason, target=_("« %(title)s » : %(old)s → %(new)s")
          % {"title": thread.title, "old": old_title, "new": space.title})
-    _after_commit(_reindex, thread.pk)
+    _reindex(thread.pk)
     return thread
 
 

@@ -429,7 +429,8 @@ def thread_reply(request, pk):
             preview = render_markdown(form.cleaned_data["body"])
         else:
             try:
-                post = services.add_reply(thread=thread, author=request.user, body=form.cleaned_data["body"])
+                post = services.add_reply(thread=thread, author=request.user, body=form.cleaned_data["body"],
+                                          visible=True)  # THREAD_FOR_REPLY: Thread.objects.visible_to
             except ValidationError as exc:
                 form.add_error("body" if hasattr(exc, "error_dict") and "body" in exc.error_dict else None,
                                exc.error_dict["body"] if hasattr(exc, "error_dict") and "body" in exc.error_dict

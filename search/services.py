@@ -14,6 +14,7 @@ best-effort: an engine error is logged and the entry marked ``index_dirty`` so t
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
@@ -22,6 +23,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+
+from comcep.core import taskqueue
 
 from . import engine, french, resultcache
 from .models import EntryFacets, SearchEntry, SlugListField
@@ -41,8 +44,27 @@ def _source_key(source=None, *, source_type=None, source_id=None) -> tuple[Conte
     return source_type, str(source_id)
 
 
-def entry_values(data: EntryData) -> dict:
-    """The SearchEntry column values for ``data`` (stems computed here)."""
+def _stems(data: EntryData, previous: SearchEntry | None) -> str:
+    """``french.stems_text(title, summary, body)``, reusing what ``previous`` (the stored entry of the
+    same source) holds when that gives the very same string: its stems when the three texts are
+    unchanged; its stems followed by the stems of the added text when the new body is the old one
+    followed by a line break and more (a reply at the end of a discussion: the indexers join posts
+    with "\n", and no word or elision spans a line break, so the words before it are the same).
+    Anything else is stemmed whole."""
+    title, summary, body = data.title, data.summary or "", data.body or ""
+    if previous is not None and title == previous.title and summary == previous.summary:
+        old = previous.body
+        if body == old:
+            return previous.stems
+        if body.startswith(old) and (not old or body[len(old)] == "\n"):
+            added = french.stems_text(body[len(old):])
+            return f"{previous.stems} {added}" if previous.stems and added else previous.stems or added
+    return french.stems_text(title, summary, body)
+
+
+def entry_values(data: EntryData, previous: SearchEntry | None = None) -> dict:
+    """The SearchEntry column values for ``data`` (stems computed here; ``previous``: the stored
+    entry of the same source, whose stems are reused when they are exact, see ``_stems``)."""
     return {
         "kind": data.kind[:32],
         "subkind": (data.subkind or "")[:48],
@@ -50,7 +72,7 @@ def entry_values(data: EntryData) -> dict:
         "title": data.title[:300],
         "summary": data.summary or "",
         "body": data.body or "",
-        "stems": french.stems_text(data.title, data.summary or "", data.body or ""),
+        "stems": _stems(data, previous),
         "themes": SlugListField.pack(data.themes),
         "audiences": SlugListField.pack(data.audiences),
         "service_levels": SlugListField.pack(data.service_levels),
@@ -91,14 +113,58 @@ def send(entries: list[SearchEntry]) -> bool:
     return ok
 
 
+@functools.cache
+def _indexed_columns() -> frozenset[str]:
+    """The SearchEntry columns the search engines receive (its ``search_fields``; the
+    ``folded_title`` property is made of the title): an entry whose other columns alone changed
+    (``updated_at``, ``useful_count``, ``subkind``, ``url``...) keeps its document."""
+    names = set()
+    for field in SearchEntry.get_search_fields():
+        name = field.field_name
+        names.add("title" if name == "folded_title" else name)
+    names.discard("id")  # the primary key never changes
+    columns = {f.name for f in SearchEntry._meta.concrete_fields}
+    unknown = names - columns
+    if unknown:  # a new property among the search fields: say which columns it is made of above
+        raise LookupError(f"search fields that are not SearchEntry columns: {sorted(unknown)}")
+    return frozenset(names)
+
+
 def upsert(data: EntryData, *, source=None, source_type=None, source_id=None, read_at=None) -> SearchEntry:
     """Create or update the entry of a source object from ``data`` and index it. ``read_at``: when
-    the source was read (default: now)."""
+    the source was read (default: now).
+
+    An existing entry is read first and its new values computed **before** the write transaction
+    (on SQLite a transaction holds the database's write lock from its BEGIN, and the web requests
+    wait for it): the stems reuse the stored ones when exact (``_stems``); only the columns that
+    changed are written, on the condition that nobody wrote the row since it was read (else the
+    whole entry is written, as for a new one); the engines get the entry only when a column they
+    index changed (or the entry is marked dirty), the facet row only when a facet changed. A reply
+    to a long discussion whose body is already full (``BODY_LIMIT`` of the forums) then writes
+    three columns of one row instead of re-tokenising the whole discussion in the FTS table."""
     source_type, source_id = _source_key(source, source_type=source_type, source_id=source_id)
+    indexed_at = read_at or timezone.now()
+    previous = SearchEntry.objects.filter(source_type=source_type, source_id=source_id).first()
+    values = {**entry_values(data, previous), "indexed_at": indexed_at}
+    if previous is not None:
+        changed = {name: value for name, value in values.items() if getattr(previous, name) != value}
+        with transaction.atomic():
+            written = SearchEntry.objects.filter(pk=previous.pk, indexed_at=previous.indexed_at).update(**changed)
+            if written:
+                for name, value in changed.items():
+                    setattr(previous, name, value)
+                if set(changed) & set(EntryFacets.COPIED):
+                    write_facets([previous])
+        if written:
+            if previous.index_dirty or set(changed) & _indexed_columns():
+                send([previous])
+            elif set(changed) - {"indexed_at"}:
+                resultcache.index_changed()
+            return previous
+        # Written by someone else since it was read: write every column (below).
     with transaction.atomic():
         entry, _created = SearchEntry.objects.update_or_create(
-            source_type=source_type, source_id=source_id,
-            defaults={**entry_values(data), "indexed_at": read_at or timezone.now()},
+            source_type=source_type, source_id=source_id, defaults=values,
         )
         write_facets([entry])
     send([entry])
@@ -208,12 +274,20 @@ def reindex_later(obj) -> None:
     Tasks coalesce: when several are queued for one source (a busy thread, replies faster than
     the worker), the first to run reads the latest state and the others find nothing to do.
     """
+    from .tasks import reindex_source
+
     source_type, source_id = _source_key(obj)
     ct_id = source_type.pk
+    if taskqueue.in_database_queue(reindex_source):
+        # The database queue on this database (production): the task row is written now, inside the
+        # transaction (comcep.core.taskqueue), so it becomes visible to the worker with the change.
+        # A task of this source that has not started yet will read the change: none is added
+        # (a busy thread has at most one reindex waiting, whatever the rate of replies).
+        if not taskqueue.pending(reindex_source, ct_id, source_id):
+            reindex_source.enqueue(ct_id, source_id)
+        return
 
     def enqueue():
-        from .tasks import reindex_source
-
         # Queued after the commit: whatever a reindex reads after this moment includes the change.
         reindex_source.enqueue(ct_id, source_id, timezone.now().isoformat())
 
