@@ -22,8 +22,7 @@ from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Threa
 
 __all__ = ["ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY", "GROUP_SPACE_IDS", "POSTS_BEFORE",
            "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOR_REPLY", "THREAD_PAGE",
-           "THREAD_POSTS",
-           "THREAD_VISIBLE", "reader_kind", "sentinel_reader"]
+           "THREAD_POSTS", "THREAD_VISIBLE", "reader_kind", "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
