@@ -421,13 +421,20 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     if about_page is not None:
         thread.cited_pages.add(about_page)
     _link_cited_pages(thread, html)
+    _after_post(author, thread, post, pending=pending)
+    return thread
+
+
+def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:
+    """What follows a new post, in its transaction: the author follows the thread and has read it,
+    the rate limit counts the post and, once it is public, the followers are told and the thread
+    is reindexed (tasks, comcep.core.taskqueue)."""
     follow(author, thread=thread)
     mark_read(author, thread, post)
     _hit_rate(author)
     if not pending:
         _announce_later(post.pk)
         _reindex(thread.pk)
-    return thread
 
 
 # A form submitted twice (double click, the browser's "resend", a retry after a timeout whose
@@ -481,12 +488,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
                     post_count=F("post_count") + 1, last_post=post, last_post_at=now)
         if cited:
             thread.cited_pages.add(*cited)
-        follow(author, thread=thread)
-        mark_read(author, thread, post)
-        _hit_rate(author)
-        if not pending:
-            _announce_later(post.pk)
-            _reindex(thread.pk)
+        _after_post(author, thread, post, pending=pending)
     return post
 
 
