@@ -17,6 +17,11 @@ class ResourceKind(models.TextChoices):
     RETOUR_EXPERIENCE = "retour-experience", _("Retour d'expérience")
 
 
+def kind_label(kind: str):
+    """A resource kind's label (the value itself for a kind no longer offered)."""
+    return ResourceKind(kind).label if kind in ResourceKind.values else kind
+
+
 class ProposalStatus(models.TextChoices):
     PENDING = "pending", _("En attente")
     PUBLISHED = "published", _("Publiée")

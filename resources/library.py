@@ -25,8 +25,8 @@ from comcep.core.prepared import PreparedQuery
 from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
 from . import facet_index
-from .enums import ResourceKind, SortOrder, Visibility
-from .models import ResourcePage, can_read_members_only
+from .enums import ResourceKind, SortOrder, Visibility, kind_label
+from .models import ResourcePage, can_read_members_only, url_below
 
 PER_PAGE = 12
 NATIONAL = "national"
@@ -235,15 +235,6 @@ class ResourceCard:
                    page.useful_count, tuple(theme.name for theme in page.themes.all()))
 
 
-_KIND_LABELS = dict(ResourceKind.choices)
-
-
-def _kind_label(kind: str) -> str:
-    """``ResourcePage.kind_label`` from the kind's value."""
-    label = _KIND_LABELS.get(kind)
-    return kind if label is None else str(label)
-
-
 # One page of the "recent" list: the cards' values of ``pk IN (12 ids)`` among what the reader may see,
 # and their themes' names (in ``resource.themes.all()``'s order); compiled once per kind of reader
 # (missing ids are padded with 0, which no page has). No page instances: the cards come from the
@@ -272,8 +263,8 @@ _WINDOW_THEMES = PreparedQuery(
 class RecentWindow:
     """The list in the "recent" sort, read from the index's bit order: a page costs one
     ``pk IN (...)`` query (and one for the themes) whatever the number of resources (Paginator slices it).
-    Items are :class:`ResourceCard`; ``url_base`` is the library's (url_path, URL): a resource's URL is
-    the library's URL followed by the rest of its url_path, as Wagtail's ``get_url`` gives it."""
+    Items are :class:`ResourceCard`; ``url_base`` is the library's (url_path, URL), from which
+    ``models.url_below`` gives each resource's URL without loading it."""
 
     def __init__(self, index: facet_index.FacetIndex, matching: int, total: int, user, url_base: tuple[str, str]):
         self.index, self.matching, self.total, self.user = index, matching, total, user
@@ -300,10 +291,9 @@ class RecentWindow:
         if rows:
             for page_id, name in _WINDOW_THEMES.rows(**padded):
                 themes.setdefault(page_id, []).append(name)
-        base_path, base_url = self.url_base
         rank = {pk: position for position, pk in enumerate(ids)}
         cards = [
-            ResourceCard(pk, base_url + url_path[len(base_path):], title, summary, _kind_label(kind),
+            ResourceCard(pk, url_below(self.url_base, url_path), title, summary, str(kind_label(kind)),
                          visibility == Visibility.MEMBERS, published, region, useful or 0, tuple(themes.get(pk, ())))
             for pk, url_path, title, summary, kind, visibility, published, region, useful in rows
         ]

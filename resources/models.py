@@ -39,7 +39,7 @@ from comcep.core.prepared import PreparedQuery
 from comcep.core.routing import OneQueryViewRestrictionsMixin
 
 from .blocks import body_blocks
-from .enums import ProposalStatus, ResourceKind, Visibility
+from .enums import ProposalStatus, ResourceKind, Visibility, kind_label
 from .uploads import format_label, human_size, validate_document_file
 
 RELATED_LIMIT = 4
@@ -147,6 +147,14 @@ class ResourcePageQuerySet(PageQuerySet):
 ResourcePageManager = PageManager.from_queryset(ResourcePageQuerySet)
 
 
+def url_below(ancestor: tuple[str, str], url_path: str) -> str:
+    """The URL of a page under ``ancestor`` ((url_path, URL) of that page, as ``get_url`` gives it) from
+    the page's url_path, without loading the page: the ancestor's URL followed by the rest of the path
+    (Wagtail's routing; resources are children of the library)."""
+    base_path, base_url = ancestor
+    return base_url + url_path[len(base_path):]
+
+
 @dataclass(frozen=True)
 class RelatedResource:
     """A "Ressources proches" link (what resource_page.html shows of it)."""
@@ -159,7 +167,7 @@ class RelatedResource:
 
     @property
     def kind_label(self) -> str:
-        return ResourceKind(self.kind).label if self.kind in ResourceKind.values else self.kind
+        return kind_label(self.kind)
 
     @property
     def is_members_only(self) -> bool:
@@ -299,7 +307,7 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
 
     @property
     def kind_label(self) -> str:
-        return ResourceKind(self.kind).label if self.kind in ResourceKind.values else self.kind
+        return kind_label(self.kind)
 
     @property
     def useful_count(self) -> int:
@@ -400,10 +408,10 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
                     return []
                 rank = {pk: n for n, pk in enumerate(ids)}
                 parent = self.get_parent()
-                base_path, base_url = parent.url_path, parent.get_url(request)
+                ancestor = (parent.url_path, parent.get_url(request))
                 padded = [*ids, *[0] * (RELATED_LIMIT - len(ids))]
                 rows = _RELATED.rows(can_read_members_only(user), **dict(zip(_RELATED_IDS, padded, strict=True)))
-                found = [RelatedResource(pk, title, base_url + url_path[len(base_path):], kind, visibility)
+                found = [RelatedResource(pk, title, url_below(ancestor, url_path), kind, visibility)
                          for pk, title, url_path, kind, visibility in rows]
                 return sorted(found, key=lambda related: rank[related.pk])
         return [
