@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, F, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -247,6 +247,20 @@ def recount_space(space_id: int) -> None:
     )
 
 
+def _if_newest(post: Post) -> dict:
+    """UPDATE assignments that make ``post`` the row's last post only if it is the newest by
+    (created_at, pk), the order of every list and of the recounts. Replies in different threads of
+    a space are not serialised: the one that took the later timestamp may commit first, and a plain
+    assignment would then let the older reply win. The condition reads the row as the UPDATE finds
+    it once locked (PostgreSQL re-evaluates it on the latest version; SQLite has one writer)."""
+    newest = (Q(last_post__isnull=True) | Q(last_post_at__isnull=True) | Q(last_post_at__lt=post.created_at)
+              | Q(last_post_at=post.created_at, last_post__lt=post.pk))
+    return {"last_post": Case(When(newest, then=Value(post.pk)), default=F("last_post"),
+                              output_field=Post._meta.pk),
+            "last_post_at": Case(When(newest, then=Value(post.created_at)), default=F("last_post_at"),
+                                 output_field=Post._meta.get_field("created_at"))}
+
+
 def _thread_counts(thread: Thread) -> bool:
     return not (thread.is_hidden or thread.needs_approval)
 
@@ -416,7 +430,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     if not pending:
         Thread.objects.filter(pk=thread.pk).update(post_count=1, last_post=post, last_post_at=now)
         Space.objects.filter(pk=space.pk).update(
-            thread_count=F("thread_count") + 1, post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+            thread_count=F("thread_count") + 1, post_count=F("post_count") + 1, **_if_newest(post))
         thread.post_count, thread.last_post = 1, post
     if about_page is not None:
         thread.cited_pages.add(about_page)
@@ -481,11 +495,10 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
             answered = {}
             if author.pk != thread.author_id:  # the first answer of someone else (animation dashboard)
                 answered["first_reply_at"] = Coalesce(F("first_reply_at"), Value(now))
-            Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, last_post=post,
-                                                       last_post_at=now, **answered)
+            Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, **_if_newest(post),
+                                                       **answered)
             if _thread_counts(thread):
-                Space.objects.filter(pk=thread.space_id).update(
-                    post_count=F("post_count") + 1, last_post=post, last_post_at=now)
+                Space.objects.filter(pk=thread.space_id).update(post_count=F("post_count") + 1, **_if_newest(post))
         if cited:
             thread.cited_pages.add(*cited)
         _after_post(author, thread, post, pending=pending)

@@ -3,9 +3,11 @@ has its own database connection; SQLite runs in WAL mode with a busy timeout).""
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, close_old_connections, connection
+from django.utils import timezone
 
 from forums import services
 from forums.models import Post, Space, Thread
@@ -75,3 +77,27 @@ def test_concurrent_replies_lose_nothing_and_counts_match_rows(settings):
         assert t.post_count == rows.count()
         assert t.last_post_id == rows.order_by("-created_at", "-pk").first().pk
     assert Space.objects.get(pk=space.pk).last_post_id == Post.objects.order_by("-created_at", "-pk").first().pk
+
+
+@pytest.mark.django_db
+def test_a_reply_older_than_the_spaces_last_post_does_not_replace_it(settings):
+    """The race above, in order: two replies in two threads of one space, the one with the later
+    timestamp written first. The space's and the thread's last post stay the newest one."""
+    settings.FORUMS_NEW_MEMBER_DAYS = 0
+    space = SpaceFactory()
+    author, member = UserFactory(), UserFactory()
+    first = services.create_thread(space=space, author=author, title="Premier sujet", body="Question")
+    second = services.create_thread(space=space, author=author, title="Second sujet", body="Question")
+    later = timezone.now() + timedelta(seconds=5)
+    newest = services.add_reply(thread=first, author=member, body="Réponse récente", created_at=later)
+    services.add_reply(thread=second, author=member, body="Réponse plus ancienne",
+                       created_at=later - timedelta(seconds=2))
+    older = services.add_reply(thread=first, author=author, body="Réponse antérieure",
+                               created_at=later - timedelta(seconds=1))
+
+    space.refresh_from_db()
+    first.refresh_from_db()
+    assert (space.last_post_id, space.last_post_at) == (newest.pk, later)
+    assert (first.last_post_id, first.last_post_at) == (newest.pk, later)
+    assert first.post_count == 3 and older.pk > newest.pk
+    assert space.post_count == 5
