@@ -1,20 +1,27 @@
 """E-mail delivery: immediate notification mails and digests.
 
-Both are idempotent. A notification is claimed (``select_for_update`` of the rows still
-pending) and marked sent in the same transaction as the send, so a second run, or a
-concurrent one, finds nothing left to send. An SMTP failure keeps the notification pending
-with one more attempt (``failed`` once ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS`` is reached) and
-is logged: a later run retries it, nothing is dropped silently.
+Both are idempotent, and no transaction stays open while a message is built or sent: on
+SQLite a write transaction holds the whole database's write lock, and an SMTP exchange can take
+seconds. A sender first *claims* the notifications with one conditional UPDATE (``pending`` →
+``sending``, stamped with ``email_claimed_at``), sends, then marks what it claimed ``sent``. A
+second run, or a concurrent one, finds nothing left to claim. An SMTP failure puts the
+notification back to ``pending`` with one more attempt (``failed`` once
+``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS`` is reached) and is logged: a later run retries it.
+
+A sender killed between its claim and its mark leaves the notification ``sending``: once the claim
+is older than ``NOTIFICATIONS_EMAIL_CLAIM_MINUTES`` any run may claim it again (the ``mail-retry``
+job, ``send_notification_emails``, runs every 10 minutes). Delivery is at least once: a sender
+killed after the SMTP server accepted the message and before its mark sends it a second time.
 """
 
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,6 +36,41 @@ logger = logging.getLogger(__name__)
 
 def max_attempts() -> int:
     return getattr(settings, "NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
+
+
+def claimable() -> Q:
+    """The notifications a sender may claim: pending, or held by a sender that died."""
+    expired = timezone.now() - timedelta(minutes=settings.NOTIFICATIONS_EMAIL_CLAIM_MINUTES)
+    return Q(email_status=EmailStatus.PENDING) | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=expired)
+
+
+def _claim(queryset) -> tuple[object, list[int]]:
+    """Claim the claimable rows of ``queryset``: returns the claim's stamp and the rows' ids.
+
+    One UPDATE (concurrent claims of a row: one wins, PostgreSQL re-checks the condition once the
+    row is unlocked; SQLite has one writer). The stamp identifies this claim in the later updates,
+    so that a sender whose claim expired and was taken over cannot mark the other sender's work."""
+    stamp = timezone.now()
+    if not queryset.filter(claimable()).update(email_status=EmailStatus.SENDING, email_claimed_at=stamp):
+        return stamp, []
+    return stamp, list(queryset.filter(email_status=EmailStatus.SENDING, email_claimed_at=stamp)
+                       .values_list("pk", flat=True))
+
+
+def _ours(ids, stamp):
+    """The claimed rows, as long as this sender's claim holds."""
+    return Notification.objects.filter(pk__in=ids, email_status=EmailStatus.SENDING, email_claimed_at=stamp)
+
+
+def _mark_sent(ids, stamp, *, digest: bool = False) -> None:
+    now = timezone.now()
+    marked = _ours(ids, stamp).update(
+        email_status=EmailStatus.SENT, emailed_at=now, email_attempts=F("email_attempts") + 1, email_error="",
+        **({"digest_sent_at": now} if digest else {}),
+    )
+    if marked != len(ids):
+        logger.warning("notifications: e-mail sent after its claim expired (it may go out twice)",
+                       extra={"notification_ids": list(ids)})
 
 
 def absolute_url(path: str) -> str:
@@ -112,9 +154,9 @@ def _cannot_receive(user) -> bool:
     return not user.is_active or user.deleted_at is not None or not user.email
 
 
-def _record_failure(pks: list[int], attempts: int, exc: Exception) -> str:
+def _record_failure(pks: list[int], attempts: int, exc: Exception, stamp) -> str:
     status = EmailStatus.FAILED if attempts >= max_attempts() else EmailStatus.PENDING
-    Notification.objects.filter(pk__in=pks).update(
+    _ours(pks, stamp).update(
         email_attempts=F("email_attempts") + 1, email_status=status, email_error=f"{type(exc).__name__}: {exc}"[:255]
     )
     log = logger.error if status == EmailStatus.FAILED else logger.warning
@@ -128,34 +170,26 @@ def _record_failure(pks: list[int], attempts: int, exc: Exception) -> str:
 def deliver_immediate_email(notification_id: int) -> str:
     """Send the immediate e-mail of one notification if it is still pending. Returns
     "sent", "skipped", "deferred" (now waits for a digest), "failed" or "nothing"."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "actor")
-            .filter(pk=notification_id, delivery=Frequency.IMMEDIATE, email_status=EmailStatus.PENDING)
-            .first()
-        )
-        if notification is None:
-            return "nothing"  # already sent, skipped or handled by a concurrent run
-        user = notification.recipient
-        frequency = effective_frequencies([user.pk], notification.kind)[user.pk]
-        if _cannot_receive(user) or frequency == Frequency.NEVER or notification.read_at is not None:
-            Notification.objects.filter(pk=notification.pk).update(email_status=EmailStatus.SKIPPED)
-            return "skipped"
-        if frequency in DIGEST_FREQUENCIES:
-            # The member switched to a digest since: the digest will carry it.
-            Notification.objects.filter(pk=notification.pk).update(delivery=frequency)
-            return "deferred"
-        try:
-            build_notification_message(notification).send()
-        except Exception as exc:  # noqa: BLE001 - any transport error: keep it pending and retry later
-            _record_failure([notification.pk], notification.email_attempts + 1, exc)
-            return "failed"
-        now = timezone.now()
-        Notification.objects.filter(pk=notification.pk).update(
-            email_status=EmailStatus.SENT, emailed_at=now, email_attempts=F("email_attempts") + 1, email_error=""
-        )
-        return "sent"
+    stamp, ids = _claim(Notification.objects.filter(pk=notification_id, delivery=Frequency.IMMEDIATE))
+    if not ids:
+        return "nothing"  # already sent, skipped, or being sent by a concurrent run
+    notification = Notification.objects.select_related("recipient", "actor").get(pk=notification_id)
+    user = notification.recipient
+    frequency = effective_frequencies([user.pk], notification.kind)[user.pk]
+    if _cannot_receive(user) or frequency == Frequency.NEVER or notification.read_at is not None:
+        _ours(ids, stamp).update(email_status=EmailStatus.SKIPPED)
+        return "skipped"
+    if frequency in DIGEST_FREQUENCIES:
+        # The member switched to a digest since: the digest will carry it.
+        _ours(ids, stamp).update(email_status=EmailStatus.PENDING, delivery=frequency)
+        return "deferred"
+    try:
+        build_notification_message(notification).send()
+    except Exception as exc:  # noqa: BLE001 - any transport error: keep it pending and retry later
+        _record_failure(ids, notification.email_attempts + 1, exc, stamp)
+        return "failed"
+    _mark_sent(ids, stamp)
+    return "sent"
 
 
 def deliver_immediate_emails(notification_ids) -> dict[str, int]:
@@ -174,7 +208,7 @@ def retry_pending_immediate_emails(*, include_failed: bool = False) -> dict[str,
             email_status=EmailStatus.PENDING, email_attempts=0
         )
     ids = list(
-        Notification.objects.filter(delivery=Frequency.IMMEDIATE, email_status=EmailStatus.PENDING)
+        Notification.objects.filter(claimable(), delivery=Frequency.IMMEDIATE)
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -208,9 +242,7 @@ def send_digests(frequency: str, *, chunk_size: int = 200) -> DigestReport:
     if frequency not in DIGEST_FREQUENCIES:
         raise ValueError(f"Digest frequency must be daily or weekly, not {frequency!r}")
     report = DigestReport(frequency=frequency)
-    waiting = Notification.objects.filter(
-        delivery__in=DIGEST_FREQUENCIES, email_status=EmailStatus.PENDING, digest_sent_at__isnull=True
-    )
+    waiting = Notification.objects.filter(claimable(), delivery__in=DIGEST_FREQUENCIES, digest_sent_at__isnull=True)
     user_ids = sorted(set(waiting.values_list("recipient_id", flat=True)))
     for start in range(0, len(user_ids), chunk_size):
         chunk = user_ids[start : start + chunk_size]
@@ -241,7 +273,7 @@ def send_digests(frequency: str, *, chunk_size: int = 200) -> DigestReport:
                 by_user[n.recipient_id].append(n)
         if to_skip:
             report.skipped += Notification.objects.filter(
-                pk__in=to_skip, email_status=EmailStatus.PENDING, digest_sent_at__isnull=True
+                claimable(), pk__in=to_skip, digest_sent_at__isnull=True
             ).update(email_status=EmailStatus.SKIPPED)
         for items in by_user.values():
             _send_one_digest(items, frequency, report)
@@ -250,27 +282,17 @@ def send_digests(frequency: str, *, chunk_size: int = 200) -> DigestReport:
 
 def _send_one_digest(items: list[Notification], frequency: str, report: DigestReport) -> None:
     user = items[0].recipient
-    with transaction.atomic():
-        # The claim: only rows still waiting now (a concurrent run that got here first has
-        # already marked them) and locked until this transaction commits.
-        claimed_ids = set(
-            Notification.objects.select_for_update()
-            .filter(pk__in=[n.pk for n in items], email_status=EmailStatus.PENDING, digest_sent_at__isnull=True)
-            .values_list("pk", flat=True)
-        )
-        claimed = [n for n in items if n.pk in claimed_ids]
-        if not claimed:
-            return
-        try:
-            build_digest_message(user, claimed, frequency).send()
-        except Exception as exc:  # noqa: BLE001 - keep them waiting for the next run
-            _record_failure(sorted(claimed_ids), max(n.email_attempts for n in claimed) + 1, exc)
-            report.failed_users.append(user.pk)
-            return
-        now = timezone.now()
-        Notification.objects.filter(pk__in=claimed_ids).update(
-            email_status=EmailStatus.SENT, emailed_at=now, digest_sent_at=now,
-            email_attempts=F("email_attempts") + 1, email_error="",
-        )
+    # Only the rows still waiting now: a concurrent run that got here first holds the others.
+    stamp, claimed_ids = _claim(Notification.objects.filter(pk__in=[n.pk for n in items], digest_sent_at__isnull=True))
+    claimed = [n for n in items if n.pk in set(claimed_ids)]
+    if not claimed:
+        return
+    try:
+        build_digest_message(user, claimed, frequency).send()
+    except Exception as exc:  # noqa: BLE001 - keep them waiting for the next run
+        _record_failure(sorted(claimed_ids), max(n.email_attempts for n in claimed) + 1, exc, stamp)
+        report.failed_users.append(user.pk)
+        return
+    _mark_sent(claimed_ids, stamp, digest=True)
     report.mails_sent += 1
     report.notifications_sent += len(claimed)

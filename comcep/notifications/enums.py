@@ -17,6 +17,7 @@ DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)
 
 class EmailStatus(models.TextChoices):
     PENDING = "pending", _("à envoyer")
+    SENDING = "sending", _("en cours d'envoi")
     SENT = "sent", _("envoyé")
     SKIPPED = "skipped", _("pas d'e-mail")
     FAILED = "failed", _("échec")

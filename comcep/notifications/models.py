@@ -2,7 +2,8 @@
 
 A ``Notification`` is created by ``services.notify`` only. ``delivery`` records how its
 e-mail was to be delivered when it was created (immediately, in a digest, or never);
-``email_status`` follows that e-mail: pending until sent, ``skipped`` when no e-mail goes out,
+``email_status`` follows that e-mail: pending until sent, ``sending`` while a sender holds it
+(``email_claimed_at``: see comcep.notifications.emails), ``skipped`` when no e-mail goes out,
 ``failed`` once the retries are exhausted (the operator can retry them, see docs/notifications.md).
 """
 
@@ -57,6 +58,7 @@ class Notification(models.Model):
     email_status = models.CharField(
         _("état de l'e-mail"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
+    email_claimed_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
     email_attempts = models.PositiveSmallIntegerField(_("tentatives d'envoi"), default=0)
     email_error = models.CharField(_("dernière erreur d'envoi"), max_length=255, blank=True)
     emailed_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)

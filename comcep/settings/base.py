@@ -309,3 +309,6 @@ FORUMS_NEW_MEMBER_DAYS = env_int("FORUMS_NEW_MEMBER_DAYS", 3)
 FORUMS_MAX_LINKS_BEFORE_REVIEW = env_int("FORUMS_MAX_LINKS_BEFORE_REVIEW", 3)
 # Notifications (docs/notifications.md): attempts before an e-mail is marked failed.
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", 5)
+# A sender that died while it held an e-mail (status "sending") lets it go after this many minutes:
+# longer than any SMTP exchange (EMAIL_TIMEOUT), shorter than requeue_stale_tasks' 30 minutes.
+NOTIFICATIONS_EMAIL_CLAIM_MINUTES = env_int("NOTIFICATIONS_EMAIL_CLAIM_MINUTES", 20)

@@ -1,11 +1,14 @@
 """A task worker (`manage.py db_worker`, django-tasks-db) killed with SIGKILL while it sends a
 notification e-mail: the task is not lost (an operator-visible recovery, `requeue_stale_tasks`,
-makes it runnable again), a new worker runs it, and the e-mail goes out exactly once."""
+makes it runnable again), the notification it had claimed is not sent by anyone else while the
+claim is fresh, and once the claim expired the mail-retry job sends it, exactly once."""
 
 import email
 import io
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,7 +24,7 @@ from comcep.notifications.services import notify
 from comcep.notifications.tasks import send_immediate_emails
 from tests.factories import UserFactory
 
-from .conftest import run_worker, stop, wait_for
+from .conftest import ROOT, process_env, run_worker, stop, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -48,7 +51,7 @@ def test_worker_killed_while_sending_the_task_is_run_again_and_mails_once(tmp_pa
     assert task.status == TaskResultStatus.READY and task.task_path.endswith("send_immediate_emails")
     mail_dir = tmp_path / "mail"
 
-    # 1. A worker claims the task and pauses inside the send (notification row locked, nothing written).
+    # 1. A worker takes the task, claims the notification and pauses inside the send.
     worker = run_worker(tmp_path, RESILIENCE_PAUSE_MAIL="1")
     try:
         flag = tmp_path / "mail-paused"
@@ -60,11 +63,12 @@ def test_worker_killed_while_sending_the_task_is_run_again_and_mails_once(tmp_pa
     finally:
         stop(worker)
 
-    # 2. Nothing was sent, nothing is marked sent, and the task is stuck: RUNNING, and no worker
-    #    takes a RUNNING task again (django-tasks-db has no lease).
+    # 2. Nothing was sent, the notification is claimed ("sending", no transaction was open) and
+    #    the task is stuck: RUNNING, and no worker takes a RUNNING task again (django-tasks-db has
+    #    no lease).
     assert sent_messages(mail_dir) == []
     notification.refresh_from_db()
-    assert notification.email_status == EmailStatus.PENDING
+    assert notification.email_status == EmailStatus.SENDING and notification.email_claimed_at is not None
     task.refresh_from_db()
     assert task.status == TaskResultStatus.RUNNING
     assert not DBTaskResult.objects.ready().exists()
@@ -78,7 +82,8 @@ def test_worker_killed_while_sending_the_task_is_run_again_and_mails_once(tmp_pa
     task.refresh_from_db()
     assert task.status == TaskResultStatus.READY
 
-    # 4. A new worker runs it: the e-mail goes out once, the notification is marked sent.
+    # 4. A new worker runs it while the claim is fresh (for all it knows, the first sender may still
+    #    be talking to the SMTP server): it sends nothing and leaves the claim.
     worker = run_worker(tmp_path, "--batch")
     try:
         assert worker.wait(timeout=120) == 0, (tmp_path / "worker.log").read_text()[-3000:]
@@ -86,13 +91,23 @@ def test_worker_killed_while_sending_the_task_is_run_again_and_mails_once(tmp_pa
         stop(worker)
     task.refresh_from_db()
     assert task.status == TaskResultStatus.SUCCESSFUL, task.traceback
+    assert sent_messages(mail_dir) == []
+    notification.refresh_from_db()
+    assert notification.email_status == EmailStatus.SENDING
+
+    # 5. Once the claim has expired (NOTIFICATIONS_EMAIL_CLAIM_MINUTES, 0 here), the mail-retry job
+    #    (deploy/run-job mail-retry) sends it, once, and marks it sent.
+    retry = subprocess.run([sys.executable, "manage.py", "send_notification_emails"], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120,
+                           env=process_env(tmp_path, NOTIFICATIONS_EMAIL_CLAIM_MINUTES="0"))
+    assert retry.returncode == 0 and "sent: 1" in retry.stdout, retry.stdout + retry.stderr
     notification.refresh_from_db()
     assert notification.email_status == EmailStatus.SENT
     messages = sent_messages(mail_dir)
     assert [m["To"] for m in messages] == ["destinataire@exemple.fr"]
     assert "Panne de worker" in messages[0]["Subject"] or "Panne de worker" in messages[0].as_string()
 
-    # 5. At-least-once means the task may run again (e.g. requeued while it was finishing):
+    # 6. At-least-once means the task may run again (e.g. requeued while it was finishing):
     #    the handler is idempotent, nothing is sent twice.
     mail.outbox.clear()
     assert send_immediate_emails.call([notification.pk]) == {"nothing": 1}

@@ -20,7 +20,6 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError("--days must be at least 1")
         cutoff = timezone.now() - timedelta(days=days)
-        deleted, _ = (
-            Notification.objects.filter(created_at__lt=cutoff).exclude(email_status=EmailStatus.PENDING).delete()
-        )
+        waiting = [EmailStatus.PENDING, EmailStatus.SENDING]
+        deleted, _ = Notification.objects.filter(created_at__lt=cutoff).exclude(email_status__in=waiting).delete()
         self.stdout.write(f"Deleted {deleted} notifications older than {days} days")
