@@ -334,14 +334,22 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
     return sorted(scored, key=lambda pair: -pair[0])
 
 
-def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0) -> Hit:
-    text = entry.summary if entry.summary else entry.body
-    if stems and entry.summary and entry.body and not (french.stem_set(entry.summary) & stems):
-        text = entry.body  # the summary has no query word: the body may have
+# What a hit reads of its entry once its title and snippet are highlighted (views, API, admin).
+HIT_FIELDS = ("id", "title", "url", "facet_kind", "access", "themes", "published_at", "updated_at")
+
+
+def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0, *, highlighted=None) -> Hit:
+    """A result. ``highlighted``: its (title, snippet) already computed for these stems (then
+    ``entry`` may hold only HIT_FIELDS)."""
+    if highlighted is None:
+        text = entry.summary if entry.summary else entry.body
+        if stems and entry.summary and entry.body and not (french.stem_set(entry.summary) & stems):
+            text = entry.body  # the summary has no query word: the body may have
+        highlighted = highlight.highlight_text(entry.title, stems), highlight.snippet(text, stems)
     return Hit(
         entry=entry,
-        title_html=highlight.highlight_text(entry.title, stems),
-        snippet=highlight.snippet(text, stems),
+        title_html=highlighted[0],
+        snippet=highlighted[1],
         kind_label=labels.kind_label(entry.facet_kind),
         themes=[(slug, taxonomy.get("theme", {}).get(slug, slug)) for slug in entry.theme_slugs],
         date=entry.published_at or entry.updated_at,
@@ -692,8 +700,15 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
                                              window, stems, now, database=database, in_window=in_window)
             resultcache.put(cache_keys["ids"], ranked_ids)
         shown = ranked_ids[start:stop] if in_window else ranked_ids
+        # The highlighted titles and snippets of this page, computed once per generation: a
+        # repeated search then loads the shown entries without their bodies.
+        highlights_key = cache_keys["ids"] and resultcache.key(
+            generation, "highlights", cache_keys["ids"], start, stop)
+        highlights = resultcache.get(highlights_key)
         if all(pk in loaded for pk, _score in shown):
             entries = loaded
+        elif highlights is not None:
+            entries = base.only(*HIT_FIELDS).in_bulk([pk for pk, _score in shown])
         else:
             entries = base.in_bulk([pk for pk, _score in shown])
     except engine.ENGINE_ERRORS as exc:
@@ -703,7 +718,12 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
     taxonomy = labels.taxonomy_labels()
     # The permission filter applies again: an id cached for these tokens that has since
     # disappeared is simply not shown.
-    hits = [_hit(entries[pk], stems, taxonomy, score) for pk, score in shown if pk in entries]
+    visible = [(entries[pk], score) for pk, score in shown if pk in entries]
+    if highlights is not None and all(entry.pk in highlights for entry, _score in visible):
+        hits = [_hit(entry, stems, taxonomy, score, highlighted=highlights[entry.pk]) for entry, score in visible]
+    else:
+        hits = [_hit(entry, stems, taxonomy, score) for entry, score in visible]
+        resultcache.put(highlights_key, {hit.entry.pk: (hit.title_html, hit.snippet) for hit in hits})
     return Outcome(parsed, filters, sort, page, page_size, total, hits, _facets(counts, filters))
 
 

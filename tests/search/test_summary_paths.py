@@ -157,6 +157,31 @@ def test_a_repeated_search_reads_only_the_entries_it_shows(make_entry):
     assert len(third.captured_queries) == 1
 
 
+def test_a_repeated_search_reuses_its_highlights_and_does_not_read_the_bodies(make_entry):
+    for i in range(3):
+        make_entry(f"Atelier numéro {i}", summary="Un résumé sans le mot.",
+                   body="Long compte rendu. " * 200 + f"L'atelier {i} a réuni douze conseillers.")
+    cold = run_search("atelier")
+    with CaptureQueriesContext(connection) as warm_queries:
+        warm = run_search("atelier")
+    assert [(h.entry.pk, str(h.title_html), str(h.snippet)) for h in warm.hits] == \
+        [(h.entry.pk, str(h.title_html), str(h.snippet)) for h in cold.hits]
+    assert all("<mark>atelier</mark>" in str(h.snippet).lower() for h in warm.hits)
+    assert all(hasattr(h.snippet, "__html__") and hasattr(h.title_html, "__html__") for h in warm.hits)
+    [entries] = [q["sql"] for q in warm_queries.captured_queries if "search_searchentry" in q["sql"]]
+    assert '"body"' not in entries and '"summary"' not in entries
+
+
+def test_a_stale_cached_page_still_passes_the_permission_filter(make_entry, member):
+    entry = make_entry("Atelier du réseau", access="members")
+    assert titles(run_search("atelier", user=member)) == ["Atelier du réseau"]
+    # Another process restricts the entry and this process's cache does not know it yet (a
+    # per-process cache; production shares the generation): the cached ids and highlights are
+    # served, the entry is not.
+    SearchEntry.objects.filter(pk=entry.pk).update(access="group:991")
+    assert titles(run_search("atelier", user=member)) == []
+
+
 def test_cached_ids_still_pass_the_permission_filter(make_entry, member):
     entry = make_entry("Atelier réservé", access="members")
     assert titles(run_search("atelier", user=member)) == ["Atelier réservé"]
