@@ -678,7 +678,11 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         elif cached_counts is not None:
             counts, total = cached_counts
         else:
-            if query is None or database:
+            fast = (sqlite_summary.browse_counts(_permission_sql(narrow), filters, now)
+                    if query is None and _is_sqlite_fts(search_backend) else None)
+            if fast is not None:
+                counts, total = fast
+            elif query is None or database:
                 # The database answers the counts, whatever the engine (browse mode has no text).
                 # Over the narrow facet rows, with the same permission filter.
                 if query is None:
@@ -732,14 +736,20 @@ def _ranked_ids(search_backend, query, fts, base, narrow, filters, sort, start, 
     """(id, score) of the re-ranking window (``in_window``) or of the requested page, and
     the entries already loaded on the way (so that a first visit loads them once)."""
     filtered = _filtered(base, filters, database=database or query is None, now=now)
-    if query is None:
-        entries = list(filtered.order_by("-published_at", "-id")[start:stop])
+    if query is None or (sort == RECENT and fts is not None):
+        # Newest first: the page is chosen over the narrow facet rows (the same permission
+        # and facet filters), then its entries are loaded. Sorting the entries themselves
+        # reads past every candidate's text to its published_at (SQLite stores columns in
+        # order): 87 ms instead of ~10 for a theme at 15k entries.
+        narrowed = _filtered(narrow, filters, database=True, now=now)
+        if query is not None:
+            narrowed = fts.matched(narrowed)
+        ids = list(narrowed.order_by("-published_at", "-pk").values_list("pk", flat=True)[start:stop])
+        found = filtered.in_bulk(ids)
+        entries = [found[pk] for pk in ids if pk in found]
     elif sort == RECENT:
-        if fts is not None:
-            entries = list(fts.matched(filtered).order_by("-published_at", "-id")[start:stop])
-        else:
-            ordered = filtered.order_by("-published_at", "-id")
-            entries = list(search_backend.search(query, ordered, order_by_relevance=False)[start:stop])
+        ordered = filtered.order_by("-published_at", "-id")
+        entries = list(search_backend.search(query, ordered, order_by_relevance=False)[start:stop])
     elif in_window:
         if fts is not None:
             best = fts.ranked(filtered, 0, window, allowed=_filtered(narrow, filters, database=True, now=now))

@@ -103,6 +103,7 @@ class Snapshot:
             columns = list(zip(*rows, strict=True))
             published = columns[7]
         ids = columns[0]
+        self.rows = len(ids)
         self.size = max(ids, default=-1) + 1
         self.universe = _bits(ids, self.size)
 
@@ -307,12 +308,7 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
     if _COLUMNS != KNOWN_COLUMNS or tuple(FACET_GROUPS) != tuple(KNOWN_COLUMNS) or connection.vendor != "sqlite":
         return None
     key = _key()
-    snapshot = _snapshots.get(key)
-    if snapshot is None:
-        with _lock:
-            snapshot = _snapshots.get(key)
-            if snapshot is None:
-                snapshot = _snapshots[key] = _read_snapshot(fts)
+    snapshot = _snapshot(fts)
     if isinstance(snapshot, _Unusable):
         _check_token(snapshot, key)
         return None
@@ -354,6 +350,61 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
     counts, total = snapshot.counts(matched & permitted, filters, FACET_GROUPS, buckets)
     best = sorted(((n, s) for g, n, s in rows if g == "h"), key=lambda pair: (pair[1], -pair[0]))
     return counts, total, best[:window] if window > 0 else []
+
+
+class Tables:
+    """The search framework's index table and SearchEntry's content type, which the
+    snapshot reads (what an FTS search object carries, for a browse without words)."""
+
+    def __init__(self):
+        from django.contrib.contenttypes.models import ContentType
+        from modelsearch.conf import get_app_config
+
+        from .models import SearchEntry
+
+        self.entries = get_app_config().get_model("IndexEntry")._meta.db_table
+        self.content_type = ContentType.objects.get_for_model(SearchEntry).pk
+
+
+def browse_counts(permission: tuple[str, list], filters, now):
+    """(counts, total) of every entry the reader may see, as ``searcher._facet_counts_from_db``
+    counts them over the permitted facet rows (a browse by facets, without words), or None when
+    the SQL path must answer. One read: the version token, and the number of facet rows, which
+    must be the snapshot's (a facet row without an index entry has no bit: the SQL counts it)."""
+    from .searcher import _COLUMNS, FACET_GROUPS
+
+    if _COLUMNS != KNOWN_COLUMNS or tuple(FACET_GROUPS) != tuple(KNOWN_COLUMNS) or connection.vendor != "sqlite":
+        return None
+    snapshot = _snapshot(Tables())
+    if isinstance(snapshot, _Unusable):
+        _check_token(snapshot, _key())
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT (SELECT token FROM "{TABLE}" WHERE id = 1), '  # noqa: S608
+                       f'(SELECT count(*) FROM "{EntryFacets._meta.db_table}")')
+        token, rows = cursor.fetchone()
+    if token != snapshot.token:
+        _drop(_key(), snapshot)
+        return None
+    if rows != snapshot.rows:
+        return None
+    try:
+        buckets = snapshot.buckets(now)
+        permitted = snapshot.permitted(*permission)
+    except Unusable:
+        return None
+    return snapshot.counts(snapshot.universe & permitted, filters, FACET_GROUPS, buckets)
+
+
+def _snapshot(fts):
+    key = _key()
+    snapshot = _snapshots.get(key)
+    if snapshot is None:
+        with _lock:
+            snapshot = _snapshots.get(key)
+            if snapshot is None:
+                snapshot = _snapshots[key] = _read_snapshot(fts)
+    return snapshot
 
 
 def _check_token(snapshot, key) -> None:

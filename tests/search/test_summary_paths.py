@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from search import labels, resultcache, searcher, services
 from search.models import EntryFacets, SearchEntry
-from search.permissions import MEMBERS, PUBLIC, Reader
+from search.permissions import MEMBERS, PUBLIC, Reader, reader_for
 from search.query import parse
 from search.registry import EntryData
 from tests.search.conftest import run_search, titles
@@ -170,6 +170,20 @@ def test_a_repeated_search_reuses_its_highlights_and_does_not_read_the_bodies(ma
     assert all(hasattr(h.snippet, "__html__") and hasattr(h.title_html, "__html__") for h in warm.hits)
     [entries] = [q["sql"] for q in warm_queries.captured_queries if "search_searchentry" in q["sql"]]
     assert '"body"' not in entries and '"summary"' not in entries
+
+
+@pytest.mark.parametrize("q", ["", "atelier"])
+def test_newest_first_pages_follow_the_entries_dates_and_permissions(make_entry, member, q):
+    """Browsing (no words) and the "most recent" sort choose their page over the narrow facet
+    rows: the same entries, in the same order, as sorting the permitted entries themselves."""
+    for i in range(40):
+        make_entry(f"Atelier {i}", themes=["vae"] if i % 3 else ["cpf"], days_ago=(i * 7) % 11,
+                   access=["public", "members", "group:991", "members"][i % 4])
+    expected = list(SearchEntry.objects.filter(reader_for(member).q(), themes__contains=" vae ")
+                    .order_by("-published_at", "-id").values_list("title", flat=True))
+    assert 10 < len(expected) < 20
+    shown = [titles(run_search(q, user=member, sort="recent", page=page, theme="vae")) for page in (1, 2)]
+    assert shown == [expected[:10], expected[10:]]
 
 
 def test_a_stale_cached_page_still_passes_the_permission_filter(make_entry, member):
