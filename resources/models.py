@@ -366,7 +366,7 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
         context["related_resources"] = self.related_resources(user, [t.pk for t in context["themes"]],
                                                               theme_slugs=[t.slug for t in context["themes"]],
                                                               request=request)
-        context["library_url"] = self.get_parent().url if self.pk else "/ressources/"
+        context["library_url"] = self.get_parent().get_url(request) if self.pk else "/ressources/"
         return context
 
     def page_facts(self, user) -> dict:

@@ -281,8 +281,7 @@ def _facet_counts_from_engine(search_backend, query, base, filters: Filters, now
     return counts, total
 
 
-def _facets(counts: dict[str, Counter], filters: Filters) -> list[Facet]:
-    taxonomy = labels.taxonomy_labels()
+def _facets(counts: dict[str, Counter], filters: Filters, taxonomy) -> list[Facet]:
     facets = []
     for group in FACET_GROUPS:
         selected = set(filters.get(group))
@@ -645,7 +644,7 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
     stems = parsed.positive_stems
     in_window = query is not None and sort == RELEVANCE and start < window
 
-    cache_keys: dict[str, str | None] = {"counts": None, "ids": None}
+    cache_keys: dict[str, str | None] = {"counts": None, "ids": None, "highlights": None}
     if resultcache.seconds() > 0:
         generation = resultcache.generation()
         common = [type(search_backend).__name__, _query_key(parsed, database),
@@ -653,8 +652,11 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         cache_keys["counts"] = resultcache.key(generation, "counts", *common)
         cache_keys["ids"] = resultcache.key(generation, "window" if in_window else f"{sort}:{page}:{page_size}",
                                             *common, window if in_window else None)
-    cached_counts = resultcache.get(cache_keys["counts"])
-    cached_ids = resultcache.get(cache_keys["ids"])
+        # The highlighted titles and snippets of this page: a repeated search then loads the
+        # shown entries without their bodies.
+        cache_keys["highlights"] = resultcache.key(generation, "highlights", cache_keys["ids"], start, stop)
+    cached_counts, cached_ids, highlights = resultcache.get_many(
+        cache_keys["counts"], cache_keys["ids"], cache_keys["highlights"])
 
     try:
         fts = (_SQLiteFTS(search_backend, query) if query is not None and _is_sqlite_fts(search_backend)
@@ -704,11 +706,6 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
                                              window, stems, now, database=database, in_window=in_window)
             resultcache.put(cache_keys["ids"], ranked_ids)
         shown = ranked_ids[start:stop] if in_window else ranked_ids
-        # The highlighted titles and snippets of this page, computed once per generation: a
-        # repeated search then loads the shown entries without their bodies.
-        highlights_key = cache_keys["ids"] and resultcache.key(
-            generation, "highlights", cache_keys["ids"], start, stop)
-        highlights = resultcache.get(highlights_key)
         if all(pk in loaded for pk, _score in shown):
             entries = loaded
         elif highlights is not None:
@@ -727,8 +724,8 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         hits = [_hit(entry, stems, taxonomy, score, highlighted=highlights[entry.pk]) for entry, score in visible]
     else:
         hits = [_hit(entry, stems, taxonomy, score) for entry, score in visible]
-        resultcache.put(highlights_key, {hit.entry.pk: (hit.title_html, hit.snippet) for hit in hits})
-    return Outcome(parsed, filters, sort, page, page_size, total, hits, _facets(counts, filters))
+        resultcache.put(cache_keys["highlights"], {hit.entry.pk: (hit.title_html, hit.snippet) for hit in hits})
+    return Outcome(parsed, filters, sort, page, page_size, total, hits, _facets(counts, filters, taxonomy))
 
 
 def _ranked_ids(search_backend, query, fts, base, narrow, filters, sort, start, stop, window, stems, now, *,
