@@ -17,7 +17,7 @@ Where they live. The generation is in the default cache, which must be shared by
 process (the production settings refuse a per-process cache); with a per-process cache
 (development, the benchmark's locmem cache) a write in one process invalidates that process
 only, and the others serve their summaries until they expire. The summaries themselves are
-kept in each process (an LRU of ``SEARCH_CACHE_ENTRIES``, default 2 000): with the production
+kept in each process (an LRU of ``SEARCH_CACHE_ENTRIES``, default 1 000: a summary, ids or highlights take 1–3 kB pickled, ~10 MB at most): with the production
 default cache, the database, each shared cache read is a query and each write three or four
 (a first-visit search page made 38 queries, 11 now), and a summary is cheap to recompute
 compared with moving it through the cache. A search then reads the shared cache once, for
@@ -117,7 +117,7 @@ def get_many(*cache_keys: str | None) -> list:
 
 def put(cache_key: str | None, value) -> None:
     if cache_key is not None and seconds() > 0:
-        _store.set(cache_key, value, seconds(), int(getattr(settings, "SEARCH_CACHE_ENTRIES", 2000)))
+        _store.set(cache_key, value, seconds(), int(getattr(settings, "SEARCH_CACHE_ENTRIES", 1000)))
 
 
 def clear() -> None:
