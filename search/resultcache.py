@@ -17,9 +17,10 @@ Where they live. The generation is in the default cache, which must be shared by
 process (the production settings refuse a per-process cache); with a per-process cache
 (development, the benchmark's locmem cache) a write in one process invalidates that process
 only, and the others serve their summaries until they expire. The summaries themselves are
-kept in each process (an LRU of ``SEARCH_CACHE_ENTRIES``, default 1 000: a summary, ids or highlights take 1–3 kB pickled, ~10 MB at most): with the production
+kept in each process (an LRU of ``SEARCH_CACHE_ENTRIES``, default 1 000; a summary, a ranked
+window or a page's highlights take 1-3 kB pickled: ~10 MB at most). With the production
 default cache, the database, each shared cache read is a query and each write three or four
-(a first-visit search page made 38 queries, 11 now), and a summary is cheap to recompute
+(a first-visit search page made 38 queries, 22 now), and a summary is cheap to recompute
 compared with moving it through the cache. A search then reads the shared cache once, for
 the generation.
 """
