@@ -318,6 +318,7 @@ def _post_fragment_key(post, thread, user, *, first_of_thread, can_reply, is_mod
 
 def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -> dict:
     user = request.user
+    queries.attach_solved_post_and_page(thread)  # not joined by THREAD_PAGE / THREAD_FOR_REPLY
     is_global_moderator = user.is_moderator
     is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
     # Both callers load the thread with Thread.objects.visible_to(user): the posts' query of

@@ -163,6 +163,11 @@ class PreparedQuery:
                                else None)
         return prepared.sql, list(prepared.params)
 
+    def forget_shapes(self) -> None:
+        """Build every shape again at its next call (what the builder reads changed: a registry)."""
+        with self._lock:
+            self._shapes.clear()
+
     # --- Internals --------------------------------------------------------------------
 
     def _run(self, method: str, shape: tuple, using: str | None, values: dict, window):

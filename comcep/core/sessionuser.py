@@ -22,7 +22,9 @@ Re-check :func:`get_user` against ``django.contrib.auth.get_user`` when upgradin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib import auth
@@ -37,16 +39,34 @@ from django.utils.functional import SimpleLazyObject
 
 from .prepared import PreparedQuery
 
+#: Per-member values that every page shows, read in the session user's query (one round trip fewer per
+#: page): attribute name -> builder of an expression over the user's row (see :func:`register_annotation`).
+_annotations: dict[str, Callable[[], Any]] = {}
+
+
+def register_annotation(name: str, build: Callable[[], Any]) -> None:
+    """Add ``build()`` (an expression over the user's row, e.g. a correlated subquery on ``OuterRef("pk")``)
+    to :data:`SESSION_USER`: the signed-in member then carries it as ``name``. Call it in an
+    ``AppConfig.ready`` (the query is compiled at the first request). The value is the one read when the
+    request's user was loaded: a view that changes it before rendering must delete the attribute (the
+    app then computes it again), e.g. ``comcep.notifications.services.mark_all_read``."""
+    if not name.startswith("_"):
+        raise ValueError("a session user annotation is private: its name starts with '_'")
+    _annotations[name] = build
+    SESSION_USER.forget_shapes()
+
 
 def _build_session_user(*, user):
     from comcep.accounts.enums import MODERATORS_GROUP
     from comcep.accounts.models import User
 
     moderators = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=MODERATORS_GROUP)
-    return User._default_manager.filter(pk=user).annotate(_is_moderator_cache=Exists(moderators))
+    return User._default_manager.filter(pk=user).annotate(
+        _is_moderator_cache=Exists(moderators), **{name: build() for name, build in _annotations.items()})
 
 
-#: The session's user with its moderator flag (``_is_moderator_cache``, read by ``User.is_moderator``).
+#: The session's user with its moderator flag (``_is_moderator_cache``, read by ``User.is_moderator``) and
+#: the registered annotations (the notification bell's unread count).
 SESSION_USER = PreparedQuery("core.session_user", _build_session_user, params={"user": int})
 
 _backends: dict[str, ModelBackend | None] = {}

@@ -4,6 +4,7 @@ Apps declare their kinds in ``AppConfig.ready`` with ``register_kind`` and call 
 from their own service functions (inside their transaction: e-mails are queued on commit).
 """
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from functools import partial
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F, Model, Value
+from django.db.models import F, IntegerField, Model, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -284,7 +286,31 @@ def unread_count(user, *, limit: int = 100) -> int:
         return cursor.fetchone()[0]
 
 
+#: The unread count the signed-in member carries from the session user's query (comcep.core.sessionuser).
+UNREAD_ANNOTATION = "_unread_notifications_cache"
+
+
+def unread_count_expression(*, limit: int = 100) -> RawSQL:
+    """:func:`unread_count` as a correlated subquery over the user's row, for the session user's query
+    (registered in apps.py): the bell then costs no query of its own on any page."""
+    meta, user_meta = Notification._meta, Notification._meta.get_field("recipient").related_model._meta
+    quote = connections[Notification.objects.db].ops.quote_name
+    table, recipient, read_at = (quote(name) for name in (
+        meta.db_table, meta.get_field("recipient").column, meta.get_field("read_at").column))
+    user_pk = f"{quote(user_meta.db_table)}.{quote(user_meta.pk.column)}"
+    return RawSQL(  # noqa: S611 - model names and an int only
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {recipient} = {user_pk}"  # noqa: S608
+        f" AND {read_at} IS NULL LIMIT {int(limit)}) AS unread", [], output_field=IntegerField())
+
+
+def forget_unread_count(user) -> None:
+    """Drop the unread count ``user`` carries from its loading (the next read counts again)."""
+    with contextlib.suppress(AttributeError):
+        delattr(user, UNREAD_ANNOTATION)
+
+
 def mark_read(user, notification_id: int) -> bool:
+    forget_unread_count(user)
     return bool(
         Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(
             read_at=timezone.now()
@@ -293,6 +319,7 @@ def mark_read(user, notification_id: int) -> bool:
 
 
 def mark_all_read(user) -> int:
+    forget_unread_count(user)
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 

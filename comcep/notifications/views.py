@@ -61,6 +61,7 @@ def open_notification(request, pk):
     notification = get_object_or_404(Notification.objects.only("pk", "url", "read_at"), pk=pk, recipient=request.user)
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        services.forget_unread_count(request.user)
     return redirect(_safe_target(request, notification.url))
 
 

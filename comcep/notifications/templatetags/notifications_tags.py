@@ -1,6 +1,6 @@
 from django import template
 
-from ..services import unread_count
+from ..services import UNREAD_ANNOTATION, unread_count
 
 register = template.Library()
 
@@ -13,7 +13,11 @@ def cached_unread_count(request) -> int:
     if user is None or not user.is_authenticated:
         return 0
     if not hasattr(request, "_notifications_unread_count"):
-        request._notifications_unread_count = unread_count(user, limit=UNREAD_LIMIT)
+        # Read with the session's user (comcep.core.sessionuser, annotation registered in apps.py), unless a
+        # view of this request changed it (services.forget_unread_count) or another backend loaded the user.
+        loaded = getattr(user, UNREAD_ANNOTATION, None)
+        request._notifications_unread_count = (loaded if loaded is not None
+                                               else unread_count(user, limit=UNREAD_LIMIT))
     return request._notifications_unread_count
 
 

@@ -1,7 +1,7 @@
 import random
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from comcep.core import seeding
 
@@ -32,5 +32,15 @@ class Command(BaseCommand):
             with transaction.atomic():
                 seeder.seed(ctx)
             ctx.progress(f"{seeder.key}: done")
+        if connection.vendor == "postgresql":
+            # Planner statistics for every table now. Autovacuum analyses a table only after 50 + 10 % of
+            # its rows changed: the small tables (spaces' moderators, conversations, taxonomy, sites...)
+            # would otherwise keep no statistics at all, and PostgreSQL then assumes ~10 pages of rows
+            # for them, e.g. a hash join over every member for a one-conversation inbox (2 ms instead of
+            # 0.1 ms; docs/performance.md, "Session 6").
+            ctx.progress("analyze: start")
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            ctx.progress("analyze: done")
         summary = ", ".join(f"{key} {value}" for key, value in ctx.shared.get("summary", {}).items())
         ctx.progress(f"seed_bulk done: {summary}")
