@@ -232,11 +232,15 @@ def mark_notifications_read(user, conversation: Conversation, until) -> int:
     """The member has seen the messages up to ``until``: the bell stops announcing them (and an
     e-mail not sent yet is skipped, the notifications app's rule for read notifications)."""
     from comcep.notifications.models import Notification
+    from comcep.notifications.services import forget_unread_count
 
-    return Notification.objects.filter(
+    marked = Notification.objects.filter(
         recipient=user, kind="message", read_at__isnull=True, created_at__lte=until,
         url__startswith=conversation.get_absolute_url() + "#",
     ).update(read_at=timezone.now())
+    if marked:
+        forget_unread_count(user)  # the bell of this very page counts again
+    return marked
 
 
 def unread_count(user) -> int:

@@ -62,3 +62,4 @@ def test_opening_a_notification_then_the_next_page_shows_the_new_count(client, m
     response = client.get(f"/mon-espace/notifications/{notification.pk}/", follow=True)
     assert response.status_code == 200
     assert _bell(response.content.decode()) == "1"
+
