@@ -95,7 +95,7 @@ def main():
                 print(f"            slowest: run {total:6.1f} statement {statement:6.1f} ms  {path}")
         return
 
-    top10, top20, first, same_counts, same_total, exact_order = [], [], [], 0, 0, 0
+    top10, top20, first, same_counts, same_total, exact_order, worst = [], [], [], 0, 0, 0, []
     for path, parsed, filters in searches:
         with override_settings(SEARCH_RANK_BODY_CHARS=0):
             exact, _t, _s = run(parsed, filters, page_size=20)
@@ -104,6 +104,7 @@ def main():
         a = [h.entry.pk for h in exact.hits]
         b = [h.entry.pk for h in short.hits]
         if a:
+            worst.append((len(set(a[:10]) & set(b[:10])) / len(a[:10]), exact.total, path))
             top10.append(len(set(a[:10]) & set(b[:10])) / len(a[:10]))
             top20.append(len(set(a[:20]) & set(b[:20])) / len(a[:20]))
             first.append(a[0] == b[0])
@@ -118,6 +119,11 @@ def main():
           f"min {min(top10):.2f}; top-20 overlap mean {statistics.mean(top20):.3f} min {min(top20):.2f}; "
           f"same first result {sum(first)}/{len(first)}; same 20 in the same order {exact_order}/{len(top10)}; "
           f"identical totals {same_total}/{n}; identical facet counts {same_counts}/{n}")
+    for overlap, total, path in sorted(worst)[:6]:
+        print(f"    lowest top-10 overlap {overlap:.1f} ({total} matches) {urllib.parse.unquote_plus(path)}")
+    shares = sorted(o for o, _t, _p in worst)
+    print(f"    top-10 overlap quartiles {shares[len(shares) // 4]:.1f} / {statistics.median(shares):.1f} / "
+          f"{shares[3 * len(shares) // 4]:.1f}; >= 0.8 for {sum(o >= 0.8 for o in shares)}/{len(shares)}")
 
 
 if __name__ == "__main__":
