@@ -47,7 +47,7 @@ def main():
 
     from bench import targets as bench_targets
     from comcep.accounts.models import User
-    from search import searcher
+    from search import french, searcher
     from search.forms import SearchForm
     from search.permissions import reader_for
     from search.query import parse
@@ -96,6 +96,7 @@ def main():
         return
 
     top10, top20, first, same_counts, same_total, exact_order, worst = [], [], [], 0, 0, 0, []
+    titled, lengths = {"exact": [], "short": []}, {"exact": [], "short": []}
     for path, parsed, filters in searches:
         with override_settings(SEARCH_RANK_BODY_CHARS=0):
             exact, _t, _s = run(parsed, filters, page_size=20)
@@ -103,6 +104,11 @@ def main():
             short, _t, _s = run(parsed, filters, page_size=20)
         a = [h.entry.pk for h in exact.hits]
         b = [h.entry.pk for h in short.hits]
+        stems = parsed.positive_stems
+        for name, outcome in (("exact", exact), ("short", short)):
+            for hit in outcome.hits[:10]:
+                titled[name].append(bool(stems & french.stem_set(hit.entry.title)))
+                lengths[name].append(len(hit.entry.body))
         if a:
             worst.append((len(set(a[:10]) & set(b[:10])) / len(a[:10]), exact.total, path))
             top10.append(len(set(a[:10]) & set(b[:10])) / len(a[:10]))
@@ -121,6 +127,9 @@ def main():
           f"identical totals {same_total}/{n}; identical facet counts {same_counts}/{n}")
     for overlap, total, path in sorted(worst)[:6]:
         print(f"    lowest top-10 overlap {overlap:.1f} ({total} matches) {urllib.parse.unquote_plus(path)}")
+    for name in ("exact", "short"):
+        print(f"    {name}: first-10 hits with a query word in the title {statistics.mean(titled[name]):.0%}, "
+              f"median body length {statistics.median(lengths[name]):.0f} characters")
     shares = sorted(o for o, _t, _p in worst)
     print(f"    top-10 overlap quartiles {shares[len(shares) // 4]:.1f} / {statistics.median(shares):.1f} / "
           f"{shares[3 * len(shares) // 4]:.1f}; >= 0.8 for {sum(o >= 0.8 for o in shares)}/{len(shares)}")
