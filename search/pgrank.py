@@ -104,7 +104,9 @@ def write(search_backend, entries) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {TABLE} (entry_id, body) VALUES {', '.join(rows)} "  # noqa: S608 - constant table
-            "ON CONFLICT (entry_id) DO UPDATE SET body = EXCLUDED.body",
+            # A reply far down a long discussion leaves its beginning, so its vector, unchanged.
+            "ON CONFLICT (entry_id) DO UPDATE SET body = EXCLUDED.body "
+            f"WHERE {TABLE}.body IS DISTINCT FROM EXCLUDED.body",
             params,
         )
     return len(rows)
