@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelsearch.query import Not, PlainText
 
-from . import engine, french, highlight, labels, resultcache, sqlite_summary
+from . import engine, french, highlight, labels, pgrank, resultcache, sqlite_summary
 from .models import EntryFacets, SearchEntry
 from .permissions import Reader
 from .query import ParsedQuery
@@ -585,8 +585,23 @@ class _PostgresFTS:
         columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
             ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
         q = self.tsquery_sql
-        rank = (f"(ts_rank('{self.weights}'::float4[], ie.title, {q}) * ie.title_norm"
-                f" + ts_rank('{self.weights}'::float4[], ie.body, {q}))")
+        weights = f"'{self.weights}'::float4[]"
+        if pgrank.body_chars():
+            # The short rank vectors (search.pgrank: summary, stems and the beginning of the body, kept
+            # in their row): the full, TOASTed body vector is read only for an entry without one. The
+            # title vector and norm (short, in the index row the match has just read) are carried in
+            # ``m``, so ranking does not look the index row up again.
+            carried = "ie.title AS tt, ie.title_norm AS tn, "
+            join = f"LEFT JOIN {pgrank.TABLE} rv ON rv.entry_id = m.id"
+            full_body = f'(SELECT ie.body FROM "{self.entries}" ie WHERE ie.id = m.ie_id)'  # noqa: S608
+            rank = (f"(ts_rank({weights}, m.tt, {q}) * m.tn"
+                    f" + ts_rank({weights}, COALESCE(rv.body, {full_body}), {q}))")
+        else:
+            # Exact: every match's full title and body vectors.
+            carried = ""
+            join = f'JOIN "{self.entries}" ie ON ie.id = m.ie_id'
+            rank = (f"(ts_rank({weights}, ie.title, {q}) * ie.title_norm"
+                    f" + ts_rank({weights}, ie.body, {q}))")
         # The rank reads the (toasted) vectors: computed in the best-results part only, so
         # for the matches under every active facet, not for all the permitted matches.
         # ``content_type_id + 0``: nearly every index row is a SearchEntry, yet with the
@@ -594,12 +609,12 @@ class _PostgresFTS:
         # row, concatenating and detoasting both vectors (~170 ms at 15k entries instead of
         # ~10 ms through the GIN index on ``title || body``).
         # Table names come from model metadata, weights from modelsearch; values are parameters.
-        matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {columns}, {bucket_sql} AS b '  # noqa: S608
+        matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {carried}{columns}, {bucket_sql} AS b '  # noqa: S608
                    f'FROM "{self.entries}" ie JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer '
                    f"WHERE ie.content_type_id + 0 = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
         params = [*bucket_params, self.content_type, *self.tsquery_params, *permission_params]
         return _single_pass(matches, params, filters, window, rank, "s DESC, m.id DESC", descending=True,
-                            join=f'JOIN "{self.entries}" ie ON ie.id = m.ie_id',
+                            join=join,
                             score_params=[*self.tsquery_params, *self.tsquery_params], index_only=True)
 
 

@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 
 from comcep.core import taskqueue
 
-from . import engine, french, resultcache
+from . import engine, french, pgrank, resultcache
 from .models import EntryFacets, SearchEntry, SlugListField
 from .registry import EntryData, indexer_for
 
@@ -100,6 +100,8 @@ def send(entries: list[SearchEntry]) -> bool:
         try:
             with transaction.atomic():
                 search_backend.add_bulk(SearchEntry, entries)
+                # PostgreSQL engine: the entries' short rank vectors (search.pgrank), with the index rows.
+                pgrank.write(search_backend, entries)
         except engine.ENGINE_ERRORS:
             ok = False
             logger.exception("search: indexing %d entries failed; they are marked dirty", len(entries))
@@ -238,6 +240,7 @@ def remove_source(source_type, source_id) -> int:
                 # next rebuild drops it.
                 logger.exception("search: removing entry %s from the engine failed", entry.pk)
     deleted, _ = SearchEntry.objects.filter(pk__in=[e.pk for e in entries]).delete()
+    pgrank.delete([e.pk for e in entries])
     if deleted:
         resultcache.index_changed()
     return deleted

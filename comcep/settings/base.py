@@ -242,6 +242,8 @@ SEARCH_TIMEOUT = env_int("SEARCH_TIMEOUT", 5)
 SEARCH_RERANK_WINDOW = env_int("SEARCH_RERANK_WINDOW", 100)
 SEARCH_CACHE_SECONDS = env_int("SEARCH_CACHE_SECONDS", 120)  # search summaries (search.resultcache)
 SEARCH_CACHE_ENTRIES = env_int("SEARCH_CACHE_ENTRIES", 1000)  # per process (search.resultcache)
+# PostgreSQL engine: characters of a body its rank vector holds (search.pgrank); 0 = rank on the full body
+SEARCH_RANK_BODY_CHARS = env_int("SEARCH_RANK_BODY_CHARS", 2000)
 SEARCH_TITLE_NORM_SECONDS = env_int("SEARCH_TITLE_NORM_SECONDS", 600)  # cached average title length (search.engine)
 SEARCH_LOG_RETENTION_DAYS = env_int("SEARCH_LOG_RETENTION_DAYS", 365)  # content gaps: logged searches
 if ELASTICSEARCH_URL or OPENSEARCH_URL:

@@ -21,7 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from search import engine, registry, resultcache, services
+from search import engine, pgrank, registry, resultcache, services
 from search.models import SearchEntry
 
 
@@ -47,14 +47,25 @@ class Command(BaseCommand):
             help="Only recompute the exact average title length and the title norms (database engines).",
         )
         parser.add_argument(
+            "--rank-vectors", action="store_true",
+            help="Only rewrite the short rank vectors of the PostgreSQL engine (after changing "
+                 "SEARCH_RANK_BODY_CHARS).",
+        )
+        parser.add_argument(
             "--purge-unregistered", action="store_true",
             help="Also delete entries whose source type has no registered indexer.",
         )
 
-    def handle(self, *args, chunk_size, dirty, purge_unregistered, title_norms=False, **options):
+    def handle(self, *args, chunk_size, dirty, purge_unregistered, title_norms=False, rank_vectors=False,
+               **options):
         self.chunk_size = max(1, chunk_size)
         started = time.monotonic()
         since = timezone.now()
+        if rank_vectors:
+            written = sum(pgrank.refresh_all(b, chunk_size=self.chunk_size) for b in engine.write_backends())
+            resultcache.index_changed()
+            self.stdout.write(f"Vecteurs de classement : {written} entrée(s) réécrite(s).")
+            return
         if title_norms:
             rewritten = 0
             for search_backend in engine.write_backends():
@@ -75,6 +86,7 @@ class Command(BaseCommand):
                 resultcache.index_changed()
                 self.stdout.write(f"{deleted} entrée(s) sans indexeur supprimée(s).")
             self.rebuild_engine(since)
+        pgrank.delete_orphans()  # rank vectors of the entries deleted above (PostgreSQL)
         total = SearchEntry.objects.count()
         dirty_left = SearchEntry.objects.filter(index_dirty=True).count()
         self.stdout.write(self.style.SUCCESS(
