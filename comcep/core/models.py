@@ -1,5 +1,7 @@
 """Site-wide pages: the home page and simple editorial pages (mentions légales, charte...)."""
 
+from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
@@ -47,3 +49,23 @@ class StandardPage(Page):
 
     class Meta:
         verbose_name = _("page éditoriale")
+
+
+class RateCounter(models.Model):
+    """How many actions a member made in the current window of a rate limit (comcep.core.ratelimit):
+    one row per member, scope and window length, moved to the next window by the same atomic upsert
+    that counts."""
+
+    scope = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    period = models.PositiveIntegerField(help_text="Window length in seconds.")
+    slot = models.BigIntegerField(help_text="Current window: seconds since the epoch // period.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("compteur de limite de débit")
+        verbose_name_plural = _("compteurs de limite de débit")
+        constraints = [models.UniqueConstraint(fields=["scope", "user", "period"], name="core_ratecounter_unique")]
+
+    def __str__(self):
+        return f"{self.scope} {self.user_id}: {self.count}"

@@ -1,15 +1,24 @@
-"""Fixed-window rate limits in the shared cache ("10/10m": at most 10 actions per 10-minute window).
+"""Fixed-window rate limits ("10/10m": at most 10 actions per 10-minute window), counted in the
+database (``RateCounter``: one row per member, scope and window length).
 
 Used by the forums (posting) and the conversations (private messages); each app keeps its own
-settings, scope and French message. The cache must be shared by every worker in production
-(CACHE_URL: Redis or the database cache; production refuses a per-process cache)."""
+settings, scope and French message. A count is one atomic upsert (``INSERT … ON CONFLICT DO
+UPDATE``, SQLite ≥ 3.24 and PostgreSQL), written in the caller's transaction: a post that fails
+and rolls back is not counted, and concurrent posts are never lost. They lived in the shared cache
+before: with the production default cache (the database) a count was three to six queries and
+``incr`` a read then a write, which loses counts under concurrency.
+
+``used`` then ``hit`` is a check then an act: on PostgreSQL, a member's concurrent requests may each
+pass the check (at most one extra action per concurrent request); on SQLite, write transactions
+are serialised and the count is exact.
+"""
 
 from __future__ import annotations
 
 import re
 import time
 
-from django.core.cache import cache
+from django.db import connection
 
 _RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -24,20 +33,35 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(amount or 1) * _UNITS[unit]
 
 
-def _key(scope: str, user_id, window: int) -> str:
-    return f"{scope}:{user_id}:{window}:{int(time.time()) // window}"
+def _slot(window: int) -> int:
+    return int(time.time()) // window
+
+
+def _table() -> str:
+    from .models import RateCounter
+
+    return connection.ops.quote_name(RateCounter._meta.db_table)
 
 
 def used(scope: str, user_id, window: int) -> int:
     """How many actions ``user_id`` made in the current window of ``scope``."""
-    return cache.get(_key(scope, user_id, window)) or 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count FROM {_table()} WHERE scope = %s AND user_id = %s AND period = %s "  # noqa: S608
+                       "AND slot = %s", [scope, user_id, window, _slot(window)])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
-def hit(scope: str, user_id, window: int) -> None:
-    """Count one action in the current window (atomic increment where the cache supports it)."""
-    key = _key(scope, user_id, window)
-    if not cache.add(key, 1, timeout=window):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window)
+def hit(scope: str, user_id, window: int) -> int:
+    """Count one action in the current window; returns the count (one statement: the row moves to
+    the current window, starting again at 1, or adds 1)."""
+    table = _table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (scope, user_id, period, slot, count) VALUES (%s, %s, %s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (scope, user_id, period) DO UPDATE SET "
+            f"count = CASE WHEN {table}.slot = excluded.slot THEN {table}.count + 1 ELSE 1 END, "
+            f"slot = excluded.slot RETURNING count",
+            [scope, user_id, window, _slot(window)],
+        )
+        return cursor.fetchone()[0]

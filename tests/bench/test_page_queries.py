@@ -67,19 +67,20 @@ def test_benchmark_pages_have_few_queries_constant_in_data_size(client):
 
 
 # The production settings' default cache (comcep.settings.production: CACHE_URL=db://comcep_cache):
-# every cache read is one more query, every write three or four. Repeated visits stay within the
-# limit; first visits of a cache generation (the library's facet index stored, a search's first
-# visit) and posting (the rate limit's counter: add + incr) do not: docs/performance.md, "Session 6".
+# every cache read is one more query, every write three or four. Repeated visits and posting stay within
+# the limit; the first visit of a cache generation (the library's facet index stored, a search's first
+# visit) does not: docs/performance.md, "Session 6: the lead's changes".
 DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                               "LOCATION": "comcep_cache_test"}}
 
 
 @pytest.mark.django_db
 @pytest.mark.urls("bench.urls")
-def test_benchmark_pages_repeated_visits_stay_within_15_queries_with_the_database_cache(client):
+def test_benchmark_pages_repeated_visits_and_posting_stay_within_15_queries_with_the_database_cache(client):
     with override_settings(CACHES=DATABASE_CACHE, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"):
         call_command("createcachetable", stdout=io.StringIO())
         counts = measure(client, SMALL, searches=True)
     assert {"home", "resource-page", "search", "search-facet-theme", "search-varied"} <= set(counts)
-    over = {name: c[-1] for name, c in counts.items() if len(c) == 2 and c[-1] > MAX_QUERIES}
+    assert "post-reply" in counts
+    over = {name: c[-1] for name, c in counts.items() if c[-1] > MAX_QUERIES}  # a GET's second visit, the POST
     assert over == {}, counts

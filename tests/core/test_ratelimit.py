@@ -1,8 +1,14 @@
 """The fixed-window rate limit shared by posting and private messages."""
 
+import threading
+import time
+
 import pytest
+from django.db import OperationalError, connection, transaction
 
 from comcep.core import ratelimit
+from comcep.core.models import RateCounter
+from tests.factories import UserFactory
 
 
 @pytest.mark.parametrize("rate, expected", [("10/10m", (10, 600)), ("5/h", (5, 3600)), (" 3 / 2d ", (3, 172800)),
@@ -17,12 +23,75 @@ def test_malformed_rates_are_refused(rate):
         ratelimit.parse_rate(rate)
 
 
-def test_hits_are_counted_per_scope_and_member():
-    for _ in range(3):
-        ratelimit.hit("test:a", 1, 600)
-    ratelimit.hit("test:b", 1, 600)
-    ratelimit.hit("test:a", 2, 600)
-    assert ratelimit.used("test:a", 1, 600) == 3
-    assert ratelimit.used("test:b", 1, 600) == 1
-    assert ratelimit.used("test:a", 2, 600) == 1
-    assert ratelimit.used("test:a", 3, 600) == 0
+@pytest.mark.django_db
+def test_hits_are_counted_per_scope_member_and_window_length():
+    first, second, third = UserFactory.create_batch(3)
+    for expected in (1, 2, 3):
+        assert ratelimit.hit("test:a", first.pk, 600) == expected
+    ratelimit.hit("test:b", first.pk, 600)
+    ratelimit.hit("test:a", second.pk, 600)
+    ratelimit.hit("test:a", first.pk, 60)  # another rate (a new member's) counts apart
+    assert ratelimit.used("test:a", first.pk, 600) == 3
+    assert ratelimit.used("test:b", first.pk, 600) == 1
+    assert ratelimit.used("test:a", second.pk, 600) == 1
+    assert ratelimit.used("test:a", first.pk, 60) == 1
+    assert ratelimit.used("test:a", third.pk, 600) == 0
+
+
+@pytest.mark.django_db
+def test_a_new_window_starts_again_at_one(monkeypatch):
+    member = UserFactory()
+    now = 1_800_000_000 - 1_800_000_000 % 600  # the start of a 10-minute window
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now + 599)
+    ratelimit.hit("test:a", member.pk, 600)
+    ratelimit.hit("test:a", member.pk, 600)
+    assert ratelimit.used("test:a", member.pk, 600) == 2
+    monkeypatch.setattr(ratelimit.time, "time", lambda: now + 600)
+    assert ratelimit.used("test:a", member.pk, 600) == 0
+    assert ratelimit.hit("test:a", member.pk, 600) == 1
+    assert RateCounter.objects.filter(user=member).count() == 1  # one row per member, scope and rate
+
+
+@pytest.mark.django_db
+def test_a_count_written_in_a_transaction_that_rolls_back_is_not_kept():
+    member = UserFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ratelimit.hit("test:a", member.pk, 600)
+        raise RuntimeError("the post failed")
+    assert ratelimit.used("test:a", member.pk, 600) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_hits_are_all_counted():
+    """Several workers counting for one member at once: no count is lost (the database cache's
+    ``incr``, a read then a write, lost them)."""
+    member = UserFactory()
+    workers, each = 4, 10
+    barrier, errors = threading.Barrier(workers), []
+
+    def work():
+        try:
+            barrier.wait()
+            for _ in range(each):
+                for attempt in range(50):
+                    try:
+                        with transaction.atomic():
+                            ratelimit.hit("test:a", member.pk, 3600)
+                        break
+                    except OperationalError:  # SQLite's shared-cache table lock: try again
+                        if attempt == 49:
+                            raise
+                        time.sleep(0.01 * (attempt + 1))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert ratelimit.used("test:a", member.pk, 3600) == workers * each
