@@ -17,7 +17,7 @@ Where they live. The generation is in the default cache, which must be shared by
 process (the production settings refuse a per-process cache); with a per-process cache
 (development, the benchmark's locmem cache) a write in one process invalidates that process
 only, and the others serve their summaries until they expire. The summaries themselves are
-kept in each process (an LRU of ``SEARCH_CACHE_ENTRIES``, default 1 000; a summary, a ranked
+kept in each process (``comcep.core.lru``, at most ``SEARCH_CACHE_ENTRIES``, default 1 000; a summary, a ranked
 window or a page's highlights take 1-3 kB pickled: ~10 MB at most). With the production
 default cache, the database, each shared cache read is a query and each write three or four
 (a first-visit search page made 38 queries, 22 now), and a summary is cheap to recompute
@@ -29,51 +29,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 import uuid
-from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from comcep.core.lru import ExpiringLRU
+
 GENERATION_KEY = "search:generation"
 _MISSING = object()
 
 
-class _Store:
-    """A per-process LRU whose entries expire. Values are shared, not copied: callers never
-    mutate them (tests/search/test_summary_paths.py checks a repeated search's results)."""
-
-    def __init__(self):
-        self._entries: OrderedDict[str, tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[0] < time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def set(self, key: str, value, timeout: float, max_entries: int) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + timeout, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > max_entries:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_store = _Store()
+_store = ExpiringLRU(max_entries=1000, timeout=120)  # both given again by every put
 
 
 def seconds() -> int:
@@ -118,7 +86,8 @@ def get_many(*cache_keys: str | None) -> list:
 
 def put(cache_key: str | None, value) -> None:
     if cache_key is not None and seconds() > 0:
-        _store.set(cache_key, value, seconds(), int(getattr(settings, "SEARCH_CACHE_ENTRIES", 1000)))
+        _store.set(cache_key, value, timeout=seconds(),
+                   max_entries=int(getattr(settings, "SEARCH_CACHE_ENTRIES", 1000)))
 
 
 def clear() -> None:

@@ -23,9 +23,6 @@ Disabled when ``settings.DEBUG`` is on (template edits show at once in developme
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -33,44 +30,18 @@ from django.urls import get_script_prefix
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
+from .lru import ExpiringLRU
+
 FRAGMENT_SECONDS = 3600
 MAX_FRAGMENTS = 4000  # ~3-6 kB per forum post fragment: at most ~20 MB per worker.
 CSRF_PLACEHOLDER = "comcep-csrf-fragment-placeholder"
 
 
-class FragmentStore:
-    """A per-process LRU of rendered fragments (str), each kept ``timeout`` seconds at most.
-
-    Django's LocMemCache did this job, but a page reads 2–50 fragments and each of its ``get`` calls
-    validated the key character by character and unpickled the value: ~10 µs per fragment. Fragments
-    are strings that nobody mutates, so they are stored as they are."""
+class FragmentStore(ExpiringLRU):
+    """The per-process store of rendered fragments (str), each kept ``timeout`` seconds at most."""
 
     def __init__(self, max_entries: int = MAX_FRAGMENTS, timeout: float = FRAGMENT_SECONDS):
-        self.max_entries, self.timeout = max_entries, timeout
-        self._cache: OrderedDict[str, tuple[float, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> str | None:
-        with self._lock:
-            entry = self._cache.get(key)
-            if entry is None:
-                return None
-            if entry[0] < time.monotonic():
-                del self._cache[key]
-                return None
-            self._cache.move_to_end(key)
-            return entry[1]
-
-    def set(self, key: str, value: str) -> None:
-        with self._lock:
-            self._cache[key] = (time.monotonic() + self.timeout, value)
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.max_entries:
-                self._cache.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        super().__init__(max_entries, timeout)
 
 
 FRAGMENTS = FragmentStore()

@@ -4,7 +4,7 @@ from django.template import engines
 from django.test import RequestFactory, override_settings
 from django.utils import timezone, translation
 
-from comcep.core import fragments
+from comcep.core import fragments, lru
 
 TEMPLATE = engines["django"].from_string(
     "{% load fragments %}{% fragment key %}<form>{% csrf_token %}{{ text }}</form>{% endfragment %}")
@@ -66,8 +66,21 @@ def test_the_store_keeps_the_most_recently_used_fragments_for_an_hour_at_most(mo
     store.set("c:1", "C")
     assert store.get("b:1") is None and store.get("a:1") == "A" and store.get("c:1") == "C"
     now = time.monotonic()
-    monkeypatch.setattr(fragments.time, "monotonic", lambda: now + 61)
+    monkeypatch.setattr(lru.time, "monotonic", lambda: now + 61)
     assert store.get("a:1") is None and len(store._cache) == 1
+
+
+def test_a_value_can_have_its_own_lifetime_and_bound(monkeypatch):
+    """search.resultcache gives both on every put (its settings are read then)."""
+    import time
+
+    store = lru.ExpiringLRU(max_entries=10, timeout=3600)
+    store.set("a", {"counts": 1}, timeout=5, max_entries=1)
+    store.set("b", [2], timeout=5, max_entries=1)
+    assert store.get("a") is None and store.get("b") == [2]
+    now = time.monotonic()
+    monkeypatch.setattr(lru.time, "monotonic", lambda: now + 6)
+    assert store.get("b") is None
 
 
 def test_switching_the_cache_on_and_off_takes_effect_at_once():
