@@ -167,17 +167,47 @@ def _record_failure(pks: list[int], attempts: int, exc: Exception, stamp) -> str
     return status
 
 
+#: Notifications claimed together by ``deliver_immediate_emails`` (the task of one reply carries its
+#: followers' notifications): one write claims the batch, one marks what was sent, one what was skipped.
+#: A sender killed in the middle of a batch leaves it ``sending``: after NOTIFICATIONS_EMAIL_CLAIM_MINUTES
+#: the batch is sent again, including the messages that had gone out (at least once).
+CLAIM_BATCH = 20
+
+
 def deliver_immediate_email(notification_id: int) -> str:
     """Send the immediate e-mail of one notification if it is still pending. Returns
     "sent", "skipped", "deferred" (now waits for a digest), "failed" or "nothing"."""
-    stamp, ids = _claim(Notification.objects.filter(pk=notification_id, delivery=Frequency.IMMEDIATE))
-    if not ids:
-        return "nothing"  # already sent, skipped, or being sent by a concurrent run
-    notification = Notification.objects.select_related("recipient", "actor").get(pk=notification_id)
+    return deliver_immediate_emails([notification_id]).popitem()[0]
+
+
+def deliver_immediate_emails(notification_ids) -> dict[str, int]:
+    """Send the immediate e-mails of these notifications that are still pending: {outcome: count}
+    (see deliver_immediate_email), by batches of CLAIM_BATCH."""
+    notification_ids = list(notification_ids)
+    outcome: dict[str, int] = defaultdict(int)
+    for start in range(0, len(notification_ids), CLAIM_BATCH):
+        chunk = notification_ids[start:start + CLAIM_BATCH]
+        stamp, claimed = _claim(Notification.objects.filter(pk__in=chunk, delivery=Frequency.IMMEDIATE))
+        outcome["nothing"] += len(chunk) - len(claimed)  # sent, skipped, or being sent by a concurrent run
+        loaded = Notification.objects.select_related("recipient", "actor").in_bulk(claimed)
+        done: dict[str, list[int]] = defaultdict(list)
+        for pk in (pk for pk in chunk if pk in loaded):
+            result = _deliver_claimed(loaded[pk], stamp)
+            done[result].append(pk)
+            outcome[result] += 1
+        if done["skipped"]:
+            _ours(done["skipped"], stamp).update(email_status=EmailStatus.SKIPPED)
+        if done["sent"]:
+            _mark_sent(done["sent"], stamp)
+    return {key: n for key, n in outcome.items() if n}
+
+
+def _deliver_claimed(notification: Notification, stamp) -> str:
+    """Deliver one claimed notification; "sent" and "skipped" are marked by the caller, for the batch."""
+    ids = [notification.pk]
     user = notification.recipient
     frequency = effective_frequencies([user.pk], notification.kind)[user.pk]
     if _cannot_receive(user) or frequency == Frequency.NEVER or notification.read_at is not None:
-        _ours(ids, stamp).update(email_status=EmailStatus.SKIPPED)
         return "skipped"
     if frequency in DIGEST_FREQUENCIES:
         # The member switched to a digest since: the digest will carry it.
@@ -188,15 +218,7 @@ def deliver_immediate_email(notification_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 - any transport error: keep it pending and retry later
         _record_failure(ids, notification.email_attempts + 1, exc, stamp)
         return "failed"
-    _mark_sent(ids, stamp)
     return "sent"
-
-
-def deliver_immediate_emails(notification_ids) -> dict[str, int]:
-    outcome: dict[str, int] = defaultdict(int)
-    for pk in notification_ids:
-        outcome[deliver_immediate_email(pk)] += 1
-    return dict(outcome)
 
 
 def retry_pending_immediate_emails(*, include_failed: bool = False) -> dict[str, int]:

@@ -10,9 +10,10 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from comcep.notifications.emails import deliver_immediate_email, send_digests
+from comcep.notifications.emails import deliver_immediate_email, deliver_immediate_emails, send_digests
 from comcep.notifications.enums import EmailStatus, Frequency
 from comcep.notifications.models import Notification
 from comcep.notifications.services import notify, set_preferences
@@ -128,3 +129,20 @@ def test_purge_keeps_notifications_whose_email_is_being_sent():
     call_command("purge_notifications")
 
     assert Notification.objects.filter(pk=notification.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_is_claimed_with_one_write_and_marked_with_one(observed):
+    """The task of one reply carries its followers' notifications: the sender writes twice for the
+    batch (claim, mark), not twice per e-mail (each write takes SQLite's write lock)."""
+    readers = UserFactory.create_batch(3)
+    notify("test-reply", readers, title="Réponse", url="/echanges/vae/1-sujet/")
+    Notification.objects.update(email_status=EmailStatus.PENDING, email_attempts=0, emailed_at=None)
+    mail.outbox.clear()
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver_immediate_emails(ids) == {"sent": 3}
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert len(writes) == 2, writes
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(r.email for r in readers)
+    assert set(Notification.objects.values_list("email_status", flat=True)) == {EmailStatus.SENT}
