@@ -38,9 +38,6 @@ from django.db import transaction
 from comcep.core.lru import ExpiringLRU
 
 GENERATION_KEY = "search:generation"
-_MISSING = object()
-
-
 _store = ExpiringLRU(max_entries=1000, timeout=120)  # both given again by every put
 
 

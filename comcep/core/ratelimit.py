@@ -3,7 +3,8 @@ database (``RateCounter``: one row per member, scope and window length).
 
 Used by the forums (posting) and the conversations (private messages); each app keeps its own
 settings, scope and French message. A count is one atomic upsert (``INSERT … ON CONFLICT DO
-UPDATE``, SQLite ≥ 3.24 and PostgreSQL), written in the caller's transaction: a post that fails
+UPDATE``: SQLite ≥ 3.24, below the 3.31 that Django 5.2 requires, and PostgreSQL; no ``RETURNING``,
+which SQLite has only from 3.35), written in the caller's transaction: a post that fails
 and rolls back is not counted, and concurrent posts are never lost. They lived in the shared cache
 before: with the production default cache (the database) a count was three to six queries and
 ``incr`` a read then a write, which loses counts under concurrency.
@@ -52,16 +53,15 @@ def used(scope: str, user_id, window: int) -> int:
     return row[0] if row else 0
 
 
-def hit(scope: str, user_id, window: int) -> int:
-    """Count one action in the current window; returns the count (one statement: the row moves to
-    the current window, starting again at 1, or adds 1)."""
+def hit(scope: str, user_id, window: int) -> None:
+    """Count one action in the current window (one statement: the row moves to the current window,
+    starting again at 1, or adds 1)."""
     table = _table()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (scope, user_id, period, slot, count) VALUES (%s, %s, %s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (scope, user_id, period) DO UPDATE SET "
             f"count = CASE WHEN {table}.slot = excluded.slot THEN {table}.count + 1 ELSE 1 END, "
-            f"slot = excluded.slot RETURNING count",
+            f"slot = excluded.slot",
             [scope, user_id, window, _slot(window)],
         )
-        return cursor.fetchone()[0]

@@ -29,7 +29,8 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
-# Rate limits and sessions must be shared by every worker: never a per-process cache.
+# Sessions, allauth's rate limits and the search generation must be shared by every worker: never a
+# per-process cache (posting and message limits are counted in the database, comcep.core.ratelimit).
 # Default: the database cache (run `manage.py createcachetable` once); Redis: CACHE_URL=redis://...
 CACHES = {"default": cache_from_url(env_str("CACHE_URL", "db://comcep_cache"))}
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):

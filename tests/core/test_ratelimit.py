@@ -27,7 +27,8 @@ def test_malformed_rates_are_refused(rate):
 def test_hits_are_counted_per_scope_member_and_window_length():
     first, second, third = UserFactory.create_batch(3)
     for expected in (1, 2, 3):
-        assert ratelimit.hit("test:a", first.pk, 600) == expected
+        ratelimit.hit("test:a", first.pk, 600)
+        assert ratelimit.used("test:a", first.pk, 600) == expected
     ratelimit.hit("test:b", first.pk, 600)
     ratelimit.hit("test:a", second.pk, 600)
     ratelimit.hit("test:a", first.pk, 60)  # another rate (a new member's) counts apart
@@ -48,7 +49,8 @@ def test_a_new_window_starts_again_at_one(monkeypatch):
     assert ratelimit.used("test:a", member.pk, 600) == 2
     monkeypatch.setattr(ratelimit.time, "time", lambda: now + 600)
     assert ratelimit.used("test:a", member.pk, 600) == 0
-    assert ratelimit.hit("test:a", member.pk, 600) == 1
+    ratelimit.hit("test:a", member.pk, 600)
+    assert ratelimit.used("test:a", member.pk, 600) == 1
     assert RateCounter.objects.filter(user=member).count() == 1  # one row per member, scope and rate
 
 
