@@ -157,11 +157,13 @@ def _rate_for(user) -> str:
     return _setting("FORUMS_POST_RATE", "10/10m")
 
 
-def check_rate(user) -> None:
+def take_rate(user) -> None:
+    """Count a post against the member's rate limit, in the post's transaction (comcep.core.ratelimit.take):
+    over the limit, RateLimited is raised and the transaction's rollback removes the count."""
     if user.is_moderator:
         return
     limit, window = parse_rate(_rate_for(user))
-    if ratelimit.used("forums:post-rate", user.pk, window) >= limit:
+    if not ratelimit.take("forums:post-rate", user.pk, window, limit):
         minutes = max(window // 60, 1)
         raise RateLimited(
             ngettext(
@@ -175,13 +177,6 @@ def check_rate(user) -> None:
             ) % {"count": limit, "minutes": minutes},
             code="rate_limited",
         )
-
-
-def _hit_rate(user) -> None:
-    if user.is_moderator:
-        return
-    _limit, window = parse_rate(_rate_for(user))
-    ratelimit.hit("forums:post-rate", user.pk, window)
 
 
 def count_links(html: str) -> int:
@@ -418,7 +413,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     ensure_can_post(author, space=space)
     title = _clean_title(title)
     body = _clean_body(body)
-    check_rate(author)
+    take_rate(author)
     html = render_markdown(body)
     pending = needs_approval(author, html) and not can_moderate(author, space)
     now = created_at or timezone.now()
@@ -441,11 +436,10 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
 
 def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:
     """What follows a new post, in its transaction: the author follows the thread and has read it,
-    the rate limit counts the post and, once it is public, the followers are told and the thread
-    is reindexed (tasks, comcep.core.taskqueue)."""
+    once it is public, the followers are told and the thread is reindexed (tasks,
+    comcep.core.taskqueue)."""
     follow(author, thread=thread)
     mark_read(author, thread, post)
-    _hit_rate(author)
     if not pending:
         _announce_later(post.pk)
         _reindex(thread.pk)
@@ -487,7 +481,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
     with transaction.atomic():
         if created_at is None and (duplicate := _duplicate_reply(thread, author, body)) is not None:
             return duplicate
-        check_rate(author)
+        take_rate(author)
         now = created_at or timezone.now()
         post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
                                    needs_approval=pending)

@@ -60,7 +60,7 @@ class RateLimited(ValidationError):
     """Too many messages in a short time: the form shows the message and keeps the draft."""
 
 
-# --- Rate limits (comcep.core.ratelimit: a fixed window in the shared cache) ---------------
+# --- Rate limits (comcep.core.ratelimit: a fixed window counted in the database) --------
 
 
 def is_new_member(user) -> bool:
@@ -76,11 +76,13 @@ def _rate_for(user) -> str:
     return _setting("CONVERSATIONS_MESSAGE_RATE", "20/10m")
 
 
-def check_rate(user) -> None:
+def take_rate(user) -> None:
+    """Count a message against the member's rate limit, in the message's transaction
+    (comcep.core.ratelimit.take): over the limit, RateLimited is raised and the rollback removes the count."""
     if user.is_moderator:
         return
     limit, window = parse_rate(_rate_for(user))
-    if ratelimit.used("conversations:message-rate", user.pk, window) >= limit:
+    if not ratelimit.take("conversations:message-rate", user.pk, window, limit):
         minutes = max(window // 60, 1)
         raise RateLimited(
             ngettext(
@@ -94,13 +96,6 @@ def check_rate(user) -> None:
             ) % {"count": limit, "minutes": minutes},
             code="rate_limited",
         )
-
-
-def _hit_rate(user) -> None:
-    if user.is_moderator:
-        return
-    _limit, window = parse_rate(_rate_for(user))
-    ratelimit.hit("conversations:message-rate", user.pk, window)
 
 
 # --- Input ------------------------------------------------------------------------------
@@ -289,7 +284,7 @@ def start_conversation(*, author, recipients, subject: str, body: str, created_a
         raise ValidationError(errors)
     subject, body = clean_subject(subject), clean_body(body)
     if rate_limited:
-        check_rate(author)
+        take_rate(author)
     now = created_at or timezone.now()
     conversation = Conversation.objects.create(subject=subject, created_by=author, created_at=now,
                                                last_message_at=now)
@@ -298,8 +293,6 @@ def start_conversation(*, author, recipients, subject: str, body: str, created_a
         + [Participant(conversation=conversation, user=r, joined_at=now) for r in recipients]
     )
     message = _post(conversation, author, body, render_markdown(body), now)
-    if rate_limited:
-        _hit_rate(author)
     if notify:
         _after_commit(_announce, message.pk, first=True)
     search.reindex_later(conversation.pk)
@@ -316,11 +309,9 @@ def add_message(*, conversation: Conversation, author, body: str, created_at=Non
         raise PermissionDenied(_("Vous ne participez plus à cette conversation."))
     body = clean_body(body)
     if rate_limited:
-        check_rate(author)
+        take_rate(author)
     now = created_at or timezone.now()
     message = _post(conversation, author, body, render_markdown(body), now)
-    if rate_limited:
-        _hit_rate(author)
     if notify:
         _after_commit(_announce, message.pk, first=False)
     search.reindex_later(conversation.pk)

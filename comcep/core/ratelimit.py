@@ -9,9 +9,12 @@ and rolls back is not counted, and concurrent posts are never lost. They lived i
 before: with the production default cache (the database) a count was three to six queries and
 ``incr`` a read then a write, which loses counts under concurrency.
 
-``used`` then ``hit`` is a check then an act: on PostgreSQL, a member's concurrent requests may each
-pass the check (at most one extra action per concurrent request); on SQLite, write transactions
-are serialised and the count is exact.
+An action is counted and checked by :func:`take`, in the transaction that does it: the upsert
+first, then the count. On PostgreSQL the upsert locks the member's row until the transaction ends, so
+a member's concurrent requests are serialised on it and the last ones see every earlier count; on
+SQLite write transactions are serialised anyway. A refused action raises, and the rollback removes
+its count. (A check before the act — read the count, then add one — let concurrent requests of one
+member each pass on PostgreSQL.)
 """
 
 from __future__ import annotations
@@ -65,3 +68,18 @@ def hit(scope: str, user_id, window: int) -> None:
             f"slot = excluded.slot",
             [scope, user_id, window, _slot(window)],
         )
+
+
+def take(scope: str, user_id, window: int, limit: int) -> bool:
+    """Count one action of ``user_id`` and say whether it is within ``limit`` for the current window.
+
+    Call it inside the transaction that does the action (a RuntimeError otherwise: in autocommit the
+    count of a refused action would be kept) and, when it returns False, raise so that the
+    transaction rolls back, its count with it."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("ratelimit.take must run inside the transaction of the action it counts")
+    hit(scope, user_id, window)
+    with connection.cursor() as cursor:  # the row just written (whatever the clock says by now)
+        cursor.execute(f"SELECT count FROM {_table()} WHERE scope = %s AND user_id = %s AND period = %s",  # noqa: S608
+                       [scope, user_id, window])
+        return cursor.fetchone()[0] <= limit

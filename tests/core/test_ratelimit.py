@@ -97,3 +97,65 @@ def test_concurrent_hits_are_all_counted():
         thread.join(timeout=60)
     assert errors == []
     assert ratelimit.used("test:a", member.pk, 3600) == workers * each
+
+
+@pytest.mark.django_db
+def test_take_counts_and_refuses_beyond_the_limit_and_a_refusal_rolled_back_is_not_counted():
+    member = UserFactory()
+    for _ in range(3):
+        with transaction.atomic():
+            assert ratelimit.take("test:a", member.pk, 600, limit=3)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        if not ratelimit.take("test:a", member.pk, 600, limit=3):
+            raise RuntimeError("refused: the caller raises, the transaction rolls back")
+    assert ratelimit.used("test:a", member.pk, 600) == 3
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_take_outside_a_transaction_is_refused():
+    """In autocommit the count of a refused action would be kept."""
+    member = UserFactory()
+    with pytest.raises(RuntimeError):
+        ratelimit.take("test:a", member.pk, 600, limit=3)
+    assert ratelimit.used("test:a", member.pk, 600) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_takes_never_let_more_than_the_limit_through():
+    """Several requests of one member at once, as with several workers: exactly ``limit`` pass. With a
+    check then an act (read the count, then add one) they could all pass the check on PostgreSQL."""
+    member = UserFactory()
+    workers, limit = 6, 3
+    barrier, passed, errors = threading.Barrier(workers), [], []
+
+    def work():
+        try:
+            barrier.wait()
+            for attempt in range(50):
+                try:
+                    with transaction.atomic():
+                        if not ratelimit.take("test:a", member.pk, 3600, limit):
+                            raise LookupError("refused")
+                        time.sleep(0.05)  # the action itself, while others try
+                    passed.append(1)
+                    break
+                except LookupError:
+                    break
+                except OperationalError:  # SQLite's shared-cache table lock: try again
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.01 * (attempt + 1))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(passed) == limit
+    assert ratelimit.used("test:a", member.pk, 3600) == limit
