@@ -3,7 +3,7 @@
 Both are idempotent, and no transaction stays open while a message is built or sent: on
 SQLite a write transaction holds the whole database's write lock, and an SMTP exchange can take
 seconds. A sender first *claims* the notifications with one conditional UPDATE (``pending`` →
-``sending``, stamped with ``email_claimed_at``), sends, then marks what it claimed ``sent``. A
+``sending``, with a random claim token and ``email_claimed_at``), sends, then marks what it claimed ``sent``. A
 second run, or a concurrent one, finds nothing left to claim. An SMTP failure puts the
 notification back to ``pending`` with one more attempt (``failed`` once
 ``NOTIFICATIONS_EMAIL_MAX_ATTEMPTS`` is reached) and is logged: a later run retries it.
@@ -15,6 +15,7 @@ killed after the SMTP server accepted the message and before its mark sends it a
 """
 
 import logging
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,27 +45,29 @@ def claimable() -> Q:
     return Q(email_status=EmailStatus.PENDING) | Q(email_status=EmailStatus.SENDING, email_claimed_at__lt=expired)
 
 
-def _claim(queryset) -> tuple[object, list[int]]:
-    """Claim the claimable rows of ``queryset``: returns the claim's stamp and the rows' ids.
+def _claim(queryset) -> tuple[str, list[int]]:
+    """Claim the claimable rows of ``queryset``: returns the claim's token and the rows' ids.
 
     One UPDATE (concurrent claims of a row: one wins, PostgreSQL re-checks the condition once the
-    row is unlocked; SQLite has one writer). The stamp identifies this claim in the later updates,
-    so that a sender whose claim expired and was taken over cannot mark the other sender's work."""
-    stamp = timezone.now()
-    if not queryset.filter(claimable()).update(email_status=EmailStatus.SENDING, email_claimed_at=stamp):
-        return stamp, []
-    return stamp, list(queryset.filter(email_status=EmailStatus.SENDING, email_claimed_at=stamp)
+    row is unlocked; SQLite has one writer). The token, random, identifies this claim in the later
+    updates, so that a sender whose claim expired and was taken over cannot mark the other sender's
+    work, and two senders claiming in the same microsecond never take each other's rows."""
+    token = secrets.token_hex(16)
+    if not queryset.filter(claimable()).update(email_status=EmailStatus.SENDING, email_claimed_at=timezone.now(),
+                                               email_claim=token):
+        return token, []
+    return token, list(queryset.filter(email_status=EmailStatus.SENDING, email_claim=token)
                        .values_list("pk", flat=True))
 
 
-def _ours(ids, stamp):
+def _ours(ids, token):
     """The claimed rows, as long as this sender's claim holds."""
-    return Notification.objects.filter(pk__in=ids, email_status=EmailStatus.SENDING, email_claimed_at=stamp)
+    return Notification.objects.filter(pk__in=ids, email_status=EmailStatus.SENDING, email_claim=token)
 
 
-def _mark_sent(ids, stamp, *, digest: bool = False) -> None:
+def _mark_sent(ids, claim, *, digest: bool = False) -> None:
     now = timezone.now()
-    marked = _ours(ids, stamp).update(
+    marked = _ours(ids, claim).update(
         email_status=EmailStatus.SENT, emailed_at=now, email_attempts=F("email_attempts") + 1, email_error="",
         **({"digest_sent_at": now} if digest else {}),
     )
@@ -154,9 +157,9 @@ def _cannot_receive(user) -> bool:
     return not user.is_active or user.deleted_at is not None or not user.email
 
 
-def _record_failure(pks: list[int], attempts: int, exc: Exception, stamp) -> str:
+def _record_failure(pks: list[int], attempts: int, exc: Exception, claim) -> str:
     status = EmailStatus.FAILED if attempts >= max_attempts() else EmailStatus.PENDING
-    _ours(pks, stamp).update(
+    _ours(pks, claim).update(
         email_attempts=F("email_attempts") + 1, email_status=status, email_error=f"{type(exc).__name__}: {exc}"[:255]
     )
     log = logger.error if status == EmailStatus.FAILED else logger.warning
@@ -187,22 +190,22 @@ def deliver_immediate_emails(notification_ids) -> dict[str, int]:
     outcome: dict[str, int] = defaultdict(int)
     for start in range(0, len(notification_ids), CLAIM_BATCH):
         chunk = notification_ids[start:start + CLAIM_BATCH]
-        stamp, claimed = _claim(Notification.objects.filter(pk__in=chunk, delivery=Frequency.IMMEDIATE))
+        claim, claimed = _claim(Notification.objects.filter(pk__in=chunk, delivery=Frequency.IMMEDIATE))
         outcome["nothing"] += len(chunk) - len(claimed)  # sent, skipped, or being sent by a concurrent run
         loaded = Notification.objects.select_related("recipient", "actor").in_bulk(claimed)
         done: dict[str, list[int]] = defaultdict(list)
         for pk in (pk for pk in chunk if pk in loaded):
-            result = _deliver_claimed(loaded[pk], stamp)
+            result = _deliver_claimed(loaded[pk], claim)
             done[result].append(pk)
             outcome[result] += 1
         if done["skipped"]:
-            _ours(done["skipped"], stamp).update(email_status=EmailStatus.SKIPPED)
+            _ours(done["skipped"], claim).update(email_status=EmailStatus.SKIPPED)
         if done["sent"]:
-            _mark_sent(done["sent"], stamp)
+            _mark_sent(done["sent"], claim)
     return {key: n for key, n in outcome.items() if n}
 
 
-def _deliver_claimed(notification: Notification, stamp) -> str:
+def _deliver_claimed(notification: Notification, claim) -> str:
     """Deliver one claimed notification; "sent" and "skipped" are marked by the caller, for the batch."""
     ids = [notification.pk]
     user = notification.recipient
@@ -211,12 +214,12 @@ def _deliver_claimed(notification: Notification, stamp) -> str:
         return "skipped"
     if frequency in DIGEST_FREQUENCIES:
         # The member switched to a digest since: the digest will carry it.
-        _ours(ids, stamp).update(email_status=EmailStatus.PENDING, delivery=frequency)
+        _ours(ids, claim).update(email_status=EmailStatus.PENDING, delivery=frequency)
         return "deferred"
     try:
         build_notification_message(notification).send()
     except Exception as exc:  # noqa: BLE001 - any transport error: keep it pending and retry later
-        _record_failure(ids, notification.email_attempts + 1, exc, stamp)
+        _record_failure(ids, notification.email_attempts + 1, exc, claim)
         return "failed"
     return "sent"
 
@@ -305,16 +308,16 @@ def send_digests(frequency: str, *, chunk_size: int = 200) -> DigestReport:
 def _send_one_digest(items: list[Notification], frequency: str, report: DigestReport) -> None:
     user = items[0].recipient
     # Only the rows still waiting now: a concurrent run that got here first holds the others.
-    stamp, claimed_ids = _claim(Notification.objects.filter(pk__in=[n.pk for n in items], digest_sent_at__isnull=True))
+    claim, claimed_ids = _claim(Notification.objects.filter(pk__in=[n.pk for n in items], digest_sent_at__isnull=True))
     claimed = [n for n in items if n.pk in set(claimed_ids)]
     if not claimed:
         return
     try:
         build_digest_message(user, claimed, frequency).send()
     except Exception as exc:  # noqa: BLE001 - keep them waiting for the next run
-        _record_failure(sorted(claimed_ids), max(n.email_attempts for n in claimed) + 1, exc, stamp)
+        _record_failure(sorted(claimed_ids), max(n.email_attempts for n in claimed) + 1, exc, claim)
         report.failed_users.append(user.pk)
         return
-    _mark_sent(claimed_ids, stamp, digest=True)
+    _mark_sent(claimed_ids, claim, digest=True)
     report.mails_sent += 1
     report.notifications_sent += len(claimed)

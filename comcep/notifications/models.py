@@ -59,6 +59,11 @@ class Notification(models.Model):
         _("état de l'e-mail"), max_length=16, choices=EmailStatus.choices, default=EmailStatus.PENDING
     )
     email_claimed_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
+    # The claim's identity (random): which sender holds a "sending" notification. Its date above says
+    # when the claim expires; two senders may claim in the same microsecond.
+    # Nullable so that adding it is an ALTER TABLE, not a rebuild of a large table on SQLite.
+    email_claim = models.CharField(_("envoi en cours (jeton)"), max_length=32, null=True, blank=True,  # noqa: DJ001
+                                   editable=False)
     email_attempts = models.PositiveSmallIntegerField(_("tentatives d'envoi"), default=0)
     email_error = models.CharField(_("dernière erreur d'envoi"), max_length=255, blank=True)
     emailed_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)

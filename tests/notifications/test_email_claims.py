@@ -20,7 +20,7 @@ from comcep.notifications.services import notify, set_preferences
 from tests.factories import UserFactory
 
 seen_while_sending: list[dict] = []
-takeover_while_sending = {"stamp": None}
+takeover_while_sending = {"claim": None}
 
 
 class ObservingBackend(LocmemBackend):
@@ -32,8 +32,8 @@ class ObservingBackend(LocmemBackend):
             "in_transaction": connection.in_atomic_block,
             "statuses": dict(Notification.objects.values_list("pk", "email_status")),
         })
-        if takeover_while_sending["stamp"] is not None:  # another sender takes the claim over
-            Notification.objects.update(email_claimed_at=takeover_while_sending["stamp"])
+        if takeover_while_sending["claim"] is not None:  # another sender takes the claim over
+            Notification.objects.update(email_claim=takeover_while_sending["claim"], email_claimed_at=timezone.now())
         return super().send_messages(messages)
 
 
@@ -41,9 +41,9 @@ class ObservingBackend(LocmemBackend):
 def observed(settings):
     settings.EMAIL_BACKEND = "tests.notifications.test_email_claims.ObservingBackend"
     seen_while_sending.clear()
-    takeover_while_sending["stamp"] = None
+    takeover_while_sending["claim"] = None
     yield seen_while_sending
-    takeover_while_sending["stamp"] = None
+    takeover_while_sending["claim"] = None
 
 
 def _pending(reader, **kwargs) -> Notification:
@@ -109,15 +109,34 @@ def test_a_claim_is_left_alone_while_fresh_and_taken_again_once_expired(observed
 @pytest.mark.django_db
 def test_a_sender_whose_claim_was_taken_over_does_not_mark_the_notification(observed, caplog):
     notification = _pending(UserFactory())
-    takeover = timezone.now() + timedelta(seconds=1)
-    takeover_while_sending["stamp"] = takeover
+    takeover_while_sending["claim"] = "f" * 32
 
     assert deliver_immediate_email(notification.pk) == "sent"
 
     notification.refresh_from_db()
     # The other sender's claim stands: it will mark the notification itself.
-    assert (notification.email_status, notification.email_claimed_at) == (EmailStatus.SENDING, takeover)
+    assert (notification.email_status, notification.email_claim) == (EmailStatus.SENDING, "f" * 32)
     assert "claim expired" in caplog.text
+
+
+@pytest.mark.django_db
+def test_two_claims_in_the_same_microsecond_never_share_a_notification(monkeypatch):
+    """Two senders claiming overlapping batches at the same instant (the clock of two processes): each
+    notification belongs to one of them, so no e-mail can go out twice."""
+    from comcep.notifications import emails
+
+    readers = UserFactory.create_batch(3)
+    notify("test-reply", readers, title="Réponse", url="/echanges/vae/1-sujet/")
+    Notification.objects.update(email_status=EmailStatus.PENDING, email_attempts=0, emailed_at=None)
+    first_id, second_id, third_id = sorted(Notification.objects.values_list("pk", flat=True))
+    instant = timezone.now()
+    monkeypatch.setattr(emails.timezone, "now", lambda: instant)
+
+    _first, first_claimed = emails._claim(Notification.objects.filter(pk__in=[first_id, second_id]))
+    _second, second_claimed = emails._claim(Notification.objects.filter(pk__in=[second_id, third_id]))
+
+    assert sorted(first_claimed) == [first_id, second_id]
+    assert second_claimed == [third_id]
 
 
 @pytest.mark.django_db
