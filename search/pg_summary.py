@@ -42,6 +42,7 @@ TRIGGERS = ("search_facetversion_facets_insert", "search_facetversion_facets_upd
 
 _lock = threading.Lock()
 _snapshots: dict[tuple, PgSnapshot | _Unusable] = {}
+_migrated: set[tuple] = set()  # the databases where the version table exists (checked once per process)
 
 
 class PgSnapshot(Snapshot):
@@ -87,42 +88,52 @@ def _key() -> tuple:
     return (connection.alias, str(connection.settings_dict.get("NAME")))
 
 
-def _read_snapshot() -> PgSnapshot | _Unusable:
-    """Every facet row and the version token, in one statement (one snapshot)."""
+def _read_snapshot(permission: tuple[str, list]) -> PgSnapshot | _Unusable:
+    """Every facet row, the version token, the triggers, and the access tokens that pass the
+    filter ``permission`` (the reader of the search that builds), in one statement (one
+    snapshot, one round trip)."""
+    key = _key()
     table = EntryFacets._meta.db_table
-    names = ", ".join(f"'{name}'" for name in TRIGGERS)
-    # Table names come from model metadata, trigger names are constants.
-    sql = (f'SELECT * FROM (SELECT "entry_id", "access", "facet_kind", "themes", "audiences", '  # noqa: S608
-           f'"service_levels", "region", "published_at" FROM "{table}" '
-           f'ORDER BY "published_at" NULLS FIRST, "entry_id") AS rows '
-           f"UNION ALL SELECT NULL, (SELECT token FROM {TABLE} WHERE id = 1)::text, "
-           f"(SELECT count(*) FROM pg_trigger WHERE tgrelid = '\"{table}\"'::regclass AND tgname IN ({names}) "
-           f"AND tgenabled <> 'D')::text, NULL, NULL, NULL, NULL, NULL")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
-        if not cursor.fetchone()[0]:  # not migrated: the SQL path
-            return _Unusable(None)
-        cursor.execute(sql)
+        if key not in _migrated:
+            cursor.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
+            if not cursor.fetchone()[0]:  # not migrated: the SQL path
+                return _Unusable(None)
+            _migrated.add(key)
+        names = ", ".join(f"'{name}'" for name in TRIGGERS)
+        permission_sql, permission_params = permission
+        # Table names come from model metadata, trigger names are constants; values are parameters.
+        sql = (f'SELECT * FROM (SELECT "entry_id", "access", "facet_kind", "themes", "audiences", '  # noqa: S608
+               f'"service_levels", "region", "published_at" FROM "{table}" '
+               f'ORDER BY "published_at" NULLS FIRST, "entry_id") AS rows '
+               f"UNION ALL SELECT NULL, (SELECT token FROM {TABLE} WHERE id = 1)::text, "
+               f"(SELECT count(*) FROM pg_trigger WHERE tgrelid = '\"{table}\"'::regclass AND tgname IN ({names}) "
+               f"AND tgenabled <> 'D')::text, NULL, NULL, NULL, NULL, NULL "
+               f'UNION ALL SELECT NULL, "{table}"."access", \'permitted\', NULL, NULL, NULL, NULL, NULL '
+               f'FROM (SELECT DISTINCT "access" FROM "{table}") AS "{table}" WHERE ({permission_sql})')
+        cursor.execute(sql, permission_params)
         rows = cursor.fetchall()
-    tokens = [row for row in rows if row[0] is None]
+    permitted = [row[1] for row in rows if row[0] is None and row[2] == "permitted"]
+    [(_null, token, triggers, *_rest)] = [row for row in rows if row[0] is None and row[2] != "permitted"]
     rows = [row for row in rows if row[0] is not None]
-    _null, token, triggers, *_rest = tokens[0]
     if token is None or int(triggers) != len(TRIGGERS):
         return _Unusable(None)
     try:
-        return PgSnapshot(int(token), rows)
+        snapshot = PgSnapshot(int(token), rows)
     except Unusable:
         return _Unusable(int(token))
+    snapshot.remember(permission, permitted)
+    return snapshot
 
 
-def _snapshot():
+def _snapshot(permission: tuple[str, list]):
     key = _key()
     snapshot = _snapshots.get(key)
     if snapshot is None:
         with _lock:
             snapshot = _snapshots.get(key)
             if snapshot is None:
-                snapshot = _snapshots[key] = _read_snapshot()
+                snapshot = _snapshots[key] = _read_snapshot(permission)
     return snapshot
 
 
@@ -139,6 +150,21 @@ def _drop(key, snapshot) -> None:
     with _lock:
         if _snapshots.get(key) is snapshot:
             del _snapshots[key]
+
+
+def after_migrate(sender, using="default", **kwargs) -> None:
+    """``post_migrate``: whether the version table exists now (else the first search of the
+    process asks)."""
+    from django.db import connections
+
+    target = connections[using]
+    key = (target.alias, str(target.settings_dict.get("NAME")))
+    _migrated.discard(key)
+    if target.vendor == "postgresql":
+        with target.cursor() as cursor:
+            cursor.execute(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
+            if cursor.fetchone()[0]:
+                _migrated.add(key)
 
 
 def clear() -> None:
@@ -174,7 +200,7 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
     if _COLUMNS != KNOWN_COLUMNS or tuple(FACET_GROUPS) != tuple(KNOWN_COLUMNS) or connection.vendor != "postgresql":
         return None
     key = _key()
-    snapshot = _snapshot()
+    snapshot = _snapshot(permission)
     if isinstance(snapshot, _Unusable):
         _check_token(snapshot, key)
         return None

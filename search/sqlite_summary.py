@@ -179,11 +179,16 @@ class Snapshot:
         mask = self._readers.get(key)
         if mask is not None:
             return mask
+        return self.remember((permission_sql, permission_params),
+                             self.permitted_tokens(permission_sql, permission_params))
+
+    def remember(self, permission: tuple[str, list], tokens) -> int:
+        """Keep (and return) the rows of the access ``tokens`` that pass ``permission``."""
         mask = 0
-        for access in self.permitted_tokens(permission_sql, permission_params):
-            mask |= self.values["access"][access]
+        for access in tokens:
+            mask |= self.values["access"].get(access, 0)
         readers = dict(self._readers) if len(self._readers) < _MAX_READERS else {}
-        readers[key] = mask
+        readers[(permission[0], tuple(permission[1]))] = mask
         self._readers = readers
         return mask
 
