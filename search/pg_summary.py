@@ -29,7 +29,7 @@ both paths (tests/search/test_pg_summary.py).
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
@@ -43,18 +43,21 @@ TRIGGERS = ("search_facetversion_facets_insert", "search_facetversion_facets_upd
 _lock = threading.Lock()
 _snapshots: dict[tuple, PgSnapshot | _Unusable] = {}
 _migrated: set[tuple] = set()  # the databases where the version table exists (checked once per process)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class PgSnapshot(Snapshot):
     """Bitmaps of the facet rows keyed by entry id, with PostgreSQL's comparisons: dates as
-    ``timestamptz`` (aware datetimes), ``LIKE`` case-sensitive, the reader's filter run by
-    PostgreSQL itself over the distinct access tokens."""
+    ``timestamptz``, read as integer microseconds since 1970 (exact: PostgreSQL stores
+    microseconds; reading them as datetimes cost 60 ms more CPU at 15k rows), ``LIKE``
+    case-sensitive, the reader's filter run by PostgreSQL itself over the distinct tokens."""
 
-    DATE_TYPES = frozenset({datetime, type(None)})
+    DATE_TYPES = frozenset({int, type(None)})
 
     @staticmethod
-    def bound(value: datetime):
-        return value
+    def bound(value: datetime) -> int:
+        return (value - _EPOCH) // _MICROSECOND
 
     @staticmethod
     def fold(slug: str) -> str:
@@ -102,27 +105,29 @@ def _read_snapshot(permission: tuple[str, list]) -> PgSnapshot | _Unusable:
             _migrated.add(key)
         names = ", ".join(f"'{name}'" for name in TRIGGERS)
         permission_sql, permission_params = permission
-        # Table names come from model metadata, trigger names are constants; values are parameters.
-        sql = (f'SELECT * FROM (SELECT "entry_id", "access", "facet_kind", "themes", "audiences", '  # noqa: S608
-               f'"service_levels", "region", "published_at" FROM "{table}" '
-               f'ORDER BY "published_at" NULLS FIRST, "entry_id") AS rows '
-               f"UNION ALL SELECT NULL, (SELECT token FROM {TABLE} WHERE id = 1)::text, "
+        columns = ", ".join(f'array_agg(f."{name}")' for name in (
+            "entry_id", "access", "facet_kind", "themes", "audiences", "service_levels", "region", "p"))
+        # One row, a column per array (psycopg reads arrays much faster than rows), aggregated
+        # from the rows sorted once (the same order in every array; Snapshot sorts again if
+        # the dates are not in order). Table names come from model metadata, trigger names are
+        # constants; values are parameters.
+        sql = (f'SELECT {columns}, (SELECT token FROM {TABLE} WHERE id = 1), '  # noqa: S608
                f"(SELECT count(*) FROM pg_trigger WHERE tgrelid = '\"{table}\"'::regclass AND tgname IN ({names}) "
-               f"AND tgenabled <> 'D')::text, NULL, NULL, NULL, NULL, NULL "
-               f'UNION ALL SELECT NULL, "{table}"."access", \'permitted\', NULL, NULL, NULL, NULL, NULL '
-               f'FROM (SELECT DISTINCT "access" FROM "{table}") AS "{table}" WHERE ({permission_sql})')
+               f"AND tgenabled <> 'D'), "
+               f'(SELECT array_agg("{table}"."access") FROM (SELECT DISTINCT "access" FROM "{table}") AS "{table}" '
+               f"WHERE ({permission_sql})) "
+               f'FROM (SELECT *, (extract(epoch FROM "published_at") * 1000000)::bigint AS p FROM "{table}" '
+               f'ORDER BY "published_at" NULLS FIRST, "entry_id") AS f')
         cursor.execute(sql, permission_params)
-        rows = cursor.fetchall()
-    permitted = [row[1] for row in rows if row[0] is None and row[2] == "permitted"]
-    [(_null, token, triggers, *_rest)] = [row for row in rows if row[0] is None and row[2] != "permitted"]
-    rows = [row for row in rows if row[0] is not None]
+        *arrays, token, triggers, permitted = cursor.fetchone()
+    rows = list(zip(*arrays, strict=True)) if arrays[0] else []
     if token is None or int(triggers) != len(TRIGGERS):
         return _Unusable(None)
     try:
         snapshot = PgSnapshot(int(token), rows)
     except Unusable:
         return _Unusable(int(token))
-    snapshot.remember(permission, permitted)
+    snapshot.remember(permission, permitted or ())
     return snapshot
 
 
