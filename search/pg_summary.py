@@ -237,3 +237,30 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
     counts, total = snapshot.counts(_bits(ids, size) & permitted, filters, FACET_GROUPS, buckets)
     best = sorted(((n, s) for g, n, s, _a in rows if g == "h"), key=lambda pair: (-pair[1], -pair[0]))
     return counts, total, best
+
+
+def browse_counts(permission: tuple[str, list], filters, now):
+    """(counts, total) of every facet row the reader may see, as
+    ``searcher._facet_counts_from_db`` counts them (a browse by facets, without words), or None
+    when the SQL path must answer. One read: the version token."""
+    from .searcher import _COLUMNS, FACET_GROUPS
+
+    if _COLUMNS != KNOWN_COLUMNS or tuple(FACET_GROUPS) != tuple(KNOWN_COLUMNS) or connection.vendor != "postgresql":
+        return None
+    key = _key()
+    snapshot = _snapshot(permission)
+    if isinstance(snapshot, _Unusable):
+        _check_token(snapshot, key)
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {TABLE} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    if not row or row[0] != snapshot.token:
+        _drop(key, snapshot)
+        return None
+    try:
+        buckets = snapshot.buckets(now)
+        permitted = snapshot.permitted(*permission)
+    except Unusable:
+        return None
+    return snapshot.counts(snapshot.universe & permitted, filters, FACET_GROUPS, buckets)

@@ -724,8 +724,11 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         elif cached_counts is not None:
             counts, total = cached_counts
         else:
-            fast = (sqlite_summary.browse_counts(_permission_sql(narrow), filters, now)
-                    if query is None and _is_sqlite_fts(search_backend) else None)
+            fast = None
+            if query is None and _is_sqlite_fts(search_backend):
+                fast = sqlite_summary.browse_counts(_permission_sql(narrow), filters, now)
+            elif query is None and _is_postgres_fts(search_backend):
+                fast = pg_summary.browse_counts(_permission_sql(narrow), filters, now)
             if fast is not None:
                 counts, total = fast
             elif query is None or database:

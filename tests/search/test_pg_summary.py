@@ -218,3 +218,30 @@ def test_the_statement_finds_the_matches_through_the_gin_index_and_reads_no_face
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "search_indexentry_title_body_gin" in plan, plan
     assert "content_type_id_" not in plan and "search_entryfacets" not in plan, plan
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(entry_strategy, min_size=0, max_size=16), filters=filters_strategy,
+       reader=st.sampled_from(sorted(READERS)))
+def test_browsing_by_facets_counts_from_the_bitmaps_as_the_sql_does(specs, filters, reader):
+    """A browse without words (a theme link): every permitted entry, counted by facet."""
+    _seed(specs, f"pgbrowse{next(_batch)}x")
+    narrow = EntryFacets.objects.filter(READERS[reader].q())
+    now = timezone.now()
+    pg_summary.clear()
+    fast = pg_summary.browse_counts(searcher._permission_sql(narrow), searcher.Filters(filters), now)
+    sql = searcher._facet_counts_from_db(narrow, searcher.Filters(filters), now)
+    assert fast is not None
+    assert _same((*fast, [])) == _same((*sql, []))
+
+
+def test_browsing_after_a_facet_change_counts_with_sql_then_rebuilds(make_entry):
+    make_entry("Atelier CV", themes=["vae"])
+    pg_summary.clear()
+    assert run_search("", theme="vae").total == 1
+    token = pg_summary._snapshots[pg_summary._key()].token
+    make_entry("Atelier lettre", themes=["vae"])
+    assert run_search("", theme="vae").total == 2  # stale bitmaps: the SQL counts
+    assert pg_summary._key() not in pg_summary._snapshots
+    assert run_search("", theme="vae", region="bretagne").total == 0  # rebuilt
+    assert pg_summary._snapshots[pg_summary._key()].token != token
