@@ -26,3 +26,8 @@ class SearchConfig(AppConfig):
         engine.install_bulk_indexing()
         signals.connect()
         health.register("search", signals.engine_health)
+        from django.db.models.signals import post_migrate
+
+        from . import pg_summary
+
+        post_migrate.connect(pg_summary.after_migrate, sender=self)

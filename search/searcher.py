@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelsearch.query import Not, PlainText
 
-from . import engine, french, highlight, labels, pgrank, resultcache, sqlite_summary
+from . import engine, french, highlight, labels, pg_summary, pgrank, resultcache, sqlite_summary
 from .models import EntryFacets, SearchEntry
 from .permissions import Reader
 from .query import ParsedQuery
@@ -578,12 +578,34 @@ class _PostgresFTS:
         self.weights = compiler.sql_weights
 
     def summary(self, narrow, filters: Filters, now, window: int):
-        """(counts, total, [(id, score)]) in one statement (see _single_pass)."""
-        table = EntryFacets._meta.db_table
-        permission_sql, permission_params = _permission_sql(narrow)
-        bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
-        columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
-            ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
+        """(counts, total, [(id, score)]) of the matches the reader may see (``narrow``: the
+        EntryFacets rows under the permission filter).
+
+        First choice: one statement for the matching ids and the best ``window`` under every
+        active facet, with the facet counts and the total from bitmaps of the facet rows
+        (search.pg_summary); when they cannot answer, the one-statement SQL summary
+        (``sql_summary``), whose results they reproduce exactly."""
+        permission = _permission_sql(narrow)
+        fast = pg_summary.summary(self, permission, filters, now, window)
+        if fast is not None:
+            return fast
+        return self.sql_summary(permission, filters, now, window)
+
+    def match_sql(self, join: str = "") -> tuple[str, list]:
+        """The index rows of SearchEntry matching the query, through the GIN index on
+        ``title || body``.
+
+        ``content_type_id + 0``: nearly every index row is a SearchEntry, yet with the plain
+        column the planner walks the content type's b-tree and tests ``@@`` on every row,
+        concatenating and detoasting both vectors (~170 ms at 15k entries instead of ~10 ms
+        through the GIN index)."""
+        # Table names come from model metadata; values are parameters.
+        return (f'FROM "{self.entries}" ie {join} WHERE ie.content_type_id + 0 = %s '  # noqa: S608
+                f"AND (ie.title || ie.body) @@ {self.tsquery_sql}"), [self.content_type, *self.tsquery_params]
+
+    def rank_sql(self) -> tuple[str, str, str, list]:
+        """(columns carried in the matches ``m``, join, score expression, score params) of the
+        engine score; ``m`` has ``id`` (entry), ``ie_id`` and the carried columns."""
         q = self.tsquery_sql
         weights = f"'{self.weights}'::float4[]"
         if pgrank.body_chars():
@@ -602,20 +624,27 @@ class _PostgresFTS:
             join = f'JOIN "{self.entries}" ie ON ie.id = m.ie_id'
             rank = (f"(ts_rank({weights}, ie.title, {q}) * ie.title_norm"
                     f" + ts_rank({weights}, ie.body, {q}))")
-        # The rank reads the (toasted) vectors: computed in the best-results part only, so
-        # for the matches under every active facet, not for all the permitted matches.
-        # ``content_type_id + 0``: nearly every index row is a SearchEntry, yet with the
-        # plain column the planner walks the content type's b-tree and tests ``@@`` on every
-        # row, concatenating and detoasting both vectors (~170 ms at 15k entries instead of
-        # ~10 ms through the GIN index on ``title || body``).
+        return carried, join, rank, [*self.tsquery_params, *self.tsquery_params]
+
+    def sql_summary(self, permission: tuple[str, list], filters: Filters, now, window: int):
+        """The summary in one statement (see _single_pass): the permitted matches with their
+        facet columns, grouped per facet, and the best ``window`` under every active facet."""
+        table = EntryFacets._meta.db_table
+        permission_sql, permission_params = permission
+        bucket_sql, bucket_params = _bucket_sql(f'"{table}"."published_at"', now)
+        columns = ", ".join(f'"{table}"."{name}" AS {alias}' for name, alias in (
+            ("facet_kind", "k"), ("themes", "t"), ("audiences", "a"), ("service_levels", "l"), ("region", "r")))
+        carried, join, rank, score_params = self.rank_sql()
+        match_sql, match_params = self.match_sql(
+            f'JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer')
+        # The rank reads the vectors: computed in the best-results part only, so for the
+        # matches under every active facet, not for all the permitted matches.
         # Table names come from model metadata, weights from modelsearch; values are parameters.
         matches = (f'SELECT "{table}"."entry_id" AS id, ie.id AS ie_id, {carried}{columns}, {bucket_sql} AS b '  # noqa: S608
-                   f'FROM "{self.entries}" ie JOIN "{table}" ON "{table}"."entry_id" = (ie.object_id)::integer '
-                   f"WHERE ie.content_type_id + 0 = %s AND (ie.title || ie.body) @@ {q} AND ({permission_sql})")
-        params = [*bucket_params, self.content_type, *self.tsquery_params, *permission_params]
+                   f"{match_sql} AND ({permission_sql})")
+        params = [*bucket_params, *match_params, *permission_params]
         return _single_pass(matches, params, filters, window, rank, "s DESC, m.id DESC", descending=True,
-                            join=join,
-                            score_params=[*self.tsquery_params, *self.tsquery_params], index_only=True)
+                            join=join, score_params=score_params, index_only=True)
 
 
 def _is_postgres_fts(search_backend) -> bool:
@@ -695,8 +724,11 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         elif cached_counts is not None:
             counts, total = cached_counts
         else:
-            fast = (sqlite_summary.browse_counts(_permission_sql(narrow), filters, now)
-                    if query is None and _is_sqlite_fts(search_backend) else None)
+            fast = None
+            if query is None and _is_sqlite_fts(search_backend):
+                fast = sqlite_summary.browse_counts(_permission_sql(narrow), filters, now)
+            elif query is None and _is_postgres_fts(search_backend):
+                fast = pg_summary.browse_counts(_permission_sql(narrow), filters, now)
             if fast is not None:
                 counts, total = fast
             elif query is None or database:

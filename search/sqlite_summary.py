@@ -85,7 +85,13 @@ class Unusable(Exception):
 
 class Snapshot:
     """Bitmaps of the facet rows of one version token (immutable once built, except for
-    the small caches of date buckets and readers, replaced atomically)."""
+    the small caches of date buckets and readers, replaced atomically).
+
+    The comparisons are SQLite's (dates as text, ``LIKE`` folding ASCII case, the reader's
+    filter run by an in-memory SQLite); ``search.pg_summary`` subclasses it for PostgreSQL."""
+
+    #: The types of ``published_at`` the bucket bounds can be compared with as the database does.
+    DATE_TYPES = frozenset({str, type(None)})
 
     def __init__(self, token: int, rows):
         """``rows``: (rowid, access, kind, themes, audiences, service levels, region,
@@ -94,8 +100,8 @@ class Snapshot:
         self.token = token
         columns = list(zip(*rows, strict=True)) if rows else [()] * 8
         published = columns[7]
-        if not set(map(type, published)) <= {str, type(None)}:
-            raise Unusable("published_at is not text")
+        if not set(map(type, published)) <= self.DATE_TYPES:
+            raise Unusable("published_at has an unexpected type")
         undated = published.count(None)
         if None in published[undated:] or not all(map(operator.le, published[undated:], published[undated + 1:])):
             # SQLite did not keep the subquery's order: sort here.
@@ -143,8 +149,8 @@ class Snapshot:
 
     def buckets(self, now) -> dict[str, int]:
         """Bitmaps of the date buckets of ``searcher._bucket_sql`` at ``now``."""
-        month = _sql_datetime(now - timedelta(days=31))
-        year = _sql_datetime(now - timedelta(days=365))
+        month = self.bound(now - timedelta(days=31))
+        year = self.bound(now - timedelta(days=365))
         positions = (bisect_left(self.dates, month), bisect_left(self.dates, year))
         cached = self._buckets
         if cached and cached[0] == positions:
@@ -156,6 +162,16 @@ class Snapshot:
         self._buckets = (positions, buckets)
         return buckets
 
+    @staticmethod
+    def bound(value: datetime):
+        """A bucket bound as the database compares it with the stored dates."""
+        return _sql_datetime(value)
+
+    @staticmethod
+    def fold(slug: str) -> str:
+        """What ``LIKE`` compares of a slug (SQLite: ASCII case folded)."""
+        return slug.translate(_ASCII_LOWER)
+
     def permitted(self, permission_sql: str, permission_params: list) -> int:
         """The rows whose access token passes the reader's permission filter, evaluated by
         SQLite itself (an in-memory database) on the distinct tokens."""
@@ -163,6 +179,21 @@ class Snapshot:
         mask = self._readers.get(key)
         if mask is not None:
             return mask
+        return self.remember((permission_sql, permission_params),
+                             self.permitted_tokens(permission_sql, permission_params))
+
+    def remember(self, permission: tuple[str, list], tokens) -> int:
+        """Keep (and return) the rows of the access ``tokens`` that pass ``permission``."""
+        mask = 0
+        for access in tokens:
+            mask |= self.values["access"].get(access, 0)
+        readers = dict(self._readers) if len(self._readers) < _MAX_READERS else {}
+        readers[(permission[0], tuple(permission[1]))] = mask
+        self._readers = readers
+        return mask
+
+    def permitted_tokens(self, permission_sql: str, permission_params: list) -> list[str]:
+        """The access tokens of the rows that pass the reader's filter."""
         memory = getattr(_local, "memory", None)
         if memory is None:
             memory = _local.memory = sqlite3.connect(":memory:", check_same_thread=False)
@@ -174,13 +205,7 @@ class Snapshot:
             rows = memory.execute(query, [json.dumps(list(self.values["access"])), *permission_params]).fetchall()
         except sqlite3.Error as exc:
             raise Unusable(f"permission filter: {exc}") from exc
-        mask = 0
-        for (access,) in rows:
-            mask |= self.values["access"][access]
-        readers = dict(self._readers) if len(self._readers) < _MAX_READERS else {}
-        readers[key] = mask
-        self._readers = readers
-        return mask
+        return [access for (access,) in rows]
 
     def condition(self, group: str, values: list[str], buckets: dict[str, int]) -> int:
         """The bitmap of ``searcher._group_condition(group, values)``."""
@@ -193,9 +218,9 @@ class Snapshot:
             for value in values:
                 if not _PLAIN_SLUG.fullmatch(value):
                     raise Unusable(f"not a plain slug: {value!r}")
-                wanted = value.translate(_ASCII_LOWER)
+                wanted = self.fold(value)
                 for slug, bits in self.slugs[group].items():
-                    if slug.translate(_ASCII_LOWER) == wanted:
+                    if self.fold(slug) == wanted:
                         mask |= bits
         else:
             known = self.values[group]
