@@ -128,6 +128,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                             "PRAGMA cache_size=-65536;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Server-side parameter binding with psycopg's automatic prepared statements (docs/performance.md,
+    # "Session 7: PostgreSQL planning"): a statement sent DATABASE_PREPARE_THRESHOLD times on a
+    # connection is prepared, and PostgreSQL then stops planning it (2-3x less server CPU per page).
+    # Off by default until the search's first-visit statement keeps its index hint under it (see that
+    # section). Django alone passes prepare_threshold=None (never prepare) even with server-side
+    # binding. Behind pgbouncer in transaction mode, prepared statements need pgbouncer >= 1.21 with
+    # max_prepared_statements > 0; otherwise keep DATABASE_PREPARE_THRESHOLD=none.
+    _threshold = env_str("DATABASE_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", False),
+            "prepare_threshold": None if _threshold.lower() == "none" else env_int("DATABASE_PREPARE_THRESHOLD", 5),
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------
