@@ -200,7 +200,7 @@ def statement(fts, size: int, allowed: bytes, window: int) -> tuple[str, list]:
 def summary(fts, permission: tuple[str, list], filters, now, window: int):
     """(counts, total, [(entry id, score)]) as ``searcher._single_pass`` returns them, or None
     when the SQL path must answer (see the module docstring)."""
-    from .searcher import _COLUMNS, FACET_GROUPS, _client_side_binding
+    from .searcher import _COLUMNS, FACET_GROUPS, run_on_gin_index
 
     if _COLUMNS != KNOWN_COLUMNS or tuple(FACET_GROUPS) != tuple(KNOWN_COLUMNS) or connection.vendor != "postgresql":
         return None
@@ -221,14 +221,7 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
 
     size = snapshot.size
     sql, params = statement(fts, size, snapshot.allowed_bits(allowed), window)
-    with connection.cursor() as cursor:
-        if _client_side_binding(cursor):
-            # As in searcher._single_pass: keep the planner on the GIN index for common words.
-            cursor.execute(f"SET LOCAL enable_seqscan = off; {sql}; SET LOCAL enable_seqscan = on", params)
-            cursor.nextset()
-        else:
-            cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = run_on_gin_index(sql, params)  # as searcher._single_pass: the planner kept on the GIN index
     token = next((n for g, n, _s, _a in rows if g == "t"), None)
     if token != snapshot.token:
         _drop(key, snapshot)

@@ -519,22 +519,51 @@ def _single_pass(matches_sql: str, matches_params: list, filters: Filters, windo
     # Table names come from model metadata, columns are constants; values are parameters.
     sql = f"WITH m AS MATERIALIZED ({matches_sql}) {counts_sql} UNION ALL {best_sql}"  # noqa: S608
     params = [*matches_params, *counts_params, *(score_params or []), *source_params, window]
-    with connection.cursor() as cursor:
-        if index_only and _client_side_binding(cursor):
-            # PostgreSQL: the planner costs ``(title || body) @@ q`` as a cheap operator and,
-            # when it expects many matches, prefers a sequential scan that concatenates and
-            # decompresses every row's vectors (~2 s at 100k entries) to the GIN index.
-            # SET LOCAL inside the same query string (one implicit transaction) scopes
-            # the hint to this statement.
-            cursor.execute(f"SET LOCAL enable_seqscan = off; {sql}; SET LOCAL enable_seqscan = on", params)
-            cursor.nextset()
-        else:
+    if index_only and connection.vendor == "postgresql":
+        rows = run_on_gin_index(sql, params)
+    else:
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
-        rows = cursor.fetchall()
+            rows = cursor.fetchall()
     counts, total = _read_counts(rows)
     best = [(n, s) for g, _v, n, s in rows if g == "_hit"]
     best.sort(key=lambda pair: (-pair[1] if descending else pair[1], -pair[0]))
     return counts, total, best
+
+
+def run_on_gin_index(sql: str, params: list) -> list:
+    """PostgreSQL: the rows of ``sql`` planned with sequential scans off, for this statement only.
+
+    The planner costs ``(title || body) @@ q`` as a cheap operator and, when it expects many
+    matches, prefers a sequential scan that concatenates and decompresses every row's vectors
+    (~2 s at 100k entries) to the GIN index. The hint goes in the same query string, one implicit
+    transaction (``SET LOCAL …; sql; SET LOCAL …``), which only client-side binding can send: with
+    server-side binding (``DATABASE_SERVER_SIDE_BINDING``, the default) this one cursor binds on
+    the client (a statement that differs with every query gains nothing from being prepared)."""
+    with _client_binding_cursor() as cursor:
+        cursor.execute(f"SET LOCAL enable_seqscan = off; {sql}; SET LOCAL enable_seqscan = on", params)
+        cursor.nextset()
+        return cursor.fetchall()
+
+
+def _client_binding_cursor():
+    """A Django cursor (query logging, execute wrappers, error translation) whose psycopg cursor
+    binds parameters on the client, whatever ``server_side_binding`` says."""
+    cursor = connection.cursor()
+    if _client_side_binding(cursor):
+        return cursor
+    cursor.close()
+    from django.db.backends.postgresql.base import Cursor  # Django's client-side binding cursor
+
+    raw_connection = connection.connection
+    factory = raw_connection.cursor_factory
+    raw_connection.cursor_factory = Cursor
+    try:
+        with connection.wrap_database_errors:
+            raw = connection.create_cursor()
+    finally:
+        raw_connection.cursor_factory = factory
+    return connection._prepare_cursor(raw)  # as BaseDatabaseWrapper._cursor wraps create_cursor()
 
 
 def _client_side_binding(cursor) -> bool:

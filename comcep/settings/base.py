@@ -132,14 +132,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameter binding with psycopg's automatic prepared statements (docs/performance.md,
     # "Session 7: PostgreSQL planning"): a statement sent DATABASE_PREPARE_THRESHOLD times on a
     # connection is prepared, and PostgreSQL then stops planning it (2-3x less server CPU per page).
-    # Off by default until the search's first-visit statement keeps its index hint under it (see that
-    # section). Django alone passes prepare_threshold=None (never prepare) even with server-side
-    # binding. Behind pgbouncer in transaction mode, prepared statements need pgbouncer >= 1.21 with
+    # On by default (DATABASE_SERVER_SIDE_BINDING=false goes back to Django's client-side binding).
+    # Django alone passes prepare_threshold=None (never prepare) even with server-side binding.
+    # Prepared statements live per connection: they pay off with persistent connections
+    # (DATABASE_CONN_MAX_AGE). Behind pgbouncer in transaction mode, prepared statements need pgbouncer >= 1.21 with
     # max_prepared_statements > 0; otherwise keep DATABASE_PREPARE_THRESHOLD=none.
     _threshold = env_str("DATABASE_PREPARE_THRESHOLD", "5")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", False),
+            "server_side_binding": env_bool("DATABASE_SERVER_SIDE_BINDING", True),
             "prepare_threshold": None if _threshold.lower() == "none" else env_int("DATABASE_PREPARE_THRESHOLD", 5),
         }
     )

@@ -37,12 +37,12 @@ def database_options(**environ) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_postgresql_binds_on_the_client_by_default_and_prepares_after_five_when_turned_on():
+def test_postgresql_binds_on_the_server_and_prepares_after_five_by_default():
     options = database_options(DATABASE_URL=POSTGRES_URL)
-    assert options["server_side_binding"] is False  # until the search keeps its index hint (docs)
-    assert options["prepare_threshold"] == 5
-    options = database_options(DATABASE_URL=POSTGRES_URL, DATABASE_SERVER_SIDE_BINDING="true")
     assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 5
+    options = database_options(DATABASE_URL=POSTGRES_URL, DATABASE_SERVER_SIDE_BINDING="false")
+    assert options["server_side_binding"] is False
 
 
 def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler():
