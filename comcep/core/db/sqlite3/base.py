@@ -23,15 +23,16 @@ already holds the file through another connection to the same database does not 
 WAL checkpoints. SQLite copies the WAL back into the database (and, with synchronous=NORMAL,
 fsyncs it) inside the COMMIT of whichever writer finds ``wal_autocheckpoint`` pages (1 000) in the
 WAL: 10-20 ms on the benchmark machine, paid by one reply. Inside the queue, every waiter would pay
-it too. So a queued connection turns SQLite's automatic checkpoints off and, after each write
-transaction, once it has released the queue, looks at the WAL's frame counters (``mxFrame`` and
-``nBackfill`` in the ``-shm`` wal-index, https://www.sqlite.org/walformat.html) and runs a PASSIVE
-checkpoint when ``checkpoint_pages`` (1 000) frames or more are not yet copied: the trigger SQLite
-uses, outside the lock (a PASSIVE checkpoint blocks neither writers nor readers). If the counters
-cannot be read it checkpoints anyway. The WAL stays as bounded as with SQLite's own checkpoints and
-durability is unchanged (commits are written to the WAL exactly as before).
+it too. So a queued connection turns SQLite's automatic checkpoints off and runs a PASSIVE
+checkpoint itself after every ``checkpoint_every`` (20) transactions committed by its process on
+that database, once it has released the queue (a PASSIVE checkpoint blocks neither writers nor
+readers; with nothing new to copy it returns at once). The WAL stays bounded by what the processes
+write between two checkpoints (a reply writes ~25 pages: 3 processes x 20 x 25 = 1 500 pages at
+most, SQLite's own cadence is 1 000) and durability is unchanged: commits are written to the WAL
+exactly as before. (The WAL's frame counters are in the ``-shm`` file, but a process must never
+open and close a file SQLite holds POSIX locks on: closing any descriptor drops them all.)
 
-``OPTIONS["write_queue"] = False`` turns both off; ``OPTIONS["checkpoint_pages"] = 0`` keeps
+``OPTIONS["write_queue"] = False`` turns both off; ``OPTIONS["checkpoint_every"] = 0`` keeps
 SQLite's automatic checkpoints with the queue. In-memory databases never use either.
 """
 
@@ -41,7 +42,6 @@ import fcntl
 import logging
 import os
 import sqlite3
-import struct
 import threading
 import time
 
@@ -64,24 +64,22 @@ def _held_paths() -> dict:
     return paths
 
 
-def wal_frames_to_copy(path: str) -> int | None:
-    """Frames of the WAL of the database ``path`` not yet copied into it (``mxFrame - nBackfill``
-    from the wal-index header in ``<path>-shm``), or None if they cannot be read."""
-    try:
-        fd = os.open(f"{path}-shm", os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        header = os.pread(fd, 100, 0)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if len(header) < 100:
-        return None
-    (max_frame,) = struct.unpack_from("=I", header, 16)
-    (backfilled,) = struct.unpack_from("=I", header, 96)
-    return max_frame - backfilled if max_frame >= backfilled else max_frame
+class _Commits:
+    """Transactions committed by this process, per database file (counted over all its
+    connections: with CONN_MAX_AGE=0 a connection lives for one request)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts: dict[str, int] = {}
+
+    def checkpoint_due(self, path: str, every: int) -> bool:
+        with self.lock:
+            count = self.counts.get(path, 0) + 1
+            self.counts[path] = 0 if count >= every else count
+        return count >= every
+
+
+commits = _Commits()
 
 
 class WriteQueue:
@@ -183,14 +181,14 @@ def _is_write(query: str) -> bool:
 
 class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
     write_queue: WriteQueue | None = None
-    checkpoint_pages = 0
+    checkpoint_every = 0
 
     def get_connection_params(self):
         params = super().get_connection_params()
         enabled = params.pop("write_queue", True)
-        pages = params.pop("checkpoint_pages", 1000)
+        every = params.pop("checkpoint_every", 20)
         self._write_queue_wanted = bool(enabled) and not self.is_in_memory_db()
-        self._checkpoint_pages = int(pages) if self._write_queue_wanted else 0
+        self._checkpoint_every = int(every) if self._write_queue_wanted else 0
         self._write_queue_timeout = params.get("timeout", 5)
         return params
 
@@ -198,8 +196,8 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
         conn = super().get_new_connection(conn_params)
         if getattr(self, "_write_queue_wanted", False):
             self.write_queue = WriteQueue(conn_params["database"], self._write_queue_timeout)
-            self.checkpoint_pages = self._checkpoint_pages
-            if self.checkpoint_pages:
+            self.checkpoint_every = self._checkpoint_every
+            if self.checkpoint_every:
                 conn.execute("PRAGMA wal_autocheckpoint = 0")
         return conn
 
@@ -246,12 +244,9 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
 
     def _wrote(self):
         """A transaction of this connection committed and the queue is released: a PASSIVE
-        checkpoint if ``checkpoint_pages`` frames or more wait in the WAL (see the module)."""
+        checkpoint every ``checkpoint_every`` of them in this process (see the module)."""
         queue = self.write_queue
-        if not self.checkpoint_pages or queue is None:
-            return
-        waiting = wal_frames_to_copy(queue.database)
-        if waiting is not None and waiting < self.checkpoint_pages:
+        if not self.checkpoint_every or queue is None or not commits.checkpoint_due(queue.path, self.checkpoint_every):
             return
         try:
             self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
