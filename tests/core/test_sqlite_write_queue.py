@@ -1,4 +1,4 @@
-"""The SQLite backend's queue for the write lock and its checkpoints (comcep/core/db/sqlite3/base.py).
+"""The SQLite backend's queue for the write lock (comcep/core/db/sqlite3/base.py).
 
 Each test opens its own database file through the backend (never the test database), so that the
 queue's file and the WAL are the test's alone. SQLite only: on PostgreSQL the backend is not used."""
@@ -221,31 +221,6 @@ def test_without_the_option_there_is_no_queue(open_wrapper, db_file):
     with transaction.atomic(using="queue"):
         assert queue_is_free(db_file)
     assert wrapper.cursor().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("every", [10, 0])
-def test_checkpoints_keep_the_wal_bounded(open_wrapper, db_file, every):
-    """Without SQLite's automatic checkpoints, the connection's own keep the WAL small; with
-    ``checkpoint_every=0`` SQLite's stay on (its 1 000 pages are more than this test writes)."""
-    wrapper = open_wrapper(checkpoint_every=every)
-    assert wrapper.cursor().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert wrapper.cursor().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == (0 if every else 1000)
-    with wrapper.cursor() as cursor:
-        cursor.execute("CREATE TABLE blob (id INTEGER PRIMARY KEY, data BLOB)")
-    wal = Path(f"{db_file}-wal")
-    highest = 0
-    for _ in range(60):
-        with transaction.atomic(using="queue"):
-            wrapper.cursor().execute("INSERT INTO blob (data) VALUES (randomblob(12000))")  # 4 pages
-        highest = max(highest, wal.stat().st_size)
-    pages = highest // (4096 + 24)
-    if every:
-        assert pages < 10 * 5 + 10  # 60 transactions without a checkpoint: ~250 pages
-    else:
-        assert pages > 200
-    # Everything is in the database: a new connection reads it (and the rows are all there).
-    assert wrapper.cursor().execute("SELECT COUNT(*) FROM blob").fetchone()[0] == 60
 
 
 WRITER = textwrap.dedent("""

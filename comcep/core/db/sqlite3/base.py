@@ -20,36 +20,24 @@ the lock while it waits for another thread that wants it) fails instead of hangi
 already holds the file through another connection to the same database does not take it again
 (SQLite's busy timeout applies, as before).
 
-WAL checkpoints. SQLite copies the WAL back into the database (and, with synchronous=NORMAL,
-fsyncs it) inside the COMMIT of whichever writer finds ``wal_autocheckpoint`` pages (1 000) in the
-WAL: 10-20 ms on the benchmark machine, paid by one reply. Inside the queue, every waiter would pay
-it too. So a queued connection turns SQLite's automatic checkpoints off and runs a PASSIVE
-checkpoint itself after every ``checkpoint_every`` (20) transactions committed by its process on
-that database, once it has released the queue (a PASSIVE checkpoint blocks neither writers nor
-readers; with nothing new to copy it returns at once). The WAL stays bounded by what the processes
-write between two checkpoints (a reply writes ~25 pages: 3 processes x 20 x 25 = 1 500 pages at
-most, SQLite's own cadence is 1 000) and durability is unchanged: commits are written to the WAL
-exactly as before. (The WAL's frame counters are in the ``-shm`` file, but a process must never
-open and close a file SQLite holds POSIX locks on: closing any descriptor drops them all.)
+WAL checkpoints stay SQLite's: the writer whose commit finds 1 000 pages in the WAL copies them
+into the database inside its COMMIT (10-20 ms on the benchmark machine), i.e. while it holds the
+queue. Checkpointing after the release instead (every N commits of a process) was measured and not
+kept: the WAL grew to 36-43 MB in 8 s of posting instead of ~6 MB (docs/performance.md, "Session 7").
 
-``OPTIONS["write_queue"] = False`` turns both off; ``OPTIONS["checkpoint_every"] = 0`` keeps
-SQLite's automatic checkpoints with the queue. In-memory databases never use either.
+``OPTIONS["write_queue"] = False`` turns the queue off. In-memory databases never use it.
 """
 
 from __future__ import annotations
 
 import fcntl
-import logging
 import os
-import sqlite3
 import threading
 import time
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base as sqlite3_base
 from django.db.backends.sqlite3.base import SQLiteCursorWrapper
-
-logger = logging.getLogger(__name__)
 
 # Files held by the current thread: {path: count} (see the module: one thread, two connections).
 _held = threading.local()
@@ -62,24 +50,6 @@ def _held_paths() -> dict:
     if paths is None:
         paths = _held.paths = {}
     return paths
-
-
-class _Commits:
-    """Transactions committed by this process, per database file (counted over all its
-    connections: with CONN_MAX_AGE=0 a connection lives for one request)."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.counts: dict[str, int] = {}
-
-    def checkpoint_due(self, path: str, every: int) -> bool:
-        with self.lock:
-            count = self.counts.get(path, 0) + 1
-            self.counts[path] = 0 if count >= every else count
-        return count >= every
-
-
-commits = _Commits()
 
 
 class WriteQueue:
@@ -172,7 +142,6 @@ class CursorWrapper(SQLiteCursorWrapper):
     def _after_autocommit_write(self):
         if not self.connection.in_transaction:
             self.queue.release()
-            self.wrapper._wrote()
 
 
 def _is_write(query: str) -> bool:
@@ -181,14 +150,11 @@ def _is_write(query: str) -> bool:
 
 class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
     write_queue: WriteQueue | None = None
-    checkpoint_every = 0
 
     def get_connection_params(self):
         params = super().get_connection_params()
         enabled = params.pop("write_queue", True)
-        every = params.pop("checkpoint_every", 20)
         self._write_queue_wanted = bool(enabled) and not self.is_in_memory_db()
-        self._checkpoint_every = int(every) if self._write_queue_wanted else 0
         self._write_queue_timeout = params.get("timeout", 5)
         return params
 
@@ -196,15 +162,11 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
         conn = super().get_new_connection(conn_params)
         if getattr(self, "_write_queue_wanted", False):
             self.write_queue = WriteQueue(conn_params["database"], self._write_queue_timeout)
-            self.checkpoint_every = self._checkpoint_every
-            if self.checkpoint_every:
-                conn.execute("PRAGMA wal_autocheckpoint = 0")
         return conn
 
     def create_cursor(self, name=None):
         cursor = self.connection.cursor(factory=CursorWrapper)
         cursor.queue = self.write_queue
-        cursor.wrapper = self
         return cursor
 
     def _start_transaction_under_autocommit(self):
@@ -225,33 +187,16 @@ class DatabaseWrapper(sqlite3_base.DatabaseWrapper):
             queue.release()
 
     def _commit(self):
-        ended = self.connection is not None and self.connection.in_transaction
         try:
-            result = super()._commit()
-        except BaseException:
+            return super()._commit()
+        finally:
             self._release_write_queue()
-            raise
-        self._release_write_queue()
-        if ended:
-            self._wrote()
-        return result
 
     def _rollback(self):
         try:
             return super()._rollback()
         finally:
             self._release_write_queue()
-
-    def _wrote(self):
-        """A transaction of this connection committed and the queue is released: a PASSIVE
-        checkpoint every ``checkpoint_every`` of them in this process (see the module)."""
-        queue = self.write_queue
-        if not self.checkpoint_every or queue is None or not commits.checkpoint_due(queue.path, self.checkpoint_every):
-            return
-        try:
-            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except sqlite3.Error:  # the commit is done; the next checkpoint copies what this one did not
-            logger.debug("WAL checkpoint failed", exc_info=True)
 
     def _close(self):
         try:
