@@ -263,3 +263,15 @@ def test_two_processes_writing_through_the_queue_lose_nothing(open_wrapper, db_f
         assert out.strip() == "done"
     assert wrapper.cursor().execute("SELECT n, m FROM counter").fetchone() == (80, 80)
     assert queue_is_free(db_file)
+
+
+@pytest.mark.django_db
+def test_a_lock_file_that_cannot_be_opened_leaves_sqlite_alone(open_wrapper, db_file, caplog):
+    Path(f"{db_file}-writelock").mkdir()  # e.g. created by another user without read access
+    wrapper = open_wrapper()
+    make_table(wrapper)
+    with transaction.atomic(using="queue"):
+        wrapper.cursor().execute("UPDATE counter SET n = n + 1")
+    wrapper.cursor().execute("UPDATE counter SET n = n + 1")
+    assert wrapper.cursor().execute("SELECT n FROM counter").fetchone()[0] == 2
+    assert "write queue disabled" in caplog.text

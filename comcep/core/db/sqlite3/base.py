@@ -30,7 +30,9 @@ kept: the WAL grew to 36-43 MB in 8 s of posting instead of ~6 MB (docs/performa
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -38,6 +40,8 @@ import time
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base as sqlite3_base
 from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+logger = logging.getLogger(__name__)
 
 # Files held by the current thread: {path: count} (see the module: one thread, two connections).
 _held = threading.local()
@@ -66,22 +70,45 @@ class WriteQueue:
         self.fd: int | None = None
         self.held = False
         self.skipped = False  # this thread held it already through another connection
+        self.disabled = False  # the lock file cannot be opened
 
     def acquire(self) -> None:
-        if self.held or self.skipped:
+        if self.held or self.skipped or self.disabled:
             return
         paths = _held_paths()
         if paths.get(self.path):
             self.skipped = True
             return
         if self.fd is None:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self.fd = self._open()
+            if self.fd is None:  # cannot be opened: SQLite's busy handler alone, as before
+                self.disabled = True
+                return
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._wait()
         self.held = True
         paths[self.path] = paths.get(self.path, 0) + 1
+
+    def _open(self) -> int | None:
+        """The lock file, created with the database file's permissions and owner (as SQLite creates
+        its -wal and -shm files), opened read-only: ``flock`` needs no more, so a file created by
+        another user (a management command run as root) can be used by the site's user."""
+        try:
+            database = os.stat(self.database)
+        except OSError:
+            database = None
+        mode = (database.st_mode & 0o666) if database else 0o644
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, mode)
+        except OSError:
+            logger.warning("SQLite write queue disabled: cannot open %s", self.path, exc_info=True)
+            return None
+        if database and os.geteuid() == 0 and database.st_uid != 0:
+            with contextlib.suppress(OSError):
+                os.fchown(fd, database.st_uid, database.st_gid)
+        return fd
 
     def _wait(self) -> None:
         deadline = time.monotonic() + self.timeout
