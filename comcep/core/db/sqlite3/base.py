@@ -25,6 +25,10 @@ into the database inside its COMMIT (10-20 ms on the benchmark machine), i.e. wh
 queue. Checkpointing after the release instead (every N commits of a process) was measured and not
 kept: the WAL grew to 36-43 MB in 8 s of posting instead of ~6 MB (docs/performance.md, "Session 7").
 
+A lock taken by ``flock`` belongs to the open file, which a forked child shares: a connection
+opened before ``fork`` and used in both processes (never done here: gunicorn does not preload, and
+sharing a SQLite connection across a fork is unsafe anyway) would lose the ordering, not the safety.
+
 ``OPTIONS["write_queue"] = False`` turns the queue off. In-memory databases never use it.
 """
 
