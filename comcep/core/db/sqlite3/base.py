@@ -9,10 +9,11 @@ waited up to hundreds of milliseconds behind transactions of a few milliseconds.
 Here a connection that starts a write transaction (``BEGIN IMMEDIATE`` / ``EXCLUSIVE``: every
 ``transaction.atomic`` block with the ``transaction_mode`` of comcep.settings.base), or writes in
 autocommit, first takes an exclusive ``flock`` on a file next to the database (``<name>-writelock``)
-and keeps it until its transaction ends (commit, rollback, or the connection closing). Waiters sleep
-in the kernel and are woken as soon as it is released. SQLite's own lock is unchanged and still
-makes every write safe: the file only orders the waiters. A connection that writes without it (the
-sqlite3 shell, a checkpoint) is still waited for by SQLite's busy handler, as before.
+and keeps it until its transaction ends (commit, rollback, or the connection closing). Waiters try
+it every 0.05-0.5 ms, so they see its release within half a millisecond (the busy handler: up to
+100 ms). SQLite's own lock is unchanged and still makes every write safe: the file only orders
+the waiters. A connection that writes without it (the sqlite3 shell, a checkpoint) is still waited
+for by SQLite's busy handler, as before.
 
 The wait for the file is bounded by the database ``timeout`` (then "database is locked", as SQLite
 would say): it is polled every 0.5 ms at most so that a wait which can never end (a thread holding
