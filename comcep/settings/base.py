@@ -117,6 +117,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer writes; the busy timeout makes a
     # writer wait for the lock instead of failing with "database is locked".
+    # Django's backend plus a queue for the write lock (comcep/core/db/sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "comcep.core.db.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",

@@ -22,7 +22,7 @@ STORAGES = {
 WAGTAILADMIN_BASE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not :memory:, so that tests with several threads or processes (concurrent writers,
     # live_server for the browser tests) share one database, in WAL mode as in production.
     # One file per checkout so that parallel checkouts don't collide.
