@@ -82,7 +82,8 @@ def test_prepared_update_keeps_an_older_reply_from_taking_the_last_post():
 def test_prepared_update_touches_only_the_row_given():
     first, second = make_thread(replies=1), make_thread(replies=1)
     counts = {t.pk: _counters(t)["post_count"] for t in (first, second)}
-    services.REPLY_THREAD_COUNTERS.execute(False, thread=first.pk, post=1, at=timezone.now())
+    services.REPLY_THREAD_COUNTERS.execute(False, thread=first.pk, post=_counters(first)["last_post"],
+                                           at=timezone.now())
     assert _counters(first)["post_count"] == counts[first.pk] + 1
     assert _counters(second)["post_count"] == counts[second.pk]
     assert services.REPLY_THREAD_COUNTERS.execute(False, thread=10**30, post=1, at=timezone.now()) == 0
