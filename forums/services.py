@@ -8,6 +8,7 @@ rare moderation actions) and queues notifications with ``transaction.on_commit``
 
 from __future__ import annotations
 
+import datetime
 import logging
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, F, Q, Subquery, Sum, Value, When
+from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,7 @@ from django.utils.translation import ngettext
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
 from comcep.core.markdown import html_to_text, render_markdown
+from comcep.core.prepared import PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
 
@@ -160,9 +163,21 @@ def _rate_for(user) -> str:
 def take_rate(user) -> None:
     """Count a post against the member's rate limit, in the post's transaction (comcep.core.ratelimit.take):
     over the limit, RateLimited is raised and the transaction's rollback removes the count."""
+    _take_rate(user, _rate_plan(user))
+
+
+def _rate_plan(user) -> tuple[int, int] | None:
+    """(limit, window) of the member's post rate, None for a moderator (no limit). Reads only: a
+    caller computes it before its transaction (the moderator check may query)."""
     if user.is_moderator:
+        return None
+    return parse_rate(_rate_for(user))
+
+
+def _take_rate(user, plan: tuple[int, int] | None) -> None:
+    if plan is None:
         return
-    limit, window = parse_rate(_rate_for(user))
+    limit, window = plan
     if not ratelimit.take("forums:post-rate", user.pk, window, limit):
         minutes = max(window // 60, 1)
         raise RateLimited(
@@ -243,17 +258,51 @@ def recount_space(space_id: int) -> None:
 
 
 def _if_newest(post: Post) -> dict:
+    return _if_newest_values(post.pk, post.created_at)
+
+
+def _if_newest_values(post, created_at) -> dict:
     """UPDATE assignments that make ``post`` the row's last post only if it is the newest by
     (created_at, pk), the order of every list and of the recounts. Replies in different threads of
     a space are not serialised: the one that took the later timestamp may commit first, and a plain
     assignment would then let the older reply win. The condition reads the row as the UPDATE finds
     it once locked (PostgreSQL re-evaluates it on the latest version; SQLite has one writer)."""
-    newest = (Q(last_post__isnull=True) | Q(last_post_at__isnull=True) | Q(last_post_at__lt=post.created_at)
-              | Q(last_post_at=post.created_at, last_post__lt=post.pk))
-    return {"last_post": Case(When(newest, then=Value(post.pk)), default=F("last_post"),
+    newest = (Q(last_post__isnull=True) | Q(last_post_at__isnull=True) | Q(last_post_at__lt=created_at)
+              | Q(last_post_at=created_at, last_post__lt=post))
+    return {"last_post": Case(When(newest, then=Value(post)), default=F("last_post"),
                               output_field=Post._meta.pk),
-            "last_post_at": Case(When(newest, then=Value(post.created_at)), default=F("last_post_at"),
+            "last_post_at": Case(When(newest, then=Value(created_at)), default=F("last_post_at"),
                                  output_field=Post._meta.get_field("created_at"))}
+
+
+# The counter UPDATEs of a reply, compiled once per process (comcep.core.prepared.PreparedUpdate):
+# the ORM took ~1 ms of Python to build each, inside the reply's transaction, i.e. on SQLite while
+# holding the database's write lock. Shape of the thread's: whether the reply is someone else's
+# than the thread author's (then it may be the thread's first answer).
+REPLY_THREAD_COUNTERS = PreparedUpdate(
+    "forums.reply_thread_counters",
+    lambda answered, *, thread, post, at: (
+        Thread.objects.filter(pk=thread),
+        {"post_count": F("post_count") + 1, **_if_newest_values(post, at),
+         **({"first_reply_at": Coalesce(F("first_reply_at"), Value(at))} if answered else {})},
+    ),
+    params={"thread": int, "post": int, "at": datetime.datetime},
+)
+REPLY_SPACE_COUNTERS = PreparedUpdate(
+    "forums.reply_space_counters",
+    lambda *, space, post, at: (
+        Space.objects.filter(pk=space), {"post_count": F("post_count") + 1, **_if_newest_values(post, at)}),
+    params={"space": int, "post": int, "at": datetime.datetime},
+)
+# mark_read's UPDATE (the marker moves forward only).
+READ_MARKER_FORWARD = PreparedUpdate(
+    "forums.read_marker_forward",
+    lambda *, user, thread, post, at: (
+        ReadMarker.objects.filter(user_id=user, thread_id=thread, last_read_at__lt=at),
+        {"last_read_post_id": post, "last_read_at": at},
+    ),
+    params={"user": int, "thread": int, "post": int, "at": datetime.datetime},
+)
 
 
 def _thread_counts(thread: Thread) -> bool:
@@ -263,8 +312,13 @@ def _thread_counts(thread: Thread) -> bool:
 # --- Reading and following --------------------------------------------------------------
 
 
+# bulk_create([...], ignore_conflicts=True)'s statement (INSERT OR IGNORE / ON CONFLICT DO NOTHING),
+# compiled once per process: one statement, no transaction of its own.
+SUBSCRIBE = PreparedInsert("forums.subscribe", Subscription, on_conflict=OnConflict.IGNORE)
+
+
 def follow(user, *, thread: Thread | None = None, space: Space | None = None) -> None:
-    Subscription.objects.bulk_create([Subscription(user=user, thread=thread, space=space)], ignore_conflicts=True)
+    SUBSCRIBE.execute(Subscription(user=user, thread=thread, space=space))
 
 
 def unfollow(user, *, thread: Thread | None = None, space: Space | None = None) -> None:
@@ -280,14 +334,11 @@ def mark_read(user, thread: Thread, post: Post, *, has_marker: bool | None = Non
     if has_marker is False:
         # One INSERT ... ON CONFLICT DO NOTHING statement (bulk_create would wrap it in a transaction:
         # BEGIN IMMEDIATE + COMMIT on SQLite). A concurrent first read by the same member wins; same effect.
-        from django.db.models.constants import OnConflict
-
         marker = ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)
         fields = [f for f in ReadMarker._meta.concrete_fields if not f.primary_key]
         ReadMarker._base_manager._insert([marker], fields=fields, on_conflict=OnConflict.IGNORE)
         return
-    updated = ReadMarker.objects.filter(user=user, thread=thread, last_read_at__lt=post.created_at).update(
-        last_read_post=post, last_read_at=post.created_at)
+    updated = READ_MARKER_FORWARD.execute(user=user.pk, thread=thread.pk, post=post.pk, at=post.created_at)
     if not updated and has_marker is None:
         ReadMarker.objects.bulk_create(
             [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
@@ -469,30 +520,32 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
     existing post, marked ``post.duplicate = True``, and writes nothing. ``visible=True``: the
     caller loaded ``thread`` through ``Thread.objects.visible_to(author)`` (see ensure_can_post).
 
-    The checks that only read and the Markdown rendering run before the transaction: on SQLite a
-    transaction holds the database's write lock from its BEGIN, and every other reply (and the task
-    worker) waits for it. Inside: the duplicate check (serialised with the thread row lock), the
-    rate limit, the writes, the tasks (comcep.core.taskqueue)."""
+    The checks that only read, the Markdown rendering and what decides the statements (the rate,
+    whether the reply may be the thread's first answer, whether the space counts it) run before the
+    transaction: on SQLite a transaction holds the database's write lock from its BEGIN, and every
+    other reply (and the task worker) waits for it. Inside: the duplicate check (serialised with
+    the thread row lock), the rate limit, the writes, the tasks (comcep.core.taskqueue), with
+    statements compiled once per process (REPLY_THREAD_COUNTERS...; docs/performance.md, "Session
+    7: the reply's transaction")."""
     ensure_can_post(author, thread=thread, visible=visible)
     body = _clean_body(body)
     html = render_markdown(body)
     pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
     cited = pages_linked_from(html)
+    rate = _rate_plan(author)
+    answered = author.pk != thread.author_id  # the first answer of someone else (animation dashboard)
+    space_counts = _thread_counts(thread)
     with transaction.atomic():
         if created_at is None and (duplicate := _duplicate_reply(thread, author, body)) is not None:
             return duplicate
-        take_rate(author)
+        _take_rate(author, rate)
         now = created_at or timezone.now()
         post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
                                    needs_approval=pending)
         if not pending:
-            answered = {}
-            if author.pk != thread.author_id:  # the first answer of someone else (animation dashboard)
-                answered["first_reply_at"] = Coalesce(F("first_reply_at"), Value(now))
-            Thread.objects.filter(pk=thread.pk).update(post_count=F("post_count") + 1, **_if_newest(post),
-                                                       **answered)
-            if _thread_counts(thread):
-                Space.objects.filter(pk=thread.space_id).update(post_count=F("post_count") + 1, **_if_newest(post))
+            REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
+            if space_counts:
+                REPLY_SPACE_COUNTERS.execute(space=thread.space_id, post=post.pk, at=now)
         if cited:
             thread.cited_pages.add(*cited)
         _after_post(author, thread, post, pending=pending)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import prefetch_related_objects
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -55,7 +55,7 @@ from django.db.models.query import (
     get_related_populators,
 )
 
-__all__ = ["PreparedQuery", "PreparedQueryError"]
+__all__ = ["PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 MAX_SHAPES = 256  # per PreparedQuery: slices (offsets) are part of the shape
@@ -229,27 +229,7 @@ class PreparedQuery:
                 raise PreparedQueryError(f"{self.name}: the sentinels decide whether the query is empty")
             return _Shape(None, [], [], _EMPTY_RESULTS[method])
         (sql, params, finish), (sql_b, params_b, _finish_b) = compiled
-        if sql != sql_b or len(params) != len(params_b):
-            raise PreparedQueryError(
-                f"{self.name}: the SQL text depends on a parameter's value (put what decides it in the shape)")
-        slots = []
-        for position, (first, second) in enumerate(zip(params, params_b, strict=True)):
-            slot = None
-            for name, kind in self.params.items():
-                for adapter in _adapters(kind, connection):
-                    if (_same(adapter(sentinel_sets[0][name]), first)
-                            and _same(adapter(sentinel_sets[1][name]), second)):
-                        slot = (position, name, adapter)
-                        break
-                if slot:
-                    break
-            if slot is None:
-                slot = _wrapped_slot(position, first, second, sentinel_sets, self.params)
-            if slot:
-                slots.append(slot)
-            elif not _same(first, second):
-                raise PreparedQueryError(
-                    f"{self.name}: query parameter {position} ({first!r}) is not a parameter's plain value")
+        slots = _find_slots(self.name, self.params, sentinel_sets, (sql, params), (sql_b, params_b), connection)
         return _Shape(sql, list(params), slots, finish)
 
     def _compile(self, method: str, queryset, alias: str):
@@ -279,6 +259,198 @@ class PreparedQuery:
             # The ORM's own compiled SQL, wrapped (no value is formatted into it).
             return f"SELECT COUNT(*) FROM ({sql}) prepared_count", params, lambda rows, alias: rows[0][0]  # noqa: S608
         raise ValueError(method)
+
+
+def _find_slots(name: str, declared: dict[str, type], sentinel_sets, compiled_a, compiled_b, connection) -> list:
+    """Where each parameter's value goes in the SQL's parameter list, from two compilations with
+    different sentinels (PreparedQueryError when a value does not travel as a plain parameter)."""
+    (sql, params), (sql_b, params_b) = compiled_a, compiled_b
+    if sql != sql_b or len(params) != len(params_b):
+        raise PreparedQueryError(
+            f"{name}: the SQL text depends on a parameter's value (put what decides it in the shape)")
+    slots = []
+    for position, (first, second) in enumerate(zip(params, params_b, strict=True)):
+        slot = None
+        for param, kind in declared.items():
+            for adapter in _adapters(kind, connection):
+                if (_same(adapter(sentinel_sets[0][param]), first)
+                        and _same(adapter(sentinel_sets[1][param]), second)):
+                    slot = (position, param, adapter)
+                    break
+            if slot:
+                break
+        if slot is None:
+            slot = _wrapped_slot(position, first, second, sentinel_sets, declared)
+        if slot:
+            slots.append(slot)
+        elif not _same(first, second):
+            raise PreparedQueryError(
+                f"{name}: query parameter {position} ({first!r}) is not a parameter's plain value")
+    return slots
+
+
+def _check_values(name: str, declared: dict[str, type], values: dict) -> None:
+    if set(values) != set(declared):
+        raise TypeError(f"{name}: expected parameters {sorted(declared)}, got {sorted(values)}")
+    for param, value in values.items():
+        kind = declared[param]
+        if value is None or not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise TypeError(f"{name}: parameter {param!r} must be a {kind.__name__}, got {value!r}")
+
+
+class PreparedUpdate:
+    """An ``UPDATE`` compiled once per (process, database alias, shape), run with the real values
+    put in the sentinels' places, as ``PreparedQuery`` does for reads (same rules: the builder
+    receives the shape positionally and one sentinel per parameter, which must reach the SQL only
+    as plain query parameters). ``build(*shape, **sentinels)`` returns ``(queryset, values)``:
+    what ``queryset.update(**values)`` would run. ``execute`` returns the number of rows updated.
+
+    For the statements a hot write runs on every request inside its transaction: building an
+    ``UPDATE`` with ``Case``/``When`` expressions costs ~1 ms of Python each time, and on SQLite the
+    transaction holds the database's write lock meanwhile (docs/performance.md, "Session 7: the
+    reply's transaction"). No signals are sent (``QuerySet.update`` sends none either); an update
+    that would need several statements (inherited fields) is refused."""
+
+    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type]):
+        for kind in params.values():
+            if kind not in _SUPPORTED_TYPES:
+                raise TypeError(f"{name}: unsupported parameter type {kind!r}")
+        self.name = name
+        self.build = build
+        self.params = dict(params)
+        self._shapes: dict[tuple, tuple[str, list, list]] = {}
+        self._lock = threading.Lock()
+        self.compilations = 0
+
+    def __repr__(self):
+        return f"<PreparedUpdate {self.name}>"
+
+    def execute(self, *shape: Hashable, using: str | None = None, **values) -> int:
+        _check_values(self.name, self.params, values)
+        alias = using or DEFAULT_DB_ALIAS
+        sql, prepared_params, slots = self._shape(shape, alias)
+        if any(self.params[name] is int and not _INT64_MIN <= value <= _INT64_MAX for name, value in values.items()):
+            return 0  # no row has such an id (the ORM's exact lookups answer the same)
+        params = list(prepared_params)
+        for position, name, adapter in slots:
+            params[position] = adapter(values[name])
+        # As QuerySet.update: an error marks the enclosing atomic block for rollback.
+        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def sql(self, *shape: Hashable, using: str | None = None) -> tuple[str, list]:
+        sql, params, _slots = self._shape(shape, using or DEFAULT_DB_ALIAS)
+        return sql, list(params)
+
+    def _shape(self, shape: tuple, alias: str):
+        key = (alias, shape)
+        prepared = self._shapes.get(key)
+        if prepared is None:
+            with self._lock:
+                prepared = self._shapes.get(key)
+                if prepared is None:
+                    prepared = self._prepare(shape, alias)
+                    if len(self._shapes) >= MAX_SHAPES:
+                        self._shapes.pop(next(iter(self._shapes)))
+                    self._shapes[key] = prepared
+                    self.compilations += 1
+        return prepared
+
+    def _prepare(self, shape: tuple, alias: str):
+        from django.db.models.sql import UpdateQuery
+
+        connection = connections[alias]
+        sentinel_sets = [_sentinels(self.params, 0), _sentinels(self.params, 1)]
+        compiled = []
+        for sentinels in sentinel_sets:
+            queryset, values = self.build(*shape, **sentinels)
+            if queryset.query.is_sliced:
+                raise PreparedQueryError(f"{self.name}: cannot update a slice")
+            query = queryset.query.chain(UpdateQuery)
+            query.add_update_values(values)
+            query.annotations = {}
+            if query.related_updates:
+                raise PreparedQueryError(f"{self.name}: updates of inherited fields are not supported")
+            sql, params = query.get_compiler(alias).as_sql()
+            if not sql:
+                raise PreparedQueryError(f"{self.name}: nothing to update")
+            compiled.append((sql, tuple(params)))
+        slots = _find_slots(self.name, self.params, sentinel_sets, compiled[0], compiled[1], connection)
+        found = {param for _position, param, _adapter in slots}
+        if found != set(self.params):  # e.g. a filter the ORM dropped: the update would touch other rows
+            raise PreparedQueryError(f"{self.name}: parameters {sorted(set(self.params) - found)} do not reach the SQL")
+        return compiled[0][0], list(compiled[0][1]), slots
+
+
+class PreparedInsert:
+    """An ``INSERT`` of one row of ``model`` (no primary key read back), its SQL compiled once per
+    (process, database alias). ``execute(obj)`` computes the parameters as the ORM's insert does
+    (each field's ``pre_save(obj, add=True)``, then ``get_db_prep_save``: defaults, ``auto_now_add``,
+    JSON and UUID adaptation are the same), in the same order as the compiled SQL. ``fields``: the
+    concrete fields written (default: all but an auto-incremented primary key); ``on_conflict``:
+    ``OnConflict.IGNORE`` for ``bulk_create(..., ignore_conflicts=True)``'s statement. No signals are
+    sent (``bulk_create`` sends none either). A value that is an expression, or a field with its own
+    placeholder, is refused (the SQL text would depend on it)."""
+
+    def __init__(self, name: str, model, *, fields: list[str] | None = None, on_conflict=None):
+        self.name = name
+        self.model = model
+        self.field_names = fields
+        self.on_conflict = on_conflict
+        self._sql: dict[str, tuple[str, list]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self):
+        return f"<PreparedInsert {self.name}>"
+
+    def _fields(self) -> list:
+        meta = self.model._meta
+        if self.field_names is not None:
+            return [meta.get_field(name) for name in self.field_names]
+        return [f for f in meta.concrete_fields if f is not meta.auto_field]
+
+    def sql(self, using: str | None = None) -> str:
+        return self._shape(using or DEFAULT_DB_ALIAS)[0]
+
+    def _shape(self, alias: str) -> tuple[str, list]:
+        prepared = self._sql.get(alias)
+        if prepared is None:
+            with self._lock:
+                prepared = self._sql.get(alias)
+                if prepared is None:
+                    prepared = self._sql[alias] = self._prepare(alias)
+        return prepared
+
+    def _prepare(self, alias: str) -> tuple[str, list]:
+        from django.db.models.sql import InsertQuery
+
+        fields = self._fields()
+        for field in fields:
+            if getattr(field, "get_placeholder", None) is not None:
+                raise PreparedQueryError(f"{self.name}: field {field.name} has its own placeholder")
+        query = InsertQuery(self.model, on_conflict=self.on_conflict)
+        # Placeholders only: a plain value per field (the SQL text does not depend on it).
+        query.insert_values(fields, [self.model()], raw=True)
+        statements = query.get_compiler(alias).as_sql()
+        if len(statements) != 1 or statements[0][0].count("%s") != len(fields):
+            raise PreparedQueryError(f"{self.name}: not a single INSERT with one placeholder per field")
+        return statements[0][0], fields
+
+    def execute(self, obj, *, using: str | None = None) -> int:
+        """Insert ``obj`` (its primary key is not read back). Returns the row count (0: ignored)."""
+        alias = using or DEFAULT_DB_ALIAS
+        sql, fields = self._shape(alias)
+        connection = connections[alias]
+        params = []
+        for field in fields:
+            value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):
+                raise PreparedQueryError(f"{self.name}: {field.name} is an expression")
+            params.append(field.get_db_prep_save(value, connection=connection))
+        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
 
 
 class PreparedSequence:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 
 from django.db import router, transaction
+from django.db.models.signals import post_save, pre_save
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def enqueue_after_commit(task, *args, using: str = "default") -> None:
     """Queue ``task(*args)`` to run once the current transaction has committed (see the module).
     Outside a transaction it is queued at once."""
     if in_database_queue(task, using):
-        task.enqueue(*args)
+        enqueue_row(task, *args, using=using)
         return
 
     def enqueue():
@@ -57,20 +58,114 @@ def enqueue_after_commit(task, *args, using: str = "default") -> None:
     transaction.on_commit(enqueue, using=using)
 
 
-def pending(task, *args) -> bool:
-    """Whether ``task(*args)`` is in the database queue and not started yet (False for any other
-    backend). Inside a transaction on PostgreSQL the row found is locked until the transaction
-    ends, so the worker cannot claim it in between (it skips locked rows)."""
-    alias = _database_backend(task)
-    if alias is None:
-        return False
+def enqueue_row(task, *args, using: str = "default"):
+    """``task.enqueue(*args)`` for the database queue, with the task row's ``INSERT`` compiled once
+    per process (``comcep.core.prepared.PreparedInsert``). The same row (the backend's id, the
+    normalised arguments, priority, queue, ``run_after``, ``enqueued_at``), validation and signals
+    (the row's ``pre_save``/``post_save`` as ``Model.save`` sends them, then ``task_enqueued``), without
+    the ORM building the ``INSERT`` on every call inside the caller's transaction (on SQLite, while it
+    holds the database's write lock). Returns the task result, as ``enqueue`` does."""
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    backend.validate_task(task)
+    row = DBTaskResult(
+        id=backend._get_id(),  # the backend's id function (django-tasks-db's own enqueue calls it too)
+        args_kwargs=normalize_json({"args": args, "kwargs": {}}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after,
+        backend_name=backend.alias,
+    )
+    # What Model.save() does around its INSERT: the signals (django-tasks-db's pre_save receiver
+    # sets run_after for a task without one), then the instance is saved.
+    pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=using, update_fields=None)
+    _task_insert().execute(row, using=using)
+    row._state.adding, row._state.db = False, using
+    post_save.send(sender=DBTaskResult, instance=row, created=True, update_fields=None, raw=False, using=using)
+    result = row.task_result
+    task_enqueued.send(type(backend), task_result=result)
+    return result
+
+
+_TASK_INSERT = None
+_PENDING: dict[tuple, tuple[str, list, int]] = {}
+_PENDING_MARKERS = ("\x1fpending-0\x1f", "\x1fpending-1\x1f")
+
+
+def _task_insert():
+    global _TASK_INSERT
+    if _TASK_INSERT is None:
+        from django_tasks_db.models import DBTaskResult
+
+        from .prepared import PreparedInsert
+
+        _TASK_INSERT = PreparedInsert("core.task_row", DBTaskResult)
+    return _TASK_INSERT
+
+
+def _json_param(value, connection):
+    """What the ORM passes for ``args_kwargs=value`` (JSONField exact lookup)."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult._meta.get_field("args_kwargs").get_db_prep_value(value, connection, prepared=True)
+
+
+def _pending_queryset(alias: str, task_path: str, args_kwargs, for_update: bool):
     from django_tasks.base import TaskResultStatus
-    from django_tasks_db.compat import normalize_json
     from django_tasks_db.models import DBTaskResult
 
     found = (DBTaskResult.objects.using(alias)
-             .filter(status=TaskResultStatus.READY, task_path=task.module_path,
-                     args_kwargs=normalize_json({"args": list(args), "kwargs": {}})))
-    if transaction.get_connection(alias).in_atomic_block:
+             .filter(status=TaskResultStatus.READY, task_path=task_path, args_kwargs=args_kwargs))
+    if for_update:
         found = found.select_for_update()
-    return bool(list(found.values_list("pk", flat=True)[:1]))
+    return found.values_list("pk", flat=True)[:1]
+
+
+def _pending_statement(alias: str, task_path: str, for_update: bool) -> tuple[str, list, int]:
+    """The SQL of ``pending``'s query, compiled once per (alias, task, locking): built with two
+    marker arguments, it must differ only in the position of the JSON of the arguments."""
+    key = (alias, task_path, for_update)
+    statement = _PENDING.get(key)
+    if statement is None:
+        connection = transaction.get_connection(alias)
+        compiled = []
+        for marker in _PENDING_MARKERS:
+            value = {"args": [marker], "kwargs": {}}
+            sql, params = _pending_queryset(alias, task_path, value, for_update).query.get_compiler(alias).as_sql()
+            compiled.append((sql, list(params), _json_param(value, connection)))
+        (sql, params, json_a), (sql_b, params_b, json_b) = compiled
+        slots = [i for i, (a, b) in enumerate(zip(params, params_b, strict=False)) if not _same_param(a, b)]
+        if (sql != sql_b or len(params) != len(params_b) or len(slots) != 1
+                or not _same_param(params[slots[0]], json_a) or not _same_param(params_b[slots[0]], json_b)):
+            raise RuntimeError(f"taskqueue.pending: the query for {task_path} cannot be prepared")
+        statement = _PENDING[key] = (sql, params, slots[0])
+    return statement
+
+
+def _same_param(a, b) -> bool:
+    # psycopg's Jsonb wraps the value in .obj; SQLite gets the JSON text.
+    return type(a) is type(b) and getattr(a, "obj", a) == getattr(b, "obj", b)
+
+
+def pending(task, *args) -> bool:
+    """Whether ``task(*args)`` is in the database queue and not started yet (False for any other
+    backend). Inside a transaction on PostgreSQL the row found is locked until the transaction
+    ends, so the worker cannot claim it in between (it skips locked rows). The query's SQL is
+    compiled once per process and task (``_pending_statement``): it runs inside the caller's
+    transaction."""
+    alias = _database_backend(task)
+    if alias is None:
+        return False
+    from django_tasks_db.compat import normalize_json
+
+    connection = transaction.get_connection(alias)
+    for_update = connection.in_atomic_block and connection.features.has_select_for_update
+    sql, prepared, slot = _pending_statement(alias, task.module_path, for_update)
+    params = list(prepared)
+    params[slot] = _json_param(normalize_json({"args": list(args), "kwargs": {}}), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None

@@ -1,0 +1,196 @@
+"""Prepared writes (comcep.core.prepared.PreparedUpdate / PreparedInsert) and the database queue's
+prepared task rows (comcep.core.taskqueue): compiled once per process, they must write exactly
+what the ORM writes (same SQL, same rows, same signals), and refuse a statement they cannot
+reproduce rather than write something else."""
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import F, Value
+from django.db.models.constants import OnConflict
+from django.db.models.functions import Coalesce
+from django.db.models.signals import pre_save
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from comcep.core import taskqueue
+from comcep.core.prepared import PreparedInsert, PreparedQueryError, PreparedUpdate
+from forums import services
+from forums.models import Subscription, Thread
+from tests.factories import UserFactory
+from tests.factories.forums import make_thread
+
+pytestmark = pytest.mark.django_db
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _forum_settings():
+    # Members past their first days (their posts need no approval), generous rate limits.
+    with override_settings(FORUMS_NEW_MEMBER_DAYS=0, FORUMS_POST_RATE="1000/1m",
+                           FORUMS_NEW_MEMBER_POST_RATE="1000/1m"):
+        yield
+
+
+def _counters(thread):
+    row = Thread.objects.filter(pk=thread.pk).values("post_count", "last_post", "last_post_at",
+                                                    "first_reply_at").get()
+    return row
+
+
+# --- PreparedUpdate ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answered", [True, False])
+def test_prepared_update_runs_the_sql_the_orm_would(answered):
+    thread = make_thread(replies=1)
+    post = thread.posts.order_by("pk").last()
+    at = timezone.now()
+    values = {"post_count": F("post_count") + 1, **services._if_newest_values(post.pk, at)}
+    if answered:
+        values["first_reply_at"] = Coalesce(F("first_reply_at"), Value(at))
+    with CaptureQueriesContext(connection) as orm, transaction.atomic():
+        Thread.objects.filter(pk=thread.pk).update(**values)
+        expected = _counters(thread)
+        transaction.set_rollback(True)
+    with CaptureQueriesContext(connection) as prepared, transaction.atomic():
+        assert services.REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=at) == 1
+        assert _counters(thread) == expected
+        transaction.set_rollback(True)
+    update = [q["sql"] for q in orm.captured_queries if q["sql"].startswith("UPDATE")]
+    assert update == [q["sql"] for q in prepared.captured_queries if q["sql"].startswith("UPDATE")]
+
+
+def test_prepared_update_keeps_an_older_reply_from_taking_the_last_post():
+    """_if_newest's condition travels with the prepared statement: a reply timestamped before the
+    thread's last post counts but does not become the last post (tests/forums/test_concurrency.py)."""
+    thread = make_thread(replies=2)
+    before = _counters(thread)
+    older = before["last_post_at"] - datetime.timedelta(seconds=5)
+    services.REPLY_THREAD_COUNTERS.execute(False, thread=thread.pk, post=before["last_post"] + 1000, at=older)
+    after = _counters(thread)
+    assert after["post_count"] == before["post_count"] + 1
+    assert (after["last_post"], after["last_post_at"]) == (before["last_post"], before["last_post_at"])
+    newer = before["last_post_at"] + datetime.timedelta(seconds=5)
+    services.REPLY_THREAD_COUNTERS.execute(False, thread=thread.pk, post=before["last_post"], at=newer)
+    assert _counters(thread)["last_post_at"] == newer
+
+
+def test_prepared_update_touches_only_the_row_given():
+    first, second = make_thread(replies=1), make_thread(replies=1)
+    counts = {t.pk: _counters(t)["post_count"] for t in (first, second)}
+    services.REPLY_THREAD_COUNTERS.execute(False, thread=first.pk, post=_counters(first)["last_post"],
+                                           at=timezone.now())
+    assert _counters(first)["post_count"] == counts[first.pk] + 1
+    assert _counters(second)["post_count"] == counts[second.pk]
+    assert services.REPLY_THREAD_COUNTERS.execute(False, thread=10**30, post=1, at=timezone.now()) == 0
+
+
+def test_prepared_update_refuses_a_value_that_does_not_travel_as_a_parameter():
+    inlined = PreparedUpdate("test.inlined", lambda *, thread: (Thread.objects.filter(pk=thread),
+                                                                {"post_count": abs(thread)}),
+                             params={"thread": int})
+    with pytest.raises(PreparedQueryError):
+        inlined.execute(thread=1)
+    ignored = PreparedUpdate("test.ignored", lambda *, thread: (Thread.objects.all(), {"post_count": 0}),
+                             params={"thread": int})
+    with pytest.raises(PreparedQueryError):  # the filter was forgotten: every row would be updated
+        ignored.execute(thread=1)
+    with pytest.raises(TypeError):
+        services.REPLY_SPACE_COUNTERS.execute(space="1", post=1, at=timezone.now())
+
+
+# --- PreparedInsert ---------------------------------------------------------------------------
+
+
+def test_prepared_insert_writes_the_row_bulk_create_writes():
+    thread = make_thread()
+    member = UserFactory()
+    statement = PreparedInsert("test.subscribe", Subscription, on_conflict=OnConflict.IGNORE)
+    at = timezone.now() - datetime.timedelta(days=1)
+    assert statement.execute(Subscription(user=member, thread=thread, created_at=at)) == 1
+    assert statement.execute(Subscription(user=member, thread=thread)) == 0  # the conflict is ignored
+    assert list(Subscription.objects.filter(user=member).values_list("thread_id", "space_id", "created_at")) == [
+        (thread.pk, None, at)]
+    with CaptureQueriesContext(connection) as orm, transaction.atomic():
+        Subscription.objects.bulk_create([Subscription(user=member, space=thread.space)], ignore_conflicts=True)
+        transaction.set_rollback(True)
+    insert = [q["sql"].split(" VALUES ")[0] for q in orm.captured_queries if "INSERT" in q["sql"]]
+    assert insert == [statement.sql().split(" VALUES ")[0]]
+
+
+def test_follow_is_one_statement_and_idempotent():
+    thread = make_thread()
+    member = UserFactory()
+    with CaptureQueriesContext(connection) as queries:
+        services.follow(member, thread=thread)
+    assert len(queries) == 1
+    services.follow(member, thread=thread)
+    services.follow(member, space=thread.space)
+    assert Subscription.objects.filter(user=member).count() == 2
+
+
+# --- Task rows ---------------------------------------------------------------------------------
+
+
+def _row(result_id):
+    from django_tasks_db.models import DBTaskResult
+
+    row = DBTaskResult.objects.get(pk=result_id)
+    return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields
+            if f.attname not in ("id", "enqueued_at")}
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_enqueue_row_writes_the_row_and_signals_task_enqueue_does():
+    from django_tasks_db.compat import task_enqueued
+
+    from forums.tasks import announce_post
+
+    seen = []
+
+    def record(sender, task_result, **kwargs):
+        seen.append(task_result)
+
+    saved = []
+
+    def record_save(sender, instance, **kwargs):
+        saved.append(instance.pk)
+
+    task_enqueued.connect(record)
+    pre_save.connect(record_save, sender="django_tasks_database.DBTaskResult")
+    try:
+        before = timezone.now()
+        with transaction.atomic():
+            ours = taskqueue.enqueue_row(announce_post, 12)
+        theirs = announce_post.enqueue(12)
+    finally:
+        task_enqueued.disconnect(record)
+        pre_save.disconnect(record_save, sender="django_tasks_database.DBTaskResult")
+    assert _row(ours.id) == _row(theirs.id)
+    assert ours.id != theirs.id and ours.args == [12] and ours.status == theirs.status
+    assert [r.id for r in seen] == [ours.id, theirs.id]
+    assert len(saved) == 2
+    assert ours.enqueued_at >= before
+    assert taskqueue.pending(announce_post, 12)
+    assert not taskqueue.pending(announce_post, 13)
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_pending_finds_only_ready_identical_tasks():
+    from django_tasks_db.models import DBTaskResult
+
+    from search.tasks import reindex_source
+
+    assert not taskqueue.pending(reindex_source, 3, "7")
+    result = reindex_source.enqueue(3, "7")
+    with transaction.atomic():
+        assert taskqueue.pending(reindex_source, 3, "7")
+        assert not taskqueue.pending(reindex_source, 3, "8")
+        assert not taskqueue.pending(reindex_source, 3, 7)  # JSON 7 is not "7"
+    assert taskqueue.pending(reindex_source, 3, "7")
+    DBTaskResult.objects.filter(pk=result.id).update(status="RUNNING")
+    assert not taskqueue.pending(reindex_source, 3, "7")
