@@ -210,12 +210,7 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
         _check_token(snapshot, key)
         return None
     try:
-        buckets = snapshot.buckets(now)
-        permitted = snapshot.permitted(*permission)
-        allowed = permitted
-        for group in FACET_GROUPS:
-            if filters.get(group):
-                allowed &= snapshot.condition(group, filters.get(group), buckets)
+        buckets, permitted, allowed = snapshot.allowed(permission, filters, FACET_GROUPS, now)
     except Unusable:
         return None
 

@@ -230,6 +230,17 @@ class Snapshot:
                 mask |= known.get(value, 0)
         return mask
 
+    def allowed(self, permission: tuple[str, list], filters, groups, now) -> tuple[dict[str, int], int, int]:
+        """(date buckets, the entries the reader may see, those of them under every active
+        facet of ``filters``): the bitmaps a search starts from. Raises Unusable."""
+        buckets = self.buckets(now)
+        permitted = self.permitted(*permission)
+        allowed = permitted
+        for group in groups:
+            if filters.get(group):
+                allowed &= self.condition(group, filters.get(group), buckets)
+        return buckets, permitted, allowed
+
     def counts(self, matched: int, filters, groups, buckets) -> tuple[dict[str, Counter], int]:
         """What ``searcher._read_counts`` returns for the statement of ``_counts_sql``,
         including the order in which each Counter lists its values (the SQL groups' order)."""
@@ -338,12 +349,7 @@ def summary(fts, permission: tuple[str, list], filters, now, window: int):
         _check_token(snapshot, key)
         return None
     try:
-        buckets = snapshot.buckets(now)
-        permitted = snapshot.permitted(*permission)
-        allowed = permitted
-        for group in FACET_GROUPS:
-            if filters.get(group):
-                allowed &= snapshot.condition(group, filters.get(group), buckets)
+        buckets, permitted, allowed = snapshot.allowed(permission, filters, FACET_GROUPS, now)
     except Unusable:
         return None
 

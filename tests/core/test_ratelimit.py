@@ -63,6 +63,14 @@ def test_a_count_written_in_a_transaction_that_rolls_back_is_not_kept():
     assert ratelimit.used("test:a", member.pk, 600) == 0
 
 
+def _run_threads(work, count: int) -> None:
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_hits_are_all_counted():
@@ -90,11 +98,7 @@ def test_concurrent_hits_are_all_counted():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _run_threads(work, workers)
     assert errors == []
     assert ratelimit.used("test:a", member.pk, 3600) == workers * each
 
@@ -151,11 +155,7 @@ def test_concurrent_takes_never_let_more_than_the_limit_through():
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    _run_threads(work, workers)
     assert errors == []
     assert len(passed) == limit
     assert ratelimit.used("test:a", member.pk, 3600) == limit
