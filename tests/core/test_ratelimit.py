@@ -63,6 +63,19 @@ def test_a_count_written_in_a_transaction_that_rolls_back_is_not_kept():
     assert ratelimit.used("test:a", member.pk, 600) == 0
 
 
+def _in_transaction_retrying(action) -> None:
+    """``action()`` in a transaction, run again while SQLite answers with its shared-cache table lock."""
+    for attempt in range(50):
+        try:
+            with transaction.atomic():
+                action()
+            return
+        except OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+
+
 def _run_threads(work, count: int) -> None:
     threads = [threading.Thread(target=work) for _ in range(count)]
     for thread in threads:
@@ -84,15 +97,7 @@ def test_concurrent_hits_are_all_counted():
         try:
             barrier.wait()
             for _ in range(each):
-                for attempt in range(50):
-                    try:
-                        with transaction.atomic():
-                            ratelimit.hit("test:a", member.pk, 3600)
-                        break
-                    except OperationalError:  # SQLite's shared-cache table lock: try again
-                        if attempt == 49:
-                            raise
-                        time.sleep(0.01 * (attempt + 1))
+                _in_transaction_retrying(lambda: ratelimit.hit("test:a", member.pk, 3600))
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -133,23 +138,18 @@ def test_concurrent_takes_never_let_more_than_the_limit_through():
     workers, limit = 6, 3
     barrier, passed, errors = threading.Barrier(workers), [], []
 
+    def act():
+        if not ratelimit.take("test:a", member.pk, 3600, limit):
+            raise LookupError("refused")  # the caller's error: the transaction rolls back
+        time.sleep(0.05)  # the action itself, while others try
+
     def work():
         try:
             barrier.wait()
-            for attempt in range(50):
-                try:
-                    with transaction.atomic():
-                        if not ratelimit.take("test:a", member.pk, 3600, limit):
-                            raise LookupError("refused")
-                        time.sleep(0.05)  # the action itself, while others try
-                    passed.append(1)
-                    break
-                except LookupError:
-                    break
-                except OperationalError:  # SQLite's shared-cache table lock: try again
-                    if attempt == 49:
-                        raise
-                    time.sleep(0.01 * (attempt + 1))
+            _in_transaction_retrying(act)
+            passed.append(1)
+        except LookupError:
+            pass
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
