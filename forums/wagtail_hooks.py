@@ -29,7 +29,7 @@ from wagtail.permissions import register_permission_policy
 
 from comcep.core.permissions import WithoutActionsPermissionPolicy
 
-from . import services
+from . import services, space_locks
 from .enums import FlagStatus
 from .models import Flag, MemberSanction, ModerationLog, Post, Space, Thread
 
@@ -147,6 +147,26 @@ class SpaceViewSet(ModelViewSet):
         if db_field.name in ("themes", "groups"):
             kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_dbfield(db_field, **kwargs)
+
+    def get_form_class(self, for_update=False):
+        base = super().get_form_class(for_update)
+        if not for_update:
+            return base
+
+        class SpaceEditForm(base):
+            """Fields another app manages (forums.space_locks) are read-only: posted values are ignored."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                reason = space_locks.locked_reason(self.instance)
+                if reason:
+                    for name in space_locks.LOCKED_FIELDS:
+                        if name in self.fields:
+                            self.fields[name].disabled = True
+                            self.fields[name].help_text = reason
+
+        SpaceEditForm.__name__ = base.__name__
+        return SpaceEditForm
 
 
 # --- Threads ----------------------------------------------------------------------------

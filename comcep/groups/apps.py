@@ -30,6 +30,12 @@ class GroupsConfig(AppConfig):
         register_panel(Panel("regional_groups", _("Mes groupes régionaux"), "groups/panel.html",
                              context=panels.panel_context, order=35))
 
+        from forums import space_locks
+
+        from .services import space_lock_reason
+
+        space_locks.register(space_lock_reason)
+
         from search.registry import register as register_indexer
 
         from . import search

@@ -32,6 +32,18 @@ from forums.models import Space
 from .enums import AUTH_GROUP_PREFIX, SPACE_SLUG_PREFIX, MembershipStatus, Role
 from .models import Membership, RegionalGroup
 
+# --- The group's space in the forums admin ----------------------------------------------
+
+
+def space_lock_reason(space) -> str | None:
+    """Registered with forums.space_locks: a group's space is edited through its group."""
+    name = RegionalGroup.objects.filter(space_id=space.pk).values_list("name", flat=True).first()
+    if name is None:
+        return None
+    return _("Espace du groupe régional « %(name)s » : son titre, son identifiant, sa description et son accès "
+             "suivent le groupe (menu Groupes régionaux).") % {"name": name}
+
+
 # --- Permissions ------------------------------------------------------------------------
 
 

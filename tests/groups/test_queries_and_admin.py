@@ -85,3 +85,46 @@ def test_admin_form_refuses_unknown_coordinators_and_taken_slugs(client, moderat
 def test_members_have_no_admin_screens(client, member):
     client.force_login(member)
     assert client.get("/admin/groupes-regionaux/").status_code in (302, 403)
+
+
+def test_the_forums_admin_cannot_change_who_enters_a_group_space(client, admin_user, group, insider, outsider):
+    """The "Espaces" form shows a group's space with its access read-only: posted values are ignored."""
+    from forums.models import Space
+
+    space = group.space
+    client.force_login(admin_user)
+    page = client.get(f"/admin/echanges/espaces/edit/{space.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Espace du groupe régional « Groupe Auvergne-Rhône-Alpes »" in html
+    assert 'name="visibility"' in html and "disabled" in html.split('name="visibility"')[1].split(">")[0]
+
+    response = client.post(f"/admin/echanges/espaces/edit/{space.pk}/", {
+        "title": "Ouvert à tous", "slug": "ouvert", "description": "", "visibility": "public", "groups": [],
+        "sort_order": 3, "is_archived": ""})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    space = Space.objects.get(pk=space.pk)
+    assert (space.title, space.slug, space.visibility) == ("Groupe Auvergne-Rhône-Alpes", "groupe-auvergne-rhone-alpes",
+                                                          "groups")
+    assert list(space.groups.all()) == [group.auth_group]
+    assert space.sort_order == 3  # what the group does not manage is still edited here
+
+    # The group's member still reads it; a member of another group still does not.
+    client.force_login(insider)
+    assert client.get(f"/echanges/{space.slug}/").status_code == 200
+    client.force_login(outsider)
+    assert client.get(f"/echanges/{space.slug}/").status_code == 404
+
+
+def test_other_spaces_stay_fully_editable_in_the_forums_admin(client, admin_user, group):
+    from tests.factories.forums import SpaceFactory
+
+    space = SpaceFactory(slug="cpf", title="CPF")
+    client.force_login(admin_user)
+    response = client.post(f"/admin/echanges/espaces/edit/{space.pk}/", {
+        "title": "CPF et financements", "slug": "cpf", "description": "", "visibility": "groups",
+        "groups": [group.auth_group.pk], "sort_order": 0, "is_archived": ""})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    space.refresh_from_db()
+    assert space.title == "CPF et financements" and space.visibility == "groups"
+    assert list(space.groups.all()) == [group.auth_group]
