@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
-from comcep.core.markdown import html_to_text, render_markdown
+from comcep.core.markdown import html_to_text, render_markdown, without_quotes
 from comcep.core.prepared import PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
@@ -365,7 +365,8 @@ def readers_among(thread: Thread, user_ids) -> list[int]:
 
 
 def _excerpt(post: Post) -> str:
-    text = html_to_text(post.html)
+    """The notification's excerpt: what the author wrote, not what they quoted (unless they only quoted)."""
+    text = html_to_text(without_quotes(post.html)) or html_to_text(post.html)
     return text if len(text) <= 240 else text[:239].rsplit(" ", 1)[0] + "…"
 
 

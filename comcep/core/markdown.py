@@ -85,6 +85,7 @@ def quote_markdown(source: str, author: str) -> str:
 
 
 _TAG_RE = re.compile(r"<[^>]+>")
+_BLOCKQUOTE_RE = re.compile(r"<(/?)blockquote\b[^>]*>", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
 
 
@@ -92,3 +93,17 @@ def html_to_text(value: str) -> str:
     """Plain text of sanitized HTML (for search documents, e-mails and excerpts)."""
     text = _TAG_RE.sub(" ", value or "")
     return _SPACE_RE.sub(" ", html.unescape(text)).strip()
+
+
+def without_quotes(value: str) -> str:
+    """Sanitized HTML without its quotations (``<blockquote>``, nested ones included): what the
+    author wrote themself, e.g. for a notification's excerpt of a reply that quotes another post."""
+    parts, depth, start = [], 0, 0
+    for tag in _BLOCKQUOTE_RE.finditer(value or ""):
+        if depth == 0:
+            parts.append(value[start:tag.start()])
+        depth = max(depth - 1, 0) if tag.group(1) else depth + 1
+        start = tag.end()
+    if depth == 0:
+        parts.append((value or "")[start:])
+    return "".join(parts)

@@ -106,3 +106,18 @@ def test_quote_markdown_attributes_and_quotes_every_line():
 
 def test_html_to_text():
     assert html_to_text("<p>L&#x27;entretien <strong>VAE</strong></p>\n<p>suite</p>") == "L'entretien VAE suite"
+
+
+def test_without_quotes_keeps_only_what_the_author_wrote():
+    from comcep.core.markdown import html_to_text, quote_markdown, render_markdown, without_quotes
+
+    inner = quote_markdown("Première idée", "Awa")
+    source = quote_markdown(inner + "Je complète : le CPF suffit.", "Paul") + "D'accord avec vous deux."
+    html = render_markdown(source)
+    assert html.count("<blockquote>") == 2  # nested
+    assert html_to_text(without_quotes(html)) == "D'accord avec vous deux."
+    assert without_quotes(render_markdown("Pas de citation.")) == render_markdown("Pas de citation.")
+    # Text between two quotations is kept; a stray closing tag does not swallow the rest.
+    html = render_markdown("> a\n\nentre\n\n> b\n\nfin")
+    assert html_to_text(without_quotes(html)) == "entre fin"
+    assert html_to_text(without_quotes("</blockquote><p>reste</p>")) == "reste"

@@ -1,5 +1,6 @@
 """Posting: threads, replies, counters, approval of new members, limits, edits, reactions, answers."""
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
+from comcep.core.markdown import quote_markdown
 from comcep.notifications.models import Notification
 from forums import services
 from forums.enums import ModerationAction
@@ -62,6 +64,25 @@ def test_reply_updates_counters_and_notifies_followers(client, member, other_mem
     assert notification.kind == "reply" and "Bruno Martin" in notification.title
     assert not Notification.objects.filter(recipient=other_member).exists()
     assert_counters_match_rows(space)
+
+
+def test_a_quoting_reply_is_notified_with_its_own_words(client, member, other_member, space,
+                                                       django_capture_on_commit_callbacks):
+    """The followers' notification (and its e-mail) shows what the reply says, not the quotation it starts with."""
+    thread = make_thread(space=space, author=member)
+    first = thread.posts.first()
+    client.force_login(other_member)
+    form = client.get(thread.get_absolute_url(), {"citer": first.pk}).content.decode()
+    body = quote_markdown(first.body, member.public_name) + "Comptez plutôt trois mois en Bretagne."
+    assert html.escape(quote_markdown(first.body, member.public_name).strip()) in form  # what "Citer" prefills
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": body}).status_code == 302
+    assert Notification.objects.get(recipient=member).excerpt == "Comptez plutôt trois mois en Bretagne."
+    # A reply that only quotes still has an excerpt: the quotation.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.add_reply(thread=thread, author=UserFactory(), body=f"> {first.body}")
+    excerpts = list(Notification.objects.filter(recipient=member).order_by("pk").values_list("excerpt", flat=True))
+    assert len(excerpts) == 2 and excerpts[1] and excerpts[1] in first.body
 
 
 def test_new_thread_notifies_space_followers(member, other_member, space, django_capture_on_commit_callbacks):
