@@ -42,8 +42,9 @@ class Statements:
         return [s for s in self.seen if s[0].startswith('INSERT INTO "search_searchquerylog"')]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_searches_outside_a_transaction_are_logged_grouped_and_counted(client, entries, restore_migrated_data):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migrated_data")
+def test_searches_outside_a_transaction_are_logged_grouped_and_counted(client, entries):
     statements = Statements()
     with connection.execute_wrapper(statements):
         html = client.get("/recherche/", {"q": "Entretien  VAE"}).content.decode()
@@ -98,8 +99,9 @@ def test_inside_a_callers_transaction_the_log_commits_with_it(entries):
     assert synchronous_commit() == "on"  # the caller's other writes stay synchronous
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_group_created_meanwhile_is_reused_not_duplicated(restore_migrated_data):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migrated_data")
+def test_a_group_created_meanwhile_is_reused_not_duplicated():
     existing = SearchGap.objects.create(key="vae", label="VAE")
     assert gaps._create_gap("vae", "vae").pk == existing.pk
     fresh = gaps._create_gap("bilan", "bilan")
