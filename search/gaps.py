@@ -94,7 +94,7 @@ def _async_commit(alias: str) -> bool:
     touches nothing else. Inside a caller's ``atomic`` (tests, a future caller with other writes)
     the row is written with the caller's transaction and commits as it does."""
     connection = connections[alias]
-    return connection.vendor == "postgresql" and not connection.in_atomic_block
+    return connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit()
 
 
 def _insert_async(obj, *, ignore_conflicts: bool = False) -> int | None:
@@ -126,7 +126,8 @@ def _create_gap(key: str, label: str) -> SearchGap:
     gap = SearchGap(key=key, label=label)
     gap.pk = _insert_async(gap, ignore_conflicts=True)
     if gap.pk is None:  # created meanwhile by another request (committed: ON CONFLICT waited for it)
-        gap = _GAP.first(key=key)
+        return _GAP.first(key=key)
+    gap._state.adding, gap._state.db = False, router.db_for_write(SearchGap)
     return gap
 
 
