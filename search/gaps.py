@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -54,6 +54,81 @@ _GAP = PreparedQuery(
     lambda *, key: SearchGap.objects.select_related("recommended_entry").filter(key=key),
     params={"key": str},
 )
+
+
+# --- The search log's write -------------------------------------------------------------
+#
+# A new search is the only write of a read page. On PostgreSQL its commit used to wait for the WAL
+# flush (fdatasync, ~4-6 ms on the benchmark disk, and 100-850 ms whenever anything else on the
+# same file system writes: docs/performance.md, "Session 8: search pages' stalls"). The log is
+# analytics: its transaction commits with ``synchronous_commit`` off (the row is in the WAL at
+# once and on disk within ``wal_writer_delay`` x 3 at worst, 0.6 s by default). A crash of the
+# server (not of Comcep) may lose the searches of that last fraction of a second; nothing else:
+# the setting is local to the log's own transaction, which holds no other write, and a database
+# crash never leaves a half-written or corrupt row. Other databases: the ORM's INSERT, as before.
+
+_ASYNC_INSERTS: dict[tuple, tuple[str, list]] = {}  # (model, alias, on conflict): (SQL, fields)
+
+
+def _async_insert_sql(model, alias: str, *, ignore_conflicts: bool) -> tuple[str, list]:
+    """``INSERT INTO <table> (...) SELECT %s, ... FROM (SELECT set_config('synchronous_commit',
+    'off', true)) [ON CONFLICT DO NOTHING] RETURNING id``: one statement, whose own (autocommit)
+    transaction commits asynchronously (``set_config(..., true)`` is ``SET LOCAL``, undone when
+    that transaction ends). The SQL text is constant: psycopg prepares it on each connection."""
+    cache_key = (model, alias, ignore_conflicts)
+    prepared = _ASYNC_INSERTS.get(cache_key)
+    if prepared is None:
+        quote = connections[alias].ops.quote_name
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
+        sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - model names only
+               f"SELECT {', '.join(['%s'] * len(fields))} "
+               "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit "
+               f"{'ON CONFLICT DO NOTHING ' if ignore_conflicts else ''}RETURNING {quote(meta.pk.column)}")
+        prepared = _ASYNC_INSERTS[cache_key] = (sql, fields)
+    return prepared
+
+
+def _async_commit(alias: str) -> bool:
+    """PostgreSQL, and no transaction open: the statement is its own transaction, so the setting
+    touches nothing else. Inside a caller's ``atomic`` (tests, a future caller with other writes)
+    the row is written with the caller's transaction and commits as it does."""
+    connection = connections[alias]
+    return connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit()
+
+
+def _insert_async(obj, *, ignore_conflicts: bool = False) -> int | None:
+    """Insert ``obj`` in one statement committed with ``synchronous_commit`` off; its id, or None
+    if a conflict was ignored. Values are computed as the ORM's insert does (defaults,
+    ``auto_now_add``)."""
+    alias = router.db_for_write(type(obj))
+    connection = connections[alias]
+    sql, fields = _async_insert_sql(type(obj), alias, ignore_conflicts=ignore_conflicts)
+    params = [field.get_db_prep_save(field.pre_save(obj, add=True), connection=connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _log_search(**values) -> int:
+    """Insert one SearchQueryLog row; its id."""
+    if _async_commit(router.db_for_write(SearchQueryLog)):
+        return _insert_async(SearchQueryLog(**values))
+    return SearchQueryLog.objects.create(**values).pk
+
+
+def _create_gap(key: str, label: str) -> SearchGap:
+    """The group of a query seen for the first time (once per distinct query, ever), created
+    or, if another request has just created it, read."""
+    if not _async_commit(router.db_for_write(SearchGap)):
+        return SearchGap.objects.get_or_create(key=key, defaults={"label": label})[0]
+    gap = SearchGap(key=key, label=label)
+    gap.pk = _insert_async(gap, ignore_conflicts=True)
+    if gap.pk is None:  # created meanwhile by another request (committed: ON CONFLICT waited for it)
+        return _GAP.first(key=key)
+    gap._state.adding, gap._state.db = False, router.db_for_write(SearchGap)
+    return gap
 
 
 def query_key(parsed: ParsedQuery) -> str:
@@ -101,10 +176,9 @@ def track(parsed: ParsedQuery, *, total: int, filtered: bool, source: str, page:
     if not record:
         return Tracking(None, gap.recommended_entry if gap else None)
     if gap is None:
-        gap, _created = SearchGap.objects.get_or_create(key=key, defaults={"label": parsed.normalised[:200]})
-    log = SearchQueryLog.objects.create(query=parsed.normalised, gap=gap, result_count=total, filtered=filtered,
-                                        source=source)
-    return Tracking(log.pk, gap.recommended_entry)
+        gap = _create_gap(key, parsed.normalised[:200])
+    log_id = _log_search(query=parsed.normalised, gap=gap, result_count=total, filtered=filtered, source=source)
+    return Tracking(log_id, gap.recommended_entry)
 
 
 def visible_recommendation(tracking: Tracking, reader: Reader) -> SearchEntry | None:
