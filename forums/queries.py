@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from wagtail.models import Page
 
 from comcep.core.access import sentinel_member
@@ -21,7 +21,8 @@ from .enums import SpaceVisibility
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
 __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY", "GROUP_SPACE_IDS",
-           "POSTS_BEFORE", "SOLVED_POST", "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS",
+           "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST", "SPACE_FOLLOWED", "SPACE_MODERATOR",
+           "SPACE_PAGE", "SPACE_THREADS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
            "reader_kind", "sentinel_reader"]
 
@@ -194,8 +195,9 @@ def _space_threads(moderates_space, current, *, user, space):
 
 SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
 
-# How many posts the reader sees before a post of a thread they may open (``views.post_url``
-# after a reply): ``PostQuerySet.visible_to(user, thread_checked=True)``.
+# How many posts the reader sees before a post of a thread they may open:
+# ``PostQuerySet.visible_to(user, thread_checked=True)``. O(posts before it); ``views.post_url`` after a
+# reply uses NEW_POST_PLACE below instead (tests compare both).
 POSTS_BEFORE = PreparedQuery(
     "forums.posts_before",
     lambda kind, *, user, thread, at, post: (
@@ -204,6 +206,44 @@ POSTS_BEFORE = PreparedQuery(
     ),
     params={"user": int, "thread": int, "at": datetime.datetime, "post": int},
 )
+
+# A post that does not count (``PostQuerySet.public`` negated): the condition of the partial index
+# ``forums_post_not_public`` (written the same way, so that SQLite recognises the index as usable).
+NOT_PUBLIC = Q(is_hidden=True) | Q(is_deleted=True) | Q(needs_approval=True)
+
+
+def _count_subquery(queryset) -> Subquery:
+    """``SELECT COUNT(*)`` of ``queryset`` as a scalar subquery (one row, 0 when nothing matches)."""
+    return Subquery(queryset.order_by().annotate(found=Func(F("pk"), function="COUNT")).values("found"))
+
+
+def _new_post_place(kind, *, user, thread, at, post):
+    """The numbers that place a post *just written* on its thread's pages for a reader who may open
+    the thread (``views.post_url`` after a reply), without counting the posts before it:
+
+    * ``post_count``: the thread's public posts (kept exact by ``services``, in the same
+      transaction as every change of a post's visibility);
+    * ``public_from``: the public posts from this one on (itself included when it counts): for a
+      new post, those written at the same moment or later, read through ``forums_post_thread_created``
+      from ``at`` on (a handful of rows, not the thread);
+    * ``others_before``: the posts before it that do not count but the reader sees (hidden or deleted:
+      placeholders; awaiting approval: their author and moderators), through the partial index
+      ``forums_post_not_public`` (rare rows).
+
+    posts before it, as ``POSTS_BEFORE`` counts them = post_count - public_from + others_before.
+    One statement, so one snapshot: the counter and the posts are read at the same moment."""
+    reader = sentinel_reader(kind, user)
+    posts = Post.objects.filter(thread_id=OuterRef("pk"))
+    public_from = posts.public().filter(created_at__gte=at).filter(Q(created_at__gt=at) | Q(pk__gte=post))
+    others_before = (posts.filter(NOT_PUBLIC).visible_to(reader, thread_checked=True)
+                     .filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=post)))
+    return (Thread.objects.filter(pk=thread).order_by()
+            .annotate(public_from=_count_subquery(public_from), others_before=_count_subquery(others_before))
+            .values_list("post_count", "public_from", "others_before"))
+
+
+NEW_POST_PLACE = PreparedQuery("forums.new_post_place", _new_post_place,
+                               params={"user": int, "thread": int, "at": datetime.datetime, "post": int})
 
 # The certified answers shown above a thread's posts.
 CERTIFIED_POSTS = PreparedQuery(
