@@ -20,9 +20,9 @@ from comcep.core.prepared import PreparedQuery
 from .enums import SpaceVisibility
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY", "GROUP_SPACE_IDS",
-           "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST", "SPACE_FOLLOWED", "SPACE_MODERATOR",
-           "SPACE_PAGE", "SPACE_THREADS",
+__all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCED_POST", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY",
+           "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST",
+           "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
            "reader_kind", "sentinel_reader"]
 
@@ -244,6 +244,24 @@ def _new_post_place(kind, *, user, thread, at, post):
 
 NEW_POST_PLACE = PreparedQuery("forums.new_post_place", _new_post_place,
                                params={"user": int, "thread": int, "at": datetime.datetime, "post": int})
+
+# The announce_post task (services._announce_post, once per public post): the post with its thread, space
+# and author; the thread's first post (is it a new thread?); the thread's followers.
+ANNOUNCED_POST = PreparedQuery(
+    "forums.announced_post",
+    lambda *, post: Post.objects.select_related("thread__space", "author").filter(pk=post),
+    params={"post": int},
+)
+FIRST_POST_ID = PreparedQuery(
+    "forums.first_post_id",
+    lambda *, thread: Post.objects.filter(thread_id=thread).order_by("created_at", "pk").values_list("pk", flat=True),
+    params={"thread": int},
+)
+THREAD_FOLLOWER_IDS = PreparedQuery(
+    "forums.thread_follower_ids",
+    lambda *, thread: Subscription.objects.filter(thread_id=thread).values_list("user_id", flat=True),
+    params={"thread": int},
+)
 
 # The certified answers shown above a thread's posts.
 CERTIFIED_POSTS = PreparedQuery(
