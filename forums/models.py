@@ -291,7 +291,12 @@ class PostQuerySet(models.QuerySet):
 
 
 class Post(models.Model):
-    thread = models.ForeignKey(Thread, verbose_name=_("sujet"), on_delete=models.CASCADE, related_name="posts")
+    # No index of its own: forums_post_thread_created (thread, created_at) serves every lookup by thread.
+    # The single-column index was redundant, and PostgreSQL's generic plans preferred it (smaller) to
+    # scan all of a long thread where the date bounds the range (migration 0005, docs/performance.md,
+    # "Session 8: posting a reply").
+    thread = models.ForeignKey(Thread, verbose_name=_("sujet"), on_delete=models.CASCADE, related_name="posts",
+                               db_index=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("auteur"), on_delete=models.PROTECT,
                                related_name="forum_posts")
     body = models.TextField(_("message (Markdown)"))
@@ -317,6 +322,10 @@ class Post(models.Model):
             models.Index(fields=["thread", "created_at"], name="forums_post_thread_created"),
             models.Index(fields=["author", "-created_at"], name="forums_post_author"),
             models.Index(fields=["needs_approval"], condition=Q(needs_approval=True), name="forums_post_pending"),
+            # The few posts that do not count, by thread and date (queries.NEW_POST_PLACE: where a new
+            # reply lands without counting the thread's posts). Same condition as queries.NOT_PUBLIC.
+            models.Index(fields=["thread", "created_at"], name="forums_post_not_public",
+                         condition=Q(is_hidden=True) | Q(is_deleted=True) | Q(needs_approval=True)),
         ]
 
     def __str__(self):

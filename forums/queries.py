@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from wagtail.models import Page
 
 from comcep.core.access import sentinel_member
@@ -20,8 +20,9 @@ from comcep.core.prepared import PreparedQuery
 from .enums import SpaceVisibility
 from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY", "GROUP_SPACE_IDS",
-           "POSTS_BEFORE", "SOLVED_POST", "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS",
+__all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCED_POST", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY",
+           "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST",
+           "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
            "reader_kind", "sentinel_reader"]
 
@@ -194,8 +195,9 @@ def _space_threads(moderates_space, current, *, user, space):
 
 SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
 
-# How many posts the reader sees before a post of a thread they may open (``views.post_url``
-# after a reply): ``PostQuerySet.visible_to(user, thread_checked=True)``.
+# How many posts the reader sees before a post of a thread they may open:
+# ``PostQuerySet.visible_to(user, thread_checked=True)``. O(posts before it); ``views.post_url`` after a
+# reply uses NEW_POST_PLACE below instead (tests compare both).
 POSTS_BEFORE = PreparedQuery(
     "forums.posts_before",
     lambda kind, *, user, thread, at, post: (
@@ -203,6 +205,62 @@ POSTS_BEFORE = PreparedQuery(
         .filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=post))
     ),
     params={"user": int, "thread": int, "at": datetime.datetime, "post": int},
+)
+
+# A post that does not count (``PostQuerySet.public`` negated): the condition of the partial index
+# ``forums_post_not_public`` (written the same way, so that SQLite recognises the index as usable).
+NOT_PUBLIC = Q(is_hidden=True) | Q(is_deleted=True) | Q(needs_approval=True)
+
+
+def _count_subquery(queryset) -> Subquery:
+    """``SELECT COUNT(*)`` of ``queryset`` as a scalar subquery (one row, 0 when nothing matches)."""
+    return Subquery(queryset.order_by().annotate(found=Func(F("pk"), function="COUNT")).values("found"))
+
+
+def _new_post_place(kind, *, user, thread, at, post):
+    """The numbers that place a post *just written* on its thread's pages for a reader who may open
+    the thread (``views.post_url`` after a reply), without counting the posts before it:
+
+    * ``post_count``: the thread's public posts (kept exact by ``services``, in the same
+      transaction as every change of a post's visibility);
+    * ``public_from``: the public posts from this one on (itself included when it counts): for a
+      new post, those written at the same moment or later, read through ``forums_post_thread_created``
+      from ``at`` on (a handful of rows, not the thread);
+    * ``others_before``: the posts before it that do not count but the reader sees (hidden or deleted:
+      placeholders; awaiting approval: their author and moderators), through the partial index
+      ``forums_post_not_public`` (rare rows).
+
+    posts before it, as ``POSTS_BEFORE`` counts them = post_count - public_from + others_before.
+    One statement, so one snapshot: the counter and the posts are read at the same moment."""
+    reader = sentinel_reader(kind, user)
+    posts = Post.objects.filter(thread_id=OuterRef("pk"))
+    public_from = posts.public().filter(created_at__gte=at).filter(Q(created_at__gt=at) | Q(pk__gte=post))
+    others_before = (posts.filter(NOT_PUBLIC).visible_to(reader, thread_checked=True)
+                     .filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=post)))
+    return (Thread.objects.filter(pk=thread).order_by()
+            .annotate(public_from=_count_subquery(public_from), others_before=_count_subquery(others_before))
+            .values_list("post_count", "public_from", "others_before"))
+
+
+NEW_POST_PLACE = PreparedQuery("forums.new_post_place", _new_post_place,
+                               params={"user": int, "thread": int, "at": datetime.datetime, "post": int})
+
+# The announce_post task (services._announce_post, once per public post): the post with its thread, space
+# and author; the thread's first post (is it a new thread?); the thread's followers.
+ANNOUNCED_POST = PreparedQuery(
+    "forums.announced_post",
+    lambda *, post: Post.objects.select_related("thread__space", "author").filter(pk=post),
+    params={"post": int},
+)
+FIRST_POST_ID = PreparedQuery(
+    "forums.first_post_id",
+    lambda *, thread: Post.objects.filter(thread_id=thread).order_by("created_at", "pk").values_list("pk", flat=True),
+    params={"thread": int},
+)
+THREAD_FOLLOWER_IDS = PreparedQuery(
+    "forums.thread_follower_ids",
+    lambda *, thread: Subscription.objects.filter(thread_id=thread).values_list("user_id", flat=True),
+    params={"thread": int},
 )
 
 # The certified answers shown above a thread's posts.

@@ -51,7 +51,15 @@ from .models import (
     thread_key,
 )
 from .pages import pages_linked_from
-from .queries import ACTIVE_SANCTION, DUPLICATE_REPLY, THREAD_VISIBLE, reader_kind
+from .queries import (
+    ACTIVE_SANCTION,
+    ANNOUNCED_POST,
+    DUPLICATE_REPLY,
+    FIRST_POST_ID,
+    THREAD_FOLLOWER_IDS,
+    THREAD_VISIBLE,
+    reader_kind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -381,13 +389,13 @@ def _notify(kind: str, recipients, **kwargs) -> int:
 def _announce_post(post_id: int) -> None:
     """Notify mentioned members, then followers of the thread (and of the space for a new thread).
     Runs after commit; only for public posts; every recipient is filtered by visibility."""
-    post = Post.objects.select_related("thread__space", "author").filter(pk=post_id).first()
+    post = ANNOUNCED_POST.first(post=post_id)  # statements compiled once per process (queries.py)
     if post is None or not post.is_public:
         return
     thread = post.thread
     if not _thread_counts(thread):
         return
-    first_pk = Post.objects.filter(thread=thread).order_by("created_at", "pk").values_list("pk", flat=True).first()
+    first_pk = next(iter(FIRST_POST_ID.rows(thread=thread.pk, limit=1)), None)
     is_first = first_pk == post.pk
     url = post.get_absolute_url()
     excerpt = _excerpt(post)
@@ -407,7 +415,7 @@ def _announce_post(post_id: int) -> None:
                 % {"space": thread.space.title, "title": thread.title},
                 url=url, actor=actor, excerpt=excerpt, target=thread, dedupe_key=f"forums.thread.{thread.pk}")
     else:
-        followers = Subscription.objects.filter(thread_id=thread.pk).values_list("user_id", flat=True)
+        followers = THREAD_FOLLOWER_IDS.rows(thread=thread.pk)
         recipients = [pk for pk in readers_among(thread, followers) if pk not in mentioned]
         _notify("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
                 % {"name": actor.public_name, "title": thread.title},

@@ -7,6 +7,10 @@ from django_tasks import task
 
 @task()
 def announce_post(post_id: int) -> None:
+    from comcep.notifications.services import immediate_emails_sent_here
+
     from .services import _announce_post
 
-    _announce_post(post_id)
+    # The followers' immediate e-mails are sent by this task, not by one more task per reply.
+    with immediate_emails_sent_here():
+        _announce_post(post_id)

@@ -85,12 +85,14 @@ def _error_message(exc: Exception) -> str:
 
 def post_url(post: Post, user, *, thread_checked: bool = False) -> str:
     """The thread page (right page number) and anchor where ``user`` sees ``post``.
-    ``thread_checked``: the caller loaded ``post.thread`` through ``Thread.objects.visible_to(user)``;
-    the posts before it are then counted without the thread condition, by a query compiled once
-    per process."""
+    ``thread_checked``: the caller loaded ``post.thread`` through ``Thread.objects.visible_to(user)``
+    and ``post`` was just written (a reply): its place comes from the thread's counter and the few
+    posts that do not count (``queries.NEW_POST_PLACE``: one statement whose cost does not grow with
+    the thread) instead of counting the posts before it."""
     if thread_checked:
-        earlier = queries.POSTS_BEFORE.count(queries.reader_kind(user), user=user.pk, thread=post.thread_id,
-                                             at=post.created_at, post=post.pk)
+        ((post_count, public_from, others_before),) = queries.NEW_POST_PLACE.rows(
+            queries.reader_kind(user), user=user.pk, thread=post.thread_id, at=post.created_at, post=post.pk)
+        earlier = post_count - public_from + others_before
     else:
         earlier = Post.objects.filter(thread_id=post.thread_id).visible_to(user).filter(
             Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()

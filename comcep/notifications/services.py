@@ -6,7 +6,8 @@ from their own service functions (inside their transaction: e-mails are queued o
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 
@@ -239,8 +240,49 @@ def notify(
 
     immediate = [n.pk for n in created if n.delivery == Frequency.IMMEDIATE and n.email_status == EmailStatus.PENDING]
     if immediate:
-        transaction.on_commit(partial(enqueue_immediate_emails, immediate))
+        transaction.on_commit(partial(_immediate_emails_committed, immediate))
     return len(created)
+
+
+#: The immediate e-mails left to the current ``immediate_emails_sent_here`` block (None: no block).
+_sent_here: ContextVar[list[int] | None] = ContextVar("notifications_sent_here", default=None)
+
+
+def _immediate_emails_committed(notification_ids: list[int]) -> None:
+    collected = _sent_here.get()
+    if collected is None:
+        enqueue_immediate_emails(notification_ids)
+    else:
+        collected.extend(notification_ids)
+
+
+@contextlib.contextmanager
+def immediate_emails_sent_here(*, limit: int = ENQUEUE_CHUNK) -> Iterator[None]:
+    """For a background task that calls ``notify``: the immediate e-mails of the notifications
+    committed inside the block are sent by this process when the block ends
+    (``emails.deliver_immediate_emails``: same claims, same e-mails), instead of queuing one more
+    task (``send_immediate_emails``) per ``notify``. With the database queue that task costs an
+    ``INSERT``, a claim and a finish, i.e. three more write transactions (on PostgreSQL three WAL
+    flushes), and the worker's overhead, for every reply that notifies (docs/performance.md,
+    "Session 8: posting a reply"). Beyond ``limit`` e-mails, the rest is queued as before (several
+    workers may share a large fan-out); if the block raises, everything is queued as before."""
+    collected: list[int] = []
+    token = _sent_here.set(collected)
+    try:
+        yield
+    except BaseException:
+        _sent_here.reset(token)
+        if collected:
+            enqueue_immediate_emails(collected)
+        raise
+    _sent_here.reset(token)
+    if not collected:
+        return
+    if len(collected) > limit:
+        enqueue_immediate_emails(collected[limit:])
+    from .emails import deliver_immediate_emails
+
+    deliver_immediate_emails(collected[:limit])
 
 
 def enqueue_immediate_emails(notification_ids: list[int]) -> None:

@@ -1,0 +1,54 @@
+"""A reply's followers get their immediate e-mail from the ``announce_post`` task itself
+(``comcep.notifications.services.immediate_emails_sent_here``), with the database queue as in
+production: no ``send_immediate_emails`` task is queued, the same notifications are stored and marked
+sent, the same e-mails go out."""
+
+import pytest
+from django.core import mail
+from django_tasks_db.models import DBTaskResult
+
+from comcep.notifications.enums import EmailStatus
+from comcep.notifications.models import Notification
+from forums import services
+from tests.factories import UserFactory
+from tests.factories.forums import SpaceFactory, make_thread
+
+# Transactional: the worker runs tasks in autocommit, where a commit runs its on_commit callbacks at once
+# (inside the test's transaction they would wait for its end, after the task).
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
+              pytest.mark.usefixtures("restore_migrated_data")]
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _queued(name: str) -> list[DBTaskResult]:
+    return [task for task in DBTaskResult.objects.ready() if task.task_path.endswith(f".{name}")]
+
+
+def _run(task: DBTaskResult) -> None:
+    """What db_worker does with a task: claim, run, mark successful."""
+    task.claim("test")
+    result = task.task_result
+    task.task.call(*result.args, **result.kwargs)
+    task.set_successful(None)
+
+
+def test_the_reply_task_sends_the_followers_emails_itself(settings):
+    settings.FORUMS_NEW_MEMBER_DAYS = 0
+    author, follower, replier = UserFactory(), UserFactory(email="suit@exemple.fr"), UserFactory()
+    thread = make_thread(space=SpaceFactory(), author=author)
+    services.follow(follower, thread=thread)
+    settings.TASKS = DATABASE_QUEUE
+    services.add_reply(thread=thread, author=replier, body="Comptez deux mois pour la recevabilité.")
+    (announce,) = _queued("announce_post")
+    assert mail.outbox == []
+
+    _run(announce)
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([author.email, "suit@exemple.fr"])
+    notifications = Notification.objects.filter(kind="reply")
+    assert {n.recipient_id for n in notifications} == {author.pk, follower.pk}
+    assert {n.email_status for n in notifications} == {EmailStatus.SENT}
+    assert all(n.email_attempts == 1 and n.emailed_at is not None for n in notifications)
+    assert _queued("send_immediate_emails") == []
+    assert [task.task_path for task in DBTaskResult.objects.ready()] == ["search.tasks.reindex_source"]  # the search
