@@ -25,6 +25,7 @@ from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 
 from comcep.core.fragments import fragment_key
 from comcep.core.models import RICH_TEXT_FEATURES
+from comcep.core.routing import OneQueryViewRestrictionsMixin
 
 from .access import can_manage_event, can_see_members_content
 from .enums import EventKind, Visibility
@@ -91,7 +92,7 @@ class EventPageQuerySet(PageQuerySet):
 EventPageManager = PageManager.from_queryset(EventPageQuerySet)
 
 
-class EventIndexPage(RoutablePageMixin, Page):
+class EventIndexPage(OneQueryViewRestrictionsMixin, RoutablePageMixin, Page):
     """/agenda/: upcoming events first, filters by region, kind and theme; past events at /agenda/passes/."""
 
     intro = RichTextField(_("présentation"), features=RICH_TEXT_FEATURES, blank=True)
@@ -153,7 +154,7 @@ class EventIndexPage(RoutablePageMixin, Page):
         return self.upcoming_view(request)
 
 
-class EventPage(RoutablePageMixin, Page):
+class EventPage(OneQueryViewRestrictionsMixin, RoutablePageMixin, Page):
     kind = models.CharField(_("type d'événement"), max_length=32, choices=EventKind.choices,
                             default=EventKind.WEBINAR)
     starts_at = models.DateTimeField(_("début"), help_text=_("Heure de Paris."))
