@@ -23,7 +23,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 
-from comcep.core.fragments import fragment_key
+from comcep.core.fragments import fragment_key, keyer
 from comcep.core.models import RICH_TEXT_FEATURES
 from comcep.core.routing import OneQueryViewRestrictionsMixin
 
@@ -122,8 +122,9 @@ class EventIndexPage(OneQueryViewRestrictionsMixin, RoutablePageMixin, Page):
         query = request.GET.copy()
         query.pop("page", None)
         event_list = list(page_obj.object_list)
+        key = keyer()
         for event in event_list:  # content-addressed (comcep/core/fragments.py): all that event_card.html reads
-            event.fragment_key = fragment_key(
+            event.fragment_key = key(
                 "agenda-card", event.pk, event.get_url(request), event.title, event.get_kind_display(),
                 event.is_members_only, event.is_cancelled, event.starts_at, event.ends_at,
                 event.region.name if event.region_id else None, bool(event.video_url), bool(event.place),
