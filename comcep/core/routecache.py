@@ -12,14 +12,12 @@ reads the token once (the first lookup of the request) and keeps it for the rest
 unless the request itself changes the token. Outside a request nothing is memoised: every lookup reads
 the token. ``TIMEOUT`` bounds how long an entry can live in any case (a change made outside Django).
 
-Cached instances are never handed out: each request gets a copy (``copy.copy`` of a model instance
-copies its ``__dict__`` and its relation cache), so what a request sets on a page stays in that
-request.
+Cached instances are never handed out: each request gets a copy (:func:`fresh`: its own ``__dict__``
+and relation cache), so what a request sets on a page stays in that request.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 import uuid
@@ -72,8 +70,22 @@ def get(kind: str, key: tuple, load):
 
 
 def fresh(instance):
-    """A copy of a cached model instance for one request (its own ``__dict__`` and relation cache)."""
-    return copy.copy(instance)
+    """A copy of a cached model instance for one request: its own ``__dict__``, state, relation cache and
+    prefetch cache (what ``copy.copy`` gives through ``Model.__getstate__``, at a tenth of its cost);
+    the values themselves are shared."""
+    cls = type(instance)
+    new = cls.__new__(cls)
+    attributes = instance.__dict__.copy()
+    state = attributes["_state"]
+    new_state = type(state).__new__(type(state))
+    new_state.__dict__.update(state.__dict__)
+    if "fields_cache" in state.__dict__:
+        new_state.fields_cache = state.fields_cache.copy()
+    attributes["_state"] = new_state
+    if "_prefetched_objects_cache" in attributes:
+        attributes["_prefetched_objects_cache"] = attributes["_prefetched_objects_cache"].copy()
+    new.__dict__.update(attributes)
+    return new
 
 
 def _bump() -> None:
