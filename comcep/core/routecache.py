@@ -110,26 +110,26 @@ def _on_request_finished(**kwargs) -> None:
     _request_version.set(None)
 
 
-def _on_model_change(sender, instance=None, **kwargs) -> None:
-    from wagtail.models import Page, PageViewRestriction, Site
-
-    if isinstance(instance, (Page, Site, PageViewRestriction)):
-        invalidate()
-
-
 def _on_change(**kwargs) -> None:
     invalidate()
 
 
 def connect() -> None:
-    """Called from CoreConfig.ready."""
+    """Called from CoreConfig.ready (every model is registered by then). Saves and deletions are
+    watched per model class (a receiver for every sender would keep Django from deleting any model's
+    rows in bulk)."""
+    from django.apps import apps
     from django.db.models.signals import post_delete, post_save
+    from wagtail.models import Page, PageViewRestriction, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     request_started.connect(_on_request_started, dispatch_uid="comcep.core.routecache.start")
     request_finished.connect(_on_request_finished, dispatch_uid="comcep.core.routecache.finish")
-    post_save.connect(_on_model_change, dispatch_uid="comcep.core.routecache.save")
-    post_delete.connect(_on_model_change, dispatch_uid="comcep.core.routecache.delete")
+    for model in apps.get_models():
+        if issubclass(model, (Page, Site, PageViewRestriction)):
+            label = model._meta.label_lower
+            post_save.connect(_on_change, sender=model, dispatch_uid=f"comcep.core.routecache.save.{label}")
+            post_delete.connect(_on_change, sender=model, dispatch_uid=f"comcep.core.routecache.delete.{label}")
     post_page_move.connect(_on_change, dispatch_uid="comcep.core.routecache.move")
     page_published.connect(_on_change, dispatch_uid="comcep.core.routecache.publish")
     page_unpublished.connect(_on_change, dispatch_uid="comcep.core.routecache.unpublish")
