@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,12 +15,13 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Page
 
 from comcep.core import access
-from comcep.core.fragments import fragment_key
+from comcep.core.fragments import fragment_key, keyer
 from comcep.core.markdown import quote_markdown, render_markdown
 
 from . import queries, services
@@ -131,10 +132,11 @@ def space_detail(request, space):
         current = ""
     threads = queries.SPACE_THREADS.sequence(can_moderate_space, current, user=user.pk, space=space.pk)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    key = keyer()
     for thread in page.object_list:
         thread.is_unread = thread.read_at is None or (thread.last_post_at and thread.last_post_at > thread.read_at)
         thread.space = space  # same space: its slug builds the thread's URL
-        thread.fragment_key = _thread_row_fragment_key(thread)
+        thread.fragment_key = _thread_row_fragment_key(thread, key)
     return render(request, "forums/space.html", {
         "space": space,
         "page_obj": page,
@@ -148,10 +150,10 @@ def space_detail(request, space):
     })
 
 
-def _thread_row_fragment_key(thread) -> str:
+def _thread_row_fragment_key(thread, key=fragment_key) -> str:
     """The cache key of one row of forums/space.html's thread list: every value the row reads."""
     last_post = thread.last_post if thread.last_post_id else None
-    return fragment_key(
+    return key(
         "forum-thread-row", thread.pk, thread.space.slug, thread.slug, thread.title, thread.created_at,
         thread.author.public_name, thread.is_pinned, thread.is_solved, thread.is_locked, thread.is_hidden,
         thread.needs_approval, bool(thread.is_unread), thread.read_at is not None, thread.post_count,
@@ -305,11 +307,11 @@ def discuss_page(request, page_id):
 
 
 def _post_fragment_key(post, thread, user, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
-                       is_thread_author) -> str:
+                       is_thread_author, key=fragment_key) -> str:
     """The cache key of one post as forums/includes/post.html renders it for this reader: every value
     that template reads (keep them in step; see comcep/core/fragments.py)."""
     author = post.author
-    return fragment_key(
+    return key(
         "forum-post", post.pk, post.author_id, author.public_name, author.organisation, bool(author.deleted_at),
         post.created_at, post.edited_at, post.is_deleted, post.is_hidden, post.hidden_reason, post.needs_approval,
         post.is_certified, post.useful_count, post.html, post.is_unread, bool(getattr(post, "i_reacted", False)),
@@ -342,10 +344,12 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
     is_thread_author = thread.author_id == user.pk
+    key = keyer()
     for index, post in enumerate(post_list):
         post.fragment_key = _post_fragment_key(
             post, thread, user, first_of_thread=index == 0 and page.number == 1, can_reply=can_reply,
-            is_moderator=is_moderator, is_global_moderator=is_global_moderator, is_thread_author=is_thread_author)
+            is_moderator=is_moderator, is_global_moderator=is_global_moderator, is_thread_author=is_thread_author,
+            key=key)
     if reply_form is None and can_reply:
         initial = {}
         quoted_id = request.GET.get("citer", "")
@@ -353,7 +357,11 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
             quoted = Post.objects.filter(thread=thread, pk=int(quoted_id)).public().select_related("author").first()
             if quoted is not None:
                 initial["body"] = quote_markdown(quoted.body, quoted.author.public_name)
-        reply_form = ReplyForm(initial=initial)
+        # Built only if the template renders it: the empty form is a cached fragment (its key below).
+        reply_form = SimpleLazyObject(partial(ReplyForm, initial=initial))
+        reply_form_key = _reply_form_fragment_key(thread, reply_form, preview, initial=initial)
+    else:
+        reply_form_key = _reply_form_fragment_key(thread, reply_form, preview)
     # Move the reader's marker to the last post shown.
     public_on_page = [p for p in post_list if not p.needs_approval]
     if public_on_page and (read_at is None or public_on_page[-1].created_at > read_at):
@@ -373,21 +381,25 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         "can_reply": can_reply,
         "reply_blocked": reply_blocked,
         "reply_form": reply_form,
-        "reply_form_key": _reply_form_fragment_key(thread, reply_form, preview),
+        "reply_form_key": reply_form_key,
         "preview": preview,
         "move_form": MoveForm(initial={"space": thread.space_id}) if is_global_moderator else None,
         "has_unread": read_at is not None and thread.last_post_at and thread.last_post_at > read_at,
     }
 
 
-def _reply_form_fragment_key(thread: Thread, reply_form, preview) -> str | None:
+def _reply_form_fragment_key(thread: Thread, reply_form, preview, *, initial=None) -> str | None:
     """The cache key of forums/thread.html's reply form, or None (rendered live) for a submitted form
     (its errors and text) or a preview: every value the form reads — the thread (its URLs), the
-    quoted text it starts with (``?citer=``), the form's class."""
-    if reply_form is None or reply_form.is_bound or preview is not None:
+    quoted text it starts with (``?citer=``), the form's class. ``initial``: the initial data of the
+    empty ``ReplyForm`` not built yet (``reply_form`` is then a lazy object)."""
+    if initial is not None:  # what ReplyForm(initial=initial)["body"].value() gives
+        form_class, body = ReplyForm, initial.get("body", ReplyForm.base_fields["body"].initial)
+    elif reply_form is None or reply_form.is_bound or preview is not None:
         return None
-    return fragment_key("forum-reply-form", thread.pk, type(reply_form).__qualname__,
-                        reply_form["body"].value() or "")
+    else:
+        form_class, body = type(reply_form), reply_form["body"].value()
+    return fragment_key("forum-reply-form", thread.pk, form_class.__qualname__, body or "")
 
 
 @require_GET

@@ -17,9 +17,12 @@ class ResourceKind(models.TextChoices):
     RETOUR_EXPERIENCE = "retour-experience", _("Retour d'expérience")
 
 
+_KIND_VALUES = frozenset(ResourceKind.values)  # Choices.values builds a new list on every access
+
+
 def kind_label(kind: str):
     """A resource kind's label (the value itself for a kind no longer offered)."""
-    return ResourceKind(kind).label if kind in ResourceKind.values else kind
+    return ResourceKind(kind).label if kind in _KIND_VALUES else kind
 
 
 class ProposalStatus(models.TextChoices):

@@ -16,3 +16,7 @@ class CoreConfig(AppConfig):
         from . import sites
 
         sites.install()  # Wagtail's site lookup, compiled once per process
+
+        from . import routecache
+
+        routecache.connect()  # per-process routing caches: a new version on every page/site/restriction change

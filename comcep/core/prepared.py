@@ -40,6 +40,7 @@ request elsewhere is not worth it (see docs/performance.md, "Session 4: queries 
 from __future__ import annotations
 
 import datetime
+import inspect
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -47,13 +48,17 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Model, prefetch_related_objects
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
     ValuesListIterable,
     get_related_populators,
 )
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 __all__ = ["PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate"]
 
@@ -512,7 +517,8 @@ def _converter(compiler):
 
 
 def _model_finisher(compiler, alias: str, prefetch_lookups):
-    """ModelIterable's loop (django/db/models/query.py), with what it computes per query done once."""
+    """ModelIterable's loop (django/db/models/query.py), with what it computes per query done once,
+    and the instances built without ``Model.__init__`` where that gives the same instance (``_builder``)."""
     select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
     model_cls = klass_info["model"]
     select_fields = klass_info["select_fields"]
@@ -521,13 +527,25 @@ def _model_finisher(compiler, alias: str, prefetch_lookups):
     related_populators = get_related_populators(klass_info, select, alias)
     annotations = list(annotation_col_map.items()) if annotation_col_map else []
     convert = _converter(compiler)
+    build = _builder(model_cls, init_list)
+    related = [_fast_populator(populator) for populator in related_populators]
+    classes = {model_cls, *_populated_classes(related_populators)}
 
     def finish(rows, alias):
+        # A pre_init/post_init receiver connected since (e.g. an image field's dimensions): Django's path.
+        fast = not any(pre_init.has_listeners(cls) or post_init.has_listeners(cls) for cls in classes)
         objs = []
         for row in convert(rows):
-            obj = model_cls.from_db(alias, init_list, row[start:end])
-            for populator in related_populators:
-                populator.populate(row, obj)
+            if fast and build is not None:
+                obj = build(alias, row[start:end])
+            else:
+                obj = model_cls.from_db(alias, init_list, row[start:end])
+            if fast:
+                for populate in related:
+                    populate(row, obj)
+            else:
+                for populator in related_populators:
+                    populator.populate(row, obj)
             for attr_name, col_pos in annotations:
                 setattr(obj, attr_name, row[col_pos])
             objs.append(obj)
@@ -536,6 +554,84 @@ def _model_finisher(compiler, alias: str, prefetch_lookups):
         return objs
 
     return finish
+
+
+def _populated_classes(populators):
+    for populator in populators:
+        yield populator.model_cls
+        yield from _populated_classes(populator.related_populators)
+
+
+def _plain_instances(cls) -> bool:
+    """Whether ``cls.from_db`` amounts to writing the values into a new instance's ``__dict__``: Django's
+    own ``__init__``, ``from_db`` and ``__setattr__``, and on every column either Django's plain
+    ``DeferredAttribute`` (no ``__set__``) or ``ForeignKeyDeferredAttribute`` (whose ``__set__`` only
+    forgets a cached related object, which a new instance does not have). Anything else — a Wagtail
+    page (modelcluster's ``__init__``), a StreamField or a file field (descriptors that convert on
+    set) — is built by Django."""
+    plain = _PLAIN.get(cls)
+    if plain is None:
+        plain = (
+            cls.__init__ is Model.__init__
+            and getattr(cls.from_db, "__func__", None) is Model.from_db.__func__
+            and cls.__setattr__ is object.__setattr__
+            and not cls._meta.abstract
+            and all(type(inspect.getattr_static(cls, field.attname, None)) in _PLAIN_DESCRIPTORS
+                    for field in cls._meta.concrete_fields)
+        )
+        _PLAIN[cls] = plain
+    return plain
+
+
+_PLAIN: dict[type, bool] = {}
+_PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def _builder(cls, init_list):
+    """``lambda alias, values: cls.from_db(alias, init_list, values)`` without ``Model.__init__``
+    (~15 µs an instance), or None where that would not give the same instance."""
+    if not _plain_instances(cls):
+        return None
+    concrete = [field.attname for field in cls._meta.concrete_fields]
+    # Model.from_db: all the columns in their order, or the loaded ones in the columns' order.
+    names = concrete if len(init_list) == len(concrete) else [name for name in concrete if name in init_list]
+    new = cls.__new__
+
+    def build(alias, values):
+        obj = new(cls)
+        state = ModelState()
+        state.adding = False
+        state.db = alias
+        attributes = obj.__dict__
+        attributes["_state"] = state
+        attributes.update(zip(names, values, strict=True))
+        return obj
+
+    return build
+
+
+def _fast_populator(populator):
+    """``RelatedPopulator.populate`` (django/db/models/query.py) with ``_builder``'s instances."""
+    build = _builder(populator.model_cls, populator.init_list)
+    children = [_fast_populator(child) for child in populator.related_populators]
+    reorder = populator.reorder_for_init
+    cols_start, cols_end = (0, 0) if reorder else (populator.cols_start, populator.cols_end)
+    pk_idx, db, model_cls, init_list = populator.pk_idx, populator.db, populator.model_cls, populator.init_list
+    local_setter, remote_setter = populator.local_setter, populator.remote_setter
+
+    def populate(row, from_obj):
+        obj_data = reorder(row) if reorder else row[cols_start:cols_end]
+        if obj_data[pk_idx] is None:
+            obj = None
+        else:
+            obj = build(db, obj_data) if build is not None else model_cls.from_db(db, init_list, obj_data)
+            for child in children:
+                child(row, obj)
+        local_setter(from_obj, obj)
+        if obj is not None:
+            remote_setter(obj, from_obj)
+
+    return populate
 
 
 def _rows_finisher(compiler, *, flat: bool):

@@ -12,10 +12,13 @@ whenever the chain is incomplete, so the result is the same as Wagtail's. A page
 
 One-level URLs (``/ressources/``, ``/agenda/``) are routed by ``route_child`` with the two queries
 Wagtail's ``Page.route`` runs (the child by slug, then its specific instance), compiled once per
-process (comcep.core.prepared) instead of on every request.
+process (comcep.core.prepared) instead of on every request, and the specific instance is kept per
+process under comcep.core.routecache's version token (a copy per request): no query at all while no
+page, site or restriction changes.
 
 ``OneQueryViewRestrictionsMixin.get_view_restrictions`` returns the same restrictions as Wagtail's (the
-page's and its ancestors', aliases resolved to their source page) in one query instead of two.
+page's and its ancestors', aliases resolved to their source page) in one query instead of two, kept
+per process under the same version token (no query while nothing changes).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.db.models import Q
 from django.http import Http404
 from wagtail.models import Page, PageViewRestriction
 
+from . import routecache
 from .prepared import PreparedQuery
 
 # Page.route's two queries for one path component. The parent's path and depth are part of the
@@ -39,18 +43,31 @@ _CHILD = PreparedQuery(
 
 def route_child(parent: Page, request, slug: str):
     """``Page.route(request, [slug])`` for ``parent``, with the same result."""
-    child = _CHILD.first(parent.path, parent.depth, slug=slug)
-    if child is None:
-        raise Http404
-    child._cached_parent_obj = parent
-    page_class = child.specific_class
-    if page_class is None or page_class is Page:
+    uncached = []  # what the lookup found when it is not kept: nothing (404) or a plain Page
+
+    def load():
+        child = _CHILD.first(parent.path, parent.depth, slug=slug)
+        page_class = child.specific_class if child is not None else None
+        if page_class is None or page_class is Page:
+            uncached.append(child)
+            return None
+        target = _specific(page_class, child.pk)
+        if target is None:  # deleted meanwhile
+            uncached.append(None)
+            return None
+        for key, value in child.__dict__.items():  # as Page.specific does: annotations...
+            target.__dict__.setdefault(key, value)
+        return target
+
+    target = routecache.get("child", (parent.path, parent.depth, slug), load)
+    if target is None:
+        if not uncached or uncached[0] is None:
+            raise Http404
+        child = uncached[0]
+        child._cached_parent_obj = parent
         return child.specific.route(request, [])
-    target = _specific(page_class, child.pk)
-    if target is None:  # deleted meanwhile
-        raise Http404
-    for key, value in child.__dict__.items():  # as Page.specific does: annotations, cached parent...
-        target.__dict__.setdefault(key, value)
+    target = routecache.fresh(target)
+    target._cached_parent_obj = parent
     return target.route(request, [])
 
 
@@ -167,13 +184,18 @@ class ViewRestrictions:
 
     def _results(self) -> list:
         if self._result is None:
-            if len(self.paths) <= MAX_PREPARED_DEPTH:
-                padded = [*self.paths, *[""] * (MAX_PREPARED_DEPTH - len(self.paths))]
-                self._result = _RESTRICTIONS.objects(
-                    len(self.paths), **{f"path{i}": path for i, path in enumerate(padded)})
-            else:
-                self._result = list(self.queryset())
+            # Kept per process (a tuple: never None, so "no restriction" is kept too); a copy of each
+            # restriction per request.
+            cached = routecache.get("restrictions", tuple(self.paths), self._load)
+            self._result = [routecache.fresh(restriction) for restriction in cached]
         return self._result
+
+    def _load(self) -> tuple:
+        if len(self.paths) <= MAX_PREPARED_DEPTH:
+            padded = [*self.paths, *[""] * (MAX_PREPARED_DEPTH - len(self.paths))]
+            return tuple(_RESTRICTIONS.objects(
+                len(self.paths), **{f"path{i}": path for i, path in enumerate(padded)}))
+        return tuple(self.queryset())
 
     def __iter__(self):
         return iter(self._results())

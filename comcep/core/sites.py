@@ -5,7 +5,8 @@ Every Wagtail page request finds its ``Site`` from the request's host and port
 that the ORM builds and compiles on each request (~1 ms of CPU, against ~0.05 ms to run it).
 :func:`get_site_for_hostname` runs the very same query through a :class:`PreparedQuery` and keeps
 Wagtail's choice among the rows; :func:`install` puts it in place of Wagtail's (``CoreConfig.ready``).
-Nothing is cached but the SQL text: a site edited in the admin is read fresh on the next request.
+The chosen site (with its root page) is kept per process under comcep.core.routecache's version token:
+a site or page edited in the admin is read fresh on the next request of every process.
 tests/core/test_sites.py compares it with Wagtail's own function for every kind of match.
 """
 
@@ -15,6 +16,7 @@ from django.db.models import Case, IntegerField, Q, When
 from wagtail.models import Site
 from wagtail.models import sites as wagtail_sites
 
+from . import routecache
 from .prepared import PreparedQuery
 
 SITES = PreparedQuery(
@@ -48,6 +50,27 @@ def get_site_for_hostname(hostname, port):
         port = int(port)  # request.get_port() gives a string; the column is an integer
     if not isinstance(hostname, str) or not isinstance(port, int) or isinstance(port, bool):
         return _wagtail_get_site_for_hostname(hostname, port)  # anything else: Wagtail's own path
+    site = routecache.get("site", (hostname, port), lambda: _lookup(hostname, port))
+    if site is None:
+        raise Site.DoesNotExist()
+    return _copy(site)
+
+
+def _copy(site):
+    """The cached site, its root page and the root's HomePage instance, copied for one request."""
+    site = routecache.fresh(site)
+    root = site._state.fields_cache.get("root_page")
+    if root is not None:
+        root = site._state.fields_cache["root_page"] = routecache.fresh(root)
+        home = root.__dict__.get("specific")
+        if home is not None:
+            home = root.__dict__["specific"] = routecache.fresh(home)
+            if "homepage" in root._state.fields_cache:
+                root._state.fields_cache["homepage"] = home
+    return site
+
+
+def _lookup(hostname, port):
     sites = SITES.objects(hostname=hostname, port=port)
     if sites:
         # Wagtail's rules: a unique match, or a hostname (with port or default) match...
@@ -57,7 +80,7 @@ def get_site_for_hostname(hostname, port):
         # ...else the default site, unless exactly one other site has this hostname.
         if sites[0].match == wagtail_sites.MATCH_DEFAULT:
             return _with_specific_root(sites[len(sites) == 2])
-    raise Site.DoesNotExist()
+    return None
 
 
 def _with_specific_root(site):

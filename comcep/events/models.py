@@ -23,8 +23,9 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager, PageQuerySet
 
-from comcep.core.fragments import fragment_key
+from comcep.core.fragments import fragment_key, keyer
 from comcep.core.models import RICH_TEXT_FEATURES
+from comcep.core.routing import OneQueryViewRestrictionsMixin
 
 from .access import can_manage_event, can_see_members_content
 from .enums import EventKind, Visibility
@@ -91,7 +92,7 @@ class EventPageQuerySet(PageQuerySet):
 EventPageManager = PageManager.from_queryset(EventPageQuerySet)
 
 
-class EventIndexPage(RoutablePageMixin, Page):
+class EventIndexPage(OneQueryViewRestrictionsMixin, RoutablePageMixin, Page):
     """/agenda/: upcoming events first, filters by region, kind and theme; past events at /agenda/passes/."""
 
     intro = RichTextField(_("présentation"), features=RICH_TEXT_FEATURES, blank=True)
@@ -121,8 +122,9 @@ class EventIndexPage(RoutablePageMixin, Page):
         query = request.GET.copy()
         query.pop("page", None)
         event_list = list(page_obj.object_list)
+        key = keyer()
         for event in event_list:  # content-addressed (comcep/core/fragments.py): all that event_card.html reads
-            event.fragment_key = fragment_key(
+            event.fragment_key = key(
                 "agenda-card", event.pk, event.get_url(request), event.title, event.get_kind_display(),
                 event.is_members_only, event.is_cancelled, event.starts_at, event.ends_at,
                 event.region.name if event.region_id else None, bool(event.video_url), bool(event.place),
@@ -153,7 +155,7 @@ class EventIndexPage(RoutablePageMixin, Page):
         return self.upcoming_view(request)
 
 
-class EventPage(RoutablePageMixin, Page):
+class EventPage(OneQueryViewRestrictionsMixin, RoutablePageMixin, Page):
     kind = models.CharField(_("type d'événement"), max_length=32, choices=EventKind.choices,
                             default=EventKind.WEBINAR)
     starts_at = models.DateTimeField(_("début"), help_text=_("Heure de Paris."))

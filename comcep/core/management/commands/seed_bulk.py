@@ -3,7 +3,7 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from comcep.core import seeding
+from comcep.core import routecache, seeding
 
 
 class Command(BaseCommand):
@@ -32,6 +32,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 seeder.seed(ctx)
             ctx.progress(f"{seeder.key}: done")
+        routecache.invalidate()  # pages inserted in bulk send no signals (comcep.core.routecache)
         if connection.vendor == "postgresql":
             # Planner statistics for every table now. Autovacuum analyses a table only after 50 + 10 % of
             # its rows changed: the small tables (spaces' moderators, conversations, taxonomy, sites...)
