@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -337,13 +338,76 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
 HIT_FIELDS = ("id", "title", "url", "facet_kind", "access", "themes", "published_at", "updated_at")
 
 
+def _snippet_needs_body(summary: str, stems: set[str]) -> bool:
+    """Whether a hit's snippet is taken from its body (else from its summary): when it has no
+    summary, or a summary without any query word."""
+    return not summary or bool(stems and not (french.stem_set(summary) & stems))
+
+
+#: What a first visit loads of the re-ranking window's entries (_rerank reads title, summary,
+#: dates and votes; a shown hit HIT_FIELDS): not the bodies, which hold a discussion's every post
+#: (on average 1.7–3.4 kB per entry of a window of the bench); the shown hits' snippets read
+#: theirs afterwards, only where the summary cannot give the snippet (_snippet_needs_body).
+WINDOW_FIELDS = tuple(f.attname for f in SearchEntry._meta.concrete_fields
+                      if f.attname in {*HIT_FIELDS, "summary", "useful_count"})
+
+
+class _Candidate:
+    """An entry of the re-ranking window as _rerank reads it (no model instance: most are never
+    shown); ``row`` holds the WINDOW_FIELDS values to build the shown ones."""
+
+    __slots__ = ("pk", "title", "summary", "published_at", "updated_at", "useful_count", "_score", "row")
+
+    def __init__(self, row: tuple, score: float):
+        (self.pk, self.title, self.summary, self.published_at, self.updated_at,
+         self.useful_count) = _candidate_values(row)
+        self._score = score
+        self.row = row
+
+
+_candidate_values = operator.itemgetter(*(WINDOW_FIELDS.index(name) for name in (
+    "id", "title", "summary", "published_at", "updated_at", "useful_count")))
+#: The ids of one window query at most (SQLite binds at most 999 parameters by default).
+_WINDOW_BATCH = 900
+
+
+def _load_window(queryset, ranked: list[tuple[int, float]]) -> list[_Candidate]:
+    """The candidates of ``ranked`` ((id, score), best first) that ``queryset`` (the reader's
+    permission filter) still holds, in that order: the same entries as ``_SQLiteFTS.load``,
+    WINDOW_FIELDS only."""
+    ids = [pk for pk, _score in ranked]
+    rows = {}
+    for first in range(0, len(ids), _WINDOW_BATCH):
+        batch = ids[first:first + _WINDOW_BATCH]
+        rows.update((row[0], row) for row in queryset.filter(pk__in=batch).values_list(*WINDOW_FIELDS))
+    return [_Candidate(rows[pk], score) for pk, score in ranked if pk in rows]
+
+
+def _shown_entries(queryset, candidates: list[_Candidate], stems: set[str]) -> dict[int, SearchEntry]:
+    """The model instances of the shown ``candidates`` (WINDOW_FIELDS loaded), with the bodies
+    their snippets need read in one query (none if every snippet comes from a summary)."""
+    entries = {}
+    for candidate in candidates:
+        entry = SearchEntry.from_db(queryset.db, WINDOW_FIELDS, candidate.row)
+        entry._score = candidate._score
+        entries[entry.pk] = entry
+    needing = [pk for pk, entry in entries.items() if _snippet_needs_body(entry.summary, stems)]
+    if needing:
+        bodies = dict(queryset.filter(pk__in=needing).values_list("pk", "body"))
+        for pk in needing:
+            # An entry removed since the window was read: shown as it was read, without snippet.
+            entries[pk].body = bodies.get(pk, "")
+    return entries
+
+
 def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0, *, highlighted=None) -> Hit:
     """A result. ``highlighted``: its (title, snippet) already computed for these stems (then
     ``entry`` may hold only HIT_FIELDS)."""
     if highlighted is None:
-        text = entry.summary if entry.summary else entry.body
-        if stems and entry.summary and entry.body and not (french.stem_set(entry.summary) & stems):
-            text = entry.body  # the summary has no query word: the body may have
+        text = entry.summary
+        if _snippet_needs_body(text, stems):
+            # No summary, or a summary without any query word: the body may have one.
+            text = entry.body or text
         highlighted = highlight.highlight_text(entry.title, stems), highlight.snippet(text, stems)
     return Hit(
         entry=entry,
@@ -745,9 +809,12 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
             # A first visit: ONE pass over the matches gives the counts, the total and
             # the best ``window`` ids with the engine's scores.
             counts, total, best_ids = single.summary(narrow, filters, now, window)
-            best = _SQLiteFTS.load(base, best_ids)
-            cached_ids = [(e.pk, score) for score, e in _rerank(best, stems, now)]
-            loaded = {e.pk: e for e in best}
+            # Re-ranked without loading model instances or bodies; only the shown page's
+            # entries are built (and their bodies read if their snippets need them).
+            candidates = _load_window(base, best_ids)
+            cached_ids = [(c.pk, score) for score, c in _rerank(candidates, stems, now)]
+            shown_ids = {pk for pk, _score in cached_ids[start:stop]}
+            loaded = _shown_entries(base, [c for c in candidates if c.pk in shown_ids], stems)
             resultcache.put(cache_keys["counts"], (counts, total))
             resultcache.put(cache_keys["ids"], cached_ids)
         elif cached_counts is not None:

@@ -10,12 +10,13 @@ page itself, header and navigation keep working); the JSON endpoints answer 503.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from comcep.core.fragments import fragment_key
@@ -55,8 +56,15 @@ def _url(params: dict[str, list[str]], **changes) -> str:
             merged.pop(key, None)
         else:
             merged[key] = value if isinstance(value, list) else [value]
-    pairs = [(k, v) for k in PARAMS for v in merged.get(k, []) if v != ""]
-    return "/recherche/" + (f"?{urlencode(pairs)}" if pairs else "")
+    pairs = [_pair(k, str(v)) for k in PARAMS for v in merged.get(k, []) if v != ""]
+    return "/recherche/" + (f"?{'&'.join(pairs)}" if pairs else "")
+
+
+@lru_cache(maxsize=4096)
+def _pair(key: str, value: str) -> str:
+    """``key=value`` encoded as ``urlencode`` does: a first visit's page builds ~45 links (one per
+    facet option) from the same few pairs."""
+    return urlencode([(key, value)])
 
 
 def _toggle(params, group: str, value: str, selected: bool) -> str:
@@ -80,6 +88,19 @@ class _LazyToggle:
 
     def __str__(self) -> str:
         return _toggle(*self.args)
+
+
+class _LazyResults:
+    """"résultat(s)" after a facet option's count (for screen readers), translated only if the panel
+    is rendered: what ``{% blocktranslate count %}`` gave, without a template tag per option."""
+
+    __slots__ = ("count",)
+
+    def __init__(self, count: int):
+        self.count = count
+
+    def __str__(self) -> str:
+        return ngettext("résultat", "résultats", self.count)
 
 
 @require_GET
@@ -124,6 +145,7 @@ def search_page(request):
     for facet in outcome.facets:
         for option in facet.options:
             option.url = _LazyToggle(link_params, facet.group, option.value, option.selected)
+            option.results = _LazyResults(option.count)  # the count is in the fragment's key
     context["facets_fragment_key"] = fragment_key(
         "search-facets", sorted(link_params.items()),
         [(f.group, str(f.title), [(o.value, str(o.label), o.count, o.selected) for o in f.options])
