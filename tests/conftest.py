@@ -92,3 +92,13 @@ def fragment_cache_on():
     with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
         fragments.clear()
         yield
+
+
+@pytest.fixture
+def forum_posting_settings():
+    """Members past their first days (their posts need no approval), generous posting rate limits."""
+    from django.test import override_settings
+
+    with override_settings(FORUMS_NEW_MEMBER_DAYS=0, FORUMS_POST_RATE="1000/1m",
+                           FORUMS_NEW_MEMBER_POST_RATE="1000/1m"):
+        yield

@@ -12,7 +12,6 @@ from django.contrib.auth.models import AnonymousUser, Group
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.db.models.expressions import RawSQL
-from django.test import override_settings
 from django.utils import timezone
 
 from comcep.accounts.enums import MODERATORS_GROUP
@@ -22,15 +21,7 @@ from forums.models import MemberSanction, Post, Space, Thread, can_moderate
 from tests.factories import ModeratorFactory, PendingUserFactory, UserFactory
 from tests.factories.forums import SpaceFactory, make_thread
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _forum_settings():
-    # Members past their first days (their posts need no approval), generous rate limits.
-    with override_settings(FORUMS_NEW_MEMBER_DAYS=0, FORUMS_POST_RATE="1000/1m",
-                           FORUMS_NEW_MEMBER_POST_RATE="1000/1m"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forum_posting_settings")]
 
 
 # --- The utility ----------------------------------------------------------------------------

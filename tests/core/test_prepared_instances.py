@@ -5,7 +5,6 @@ the instance Django's ``from_db`` gives — same attributes, deferred fields, st
 
 import pytest
 from django.db.models.signals import post_init
-from django.test import override_settings
 
 from comcep.core.models import HomePage
 from comcep.core.prepared import PreparedQuery, _plain_instances
@@ -13,15 +12,7 @@ from forums import services
 from forums.models import Post, Thread
 from tests.factories.forums import SpaceFactory, make_thread
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _forum_settings():
-    # Members past their first days (their posts need no approval), generous rate limits.
-    with override_settings(FORUMS_NEW_MEMBER_DAYS=0, FORUMS_POST_RATE="1000/1m",
-                           FORUMS_NEW_MEMBER_POST_RATE="1000/1m"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forum_posting_settings")]
 
 
 def _snapshot(obj, depth=2):

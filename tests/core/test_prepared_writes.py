@@ -22,17 +22,9 @@ from forums.models import Subscription, Thread
 from tests.factories import UserFactory
 from tests.factories.forums import make_thread
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("forum_posting_settings")]
 
 DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture(autouse=True)
-def _forum_settings():
-    # Members past their first days (their posts need no approval), generous rate limits.
-    with override_settings(FORUMS_NEW_MEMBER_DAYS=0, FORUMS_POST_RATE="1000/1m",
-                           FORUMS_NEW_MEMBER_POST_RATE="1000/1m"):
-        yield
 
 
 def _counters(thread):
