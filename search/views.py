@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django.views.decorators.http import require_GET
 
 from comcep.core.fragments import fragment_key
@@ -90,19 +90,6 @@ class _LazyToggle:
         return _toggle(*self.args)
 
 
-class _LazyResults:
-    """"résultat(s)" after a facet option's count (for screen readers), translated only if the panel
-    is rendered: what ``{% blocktranslate count %}`` gave, without a template tag per option."""
-
-    __slots__ = ("count",)
-
-    def __init__(self, count: int):
-        self.count = count
-
-    def __str__(self) -> str:
-        return ngettext("résultat", "résultats", self.count)
-
-
 @require_GET
 def search_page(request):
     form = _form(request)
@@ -145,7 +132,9 @@ def search_page(request):
     for facet in outcome.facets:
         for option in facet.options:
             option.url = _LazyToggle(link_params, facet.group, option.value, option.selected)
-            option.results = _LazyResults(option.count)  # the count is in the fragment's key
+            # "résultat(s)" for screen readers, translated only if the panel is rendered (the count is in
+            # the fragment's key).
+            option.results = ngettext_lazy("résultat", "résultats", option.count)
     context["facets_fragment_key"] = fragment_key(
         "search-facets", sorted(link_params.items()),
         [(f.group, str(f.title), [(o.value, str(o.label), o.count, o.selected) for o in f.options])

@@ -276,3 +276,16 @@ def test_the_cached_result_list_shows_each_searchs_log_id_and_edits_at_once(clie
         make_entry("Financer une VAE avec le CPF", subkind="fiche-pratique", themes=["vae", "cpf"], region="corse",
                    summary="MARQUEUR-NOUVEAU-RÉSUMÉ")
         assert "MARQUEUR-NOUVEAU-RÉSUMÉ" in client.get("/recherche/", {"q": "vae"}).content.decode()
+
+
+def test_facet_counts_are_read_out_with_their_unit_in_the_reader_language(client, entries):
+    """Screen readers hear "2 résultats" after a facet option (and "results" in English), and the
+    state of an active filter instead."""
+    html = client.get("/recherche/", {"q": "VAE"}).content.decode()
+    assert re.search(r'facet-count">2</span>\s*<span class="visually-hidden">résultats</span>', html)
+    assert re.search(r'facet-count">1</span>\s*<span class="visually-hidden">résultat</span>', html)
+    html = client.get("/recherche/", {"q": "VAE", "theme": "cpf"}).content.decode()
+    assert '<span class="visually-hidden">(filtre actif, cliquer pour le retirer)</span>' in html
+    client.post("/langue/", {"language": "en", "next": "/"})  # the footer's language switch
+    html = client.get("/recherche/", {"q": "VAE"}).content.decode()
+    assert re.search(r'facet-count">2</span>\s*<span class="visually-hidden">results</span>', html)
