@@ -74,6 +74,10 @@ def gunicorn_log(tmp_path):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
+        while not log.exists() or not log.stat().st_size:  # the probe's line follows its response
+            if time.monotonic() > deadline:
+                raise TimeoutError("no access-log line")
+            time.sleep(0.05)
         yield base, log
     finally:
         proc.terminate()
@@ -92,9 +96,9 @@ def test_a_real_gunicorn_log_is_read_per_page(gunicorn_log):
     send(base, "/other/", tag="thread-50-posts")  # tagged, but not the page's path: counted apart
     send(base, "/slow/")  # untagged (e.g. run.py's query-count probe)
     send(base, "/echanges/sujet/7/repondre/", tag="post-reply", data=b"body=Merci+%28x%29")
-    time.sleep(0.3)  # the last lines are written after the responses
-
-    entries = accesslog.read_entries(log, offset)
+    deadline = time.monotonic() + 10  # a line is written after its response
+    while len(entries := accesslog.read_entries(log, offset)) < 8 and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(entries) == 8
     assert {e.tag for e in entries} == {"search-varied", "warmup:search-varied", "thread-50-posts", "-",
                                         "post-reply"}
