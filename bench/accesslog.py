@@ -82,13 +82,15 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 
 def page_times(entries: Iterable[Entry], page: dict, tag: str | None = None) -> dict:
     """Server-side times of one page's measured pass: requests, p50/p95/p99/max in ms, the statuses seen,
-    and how many lines carried the page's tag but another method or target (``unmatched``)."""
+    the slowest request (its target: which of search-varied's queries stalled), and how many lines carried
+    the page's tag but another method or target (``unmatched``)."""
     tag = tag or page["name"]
     method = page.get("method", "GET")
     wanted = expected_targets(page)
     durations: list[float] = []
     statuses: dict[str, int] = {}
     unmatched = 0
+    slowest: Entry | None = None
     for entry in entries:
         if entry.tag != tag:
             continue
@@ -96,8 +98,12 @@ def page_times(entries: Iterable[Entry], page: dict, tag: str | None = None) -> 
             unmatched += 1
             continue
         durations.append(entry.micros / 1000)
+        if slowest is None or entry.micros > slowest.micros:
+            slowest = entry
         statuses[str(entry.status)] = statuses.get(str(entry.status), 0) + 1
     durations.sort()
     return {"requests": len(durations), "p50_ms": percentile(durations, 50), "p95_ms": percentile(durations, 95),
             "p99_ms": percentile(durations, 99), "max_ms": durations[-1] if durations else math.nan,
-            "statuses": statuses, "unmatched": unmatched}
+            "statuses": statuses, "unmatched": unmatched,
+            "slowest": {"ms": slowest.micros / 1000, "target": normalise_target(slowest.target),
+                        "status": slowest.status} if slowest else None}

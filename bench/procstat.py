@@ -84,6 +84,7 @@ class Sample:
     processes: dict[str, dict[tuple[int, int], int]]  # group -> (pid, start) -> CPU ticks
     machine_busy_s: float
     at: float  # time.monotonic()
+    unreadable: dict[str, int] = field(default_factory=dict)  # group -> listed pids without a readable stat
 
 
 @dataclass
@@ -92,6 +93,7 @@ class Usage:
     machine_busy_s: float
     window_s: float
     lost: dict[str, int] = field(default_factory=dict)  # group -> processes gone before the end sample
+    unreadable: dict[str, int] = field(default_factory=dict)  # group -> pids listed at the end, stat unreadable
 
     @property
     def others_s(self) -> float:
@@ -102,11 +104,16 @@ class Usage:
 def sample(groups: dict[str, Iterable[int]], proc: Path = PROC, now: Callable[[], float] | None = None) -> Sample:
     import time
 
-    processes = {}
+    processes, unreadable = {}, {}
     for name, pids in groups.items():
+        pids = set(pids)
         processes[name] = {(stat.pid, stat.start_ticks): stat.cpu_ticks
-                           for pid in set(pids) if (stat := read_stat(pid, proc)) is not None}
-    return Sample(processes=processes, machine_busy_s=machine_busy_seconds(proc), at=(now or time.monotonic)())
+                           for pid in pids if (stat := read_stat(pid, proc)) is not None}
+        # A process that ended between listing and reading, or one this user may not read (another user's
+        # processes under hidepid): its time is missing from the group, so say how many.
+        unreadable[name] = len(pids) - len(processes[name])
+    return Sample(processes=processes, machine_busy_s=machine_busy_seconds(proc), at=(now or time.monotonic)(),
+                  unreadable=unreadable)
 
 
 def usage(before: Sample, after: Sample) -> Usage:
@@ -116,4 +123,4 @@ def usage(before: Sample, after: Sample) -> Usage:
         seconds[name] = sum(ticks - start.get(key, 0) for key, ticks in end.items()) / CLK_TCK
         lost[name] = len(set(start) - set(end))
     return Usage(seconds=seconds, machine_busy_s=after.machine_busy_s - before.machine_busy_s,
-                 window_s=after.at - before.at, lost=lost)
+                 window_s=after.at - before.at, lost=lost, unreadable=dict(after.unreadable))

@@ -292,6 +292,7 @@ def cpu_summary(usage: procstat.Usage, requests: int, wrk_cpu_s: float, runner_c
         "others_s": round(others, 3),
         "others_pct": 100 * others / capacity if capacity else None,
         "lost_processes": usage.lost,
+        "unreadable_processes": usage.unreadable,
     }
 
 
@@ -352,7 +353,8 @@ def bench_one(size: str, db: str, db_url: str, args) -> dict:
                 f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  queries {queries}  "
                 f"task queue drained in {result['drain_s']:.1f} s")
             log(f"{db}/{size} {'':<22} server p50 {server['p50_ms']:.1f} p95 {server['p95_ms']:.1f} "
-                f"p99 {server['p99_ms']:.1f} ms ({server['requests']} requests)  CPU ms/req: "
+                f"p99 {server['p99_ms']:.1f} max {server['max_ms']:.1f} ms ({server['requests']} requests)  "
+                "CPU ms/req: "
                 + "  ".join(f"{k} {v:.2f}" for k, v in per_request.items() if v is not None)
                 + f"  others {result['cpu']['others_pct']:.0f} % of the machine  load {result['loadavg'][0]:.2f}")
         peak = worker_peak_memory_mb(proc)

@@ -82,6 +82,8 @@ def test_a_vanished_pid_is_skipped(tmp_path):
     fake_proc(proc, {100: ("gunicorn", 1, 5, 1, 10)})
     taken = procstat.sample({"web": [100, 12345]}, proc)
     assert list(taken.processes["web"]) == [(100, 10)]
+    assert taken.unreadable == {"web": 1}
+    assert procstat.usage(taken, taken).unreadable == {"web": 1}
 
 
 def test_the_real_current_process():

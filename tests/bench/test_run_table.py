@@ -86,7 +86,7 @@ def test_sqlite_has_no_database_server_cpu(results):
 
 def test_cpu_summary_per_request_and_others():
     usage = procstat.Usage(seconds={"web": 2.0, "tasks": 1.5, "db": 0.5}, machine_busy_s=7.0, window_s=5.0,
-                           lost={"web": 0, "tasks": 0, "db": 1})
+                           lost={"web": 0, "tasks": 0, "db": 1}, unreadable={"web": 0, "tasks": 0, "db": 2})
     summary = run.cpu_summary(usage, requests=500, wrk_cpu_s=0.4, runner_cpu_s=0.1)
     assert summary["ms_per_request"] == pytest.approx({"web": 4.0, "tasks": 3.0, "db": 1.0, "wrk": 0.8,
                                                        "runner": 0.2})
@@ -95,4 +95,5 @@ def test_cpu_summary_per_request_and_others():
     assert summary["others_pct"] == pytest.approx(100 * 2.5 / (5.0 * cores))
     assert summary["machine_busy_pct"] == pytest.approx(100 * 7.0 / (5.0 * cores))
     assert summary["lost_processes"] == {"web": 0, "tasks": 0, "db": 1}
+    assert summary["unreadable_processes"] == {"web": 0, "tasks": 0, "db": 2}
     assert run.cpu_summary(usage, requests=0, wrk_cpu_s=0, runner_cpu_s=0)["ms_per_request"]["web"] is None
