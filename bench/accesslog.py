@@ -16,6 +16,7 @@ when it carries that page's tag AND its method and request target are the page's
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import urllib.parse
 from collections.abc import Iterable
@@ -26,6 +27,7 @@ PASS_HEADER = "X-Bench-Pass"
 # tag, status, duration in microseconds, then the request line ("GET /path?query HTTP/1.1": the raw target,
 # as wrk sent it, so paths with a query string match). The request line is last: it holds spaces.
 ACCESS_LOG_FORMAT = '%({x-bench-pass}i)s %(s)s %(D)s "%(r)s"'
+SLOWEST = 5  # the slowest requests of a pass kept in the results JSON
 
 
 @dataclass(frozen=True)
@@ -82,15 +84,16 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 
 def page_times(entries: Iterable[Entry], page: dict, tag: str | None = None) -> dict:
     """Server-side times of one page's measured pass: requests, p50/p95/p99/max in ms, the statuses seen,
-    the slowest request (its target: which of search-varied's queries stalled), and how many lines carried
-    the page's tag but another method or target (``unmatched``)."""
+    the ``slowest`` requests (up to SLOWEST, slowest first, with their targets: which of search-varied's
+    queries were slow), and how many lines carried the page's tag but another method or target
+    (``unmatched``)."""
     tag = tag or page["name"]
     method = page.get("method", "GET")
     wanted = expected_targets(page)
     durations: list[float] = []
     statuses: dict[str, int] = {}
     unmatched = 0
-    slowest: Entry | None = None
+    matched: list[Entry] = []
     for entry in entries:
         if entry.tag != tag:
             continue
@@ -98,12 +101,11 @@ def page_times(entries: Iterable[Entry], page: dict, tag: str | None = None) -> 
             unmatched += 1
             continue
         durations.append(entry.micros / 1000)
-        if slowest is None or entry.micros > slowest.micros:
-            slowest = entry
+        matched.append(entry)
         statuses[str(entry.status)] = statuses.get(str(entry.status), 0) + 1
     durations.sort()
     return {"requests": len(durations), "p50_ms": percentile(durations, 50), "p95_ms": percentile(durations, 95),
             "p99_ms": percentile(durations, 99), "max_ms": durations[-1] if durations else math.nan,
             "statuses": statuses, "unmatched": unmatched,
-            "slowest": {"ms": slowest.micros / 1000, "target": normalise_target(slowest.target),
-                        "status": slowest.status} if slowest else None}
+            "slowest": [{"ms": e.micros / 1000, "target": normalise_target(e.target), "status": e.status}
+                        for e in heapq.nlargest(SLOWEST, matched, key=lambda e: e.micros)]}
