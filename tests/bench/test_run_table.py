@@ -97,3 +97,33 @@ def test_cpu_summary_per_request_and_others():
     assert summary["lost_processes"] == {"web": 0, "tasks": 0, "db": 1}
     assert summary["unreadable_processes"] == {"web": 0, "tasks": 0, "db": 2}
     assert run.cpu_summary(usage, requests=0, wrk_cpu_s=0, runner_cpu_s=0)["ms_per_request"]["web"] is None
+
+
+@pytest.mark.django_db
+def test_process_groups_find_the_bench_databases_backends():
+    """PostgreSQL: the `db` group is the backends of the bench's database (here the test database, whose
+    backend serves this test), without the sampler's own connection."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the database server's backends: PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        ours = cursor.fetchone()[0]
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    me = SimpleNamespace(pid=run.os.getpid(), task_worker=SimpleNamespace(pid=run.os.getpid()))
+    groups = run.ProcessGroups(me, url)
+    try:
+        found = groups()
+        sampler = groups.pg.execute("SELECT pg_backend_pid()").fetchone()[0]
+    finally:
+        groups.close()
+    assert ours in found["db"]
+    assert sampler not in found["db"]
+    assert run.os.getpid() in found["web"]
+    # The backends are processes this user can read: their CPU is counted, not silently zero.
+    taken = procstat.sample({"db": found["db"]})
+    assert taken.unreadable["db"] == 0
