@@ -336,7 +336,6 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
 
 # What a hit reads of its entry once its title and snippet are highlighted (views, API, admin).
 HIT_FIELDS = ("id", "title", "url", "facet_kind", "access", "themes", "published_at", "updated_at")
-_HIT_ACCESS = HIT_FIELDS.index("access")
 
 
 def _snippet_needs_body(summary: str, stems: set[str]) -> bool:
@@ -793,11 +792,8 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         # The highlighted titles and snippets of this page: a repeated search then loads the
         # shown entries without their bodies.
         cache_keys["highlights"] = resultcache.key(generation, "highlights", cache_keys["ids"], start, stop)
-        # The shown entries' HIT_FIELDS, as loaded with the reader's permission filter: a repeated search
-        # then loads nothing (the key holds the generation, the reader's tokens and the shown ids).
-        cache_keys["shown"] = resultcache.key(generation, "shown", cache_keys["ids"], start, stop)
-    cached_counts, cached_ids, highlights, shown_rows = resultcache.get_many(
-        cache_keys["counts"], cache_keys["ids"], cache_keys["highlights"], cache_keys.get("shown"))
+    cached_counts, cached_ids, highlights = resultcache.get_many(
+        cache_keys["counts"], cache_keys["ids"], cache_keys["highlights"])
 
     try:
         fts = (_SQLiteFTS(search_backend, query) if query is not None and _is_sqlite_fts(search_backend)
@@ -855,11 +851,6 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
         shown = ranked_ids[start:stop] if in_window else ranked_ids
         if all(pk in loaded for pk, _score in shown):
             entries = loaded
-        elif highlights is not None and shown_rows is not None:
-            # Built again for this request (instances are never shared); the permission filter applied
-            # again on the cached rows too.
-            entries = {pk: SearchEntry.from_db(base.db, HIT_FIELDS, row) for pk, row in shown_rows.items()
-                       if reader.may_see(row[_HIT_ACCESS])}
         elif highlights is not None:
             entries = base.only(*HIT_FIELDS).in_bulk([pk for pk, _score in shown])
         else:
@@ -872,9 +863,6 @@ def run(*, parsed: ParsedQuery, filters: Filters, reader: Reader, sort: str = RE
     # The permission filter applies again: an id cached for these tokens that has since
     # disappeared is simply not shown.
     visible = [(entries[pk], score) for pk, score in shown if pk in entries]
-    if shown_rows is None and all(name in entry.__dict__ for entry, _score in visible for name in HIT_FIELDS):
-        resultcache.put(cache_keys.get("shown"),
-                        {entry.pk: tuple(entry.__dict__[name] for name in HIT_FIELDS) for entry, _score in visible})
     if highlights is not None and all(entry.pk in highlights for entry, _score in visible):
         hits = [_hit(entry, stems, taxonomy, score, highlighted=highlights[entry.pk]) for entry, score in visible]
     else:
