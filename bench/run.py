@@ -129,7 +129,8 @@ def prepare(size: str, db: str, db_url: str, args) -> None:
 def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen:
     manage(db_url, "collectstatic", "--noinput", "-v0")
     cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "comcep.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning"]
+           "--workers", str(workers), "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning",
+           "--config", str(ROOT / "bench" / "gunicorn.conf.py")]  # production's worker hooks (gc freeze)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(db_url), start_new_session=True)
     # The task worker (notifications, search reindex), as in production: requests only enqueue.
     proc.task_worker = subprocess.Popen([PY, "manage.py", "db_worker", "--no-reload", "--interval", "0.5", "-v0"],
