@@ -3,7 +3,7 @@
 A web worker holds a few hundred thousand long-lived objects that the collector tracks (Django's and
 Wagtail's modules, models, URL patterns, compiled templates, the per-process caches): about 240 000 once
 the app is loaded, 280 000 after the first requests. Python's generation-2 ("full") collection walks every
-one of them; measured in a bench worker it took 160 ms of CPU (docs/performance.md, "Session 9"), a
+one of them; measured in a bench worker it took ~175 ms of CPU (docs/performance.md, "Session 9"), a
 pause that the request being served at that moment pays whole (the p99 outliers of the bench).
 
 These objects live as long as the process: ``gc.freeze()`` moves them to the permanent generation, which
