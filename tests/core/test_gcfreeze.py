@@ -59,6 +59,7 @@ def _get(url: str) -> list[int]:
         return [int(x) for x in response.read().split()]
 
 
+@pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed (pip install -r requirements.txt)")
 @pytest.mark.parametrize("config", ["deploy/gunicorn.conf.py", "bench/gunicorn.conf.py"])
 def test_gunicorn_config_hooks_freeze_in_each_worker(config):
     from comcep.core.gcfreeze import WARMUP_REQUESTS
