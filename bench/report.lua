@@ -2,7 +2,8 @@
 -- wrk counts HTTP statuses >= 400 in summary.errors.status.
 -- Optional env: BENCH_COOKIE (session cookie), BENCH_METHOD/BENCH_BODY/BENCH_CSRF/BENCH_REFERER for POST,
 -- BENCH_PATHS (a file of paths, one a line: each request sends the next one; BENCH_THREADS = wrk's -t,
--- BENCH_PATHS_START = the index of the first path sent).
+-- BENCH_PATHS_START = the index of the first path sent), BENCH_PASS (sent as the X-Bench-Pass header: gunicorn's
+-- access log tags each request with it, bench/accesslog.py).
 local cookie = os.getenv("BENCH_COOKIE")
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
@@ -17,6 +18,8 @@ if body then
 end
 if csrf then wrk.headers["X-CSRFToken"] = csrf end
 if referer then wrk.headers["Referer"] = referer end
+local pass = os.getenv("BENCH_PASS")
+if pass then wrk.headers["X-Bench-Pass"] = pass end
 
 -- Every POST carries a distinct text: the forums store a resubmitted identical reply once
 -- (forums.services.DUPLICATE_WINDOW), so a constant body would measure the duplicate check

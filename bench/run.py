@@ -6,7 +6,9 @@ DATABASE_URL points to one), it seeds a database with `manage.py seed_bulk`, ser
 and production-like settings (comcep.settings.bench: DEBUG off, cached templates) on loopback, logs in as a
 member, drives every page with wrk (an established load generator) for a fixed duration and concurrency,
 and writes a table to bench/results/: requests/s, p50/p95/p99, errors, SQL queries per request,
-p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small).
+p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small); beside them, what the server
+saw: gunicorn's own request times (access log), the CPU per request of the web workers, the task worker and
+the PostgreSQL backends, the CPU other programs took, and the load average at the end of each page's pass.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ import argparse
 import contextlib
 import http.cookiejar
 import json
+import math
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -30,9 +35,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, not the project
+    sys.path.insert(0, str(ROOT))
+
+from bench import accesslog, procstat  # noqa: E402
+
 PY = str(ROOT / ".venv" / "bin" / "python")
-DATA = ROOT / "bench" / "data"
-RESULTS = ROOT / "bench" / "results"
+DATA = ROOT / "bench" / "data"  # --data-dir
+RESULTS = ROOT / "bench" / "results"  # --results-dir
 
 # The small size has enough threads for every space list to fill its first page (25 rows), as at the
 # large size: the space list's large/small ratio then compares the same rendering work.
@@ -63,7 +73,8 @@ def database_urls(size: str, args) -> dict[str, str]:
     pg = os.environ.get("DATABASE_URL", "")
     if "postgres" in args.databases and pg.startswith(("postgres://", "postgresql://")):
         parsed = urllib.parse.urlparse(pg)
-        urls["postgres"] = urllib.parse.urlunparse(parsed._replace(path=f"/comcep_bench_{size}"))
+        prefix = getattr(args, "pg_prefix", "comcep_bench_")
+        urls["postgres"] = urllib.parse.urlunparse(parsed._replace(path=f"/{prefix}{size}"))
     return urls
 
 
@@ -126,10 +137,13 @@ def prepare(size: str, db: str, db_url: str, args) -> None:
     marker.write_text(wanted)
 
 
-def start_server(db_url: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(db_url: str, port: int, workers: int, access_log: Path | str = "/dev/null") -> subprocess.Popen:
     manage(db_url, "collectstatic", "--noinput", "-v0")
+    # The access log (one file per server run, in a temporary directory) gives each request's server-side
+    # duration, tagged with the pass that sent it (bench/accesslog.py).
     cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "comcep.wsgi:application", "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning",
+           "--workers", str(workers), "--access-logfile", str(access_log),
+           "--access-logformat", accesslog.ACCESS_LOG_FORMAT, "--error-logfile", "-", "--log-level", "warning",
            "--config", str(ROOT / "bench" / "gunicorn.conf.py")]  # production's worker hooks (gc freeze)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(db_url), start_new_session=True)
     # The task worker (notifications, search reindex), as in production: requests only enqueue.
@@ -228,9 +242,59 @@ def run_wrk(url: str, args, extra_env: dict[str, str]) -> dict:
     env = dict(os.environ, **extra_env)
     cmd = ["wrk", "-t", str(min(2, args.concurrency)), "-c", str(args.concurrency), "-d", f"{args.duration}s",
            "--timeout", "10s", "-s", str(ROOT / "bench" / "report.lua"), url]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
-    return json.loads(line.removeprefix("BENCH_JSON "))
+    result = json.loads(line.removeprefix("BENCH_JSON "))
+    # wrk's own CPU (the only child waited for meanwhile): it competes with the server for the same cores.
+    result["wrk_cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return result
+
+
+class ProcessGroups:
+    """The processes whose CPU a pass is charged: gunicorn (master and workers), the task worker, and on
+    PostgreSQL the backends of the benchmark's database (pg_stat_activity, without this sampler's own)."""
+
+    def __init__(self, proc: subprocess.Popen, db_url: str):
+        self.proc = proc
+        self.pg = None
+        if db_url.startswith(("postgres://", "postgresql://")):
+            import psycopg
+
+            self.pg = psycopg.connect(db_url, autocommit=True)
+
+    def __call__(self) -> dict[str, list[int]]:
+        groups = {"web": procstat.descendants(self.proc.pid), "tasks": procstat.descendants(self.proc.task_worker.pid)}
+        if self.pg is not None:
+            rows = self.pg.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND pid <> pg_backend_pid()").fetchall()
+            groups["db"] = [row[0] for row in rows]
+        return groups
+
+    def close(self) -> None:
+        if self.pg is not None:
+            self.pg.close()
+
+
+def cpu_summary(usage: procstat.Usage, requests: int, wrk_cpu_s: float, runner_cpu_s: float) -> dict:
+    """CPU of the pass (from just before the measured wrk run until the task queue is drained) per process
+    group, in total and per request (wrk's completed requests); ``others``: the machine's busy time beyond
+    the groups, wrk and this runner, i.e. other programs on the machine."""
+    seconds = {**usage.seconds, "wrk": wrk_cpu_s, "runner": runner_cpu_s}
+    others = max(0.0, usage.machine_busy_s - sum(seconds.values()))
+    capacity = usage.window_s * (os.cpu_count() or 1)
+    return {
+        "window_s": round(usage.window_s, 3),
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "ms_per_request": {k: (v * 1000 / requests if requests else None) for k, v in seconds.items()},
+        "machine_busy_s": round(usage.machine_busy_s, 3),
+        "machine_busy_pct": 100 * usage.machine_busy_s / capacity if capacity else None,
+        "others_s": round(others, 3),
+        "others_pct": 100 * others / capacity if capacity else None,
+        "lost_processes": usage.lost,
+        "unreadable_processes": usage.unreadable,
+    }
 
 
 def bench_one(size: str, db: str, db_url: str, args) -> dict:
@@ -239,7 +303,10 @@ def bench_one(size: str, db: str, db_url: str, args) -> dict:
                          .strip().splitlines()[-1])
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_server(db_url, port, args.workers)
+    logs = tempfile.TemporaryDirectory(prefix=f"bench-{db}-{size}-")
+    access_log = Path(logs.name) / "access.log"
+    proc = start_server(db_url, port, args.workers, access_log)
+    groups = ProcessGroups(proc, db_url)
     rows = {}
     try:
         cookie, csrf = login(base, targets["member"]["email"], targets["member"]["password"])
@@ -252,7 +319,10 @@ def bench_one(size: str, db: str, db_url: str, args) -> dict:
                 extra.update({"BENCH_METHOD": "POST", "BENCH_BODY": page["body"], "BENCH_CSRF": csrf,
                               "BENCH_REFERER": base + page.get("referer", page["path"])})
             queries = None if page.get("method") == "POST" else query_count(url, extra.get("BENCH_COOKIE", ""))
-            warm = extra
+            expected = {"name": page["name"], "path": page["path"], "method": page.get("method", "GET"),
+                        "paths": page.get("paths")}
+            warm = {**extra, "BENCH_PASS": f"warmup:{page['name']}"}
+            extra = {**extra, "BENCH_PASS": page["name"]}
             if page.get("paths"):
                 # One path per request (report.lua): the warm-up reads the second half of the list and
                 # the measured run starts after the path query_count just requested, so the measured
@@ -261,32 +331,76 @@ def bench_one(size: str, db: str, db_url: str, args) -> dict:
                 paths_file.write_text("\n".join(page["paths"]) + "\n")
                 extra = {**extra, "BENCH_PATHS": str(paths_file), "BENCH_THREADS": str(min(2, args.concurrency)),
                          "BENCH_PATHS_START": "1"}
-                warm = {**extra, "BENCH_PATHS_START": str(len(page["paths"]) // 2)}
+                warm = {**extra, "BENCH_PATHS_START": str(len(page["paths"]) // 2),
+                        "BENCH_PASS": f"warmup:{page['name']}"}
                 page["paths"] = len(page["paths"])  # the results JSON keeps the count, not the list
             run_wrk(url, argparse.Namespace(concurrency=args.concurrency, duration=min(3, args.duration)), warm)
+            log_offset = access_log.stat().st_size if access_log.exists() else 0
+            runner_before = resource.getrusage(resource.RUSAGE_SELF)
+            before = procstat.sample(groups())
             result = run_wrk(url, args, extra)
+            result["loadavg"] = list(os.getloadavg())  # at the end of the measured pass
             result["queries"] = queries
             result["drain_s"] = drain_tasks(db_url)
+            after = procstat.sample(groups())
+            runner_after = resource.getrusage(resource.RUSAGE_SELF)
+            runner = (runner_after.ru_utime + runner_after.ru_stime) - (runner_before.ru_utime + runner_before.ru_stime)
+            result["cpu"] = cpu_summary(procstat.usage(before, after), result.get("requests", 0),
+                                        result.pop("wrk_cpu_s"), runner)
+            result["server"] = accesslog.page_times(accesslog.read_entries(access_log, log_offset), expected)
             rows[page["name"]] = result
+            server, per_request = result["server"], result["cpu"]["ms_per_request"]
             log(f"{db}/{size} {page['name']:<22} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
                 f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  queries {queries}  "
                 f"task queue drained in {result['drain_s']:.1f} s")
+            log(f"{db}/{size} {'':<22} server p50 {server['p50_ms']:.1f} p95 {server['p95_ms']:.1f} "
+                f"p99 {server['p99_ms']:.1f} max {server['max_ms']:.1f} ms ({server['requests']} requests)  "
+                "CPU ms/req: "
+                + "  ".join(f"{k} {v:.2f}" for k, v in per_request.items() if v is not None)
+                + f"  others {result['cpu']['others_pct']:.0f} % of the machine  load {result['loadavg'][0]:.2f}")
         peak = worker_peak_memory_mb(proc)
     finally:
+        groups.close()
         stop_server(proc)
+        logs.cleanup()
     tasks = json.loads(manage(db_url, "shell", "-v0", "-c", TASKS_SUMMARY, capture=True).strip().splitlines()[-1])
     log(f"{db}/{size}: task queue after the run: {tasks}")
     return {"pages": rows, "worker_peak_mb": peak, "targets": targets, "tasks": tasks,
             "loadavg": os.getloadavg()}
 
 
+WRK_HEADER = ["page", "size", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "SQL/req",
+              "p95/p95(base)", "p50/p50(base)", "p95(large)/p95(small)", "queue drained (s)"]
+# What the server saw, after wrk's columns (bench/README.md explains them).
+SERVER_HEADER = ["srv p50 ms", "srv p95 ms", "srv p99 ms", "CPU web ms/req", "CPU tasks ms/req",
+                 "CPU db ms/req", "others' CPU %", "load 1m"]
+
+
+def _number(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def server_cells(row: dict) -> list[str]:
+    """The server-side columns of one page's row ("–" where the pass has no such measure, e.g. the
+    database's CPU on SQLite, which runs inside the web and task workers)."""
+    server = row.get("server") or {}
+    cpu = row.get("cpu") or {}
+    per_request = cpu.get("ms_per_request") or {}
+    load = row.get("loadavg")
+    return [_number(server.get("p50_ms")), _number(server.get("p95_ms")), _number(server.get("p99_ms")),
+            _number(per_request.get("web"), 2), _number(per_request.get("tasks"), 2), _number(per_request.get("db"), 2),
+            _number(cpu.get("others_pct"), 0), _number(load[0], 2) if load else "–"]
+
+
 def render_table(results: dict, args) -> str:
     lines = []
+    header = WRK_HEADER + SERVER_HEADER
+    blank = " |" * (len(header) - 3)  # the cells after a note row's first three
     for db, by_size in results.items():
         lines.append(f"\n### {db}\n")
         sizes = list(by_size)
-        header = ["page", "size", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "SQL/req",
-                  "p95/p95(base)", "p50/p50(base)", "p95(large)/p95(small)", "queue drained (s)"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         for size in sizes:
@@ -300,27 +414,29 @@ def render_table(results: dict, args) -> str:
                     small = by_size["small"]["pages"][name]["p95_ms"]
                     scale = f"{row['p95_ms'] / small:.2f}" if small else ""
                 queries = row["queries"] if row["queries"] is not None else "–"
+                server = " | ".join(server_cells(row))
                 if not row.get("requests", row["rps"]):  # every request slower than the run: wrk saw none end
                     lines.append(f"| {name} | {size} | 0 | – | – | – | no response within {args.duration} s | "
-                                 f"{queries} | | | | |")
+                                 f"{queries} | | | | | {server} |")
                     continue
                 lines.append(f"| {name} | {size} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
                              f"{row['p99_ms']:.1f} | {row['errors']} | {queries} | "
-                             f"{ratio95:.1f} | {ratio50:.1f} | {scale} | {row.get('drain_s', 0):.1f} |")
+                             f"{ratio95:.1f} | {ratio50:.1f} | {scale} | {row.get('drain_s', 0):.1f} | {server} |")
             peak = by_size[size]["worker_peak_mb"]
-            lines.append(f"| _worker peak memory_ | {size} | {peak:.0f} MB | | | | | | | | | |")
+            lines.append(f"| _worker peak memory_ | {size} | {peak:.0f} MB |{blank}")
             load = by_size[size].get("loadavg")
             if load:
                 lines.append(f"| _load average at the end_ | {size} | {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
-                             f"| | | | | | | | | |")
+                             f"|{blank}")
             tasks = by_size[size].get("tasks")
             if tasks is not None:
                 summary = ", ".join(f"{k} {v}" for k, v in sorted(tasks.items())) or "empty"
-                lines.append(f"| _task queue after the run_ | {size} | {summary} | | | | | | | | | |")
+                lines.append(f"| _task queue after the run_ | {size} | {summary} |{blank}")
     return "\n".join(lines)
 
 
 def main() -> None:
+    global DATA, RESULTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="small,large", help="comma-separated: small,large")
     parser.add_argument("--databases", default="sqlite,postgres",
@@ -330,7 +446,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--pages", nargs="*", help="only these pages (names from bench/targets.py)")
     parser.add_argument("--reseed", action="store_true", help="seed again even if a seeded database exists")
+    parser.add_argument("--data-dir", type=Path, default=DATA,
+                        help="the seeded SQLite databases, their markers and the path lists (default: bench/data)")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS,
+                        help="where the tables go (default: bench/results)")
+    parser.add_argument("--pg-prefix", default="comcep_bench_",
+                        help="PostgreSQL database names: <prefix>small, <prefix>large (default: comcep_bench_)")
     args = parser.parse_args()
+    DATA, RESULTS = args.data_dir.resolve(), args.results_dir.resolve()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     results: dict = {}
@@ -351,7 +474,7 @@ def main() -> None:
     document = {"machine": machine, "args": vars(args), "results": results}
     (RESULTS / f"{stamp}.json").write_text(json.dumps(document, indent=2, default=str))
     print(header + table)
-    print(f"\nwritten to bench/results/{stamp}.md")
+    print(f"\nwritten to {RESULTS / f'{stamp}.md'}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,13 @@ class ForumsConfig(AppConfig):
         register_indexer(ThreadIndexer())
         register_reader_tokens(reader_tokens)
         register_private_prefix(SPACE_PREFIX)
+        from search.permissions import register_reader_dependency
+
+        from .models import Space
+
+        # The search reader's "space:<pk>" tokens (reader_tokens) follow a space's visibility, groups and
+        # moderators: cached readers are forgotten when any of them changes.
+        register_reader_dependency(Space, Space.groups.through, Space.moderators.through)
         exchange.register(SpaceSection())
         exchange.register(ThreadSection())
         register_exporter("posts", gdpr.export_member_data)

@@ -21,10 +21,12 @@ class SearchConfig(AppConfig):
         animation.register()  # content gaps on the animation dashboard
         from comcep.core import health
 
-        from . import engine, signals
+        from . import engine, labels, permissions, signals
 
         engine.install_bulk_indexing()
         signals.connect()
+        permissions.connect()  # cached readers: forgotten when a membership or a group changes
+        labels.connect()  # cached top-level themes: forgotten when a theme changes
         health.register("search", signals.engine_health)
         from django.db.models.signals import post_migrate
 

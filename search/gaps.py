@@ -118,6 +118,76 @@ def _log_search(**values) -> int:
     return SearchQueryLog.objects.create(**values).pk
 
 
+# --- A new search of a known query: one statement on PostgreSQL -----------------------------
+#
+# A search whose query was seen before (almost every search) found its group (a SELECT with the
+# recommended entry) and then wrote its row (the INSERT above): two round trips and two executions
+# on the server. On PostgreSQL both are one statement: a data-modifying CTE reads the group by its
+# key, inserts the row under it (committed asynchronously when the statement is its own transaction,
+# as above) and returns the row's id with the recommended entry's columns. No group yet: no row is
+# written and the caller creates the group first, as before. What is stored is what the ORM stores.
+
+_LOGGED: dict[tuple, tuple[str, list, list]] = {}  # (alias, async commit): (SQL, log fields, entry fields)
+
+
+def _log_under_gap_sql(alias: str, *, async_commit: bool) -> tuple[str, list, list]:
+    cache_key = (alias, async_commit)
+    prepared = _LOGGED.get(cache_key)
+    if prepared is None:
+        quote = connections[alias].ops.quote_name
+        log_meta, gap_meta, entry_meta = SearchQueryLog._meta, SearchGap._meta, SearchEntry._meta
+        log_fields = [f for f in log_meta.concrete_fields if f is not log_meta.auto_field]
+        gap_column = log_meta.get_field("gap").column
+        entry_fields = list(entry_meta.concrete_fields)
+        values = ", ".join("gap.id" if f.column == gap_column else "%s" for f in log_fields)
+        sources = "gap CROSS JOIN (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit" \
+            if async_commit else "gap"
+        sql = (
+            f"WITH gap AS (SELECT {quote(gap_meta.pk.column)} AS id, "  # noqa: S608 - model names only
+            f"{quote(gap_meta.get_field('recommended_entry').column)} AS recommended "
+            f"FROM {quote(gap_meta.db_table)} WHERE {quote(gap_meta.get_field('key').column)} = %s), "
+            f"log AS (INSERT INTO {quote(log_meta.db_table)} ({', '.join(quote(f.column) for f in log_fields)}) "
+            f"SELECT {values} FROM {sources} RETURNING {quote(log_meta.pk.column)} AS id) "
+            f"SELECT log.id, {', '.join(f'entry.{quote(f.column)}' for f in entry_fields)} "
+            f"FROM log CROSS JOIN gap LEFT JOIN {quote(entry_meta.db_table)} AS entry "
+            f"ON entry.{quote(entry_meta.pk.column)} = gap.recommended"
+        )
+        prepared = _LOGGED[cache_key] = (sql, [f for f in log_fields if f.column != gap_column], entry_fields)
+    return prepared
+
+
+def _log_under_known_gap(key: str, values: dict) -> Tracking | None:
+    """PostgreSQL: log the search under the existing group of ``key`` in one statement; the row's id
+    and the group's recommended entry, or None if the group does not exist yet (nothing written)."""
+    alias = router.db_for_write(SearchQueryLog)
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return None
+    sql, fields, entry_fields = _log_under_gap_sql(alias, async_commit=_async_commit(alias))
+    log = SearchQueryLog(**values)
+    params = [key, *(f.get_db_prep_save(f.pre_save(log, add=True), connection=connection) for f in fields)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    recommended = None if row[1] is None else _entry_from_row(alias, entry_fields, row[1:])
+    return Tracking(row[0], recommended)
+
+
+def _entry_from_row(alias: str, fields: list, values) -> SearchEntry:
+    """A SearchEntry from its raw columns, converted as the ORM converts them."""
+    connection = connections[alias]
+    table = SearchEntry._meta.db_table
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(table)
+        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            value = converter(value, column, connection)
+        converted.append(value)
+    return SearchEntry.from_db(alias, [f.attname for f in fields], converted)
+
+
 def _create_gap(key: str, label: str) -> SearchGap:
     """The group of a query seen for the first time (once per distinct query, ever), created
     or, if another request has just created it, read."""
@@ -172,12 +242,17 @@ def track(parsed: ParsedQuery, *, total: int, filtered: bool, source: str, page:
             return Tracking(log.pk, log.gap.recommended_entry)
     if page != 1:
         return Tracking()
+    values = {"query": parsed.normalised, "result_count": total, "filtered": filtered, "source": source}
+    if record:
+        tracking = _log_under_known_gap(key, values)  # PostgreSQL: one statement (above)
+        if tracking is not None:
+            return tracking
     gap = _GAP.first(key=key)
     if not record:
         return Tracking(None, gap.recommended_entry if gap else None)
     if gap is None:
         gap = _create_gap(key, parsed.normalised[:200])
-    log_id = _log_search(query=parsed.normalised, gap=gap, result_count=total, filtered=filtered, source=source)
+    log_id = _log_search(gap=gap, **values)
     return Tracking(log_id, gap.recommended_entry)
 
 

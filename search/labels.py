@@ -6,6 +6,8 @@ from django.core.cache import cache
 from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.routecache import Versioned
+
 KIND_LABELS = {
     # Resource kinds (DESIGN.md vocabulary), shown instead of "resource".
     "fiche-pratique": _("Fiche pratique"),
@@ -62,8 +64,28 @@ def taxonomy_labels() -> dict[str, dict[str, str]]:
     return labels
 
 
-def top_themes() -> list[tuple[str, str]]:
-    """(slug, name) of the top-level themes, for "browse the themes"."""
+# The top-level themes of the "browse the themes" links (a search without results, the empty search
+# page): per process under a version token (comcep.core.routecache.Versioned) that a theme's save or
+# deletion replaces (connect() below), instead of a statement per page.
+_top_themes = Versioned("search:top-themes:version", max_entries=8)
+
+
+def _load_top_themes() -> tuple[tuple[str, str], ...]:
     from comcep.taxonomy.models import Theme
 
-    return list(Theme.objects.filter(parent__isnull=True).values_list("slug", "name"))
+    return tuple(Theme.objects.filter(parent__isnull=True).values_list("slug", "name"))
+
+
+def top_themes() -> list[tuple[str, str]]:
+    """(slug, name) of the top-level themes, for "browse the themes"."""
+    return list(_top_themes.get("top", (), _load_top_themes))
+
+
+def connect() -> None:
+    """Called from SearchConfig.ready."""
+    from django.db.models.signals import post_delete, post_save
+
+    from comcep.taxonomy.models import Theme
+
+    post_save.connect(_top_themes.on_change, sender=Theme, dispatch_uid="search.labels.top_themes.save")
+    post_delete.connect(_top_themes.on_change, sender=Theme, dispatch_uid="search.labels.top_themes.delete")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core.prepared import PreparedQuery
+from comcep.core.routecache import Versioned
 
 from .registry import PERSONAL_PREFIX, private_prefixes, reader_token_providers
 
@@ -61,13 +64,60 @@ _GROUPS = PreparedQuery(
 )
 
 
+# An approved member's Reader, per process, under a version token in the shared cache (the pattern of
+# comcep.core.routecache): every search page, API call and click read it (two statements on
+# PostgreSQL, each a round trip, for data that changes a few times a day). The token changes, at once
+# and again after commit, whenever what a Reader is computed from changes: a member's groups, a group
+# (its name makes moderators; a deletion drops memberships), and whatever the apps that provide
+# tokens register with :func:`register_reader_dependency` (forums: a space, its groups, its
+# moderators). The member's own row is read on every request anyway (the session's user): their
+# status is checked before the cache and ``is_superuser`` is part of the key.
+_readers = Versioned("search:readers:version", max_entries=10_000)
+
+
+def readers_changed(**kwargs) -> None:
+    """Forget every cached Reader (now and after commit). Also a signal receiver."""
+    _readers.invalidate()
+
+
+def _m2m_changed(action, **kwargs) -> None:
+    if action.startswith("post_"):
+        readers_changed()
+
+
+def register_reader_dependency(*senders) -> None:
+    """Readers are computed from these models' rows too: a save or deletion of one of them, or, for a
+    many-to-many ``through`` model, an add, remove or clear, forgets every cached Reader. The token
+    providers (``search.registry.register_reader_tokens``) register what their tokens depend on,
+    besides the member's pk and groups; a provider must read nothing else of the member (the Reader
+    is cached per member id and ``is_superuser``). Writes that send no signal (``QuerySet.update``,
+    bulk inserts, raw SQL) must call :func:`readers_changed` themselves."""
+    for sender in senders:
+        label = sender._meta.label_lower
+        if sender._meta.auto_created:  # a many-to-many table
+            m2m_changed.connect(_m2m_changed, sender=sender, dispatch_uid=f"search.readers.m2m.{label}")
+        else:
+            post_save.connect(readers_changed, sender=sender, dispatch_uid=f"search.readers.save.{label}")
+            post_delete.connect(readers_changed, sender=sender, dispatch_uid=f"search.readers.delete.{label}")
+
+
+def connect() -> None:
+    """Called from SearchConfig.ready: what search itself computes a Reader from."""
+    register_reader_dependency(Group, get_user_model().groups.through)
+
+
 def reader_for(user) -> Reader:
     """Visitors, pending and rejected members: public only. Approved members: public,
     members, their groups' and the apps' private tokens, and their personal token.
     Moderators: every private entry of the registered prefixes, and their own personal
-    entries only. One query (the user's groups) plus one per registered token provider."""
+    entries only. No query while the member's Reader is cached (see ``_readers`` above);
+    otherwise one (the user's groups) plus one per registered token provider."""
     if user is None or not user.is_authenticated or not getattr(user, "is_approved", False):
         return Reader(frozenset({PUBLIC}))
+    return _readers.get("reader", (user.pk, bool(user.is_superuser)), lambda: _compute_reader(user))
+
+
+def _compute_reader(user) -> Reader:
     groups = _GROUPS.rows(user=user.pk)
     tokens = {PUBLIC, MEMBERS, *(f"{GROUP_PREFIX}{pk}" for pk, _name in groups)}
     is_moderator = user.is_superuser or any(name == MODERATORS_GROUP for _pk, name in groups)

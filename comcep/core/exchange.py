@@ -20,6 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
 
 FORMAT = "comcep-content/1"
@@ -163,6 +165,49 @@ def check_slugs(item: dict, key: str, path: str, ctx: ImportContext, known: set,
     for i, value in enumerate(values):
         if value not in known:
             ctx.error(f"{path}.{key}[{i}]", unknown(label, value, known))
+
+
+def check_fields(item: dict, fields, path: str, ctx: ImportContext) -> None:
+    """Record an error for every key of ``item`` that is not in ``fields`` (listed in their order)."""
+    for key in item:
+        if key not in fields:
+            ctx.error(f"{path}.{key}", f"unknown field (known: {', '.join(fields)})")
+
+
+def check_page_slug(item: dict, path: str, ctx: ImportContext, seen: set[str]) -> str | None:
+    """Check ``item["slug"]``, the key of a Wagtail page under its section: required, a slug, not
+    twice in the file (``seen``, updated). Returns the slug as given, or None when missing."""
+    slug = require_str(item, "slug", path, ctx, max_length=255)
+    if slug is not None:
+        try:
+            validate_slug(slug)
+        except ValidationError:
+            ctx.error(f"{path}.slug", f'"{slug}" is not a slug (letters, digits, "-" and "_")')
+        if slug in seen:
+            ctx.error(f"{path}.slug", f'duplicate slug "{slug}"')
+        seen.add(slug)
+    return slug
+
+
+def check_choice(item: dict, key: str, path: str, ctx: ImportContext, choices, *, default=None) -> None:
+    """Check that ``item[key]`` (``default`` when missing) is one of the values of ``choices``."""
+    value = item.get(key, default)
+    if value not in choices.values:
+        ctx.error(f"{path}.{key}", unknown(key, value, set(choices.values)))
+
+
+def section_index(model, slug: str):
+    """The index page of a section (``model``, served at ``/slug/``), created with the site's
+    structure when missing."""
+    index = model.objects.first()
+    if index is None:
+        from comcep.core.site_setup import ensure_site_structure
+
+        ensure_site_structure()
+        index = model.objects.first()
+    if index is None:
+        raise RuntimeError(f"no {model.__name__} (/{slug}/): run migrate first")
+    return index
 
 
 def unknown(label: str, value: Any, known: set) -> str:

@@ -11,14 +11,24 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_slug
+from django.core.validators import URLValidator
 
-from comcep.core.exchange import ImportContext, Section, check_slugs, require_str, unknown
+from comcep.core.exchange import (
+    ImportContext,
+    Section,
+    check_choice,
+    check_fields,
+    check_page_slug,
+    check_slugs,
+    require_str,
+    section_index,
+    unknown,
+)
+from comcep.core.htmltomd import html_to_markdown
 from comcep.core.markdown import render_markdown
 from comcep.taxonomy.models import Audience, Region, Theme
 
 from .enums import EventKind, Visibility
-from .htmltomd import html_to_markdown
 from .models import EventIndexPage, EventPage
 
 FIELDS = ("slug", "title", "kind", "starts_at", "ends_at", "place", "video_url", "region", "themes", "audiences",
@@ -53,12 +63,6 @@ def check_url(item: dict, key: str, path: str, ctx: ImportContext) -> None:
             ctx.error(f"{path}.{key}", f"not an http(s) URL: {json.dumps(value, ensure_ascii=False)}")
 
 
-def check_choice(item: dict, key: str, path: str, ctx: ImportContext, choices, *, default=None) -> None:
-    value = item.get(key, default)
-    if value not in choices.values:
-        ctx.error(f"{path}.{key}", unknown(key, value, set(choices.values)))
-
-
 def known_members(ctx: ImportContext) -> set:
     from django.contrib.auth import get_user_model
 
@@ -69,18 +73,6 @@ def known_members(ctx: ImportContext) -> set:
 
 def local_iso(value: dt.datetime) -> str:
     return value.astimezone(ZoneInfo(settings.TIME_ZONE)).isoformat()
-
-
-def section_index(model, slug: str):
-    index = model.objects.first()
-    if index is None:
-        from comcep.core.site_setup import ensure_site_structure
-
-        ensure_site_structure()
-        index = model.objects.first()
-    if index is None:
-        raise RuntimeError(f"no {model.__name__} (/{slug}/): run migrate first")
-    return index
 
 
 class EventSection(Section):
@@ -95,18 +87,8 @@ class EventSection(Section):
         seen: set[str] = set()
         for i, item in enumerate(items):
             path = f"events[{i}]"
-            for key in item:
-                if key not in FIELDS:
-                    ctx.error(f"{path}.{key}", f"unknown field (known: {', '.join(FIELDS)})")
-            slug = require_str(item, "slug", path, ctx, max_length=255)
-            if slug is not None:
-                try:
-                    validate_slug(slug)
-                except ValidationError:
-                    ctx.error(f"{path}.slug", f'"{slug}" is not a slug (letters, digits, "-" and "_")')
-                if slug in seen:
-                    ctx.error(f"{path}.slug", f'duplicate slug "{slug}"')
-                seen.add(slug)
+            check_fields(item, FIELDS, path, ctx)
+            check_page_slug(item, path, ctx, seen)
             require_str(item, "title", path, ctx, max_length=255)
             check_choice(item, "kind", path, ctx, EventKind)
             check_choice(item, "visibility", path, ctx, Visibility, default=Visibility.PUBLIC)

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug
 from django.utils.html import strip_tags
 
-from comcep.core.exchange import ImportContext, Section, check_slugs, require_str
+from comcep.core.exchange import (
+    ImportContext,
+    Section,
+    check_choice,
+    check_fields,
+    check_page_slug,
+    check_slugs,
+    require_str,
+    section_index,
+)
+from comcep.core.htmltomd import html_to_markdown
 from comcep.core.markdown import render_markdown
-from comcep.events.exchange import check_choice, section_index
-from comcep.events.htmltomd import html_to_markdown
 from comcep.taxonomy.models import Theme
 
 from .enums import Visibility
@@ -57,18 +63,8 @@ class NewsSection(Section):
         seen: set[str] = set()
         for i, item in enumerate(items):
             path = f"news[{i}]"
-            for key in item:
-                if key not in FIELDS:
-                    ctx.error(f"{path}.{key}", f"unknown field (known: {', '.join(FIELDS)})")
-            slug = require_str(item, "slug", path, ctx, max_length=255)
-            if slug is not None:
-                try:
-                    validate_slug(slug)
-                except ValidationError:
-                    ctx.error(f"{path}.slug", f'"{slug}" is not a slug (letters, digits, "-" and "_")')
-                if slug in seen:
-                    ctx.error(f"{path}.slug", f'duplicate slug "{slug}"')
-                seen.add(slug)
+            check_fields(item, FIELDS, path, ctx)
+            check_page_slug(item, path, ctx, seen)
             require_str(item, "title", path, ctx, max_length=255)
             require_str(item, "intro", path, ctx, max_length=600)
             date = require_str(item, "date", path, ctx)

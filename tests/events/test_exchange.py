@@ -99,3 +99,24 @@ def test_invalid_input_is_reported_with_json_paths_and_nothing_is_written(organi
             "events[0].themes[1]", "events[1].ends_at", "events[1].region", "events[1].video_url",
             "news[0].date"} <= paths
     assert not EventPage.objects.exists() and not NewsPage.objects.exists()
+
+
+@pytest.mark.parametrize("section", ["events", "news"])
+def test_page_keys_fields_and_choices_are_checked_in_both_sections(organiser, section):
+    bad = copy.deepcopy(DOCUMENT)
+    first = bad[section][0]
+    first.update({"slug": "réforme vae", "couleur": "bleu", "visibility": "secret"})
+    bad[section].append({**copy.deepcopy(DOCUMENT[section][0]), "slug": "pareil"})
+    bad[section].append({**copy.deepcopy(DOCUMENT[section][0]), "slug": "pareil"})
+    del bad[section][-1]["title"]
+    with pytest.raises(exchange.ContentImportError) as error:
+        exchange.import_content(bad)
+    errors = dict(error.value.errors)
+    assert errors[f"{section}[0].slug"] == '"réforme vae" is not a slug (letters, digits, "-" and "_")'
+    assert errors[f"{section}[0].couleur"].startswith("unknown field (known: slug, title, ")
+    assert errors[f"{section}[0].visibility"].startswith('unknown visibility "secret" (known: ')
+    last = len(bad[section]) - 1
+    assert errors[f"{section}[{last}].slug"] == 'duplicate slug "pareil"'
+    assert errors[f"{section}[{last}].title"] == "missing (required)"
+    assert f"{section}[{last - 1}].slug" not in errors
+    assert not EventPage.objects.exists() and not NewsPage.objects.exists()

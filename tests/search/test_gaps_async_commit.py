@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 
 from search import gaps
-from search.models import SearchGap, SearchQueryLog
+from search.models import SearchEntry, SearchGap, SearchQueryLog
 from search.query import parse
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
@@ -39,7 +39,7 @@ class Statements:
         return execute(sql, params, many, context)
 
     def log_inserts(self):
-        return [s for s in self.seen if s[0].startswith('INSERT INTO "search_searchquerylog"')]
+        return [s for s in self.seen if 'INSERT INTO "search_searchquerylog"' in s[0]]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -71,7 +71,13 @@ def test_searches_outside_a_transaction_are_logged_grouped_and_counted(client, e
     assert figures == {key(parse("vae entretien")): (2, 0, 2), key(parse("introuvable")): (1, 1, 0),
                        key(parse("bilan")): (1, 0, 0)}
     inserts = statements.log_inserts()
-    assert len(inserts) == 4
+    if connection.vendor == "postgresql":
+        # A query seen before: one statement finds its group and writes the row. A new query: that
+        # statement writes nothing (no group yet), then the group is created and the row inserted.
+        assert [sql.startswith("WITH gap AS") for sql, _a, _b in inserts] == [
+            True, False, True, True, False, True, False]
+    else:
+        assert len(inserts) == 4
     if connection.vendor == "postgresql":
         # Each is one statement sent outside any transaction (autocommit: its own transaction)...
         assert all(not in_atomic and autocommit for _sql, in_atomic, autocommit in inserts)
@@ -108,3 +114,62 @@ def test_a_group_created_meanwhile_is_reused_not_duplicated():
     assert SearchGap.objects.get(key="bilan").pk == fresh.pk and fresh.label == "bilan"
     assert fresh.status == "open" and fresh.recommended_entry is None
     assert SearchGap.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.usefixtures("restore_migrated_data")
+def test_a_known_query_is_logged_and_its_recommendation_read_in_one_statement(make_entry):
+    """PostgreSQL: the group's lookup and the row's insert are one statement; the recommended entry it
+    returns is the ORM's, field for field; the row stored is the one the ORM would store."""
+    entry = make_entry("Financer une reconversion", summary="Les dispositifs", body="Corps du texte",
+                       themes=["vae"], url="/ressources/financer/")
+    gap = SearchGap.objects.create(key=gaps.query_key(parse("transition pro")), label="transition pro",
+                                   recommended_entry=entry, status="handled")
+    plain = SearchGap.objects.create(key=gaps.query_key(parse("bilan")), label="bilan")
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        tracking = gaps.track(parse("Transitions PRO"), total=0, filtered=True, source="api")
+        other = gaps.track(parse("bilan"), total=3, filtered=False, source="html")
+    assert len(statements.seen) == (2 if connection.vendor == "postgresql" else 4)
+    expected = SearchEntry.objects.get(pk=entry.pk)
+    assert type(tracking.recommended) is SearchEntry
+    assert ({f.attname: getattr(tracking.recommended, f.attname) for f in SearchEntry._meta.concrete_fields}
+            == {f.attname: getattr(expected, f.attname) for f in SearchEntry._meta.concrete_fields})
+    assert not tracking.recommended._state.adding and tracking.recommended._state.db == "default"
+    assert other.recommended is None
+    rows = SearchQueryLog.objects.order_by("pk").values("pk", "query", "gap", "result_count", "filtered", "source",
+                                                         "clicks")
+    assert list(rows) == [
+        {"pk": tracking.log_id, "query": "transitions pro", "gap": gap.pk, "result_count": 0, "filtered": True,
+         "source": "api", "clicks": 0},
+        {"pk": other.log_id, "query": "bilan", "gap": plain.pk, "result_count": 3, "filtered": False,
+         "source": "html", "clicks": 0},
+    ]
+    assert SearchQueryLog.objects.get(pk=other.log_id).created_at is not None
+    if connection.vendor == "postgresql":
+        assert all("set_config('synchronous_commit', 'off', true)" in sql for sql, _a, _b in statements.seen)
+        with transaction.atomic():
+            assert synchronous_commit() == "on"
+
+
+@postgres_only
+@pytest.mark.django_db
+def test_inside_a_callers_transaction_a_known_query_leaves_synchronous_commit_on(entries):
+    first = gaps.track(parse("entretien vae"), total=1, filtered=False, source="html")  # creates the group
+    statements = Statements()
+    with connection.execute_wrapper(statements):
+        again = gaps.track(parse("vae entretien"), total=1, filtered=False, source="html")
+    assert len(statements.seen) == 1 and "set_config" not in statements.seen[0][0]
+    assert synchronous_commit() == "on"
+    assert (SearchQueryLog.objects.get(pk=again.log_id).gap_id == SearchQueryLog.objects.get(pk=first.log_id).gap_id
+            is not None)
+
+
+@pytest.mark.django_db
+def test_moderators_searches_write_nothing_and_still_get_the_recommendation(make_entry):
+    entry = make_entry("Financer une reconversion")
+    SearchGap.objects.create(key=gaps.query_key(parse("transition pro")), label="transition pro",
+                             recommended_entry=entry, status="handled")
+    tracking = gaps.track(parse("transition pro"), total=0, filtered=False, source="html", record=False)
+    assert tracking.log_id is None and tracking.recommended == entry
+    assert not SearchQueryLog.objects.exists()

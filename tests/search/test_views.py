@@ -289,3 +289,15 @@ def test_facet_counts_are_read_out_with_their_unit_in_the_reader_language(client
     client.post("/langue/", {"language": "en", "next": "/"})  # the footer's language switch
     html = client.get("/recherche/", {"q": "VAE"}).content.decode()
     assert re.search(r'facet-count">2</span>\s*<span class="visually-hidden">results</span>', html)
+
+
+def test_facet_count_units_share_one_lazy_class(client, entries):
+    """The unit of every facet option is a proxy of one lazy class built once: ``ngettext_lazy(..., n)``
+    builds a class per call (~50-90 us, 3-5 ms for a results page's options; docs/performance.md,
+    "Session 9")."""
+    outcome = client.get("/recherche/", {"q": "VAE"}).context["outcome"]
+    options = [option for facet in outcome.facets for option in facet.options]
+    assert len(options) > 2
+    assert len({type(option.results) for option in options}) == 1
+    again = client.get("/recherche/", {"q": "VAE", "theme": "cpf"}).context["outcome"]
+    assert {type(option.results) for facet in again.facets for option in facet.options} == {type(options[0].results)}

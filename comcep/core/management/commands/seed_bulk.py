@@ -32,7 +32,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 seeder.seed(ctx)
             ctx.progress(f"{seeder.key}: done")
-        routecache.invalidate()  # pages inserted in bulk send no signals (comcep.core.routecache)
+        # Rows inserted in bulk send no signals: pages (comcep.core.routecache), memberships (search readers)...
+        routecache.invalidate_all()
         if connection.vendor == "postgresql":
             # Planner statistics for every table now. Autovacuum analyses a table only after 50 + 10 % of
             # its rows changed: the small tables (spaces' moderators, conversations, taxonomy, sites...)
