@@ -143,7 +143,8 @@ def start_server(db_url: str, port: int, workers: int, access_log: Path | str = 
     # duration, tagged with the pass that sent it (bench/accesslog.py).
     cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "comcep.wsgi:application", "--bind", f"127.0.0.1:{port}",
            "--workers", str(workers), "--access-logfile", str(access_log),
-           "--access-logformat", accesslog.ACCESS_LOG_FORMAT, "--error-logfile", "-", "--log-level", "warning"]
+           "--access-logformat", accesslog.ACCESS_LOG_FORMAT, "--error-logfile", "-", "--log-level", "warning",
+           "--config", str(ROOT / "bench" / "gunicorn.conf.py")]  # production's worker hooks (gc freeze)
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env_for(db_url), start_new_session=True)
     # The task worker (notifications, search reindex), as in production: requests only enqueue.
     proc.task_worker = subprocess.Popen([PY, "manage.py", "db_worker", "--no-reload", "--interval", "0.5", "-v0"],

@@ -20,3 +20,18 @@ def worker_exit(server, worker):
     from comcep.animation.counters import flush_at_exit
 
     flush_at_exit()
+
+
+def post_worker_init(worker):
+    """The app is loaded in this worker: move its long-lived objects out of the garbage collector's
+    full collections (comcep/core/gcfreeze.py; docs/performance.md, "Session 9")."""
+    from comcep.core.gcfreeze import freeze_after_app_load
+
+    freeze_after_app_load()
+
+
+def post_request(worker, req, environ, resp):
+    """Once, after the worker's first requests: freeze what they built (templates, per-process caches)."""
+    from comcep.core.gcfreeze import freeze_after_warmup
+
+    freeze_after_warmup(worker.nr)
