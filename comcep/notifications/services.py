@@ -258,7 +258,8 @@ def notify(
     immediate = [n.pk for n in created if n.delivery == Frequency.IMMEDIATE and n.email_status == EmailStatus.PENDING]
     claimed = [n.pk for n in created if n.email_status == EmailStatus.SENDING]
     if immediate or claimed:
-        transaction.on_commit(partial(_immediate_emails_committed, immediate, claimed))
+        token = sent_here.token if sent_here is not None else None
+        transaction.on_commit(partial(_immediate_emails_committed, immediate, claimed, token))
     return len(created)
 
 
@@ -283,27 +284,33 @@ class _SentHere:
 _sent_here: ContextVar[_SentHere | None] = ContextVar("notifications_sent_here", default=None)
 
 
-def _immediate_emails_committed(pending_ids: list[int], claimed_ids: list[int] = ()) -> None:
+def _immediate_emails_committed(pending_ids: list[int], claimed_ids: list[int] = (), token: str | None = None) -> None:
     block = _sent_here.get()
-    if block is None:
-        # Claimed rows are only written inside a block; outside one, this is not reached with any.
-        enqueue_immediate_emails([*pending_ids, *claimed_ids])
-    else:
+    if block is not None and claimed_ids and block.token == token:
         block.pending.extend(pending_ids)
         block.claimed.extend(claimed_ids)
+        return
+    if claimed_ids:
+        # The block that claimed them ended before this commit (an enclosing transaction committed
+        # later): release them, then they are queued like the others.
+        _release(claimed_ids, token)
+    if block is not None:
+        block.pending.extend([*pending_ids, *claimed_ids])
+    else:
+        enqueue_immediate_emails([*pending_ids, *claimed_ids])
 
 
-def _release(block: _SentHere) -> None:
-    """Put the block's claimed notifications back to ``pending`` (its claim only), so that the queued
-    task sends them now rather than after NOTIFICATIONS_EMAIL_CLAIM_MINUTES. If this fails too, they
-    stay claimed and the ``mail-retry`` job sends them once the claim has expired (nothing lost)."""
+def _release(ids: list[int], token: str) -> None:
+    """Put notifications claimed with ``token`` and not sent back to ``pending`` (that claim only), so
+    that the queued task sends them now rather than after NOTIFICATIONS_EMAIL_CLAIM_MINUTES. If this
+    fails, they stay claimed and the ``mail-retry`` job sends them once the claim has expired
+    (nothing lost)."""
     try:
-        Notification.objects.filter(pk__in=block.claimed, email_status=EmailStatus.SENDING,
-                                    email_claim=block.token).update(email_status=EmailStatus.PENDING,
-                                                                    email_claim=None, email_claimed_at=None)
-    except Exception:  # noqa: BLE001 - the task is failing already; the retry job is the safety net
-        logger.exception("notifications: could not release claimed e-mails",
-                         extra={"notification_ids": block.claimed})
+        Notification.objects.filter(pk__in=ids, email_status=EmailStatus.SENDING,
+                                    email_claim=token).update(email_status=EmailStatus.PENDING,
+                                                              email_claim=None, email_claimed_at=None)
+    except Exception:  # noqa: BLE001 - the retry job is the safety net
+        logger.exception("notifications: could not release claimed e-mails", extra={"notification_ids": ids})
 
 
 @contextlib.contextmanager
@@ -330,7 +337,7 @@ def immediate_emails_sent_here(*, limit: int = ENQUEUE_CHUNK) -> Iterator[None]:
     except BaseException:
         _sent_here.reset(token)
         if block.claimed:
-            _release(block)
+            _release(block.claimed, block.token)
         if block.claimed or block.pending:
             enqueue_immediate_emails([*block.claimed, *block.pending])
         raise

@@ -171,3 +171,20 @@ def test_a_recipient_who_switched_to_a_digest_meanwhile_gets_it_in_the_digest(
     assert mail.outbox == []
     stored = Notification.objects.get()
     assert (stored.email_status, stored.delivery) == ("pending", "daily")
+
+
+def test_rows_claimed_by_a_block_that_ended_before_the_commit_are_released_and_queued(
+        settings, django_capture_on_commit_callbacks):
+    """notify inside a block, inside a transaction that commits after the block: the block cannot send
+    them any more; they are put back to pending and queued, and the queued task sends them now."""
+    settings.TASKS = DATABASE_QUEUE
+    reader, actor = UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        with immediate_emails_sent_here():
+            _notify_all([reader], actor)
+        assert Notification.objects.get().email_status == "sending"
+    assert mail.outbox == []
+    assert Notification.objects.get().email_status == "pending"
+    (queued,) = _queued("send_immediate_emails")
+    _run(queued, django_capture_on_commit_callbacks)
+    assert [m.to[0] for m in mail.outbox] == [reader.email]
