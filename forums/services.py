@@ -359,9 +359,15 @@ def mark_read(user, thread: Thread, post: Post, *, has_marker: bool | None = Non
 
 def readers_among(thread: Thread, user_ids) -> list[int]:
     """The members among ``user_ids`` allowed to read ``thread`` now (one query)."""
+    return sorted(reader_emails_among(thread, user_ids))
+
+
+def reader_emails_among(thread: Thread, user_ids) -> dict[int, str]:
+    """``readers_among`` with each reader's e-mail address (the same one query): what ``notify``
+    reads about its recipients, so that a notification of readers needs no second query."""
     ids = {i for i in user_ids if i}
     if not ids:
-        return []
+        return {}
     User = get_user_model()
     qs = User.objects.approved().filter(pk__in=ids, deleted_at__isnull=True)
     moderators = Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP)
@@ -369,7 +375,7 @@ def readers_among(thread: Thread, user_ids) -> list[int]:
         qs = qs.filter(moderators)
     elif thread.space.visibility == SpaceVisibility.GROUPS:
         qs = qs.filter(Q(groups__in=Group.objects.filter(forum_spaces=thread.space_id)) | moderators)
-    return sorted(set(qs.values_list("pk", flat=True)))
+    return dict(qs.values_list("pk", "email"))
 
 
 def _excerpt(post: Post) -> str:
@@ -384,6 +390,12 @@ def _notify(kind: str, recipients, **kwargs) -> int:
     from comcep.notifications.services import notify
 
     return notify(kind, recipients, **kwargs)
+
+
+def _notify_readers(kind: str, readers: dict[int, str], **kwargs) -> int:
+    """``_notify`` for recipients read by ``reader_emails_among`` (approved, hence active, and not
+    deleted): ``notify`` takes their addresses instead of reading them again."""
+    return _notify(kind, list(readers), recipient_emails=readers, **kwargs)
 
 
 def _announce_post(post_id: int) -> None:
@@ -402,24 +414,27 @@ def _announce_post(post_id: int) -> None:
     actor = post.author
     dedupe = f"forums.post.{post.pk}"
 
-    mentioned = readers_among(thread, [u.pk for u in find_mentions(post.body)])
-    mentioned = [pk for pk in mentioned if pk != actor.pk]
-    _notify("mention", mentioned, title=_("%(name)s vous a mentionné dans « %(title)s »")
-            % {"name": actor.public_name, "title": thread.title},
-            url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
+    # Recipients in ascending id order, as readers_among returns them (the notifications' insertion order).
+    found = reader_emails_among(thread, [u.pk for u in find_mentions(post.body)])
+    mentioned = {pk: found[pk] for pk in sorted(found) if pk != actor.pk}
+    _notify_readers("mention", mentioned, title=_("%(name)s vous a mentionné dans « %(title)s »")
+                    % {"name": actor.public_name, "title": thread.title},
+                    url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
 
     if is_first:
         followers = Subscription.objects.filter(space_id=thread.space_id).values_list("user_id", flat=True)
-        recipients = [pk for pk in readers_among(thread, followers) if pk not in mentioned]
-        _notify("new_thread", recipients, title=_("Nouveau sujet dans « %(space)s » : %(title)s")
-                % {"space": thread.space.title, "title": thread.title},
-                url=url, actor=actor, excerpt=excerpt, target=thread, dedupe_key=f"forums.thread.{thread.pk}")
+        found = reader_emails_among(thread, followers)
+        recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
+        _notify_readers("new_thread", recipients, title=_("Nouveau sujet dans « %(space)s » : %(title)s")
+                        % {"space": thread.space.title, "title": thread.title},
+                        url=url, actor=actor, excerpt=excerpt, target=thread,
+                        dedupe_key=f"forums.thread.{thread.pk}")
     else:
-        followers = THREAD_FOLLOWER_IDS.rows(thread=thread.pk)
-        recipients = [pk for pk in readers_among(thread, followers) if pk not in mentioned]
-        _notify("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
-                % {"name": actor.public_name, "title": thread.title},
-                url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
+        found = reader_emails_among(thread, THREAD_FOLLOWER_IDS.rows(thread=thread.pk))
+        recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
+        _notify_readers("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
+                        % {"name": actor.public_name, "title": thread.title},
+                        url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
 
 
 def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key: str = "") -> None:

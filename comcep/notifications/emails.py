@@ -192,17 +192,39 @@ def deliver_immediate_emails(notification_ids) -> dict[str, int]:
         chunk = notification_ids[start:start + CLAIM_BATCH]
         claim, claimed = _claim(Notification.objects.filter(pk__in=chunk, delivery=Frequency.IMMEDIATE))
         outcome["nothing"] += len(chunk) - len(claimed)  # sent, skipped, or being sent by a concurrent run
-        loaded = Notification.objects.select_related("recipient", "actor").in_bulk(claimed)
-        done: dict[str, list[int]] = defaultdict(list)
-        for pk in (pk for pk in chunk if pk in loaded):
-            result = _deliver_claimed(loaded[pk], claim)
-            done[result].append(pk)
-            outcome[result] += 1
-        if done["skipped"]:
-            _ours(done["skipped"], claim).update(email_status=EmailStatus.SKIPPED)
-        if done["sent"]:
-            _mark_sent(done["sent"], claim)
+        _deliver_batch(chunk, claim, claimed, outcome)
     return {key: n for key, n in outcome.items() if n}
+
+
+def deliver_claimed_emails(notification_ids, claim: str) -> dict[str, int]:
+    """Send the immediate e-mails of notifications that were written already claimed with ``claim``
+    (``services.immediate_emails_sent_here``): as ``deliver_immediate_emails`` after its claim, by
+    batches of CLAIM_BATCH; only the rows that still hold this claim are loaded (the others: "nothing")."""
+    notification_ids = list(notification_ids)
+    outcome: dict[str, int] = defaultdict(int)
+    for start in range(0, len(notification_ids), CLAIM_BATCH):
+        chunk = notification_ids[start:start + CLAIM_BATCH]
+        _deliver_batch(chunk, claim, None, outcome)
+    return {key: n for key, n in outcome.items() if n}
+
+
+def _deliver_batch(chunk: list[int], claim: str, claimed: list[int] | None, outcome: dict[str, int]) -> None:
+    """Deliver the notifications of ``chunk`` held by ``claim`` (``claimed``: their ids, known from the
+    claim; None: the rows of ``chunk`` that still hold it, read here), then mark the batch."""
+    if claimed is None:
+        loaded = _ours(chunk, claim).select_related("recipient", "actor").in_bulk()
+        outcome["nothing"] += len(chunk) - len(loaded)
+    else:
+        loaded = Notification.objects.select_related("recipient", "actor").in_bulk(claimed)
+    done: dict[str, list[int]] = defaultdict(list)
+    for pk in (pk for pk in chunk if pk in loaded):
+        result = _deliver_claimed(loaded[pk], claim)
+        done[result].append(pk)
+        outcome[result] += 1
+    if done["skipped"]:
+        _ours(done["skipped"], claim).update(email_status=EmailStatus.SKIPPED)
+    if done["sent"]:
+        _mark_sent(done["sent"], claim)
 
 
 def _deliver_claimed(notification: Notification, claim) -> str:

@@ -6,6 +6,7 @@ from their own service functions (inside their transaction: e-mails are queued o
 
 import contextlib
 import logging
+import secrets
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -172,23 +173,31 @@ def notify(
     excerpt: str = "",
     target=None,
     dedupe_key: str | None = None,
+    recipient_emails: dict[int, str] | None = None,
 ) -> int:
     """Notify ``recipients`` (users or user ids, already filtered by the caller on who may see
     the target) of an event. One notification per recipient, never for the actor, never twice
     for the same (recipient, dedupe_key); inactive or deleted accounts are left out.
     A constant number of queries whatever the number of recipients. Immediate e-mails are
-    queued (django-tasks) when the current transaction commits. Returns how many were created."""
+    queued (django-tasks) when the current transaction commits. Returns how many were created.
+    ``recipient_emails``: {user id: e-mail address} of recipients the caller has just read with a
+    condition at least as strict as notify's own (active, not deleted), e.g. the forums'
+    ``reader_emails_among``: notify then does not read them again (one query fewer); a recipient
+    missing from it is left out, as an inactive or deleted one would be."""
     get_kind(kind)
     actor_id = _pk(actor)
     wanted = list(dict.fromkeys(pk for pk in (_pk(r) for r in recipients) if pk is not None and pk != actor_id))
     if not wanted:
         return 0
 
-    users = dict(
-        get_user_model()
-        .objects.filter(pk__in=wanted, is_active=True, deleted_at__isnull=True)
-        .values_list("pk", "email")
-    )
+    if recipient_emails is not None:
+        users = {pk: recipient_emails[pk] for pk in wanted if pk in recipient_emails}
+    else:
+        users = dict(
+            get_user_model()
+            .objects.filter(pk__in=wanted, is_active=True, deleted_at__isnull=True)
+            .values_list("pk", "email")
+        )
     ids = [pk for pk in wanted if pk in users]
     if dedupe_key and ids:
         already = set(
@@ -209,13 +218,21 @@ def notify(
     if len(url) > URL_MAX:
         raise ValueError(f"Notification url longer than {URL_MAX} characters")
 
+    sent_here = _sent_here.get()
+
     def build(pk):
         delivery = frequencies[pk]
         email_status = EmailStatus.SKIPPED if delivery == Frequency.NEVER or not users[pk] else EmailStatus.PENDING
+        claim = {}
+        if (sent_here is not None and delivery == Frequency.IMMEDIATE and email_status == EmailStatus.PENDING
+                and sent_here.take_room()):
+            # Written already claimed by the block that will send it (see immediate_emails_sent_here).
+            email_status = EmailStatus.SENDING
+            claim = {"email_claim": sent_here.token, "email_claimed_at": now}
         return Notification(
             recipient_id=pk, kind=kind, actor_id=actor_id, title=title, url=url, excerpt=excerpt,
             target_type=target_type, target_id=target_id, dedupe_key=dedupe_key or None, created_at=now,
-            delivery=delivery, email_status=email_status,
+            delivery=delivery, email_status=email_status, **claim,
         )
 
     objects = [build(pk) for pk in ids]
@@ -239,50 +256,98 @@ def notify(
                 continue
 
     immediate = [n.pk for n in created if n.delivery == Frequency.IMMEDIATE and n.email_status == EmailStatus.PENDING]
-    if immediate:
-        transaction.on_commit(partial(_immediate_emails_committed, immediate))
+    claimed = [n.pk for n in created if n.email_status == EmailStatus.SENDING]
+    if immediate or claimed:
+        token = sent_here.token if sent_here is not None else None
+        transaction.on_commit(partial(_immediate_emails_committed, immediate, claimed, token))
     return len(created)
 
 
-#: The immediate e-mails left to the current ``immediate_emails_sent_here`` block (None: no block).
-_sent_here: ContextVar[list[int] | None] = ContextVar("notifications_sent_here", default=None)
+class _SentHere:
+    """The state of one ``immediate_emails_sent_here`` block: its claim token, how many more
+    notifications it may claim, and the ids committed (claimed by it, or left pending to queue)."""
+
+    def __init__(self, limit: int):
+        self.token = secrets.token_hex(16)  # the same kind of token as emails._claim's
+        self.room = limit
+        self.claimed: list[int] = []
+        self.pending: list[int] = []
+
+    def take_room(self) -> bool:
+        if self.room <= 0:
+            return False
+        self.room -= 1
+        return True
 
 
-def _immediate_emails_committed(notification_ids: list[int]) -> None:
-    collected = _sent_here.get()
-    if collected is None:
-        enqueue_immediate_emails(notification_ids)
+#: The current ``immediate_emails_sent_here`` block (None: no block).
+_sent_here: ContextVar[_SentHere | None] = ContextVar("notifications_sent_here", default=None)
+
+
+def _immediate_emails_committed(pending_ids: list[int], claimed_ids: list[int] = (), token: str | None = None) -> None:
+    block = _sent_here.get()
+    if block is not None and claimed_ids and block.token == token:
+        block.pending.extend(pending_ids)
+        block.claimed.extend(claimed_ids)
+        return
+    if claimed_ids:
+        # The block that claimed them ended before this commit (an enclosing transaction committed
+        # later): release them, then they are queued like the others.
+        _release(claimed_ids, token)
+    if block is not None:
+        block.pending.extend([*pending_ids, *claimed_ids])
     else:
-        collected.extend(notification_ids)
+        enqueue_immediate_emails([*pending_ids, *claimed_ids])
+
+
+def _release(ids: list[int], token: str) -> None:
+    """Put notifications claimed with ``token`` and not sent back to ``pending`` (that claim only), so
+    that the queued task sends them now rather than after NOTIFICATIONS_EMAIL_CLAIM_MINUTES. If this
+    fails, they stay claimed and the ``mail-retry`` job sends them once the claim has expired
+    (nothing lost)."""
+    try:
+        Notification.objects.filter(pk__in=ids, email_status=EmailStatus.SENDING,
+                                    email_claim=token).update(email_status=EmailStatus.PENDING,
+                                                              email_claim=None, email_claimed_at=None)
+    except Exception:  # noqa: BLE001 - the retry job is the safety net
+        logger.exception("notifications: could not release claimed e-mails", extra={"notification_ids": ids})
 
 
 @contextlib.contextmanager
 def immediate_emails_sent_here(*, limit: int = ENQUEUE_CHUNK) -> Iterator[None]:
     """For a background task that calls ``notify``: the immediate e-mails of the notifications
-    committed inside the block are sent by this process when the block ends
-    (``emails.deliver_immediate_emails``: same claims, same e-mails), instead of queuing one more
-    task (``send_immediate_emails``) per ``notify``. With the database queue that task costs an
+    committed inside the block are sent by this process when the block ends, instead of queuing one
+    more task (``send_immediate_emails``) per ``notify``. With the database queue that task costs an
     ``INSERT``, a claim and a finish, i.e. three more write transactions (on PostgreSQL three WAL
     flushes), and the worker's overhead, for every reply that notifies (docs/performance.md,
-    "Session 8: posting a reply"). Beyond ``limit`` e-mails, the rest is queued as before (several
-    workers may share a large fan-out); if the block raises, everything is queued as before."""
-    collected: list[int] = []
-    token = _sent_here.set(collected)
+    "Session 8: posting a reply").
+
+    The first ``limit`` of them are written already claimed by the block (``sending``, the block's
+    token, ``email_claimed_at``: what ``emails._claim`` would write a moment later), so sending them
+    needs no claim ``UPDATE`` and no read of the claimed ids (docs/performance.md, "Session 9:
+    posting a reply under load"); no other sender can take them meanwhile, as after a claim. They
+    are then sent as ``emails.deliver_immediate_emails`` sends claimed notifications (same checks
+    of the recipient and their preferences, same marks, retries and e-mails). Beyond ``limit``
+    the rest is written ``pending`` and queued as before (several workers may share a large
+    fan-out); if the block raises, its claim is released and everything is queued as before."""
+    block = _SentHere(limit)
+    token = _sent_here.set(block)
     try:
         yield
     except BaseException:
         _sent_here.reset(token)
-        if collected:
-            enqueue_immediate_emails(collected)
+        if block.claimed:
+            _release(block.claimed, block.token)
+        if block.claimed or block.pending:
+            enqueue_immediate_emails([*block.claimed, *block.pending])
         raise
     _sent_here.reset(token)
-    if not collected:
-        return
-    if len(collected) > limit:
-        enqueue_immediate_emails(collected[limit:])
-    from .emails import deliver_immediate_emails
+    if block.pending:
+        enqueue_immediate_emails(block.pending)
+    if block.claimed:
+        from .emails import deliver_claimed_emails
 
-    deliver_immediate_emails(collected[:limit])
+        deliver_claimed_emails(block.claimed, block.token)
 
 
 def enqueue_immediate_emails(notification_ids: list[int]) -> None:

@@ -52,3 +52,27 @@ def test_the_reply_task_sends_the_followers_emails_itself(settings):
     assert all(n.email_attempts == 1 and n.emailed_at is not None for n in notifications)
     assert _queued("send_immediate_emails") == []
     assert [task.task_path for task in DBTaskResult.objects.ready()] == ["search.tasks.reindex_source"]  # the search
+
+
+def test_the_reply_task_reads_the_recipients_once(settings):
+    """The followers allowed to read the thread are read with their addresses in one query, which
+    notify does not repeat; a follower who may no longer read (deleted account) gets nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    settings.FORUMS_NEW_MEMBER_DAYS = 0
+    author, follower, gone, replier = UserFactory(), UserFactory(), UserFactory(), UserFactory()
+    thread = make_thread(space=SpaceFactory(), author=author)
+    services.follow(follower, thread=thread)
+    services.follow(gone, thread=thread)
+    type(gone).objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    settings.TASKS = DATABASE_QUEUE
+    services.add_reply(thread=thread, author=replier, body="Comptez deux mois pour la recevabilité.")
+    (announce,) = _queued("announce_post")
+    with CaptureQueriesContext(connection) as queries:
+        _run(announce)
+    users_read = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "accounts_user"."id" AS')]
+    assert len(users_read) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([author.email, follower.email])
+    assert set(Notification.objects.values_list("recipient_id", flat=True)) == {author.pk, follower.pk}
