@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
-from comcep.core.markdown import html_to_text, render_markdown, without_quotes
+from comcep.core.markdown import clean_source, html_to_text, render_markdown, without_quotes
 from comcep.core.prepared import PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
@@ -213,17 +213,7 @@ def needs_approval(author, html: str) -> bool:
 
 
 def _clean_body(body: str) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise ValidationError({"body": _("Le message ne peut pas être vide.")}, code="required")
-    limit = max_post_length()
-    if len(body) > limit:
-        raise ValidationError(
-            {"body": _("Le message est trop long (%(length)d caractères, %(limit)d au maximum).")
-             % {"length": len(body), "limit": limit}},
-            code="max_length",
-        )
-    return body
+    return clean_source(body, max_post_length())
 
 
 def _clean_title(title: str) -> str:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comcep.core import ratelimit
-from comcep.core.markdown import html_to_text, render_markdown
+from comcep.core.markdown import clean_source, html_to_text, render_markdown
 from comcep.core.ratelimit import parse_rate
 
 from . import search
@@ -102,17 +102,7 @@ def take_rate(user) -> None:
 
 
 def clean_body(body: str) -> str:
-    body = (body or "").replace("\r\n", "\n").strip()
-    if not body:
-        raise ValidationError({"body": _("Le message ne peut pas être vide.")}, code="required")
-    limit = max_message_length()
-    if len(body) > limit:
-        raise ValidationError(
-            {"body": _("Le message est trop long (%(length)d caractères, %(limit)d au maximum).")
-             % {"length": len(body), "limit": limit}},
-            code="max_length",
-        )
-    return body
+    return clean_source(body, max_message_length())
 
 
 def clean_subject(subject: str) -> str:

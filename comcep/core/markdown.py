@@ -18,6 +18,8 @@ import re
 from functools import lru_cache
 
 import nh3
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 # Tags a member may produce. No images (tracking pixels, privacy), no raw HTML blocks,
@@ -66,6 +68,22 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     if tag in ("th", "td") and attribute == "align":
         return value if value in ("left", "right", "center") else None
     return value
+
+
+def clean_source(source: str, limit: int, *, field: str = "body") -> str:
+    """A member's Markdown as typed in a form, ready to store: Windows line ends normalised,
+    surrounding blank space removed. Raises ValidationError on ``field`` (French messages) when
+    nothing is left or when it is longer than ``limit`` characters."""
+    source = (source or "").replace("\r\n", "\n").strip()
+    if not source:
+        raise ValidationError({field: _("Le message ne peut pas être vide.")}, code="required")
+    if len(source) > limit:
+        raise ValidationError(
+            {field: _("Le message est trop long (%(length)d caractères, %(limit)d au maximum).")
+             % {"length": len(source), "limit": limit}},
+            code="max_length",
+        )
+    return source
 
 
 def render_markdown(source: str, *, headings: bool = False) -> str:

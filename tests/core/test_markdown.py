@@ -121,3 +121,18 @@ def test_without_quotes_keeps_only_what_the_author_wrote():
     html = render_markdown("> a\n\nentre\n\n> b\n\nfin")
     assert html_to_text(without_quotes(html)) == "entre fin"
     assert html_to_text(without_quotes("</blockquote><p>reste</p>")) == "reste"
+
+
+def test_clean_source_normalises_and_refuses_empty_or_too_long_text_in_french():
+    from django.core.exceptions import ValidationError
+
+    from comcep.core.markdown import clean_source
+
+    assert clean_source("  \r\nBonjour,\r\n\r\nmerci.\r\n  ", 100) == "Bonjour,\n\nmerci."
+    assert clean_source("x" * 20, 20) == "x" * 20
+    with pytest.raises(ValidationError) as empty:
+        clean_source(" \r\n ", 100)
+    assert empty.value.message_dict == {"body": ["Le message ne peut pas être vide."]}
+    with pytest.raises(ValidationError) as long:
+        clean_source("x" * 21, 20, field="text")
+    assert long.value.message_dict == {"text": ["Le message est trop long (21 caractères, 20 au maximum)."]}
