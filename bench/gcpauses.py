@@ -70,24 +70,7 @@ def main() -> None:
     for page in targets["pages"]:
         if args.pages and page["name"] not in args.pages:
             continue
-        if page.get("method") == "POST":
-            from urllib.parse import parse_qs
-
-            data = {k: v[0] for k, v in parse_qs(page["body"]).items()}
-            sent = iter(range(1, 1_000_000))
-            stamp = int(time.time())
-
-            def request(page=page, data=data, sent=sent, stamp=stamp):
-                body = {k: (f"{v} (gcpauses-{stamp}-{next(sent)})" if k == "body" else v) for k, v in data.items()}
-                return client.post(page["path"], body)
-        elif page.get("paths"):
-            paths = iter(page["paths"] * (1 + args.requests // len(page["paths"]) + 1))
-
-            def request(paths=paths):
-                return client.get(next(paths))
-        else:
-            def request(page=page):
-                return client.get(page["path"])
+        request = bench_targets.page_request(client, page, tag="gcpauses", requests=args.requests)
         request()
         pauses.clear()
         times = []

@@ -71,28 +71,7 @@ def main() -> None:
     for page in targets["pages"]:
         if args.pages and page["name"] not in args.pages:
             continue
-        if page.get("method") == "POST":
-            from urllib.parse import parse_qs
-
-            data = {k: v[0] for k, v in parse_qs(page["body"]).items()}
-            # Every POST a distinct text, as bench/report.lua sends them: an identical reply within
-            # forums.services.DUPLICATE_WINDOW is stored once, and later requests would only measure the
-            # duplicate check. Suffix " (inprocess-<start time>-<n>)".
-            sent = iter(range(1, 1_000_000))
-            stamp = int(time.time())
-
-            def request(page=page, data=data, sent=sent, stamp=stamp):
-                body = {k: (f"{v} (inprocess-{stamp}-{next(sent)})" if k == "body" else v) for k, v in data.items()}
-                return client.post(page["path"], body)
-        elif page.get("paths"):
-            # One path per request, in order (search-varied: a different query each time).
-            paths = iter(page["paths"] * (2 + (args.repeat * 2 + 12) // len(page["paths"])))
-
-            def request(paths=paths):
-                return client.get(next(paths))
-        else:
-            def request(page=page):
-                return client.get(page["path"])
+        request = bench_targets.page_request(client, page, tag="inprocess", requests=args.repeat * 2 + 12)
         response = request()
         status = response.status_code
         summary_lookups.clear()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import urllib.parse
 
 BENCH_EMAIL = "bench@seed.comcep.test"
@@ -183,6 +184,33 @@ def pages() -> list[dict]:
     if group is not None:
         pages.append({"name": "group-page", "path": group.get_absolute_url(), "auth": True})
     return pages
+
+
+def page_request(client, page: dict, *, tag: str, requests: int):
+    """A function that sends one request of ``page`` (an entry of ``pages()``) with the Django test
+    ``client``, for the in-process tools (bench/inprocess.py, bench/gcpauses.py): GET of its path; for
+    ``search-varied`` the next of its paths (enough for ``requests`` calls); for the POST page, every
+    request with a distinct text, as bench/report.lua sends them (an identical reply within
+    forums.services.DUPLICATE_WINDOW is stored once, and later requests would only measure the
+    duplicate check): the body suffixed " (<tag>-<start time>-<n>)"."""
+    if page.get("method") == "POST":
+        data = {k: v[0] for k, v in urllib.parse.parse_qs(page["body"]).items()}
+        sent = iter(range(1, 1_000_000))
+        stamp = int(time.time())
+
+        def request():
+            body = {k: (f"{v} ({tag}-{stamp}-{next(sent)})" if k == "body" else v) for k, v in data.items()}
+            return client.post(page["path"], body)
+    elif page.get("paths"):
+        # One path per request, in order (search-varied: a different query each time).
+        paths = iter(page["paths"] * (2 + requests // len(page["paths"])))
+
+        def request():
+            return client.get(next(paths))
+    else:
+        def request():
+            return client.get(page["path"])
+    return request
 
 
 def targets() -> dict:
