@@ -58,7 +58,8 @@ def _parser(headings: bool) -> MarkdownIt:
     if not headings:
         md.disable("heading")
         md.disable("lheading")
-    md.core.ruler.push("mentions", _mark_mentions)
+    # After linkify (links are skipped), before text_join: an escaped "\@" stays its own token, no mention.
+    md.core.ruler.before("text_join", "mentions", _mark_mentions)
     return md
 
 
@@ -130,10 +131,10 @@ _MENTION_AT_RE = re.compile(r"@(?=\w)")
 
 
 def _mark_mentions(state: StateCore) -> None:
-    """Core rule (after linkify): split the text tokens of running text around the mentions given in
-    ``env["mentions"]``. The text of the mention is the member's name as typed; when several names
-    match at one place the longest wins, and a name must end at a space, punctuation or the end of the
-    text (not before a letter, a digit, "_" or "-"), as in find_mentions."""
+    """Core rule (after linkify, before text_join): split the text tokens of running text around the
+    mentions given in ``env["mentions"]``. The text of the mention is the member's name as typed; when
+    several names match at one place the longest wins, and a name must end at a space, punctuation or
+    the end of the text (not before a letter, a digit, "_" or "-"), as in find_mentions."""
     mentions = state.env.get("mentions") if isinstance(state.env, dict) else None
     if not mentions:
         return
@@ -158,7 +159,7 @@ def _mention_children(children: list[Token], mentions: Mapping[str, str | None],
         if token.type != "text" or link_depth or "@" not in token.content:
             result.append(token)
             previous = ("\n" if token.type in ("softbreak", "hardbreak")
-                        else token.content[-1:] if token.type == "text" and token.content else "x")
+                        else (token.content[-1:] or "x") if token.type in ("text", "text_special") else "x")
             continue
         text, start = token.content, 0
         for match in _MENTION_AT_RE.finditer(text):

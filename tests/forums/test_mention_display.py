@@ -79,6 +79,12 @@ def test_code_links_and_quotations_are_left_as_they_are(awa):
     assert find_mentions(body.replace("Mais ici @Awa Diallo", "").replace("[@", "[")) == []
 
 
+def test_an_escaped_at_sign_or_one_glued_to_a_word_is_no_mention(awa):
+    # Marked up only where find_mentions sees a mention (here Awa is mentioned once, at the end).
+    html = render_post("\\@Awa Diallo, x@Awa Diallo, **Awa**@Awa Diallo et enfin (@Awa Diallo)")
+    assert html == f"<p>@Awa Diallo, x@Awa Diallo, <strong>Awa</strong>@Awa Diallo et enfin ({link(awa)})</p>\n"
+
+
 def test_a_mention_in_a_list_a_table_and_after_a_line_break(awa):
     html = render_post("- @Awa Diallo\n\n| qui |\n|---|\n| @Awa Diallo |\n\nBonjour\n@Awa Diallo")
     assert html.count(link(awa)) == 3
@@ -191,7 +197,8 @@ def test_thread_page_queries_do_not_depend_on_mentions(client, awa, member, spac
     mentioning = make_thread(space=space, author=replier, title="Sujet avec mentions", body="Bonjour @Awa Diallo.")
     for i in range(5):
         services.add_reply(thread=plain, author=UserFactory(), body=f"Réponse {i} sans nom.")
-        services.add_reply(thread=mentioning, author=UserFactory(), body=f"Réponse {i} pour @Awa Diallo et @{member.display_name}.")
+        services.add_reply(thread=mentioning, author=UserFactory(),
+                           body=f"Réponse {i} pour @Awa Diallo et @{member.display_name}.")
     client.force_login(member)
     counts = []
     for thread in (plain, mentioning):
