@@ -28,13 +28,13 @@ from django.utils.translation import ngettext
 
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
-from comcep.core.markdown import clean_source, html_to_text, render_markdown, without_quotes
+from comcep.core.markdown import clean_source, count_links, html_to_text, without_quotes
 from comcep.core.prepared import PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
 
 from .enums import FlagStatus, ModerationAction, SpaceVisibility
-from .mentions import find_mentions
+from .mentions import find_mentions, render_post
 from .models import (
     Flag,
     MemberSanction,
@@ -200,10 +200,6 @@ def _take_rate(user, plan: tuple[int, int] | None) -> None:
             ) % {"count": limit, "minutes": minutes},
             code="rate_limited",
         )
-
-
-def count_links(html: str) -> int:
-    return html.count("<a ")
 
 
 def needs_approval(author, html: str) -> bool:
@@ -479,7 +475,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     title = _clean_title(title)
     body = _clean_body(body)
     take_rate(author)
-    html = render_markdown(body)
+    html = render_post(body)  # mentions marked up (forums.mentions)
     pending = needs_approval(author, html) and not can_moderate(author, space)
     now = created_at or timezone.now()
     thread = Thread.objects.create(space=space, author=author, title=title, created_at=now, last_post_at=now,
@@ -543,7 +539,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
     7: the reply's transaction")."""
     ensure_can_post(author, thread=thread, visible=visible)
     body = _clean_body(body)
-    html = render_markdown(body)
+    html = render_post(body)  # mentions marked up (forums.mentions)
     pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
     cited = pages_linked_from(html)
     rate = _rate_plan(author)
@@ -575,7 +571,7 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
     body = _clean_body(body)
     if body == post.body:
         return post
-    html = render_markdown(body)
+    html = render_post(body)  # mentions marked up (forums.mentions)
     PostRevision.objects.create(post=post, body=post.body, editor=editor)
     became_pending = (post.is_public and editor.pk == post.author_id and needs_approval(editor, html)
                       and count_links(html) > count_links(post.html))

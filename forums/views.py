@@ -22,11 +22,12 @@ from wagtail.models import Page
 
 from comcep.core import access
 from comcep.core.fragments import fragment_key, keyer
-from comcep.core.markdown import quote_markdown, render_markdown
+from comcep.core.markdown import quote_markdown
 
 from . import queries, services
 from .enums import FlagStatus, ThreadFilter
 from .forms import DiscussForm, FlagForm, MoveForm, ReasonForm, ReplyForm, RequiredReasonForm, SuspendForm, ThreadForm
+from .mentions import render_post
 from .models import (
     Flag,
     MemberSanction,
@@ -235,7 +236,7 @@ def _handle_thread_form(request, form, *, space_getter, about_page=None):
     preview = None
     if form.is_valid():
         if "apercu" in request.POST:
-            return None, render_markdown(form.cleaned_data["body"])
+            return None, render_post(form.cleaned_data["body"])
         try:
             thread = services.create_thread(space=space_getter(form), author=request.user,
                                             title=form.cleaned_data["title"], body=form.cleaned_data["body"],
@@ -441,7 +442,7 @@ def thread_reply(request, pk):
     preview = None
     if form.is_valid():
         if "apercu" in request.POST:
-            preview = render_markdown(form.cleaned_data["body"])
+            preview = render_post(form.cleaned_data["body"])
         else:
             try:
                 post = services.add_reply(thread=thread, author=request.user, body=form.cleaned_data["body"],
@@ -542,7 +543,7 @@ def post_edit(request, pk):
         form = ReplyForm(request.POST)
         if form.is_valid():
             if "apercu" in request.POST:
-                preview = render_markdown(form.cleaned_data["body"])
+                preview = render_post(form.cleaned_data["body"])
             else:
                 try:
                     services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
@@ -745,7 +746,7 @@ def markdown_preview(request):
     if not can_use_forums(request.user):
         return JsonResponse({"html": ""}, status=403)
     body = request.POST.get("body", "")[: services.max_post_length()]
-    return JsonResponse({"html": render_markdown(body)})
+    return JsonResponse({"html": render_post(body)})  # as it will be stored: mentions too
 
 
 # --- Animation --------------------------------------------------------------------------
