@@ -137,8 +137,8 @@ def reply_thread(big=None):
 
     It is opened by a seeded member (not the bench member: each reply notifies its author, as a reply to a
     seeded thread does) in a space open to all members other than the measured 50-post thread's (``big``),
-    so the measured space list does not show it; and it is not a regional group's space (groups are
-    restricted), so the group page does not either. The reset deletes every post but the first, with the
+    so the measured space list does not show it, and not a regional group's space, so the group page does not
+    either. The reset deletes every post but the first, with the
     notifications of those posts, the readers' markers and subscriptions but its author's, recounts the
     thread and its space, and rewrites its search entry (the first post's text again). None when the
     database has no member or space to open it with."""
@@ -158,7 +158,8 @@ def reply_thread(big=None):
 
     thread = Thread.objects.filter(import_key=REPLY_THREAD_KEY).first()
     if thread is None:
-        spaces = Space.objects.filter(visibility=SpaceVisibility.MEMBERS, is_archived=False).order_by("pk")
+        spaces = Space.objects.filter(visibility=SpaceVisibility.MEMBERS, is_archived=False,
+                                      regional_group__isnull=True).order_by("pk")
         space = (spaces.exclude(pk=big.space_id) if big is not None else spaces).first() or spaces.first()
         author = (User.objects.approved().filter(deleted_at__isnull=True).exclude(email=BENCH_EMAIL)
                   .order_by("pk").first())

@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from bench import targets
 from comcep.accounts.models import User
+from comcep.groups.models import RegionalGroup
 from comcep.notifications.models import Notification
 from forums.models import Post, ReadMarker, Space, Subscription, Thread
 from search.models import SearchEntry
@@ -61,6 +62,7 @@ def test_replies_go_to_the_benchs_own_thread_emptied_at_every_run(client, django
     assert thread.author.email != targets.BENCH_EMAIL
     assert thread.space_id != big.space_id
     assert thread.space.visibility == "members"
+    assert not RegionalGroup.objects.filter(space=thread.space_id).exists()
     assert thread.post_count == 1
     fresh = state(thread)
 
