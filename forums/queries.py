@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, Value
 from wagtail.models import Page
 
 from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
 from .enums import SpaceVisibility
-from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
+from .models import BodyTail, MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
 __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCED_POST", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY",
            "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST",
@@ -148,11 +148,19 @@ ACTIVE_SANCTION = PreparedQuery(
     params={"user": int, "at": datetime.datetime},
 )
 
-# A reply resubmitted within forums.services.DUPLICATE_WINDOW (the same member, text and thread).
+# A reply resubmitted within forums.services.DUPLICATE_WINDOW (the same member, text and thread): the
+# candidates, i.e. the member's posts of the thread in the window whose text ends like the new one, newest
+# first; the caller keeps the first whose text is equal (``services._duplicate_reply``). They are read
+# through the index forums_post_reply_tail (thread, author, tail, date), where the text's equality written
+# in the SQL let SQLite replace the column by the value in the tail's condition and walk every post of
+# the thread in the window instead (~1 ms per reply once the benchmark's member had posted ~1 500
+# replies in ten minutes; docs/performance.md, "Session 10: the posting request").
 DUPLICATE_REPLY = PreparedQuery(
     "forums.duplicate_reply",
     lambda *, thread, author, body, since: (
-        Post.objects.filter(thread_id=thread, author_id=author, body=body, is_deleted=False, created_at__gte=since)
+        Post.objects.alias(body_tail=BodyTail("body"))
+        .filter(thread_id=thread, author_id=author, body_tail=BodyTail(Value(body)), is_deleted=False,
+                created_at__gte=since)
         .order_by("-created_at", "-pk")
     ),
     params={"thread": int, "author": int, "body": str, "since": datetime.datetime},

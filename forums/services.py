@@ -522,11 +522,13 @@ def _duplicate_reply(thread: Thread, author, body: str) -> Post | None:
     # its transactions are IMMEDIATE, i.e. hold the database's write lock from BEGIN.
     if connection.features.has_select_for_update:
         list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True))
-    post = DUPLICATE_REPLY.first(thread=thread.pk, author=author.pk, body=body,
-                                 since=timezone.now() - DUPLICATE_WINDOW)
-    if post is not None:
-        post.duplicate = True
-    return post
+    # The candidates end like ``body`` (an index finds them); the newest whose text is ``body`` is the one.
+    for post in DUPLICATE_REPLY.objects(thread=thread.pk, author=author.pk, body=body,
+                                        since=timezone.now() - DUPLICATE_WINDOW):
+        if post.body == body:
+            post.duplicate = True
+            return post
+    return None
 
 
 def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bool = False) -> Post:
