@@ -29,7 +29,7 @@ from django.utils.translation import ngettext
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
 from comcep.core.markdown import clean_source, html_to_text, render_markdown, without_quotes
-from comcep.core.prepared import PreparedInsert, PreparedUpdate
+from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
 
@@ -292,6 +292,8 @@ REPLY_SPACE_COUNTERS = PreparedUpdate(
         Space.objects.filter(pk=space), {"post_count": F("post_count") + 1, **_if_newest_values(post, at)}),
     params={"space": int, "post": int, "at": datetime.datetime},
 )
+# The reply's INSERT (Post.objects.create's statement, signals and instance), compiled once per process.
+REPLY_INSERT = PreparedCreate("forums.reply_insert", Post)
 # mark_read's UPDATE (the marker moves forward only).
 READ_MARKER_FORWARD = PreparedUpdate(
     "forums.read_marker_forward",
@@ -556,8 +558,8 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
             return duplicate
         _take_rate(author, rate)
         now = created_at or timezone.now()
-        post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
-                                   needs_approval=pending)
+        post = REPLY_INSERT.create(Post(thread=thread, author=author, body=body, html=html, created_at=now,
+                                        needs_approval=pending))
         if not pending:
             REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
             if space_counts:
