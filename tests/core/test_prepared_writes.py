@@ -135,7 +135,8 @@ def _post_row(post):
 def test_prepared_create_writes_the_row_and_instance_objects_create_writes():
     thread, member = make_thread(), UserFactory()
     at = timezone.now() - datetime.timedelta(hours=1)
-    values = dict(thread=thread, author=member, body="Deux mois.", html="<p>Deux mois.</p>", created_at=at)
+    values = {"thread": thread, "author": member, "body": "Deux mois.", "html": "<p>Deux mois.</p>",
+              "created_at": at}
     with CaptureQueriesContext(connection) as queries:
         post = services.REPLY_INSERT.create(Post(**values, needs_approval=True))
     assert len(queries) == 1 and queries[0]["sql"].startswith('INSERT INTO "forums_post"')
@@ -247,3 +248,17 @@ def test_pending_finds_only_ready_identical_tasks():
     assert taskqueue.pending(reindex_source, 3, "7")
     DBTaskResult.objects.filter(pk=result.id).update(status="RUNNING")
     assert not taskqueue.pending(reindex_source, 3, "7")
+
+
+@override_settings(TASKS=DB_QUEUE)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+def test_pending_reads_the_ready_rows_of_its_task_and_arguments_through_their_index():
+    # Without the index (migration core/0003) and the status written as a literal, the check read every
+    # READY row (and, in PostgreSQL's generic plan, every row): docs/performance.md, "Session 10".
+    from search.tasks import reindex_source
+
+    sql, params, _slot = taskqueue._pending_statement("default", reindex_source.module_path, False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "comcep_task_pending" in plan
