@@ -24,7 +24,7 @@ __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCED_POST", "CERTIFIED_POSTS",
            "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST",
            "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
-           "reader_kind", "sentinel_reader"]
+           "reader_kind", "reader_sanction", "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
@@ -68,16 +68,32 @@ THREAD_VISIBLE = PreparedQuery(
     params={"user": int, "thread": int},
 )
 
+def _active_sanctions(user, at):
+    return MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at")
+
+
 # Posting a reply: the thread with what the services read (a form with errors, rendered with the
-# thread page, gets the solved post through ``attach_solved_post_and_page``).
+# thread page, gets the solved post through ``attach_solved_post_and_page``), and the reader's current
+# suspension, if any, read in the same statement (``reader_sanction``; ACTIVE_SANCTION's rows).
 THREAD_FOR_REPLY = PreparedQuery(
     "forums.thread_for_reply",
-    lambda kind, *, user, thread: (
+    lambda kind, *, user, thread, at: (
         Thread.objects.visible_to(sentinel_reader(kind, user))
         .select_related("space", "author").filter(pk=thread)
+        .annotate(reader_sanctioned=Exists(_active_sanctions(user, at)),
+                  reader_suspended_until=Subquery(_active_sanctions(user, at).values("suspended_until")[:1]))
     ),
-    params={"user": int, "thread": int},
+    params={"user": int, "thread": int, "at": datetime.datetime},
 )
+
+
+def reader_sanction(thread: Thread, user) -> MemberSanction | None:
+    """The active sanction of ``user`` as ``services.active_sanction`` gives it (what
+    ``services.ensure_can_post`` reads of it: whether there is one, and its end), from a thread that
+    THREAD_FOR_REPLY loaded for ``user``."""
+    if not thread.reader_sanctioned:
+        return None
+    return MemberSanction(user_id=user.pk, suspended_until=thread.reader_suspended_until)
 
 # A thread's solved post with its author, and the page a thread discusses (by primary key).
 SOLVED_POST = PreparedQuery(
@@ -144,7 +160,7 @@ GROUP_SPACE_IDS = PreparedQuery(
 # The member's current suspension, if any (``services.active_sanction``).
 ACTIVE_SANCTION = PreparedQuery(
     "forums.active_sanction",
-    lambda *, user, at: MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at"),
+    lambda *, user, at: _active_sanctions(user, at),
     params={"user": int, "at": datetime.datetime},
 )
 

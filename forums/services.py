@@ -110,14 +110,21 @@ def ensure_can_read_thread(user, thread: Thread) -> None:
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 
+#: ``ensure_can_post(sanction=...)`` when the caller has not read the member's sanction.
+UNREAD = object()
+
+
 def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None,
-                    visible: bool = False) -> None:
+                    visible: bool = False, sanction=UNREAD) -> None:
     """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``.
     ``visible=True``: the caller loaded ``thread`` through ``Thread.objects.visible_to(user)`` in this
-    request (which includes the space's access rule), so the access query is skipped."""
+    request (which includes the space's access rule), so the access query is skipped. ``sanction``:
+    what ``active_sanction(user)`` gives, read by the caller in this request (``queries.reader_sanction``
+    after ``queries.THREAD_FOR_REPLY``), so that query is skipped too."""
     if not can_use_forums(user):
         raise PermissionDenied(_("Les espaces d'échanges sont réservés aux membres validés."))
-    sanction = active_sanction(user)
+    if sanction is UNREAD:
+        sanction = active_sanction(user)
     if sanction is not None:
         if sanction.suspended_until:
             until = timezone.localtime(sanction.suspended_until).strftime("%d/%m/%Y %H:%M")
@@ -533,10 +540,12 @@ def _duplicate_reply(thread: Thread, author, body: str) -> Post | None:
     return None
 
 
-def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bool = False) -> Post:
+def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bool = False,
+              sanction=UNREAD) -> Post:
     """Publish a reply. A resubmission of the same text (see DUPLICATE_WINDOW) returns the
     existing post, marked ``post.duplicate = True``, and writes nothing. ``visible=True``: the
-    caller loaded ``thread`` through ``Thread.objects.visible_to(author)`` (see ensure_can_post).
+    caller loaded ``thread`` through ``Thread.objects.visible_to(author)``; ``sanction``: the author's
+    active sanction read by the caller in this request (see ensure_can_post).
 
     The checks that only read, the Markdown rendering and what decides the statements (the rate,
     whether the reply may be the thread's first answer, whether the space counts it) run before the
@@ -545,7 +554,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
     the thread row lock), the rate limit, the writes, the tasks (comcep.core.taskqueue), with
     statements compiled once per process (REPLY_THREAD_COUNTERS...; docs/performance.md, "Session
     7: the reply's transaction")."""
-    ensure_can_post(author, thread=thread, visible=visible)
+    ensure_can_post(author, thread=thread, visible=visible, sanction=sanction)
     body = _clean_body(body)
     html = render_markdown(body)
     pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
