@@ -114,8 +114,8 @@ def test_concurrent_hits_are_all_counted():
 def test_take_counts_and_refuses_beyond_the_limit_and_a_refusal_rolled_back_is_not_counted(returning, monkeypatch):
     if returning and not connection.features.can_return_columns_from_insert:
         pytest.skip("the database has no RETURNING")
-    monkeypatch.setattr(type(connection.features), "can_return_columns_from_insert", returning)
     member = UserFactory()
+    monkeypatch.setattr(type(connection.features), "can_return_columns_from_insert", returning)
     for _ in range(3):
         with transaction.atomic():
             assert ratelimit.take("test:a", member.pk, 600, limit=3)
