@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -435,7 +436,8 @@ def _first_unread_url(thread: Thread, user) -> str:
 @require_POST
 @members_only
 def thread_reply(request, pk):
-    thread = queries.THREAD_FOR_REPLY.first(queries.reader_kind(request.user), user=request.user.pk, thread=pk)
+    thread = queries.THREAD_FOR_REPLY.first(queries.reader_kind(request.user), user=request.user.pk, thread=pk,
+                                            at=timezone.now())
     if thread is None:
         raise Http404
     form = ReplyForm(request.POST)
@@ -445,8 +447,9 @@ def thread_reply(request, pk):
             preview = render_post(form.cleaned_data["body"])
         else:
             try:
+                # THREAD_FOR_REPLY: Thread.objects.visible_to, and the member's sanction read with the thread.
                 post = services.add_reply(thread=thread, author=request.user, body=form.cleaned_data["body"],
-                                          visible=True)  # THREAD_FOR_REPLY: Thread.objects.visible_to
+                                          visible=True, sanction=queries.reader_sanction(thread, request.user))
             except ValidationError as exc:
                 form.add_error("body" if hasattr(exc, "error_dict") and "body" in exc.error_dict else None,
                                exc.error_dict["body"] if hasattr(exc, "error_dict") and "body" in exc.error_dict
