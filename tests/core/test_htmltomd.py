@@ -183,7 +183,7 @@ def test_the_demo_content_is_a_real_corpus():
 
 
 @pytest.mark.django_db
-def test_internal_page_and_document_links_are_written_with_their_url(client):
+def test_internal_page_and_document_links_are_written_with_their_url():
     from tests.factories.events import EventPageFactory
     from tests.factories.resources import make_document
 
