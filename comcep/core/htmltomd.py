@@ -30,7 +30,8 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9.+-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>")
-_BLOCK_MARK = re.compile(r"#{1,6}(?=\s|$)|>|[-+](?=\s|$)|[-=]+\s*$")
+_BLOCK_MARK = re.compile(r"#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|[-=]+\s*$"
+                         r"|(?=[|:\s-]*\|)(?=[|:\s-]*-)[|:\s-]+$")  # the last: a table's "|---|" row
 _NUMBER_MARK = re.compile(r"\d{1,9}(?=[.)](?:\s|$))")
 
 
@@ -38,8 +39,8 @@ def _escaped(text: str, i: int) -> bool:
     ch = text[i]
     before = text[i - 1] if i else ""
     after = text[i + 1] if i + 1 < len(text) else ""
-    if ch == "\\":
-        return not after or after in _ASCII_PUNCTUATION
+    if ch == "\\":  # before punctuation, or what may become punctuation (a mark once spaces move out)
+        return not after or after.isspace() or after in _ASCII_PUNCTUATION
     if ch in "`[]":
         return True
     if ch == "*":  # emphasis, unless surrounded by spaces ("2 * 3")
@@ -279,7 +280,7 @@ class _Converter(HTMLParser):
         text = _SPACE.sub(" ", data)
         if self.need or self.fresh:
             text = text.lstrip(" ")
-        if not text or self.breaks and text.isspace():  # what Markdown would strip from a line end
+        if not text or (self.breaks or self.marker) and text.isspace():  # Markdown strips it there
             return
         if not self.code:
             text = escape_text(text, line_start=self.line_start)

@@ -132,6 +132,9 @@ ADMIN = {
     "markdown at line start": "<p># Pas un titre</p><p>- pas une liste</p><p>1. pas une liste</p>"
                               "<p>&gt; pas une citation</p><p>+ plus</p><p>2026. Une année</p><p>---</p>",
     "markdown after a break": "<p>Titre<br>---<br>- pas une liste<br>3) non plus</p>",
+    "table row after a break": "<p>a | b<br>-|-</p>",
+    "backslash at the edge of bold": "<p><b>C:\\ </b>dossier</p>",
+    "star after a no-break space": "<p>\u00a0* étoile</p>",
     "emphasis characters": "<p>*pas italique* et **pas gras** et _pas non plus_</p>",
     "tildes": "<p>~~pas barré~~</p>",
     "entity as text": "<p>&amp;eacute; reste tel quel</p>",
