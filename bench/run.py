@@ -1,20 +1,24 @@
 #!/usr/bin/env python
 """Load benchmark of Comcep (issue 7). One command: `make bench` (see bench/README.md).
 
-For each data size (small: ~1k posts, large: ~100k posts) and each database (SQLite; PostgreSQL too when
-DATABASE_URL points to one), it seeds a database with `manage.py seed_bulk`, serves the site with gunicorn
-and production-like settings (comcep.settings.bench: DEBUG off, cached templates) on loopback, logs in as a
-member, drives every page with wrk (an established load generator) for a fixed duration and concurrency,
-and writes a table to bench/results/: requests/s, p50/p95/p99, errors, SQL queries per request,
-p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small); beside them, what the server
-saw: gunicorn's own request times (access log), the CPU per request of the web workers, the task worker and
-the PostgreSQL backends, the CPU other programs took, and the load average at the end of each page's pass.
+For each database (SQLite; PostgreSQL too when DATABASE_URL points to one) it seeds a database per data
+size (small: ~1k posts, large: ~100k posts) with `manage.py seed_bulk`, serves each size with its own
+gunicorn and production-like settings (comcep.settings.bench: DEBUG off, cached templates) on loopback, both
+at once, logs in as a member, and drives every page with wrk (an established load generator) for a fixed
+duration and concurrency, the small and the large pass of a page back to back (``schedule``: a page's sizes
+are measured in the same minute, so p95(large)/p95(small) is not skewed by the machine's speed drifting
+between two passes ten minutes apart). It writes a table to bench/results/: requests/s, p50/p95/p99,
+errors, SQL queries per request, p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small);
+beside them, what the server saw: gunicorn's own request times (access log), the CPU per request of the web
+workers, the task worker and the PostgreSQL backends, the CPU other programs took (the idle server of the
+other size included), and the load average at the end of each page's pass.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import http.cookiejar
 import json
 import math
@@ -252,9 +256,29 @@ def run_wrk(url: str, args, extra_env: dict[str, str]) -> dict:
     return result
 
 
+def pass_order(sizes: list[str], index: int, flip: bool = False) -> list[str]:
+    """The sizes of the ``index``-th page's passes, in the order they run: as given on even pages, the other
+    way round on odd ones (``flip``: the opposite), so that neither size always runs first, nor always right
+    after the other size's pass of the same page (after a posting pass: its database's aftermath)."""
+    return list(reversed(sizes)) if (index % 2 == 1) != flip else list(sizes)
+
+
+def schedule(pages_by_size: dict[str, list[str]], flip: bool = False) -> list[tuple[str, str]]:
+    """Every pass of a database's run, in order, as (page, size): each page's passes back to back, one per
+    size that has the page, the first size alternating from page to page (``pass_order``). Pages in the
+    order of the first size's list, then any page only a later size has."""
+    names: list[str] = []
+    for listed in pages_by_size.values():
+        names.extend(name for name in listed if name not in names)
+    sizes = list(pages_by_size)
+    return [(name, size) for index, name in enumerate(names) for size in pass_order(sizes, index, flip)
+            if name in pages_by_size[size]]
+
+
 class ProcessGroups:
-    """The processes whose CPU a pass is charged: gunicorn (master and workers), the task worker, and on
-    PostgreSQL the backends of the benchmark's database (pg_stat_activity, without this sampler's own)."""
+    """The processes of one server, whose CPU its passes are charged: gunicorn (master and workers), the task
+    worker, and on PostgreSQL the backends of that server's database (pg_stat_activity, without this
+    sampler's own): each size has its own database, so a backend belongs to the server of its database."""
 
     def __init__(self, proc: subprocess.Popen, db_url: str):
         self.proc = proc
@@ -277,13 +301,40 @@ class ProcessGroups:
             self.pg.close()
 
 
+IDLE = "idle"  # prefix of the idle servers' groups in a pass's sample: "idle:<size>:<group>"
+
+
+def pass_groups(active: dict[str, list[int]], idle: dict[str, dict[str, list[int]]]) -> dict[str, list[int]]:
+    """The groups one pass samples: the measured server's under their own names (web, tasks, db) and every
+    idle server's (the other size, serving nothing meanwhile) as ``idle:<size>:<group>``, so that one sample
+    holds both and the idle server's CPU is known, but never charged to the pass (``cpu_summary``). A pid
+    listed for the measured server is never counted for an idle one too."""
+    groups = {name: list(pids) for name, pids in active.items()}
+    taken = {pid for pids in active.values() for pid in pids}
+    for size, by_group in idle.items():
+        for name, pids in by_group.items():
+            groups[f"{IDLE}:{size}:{name}"] = [pid for pid in pids if pid not in taken]
+    return groups
+
+
 def cpu_summary(usage: procstat.Usage, requests: int, wrk_cpu_s: float, runner_cpu_s: float) -> dict:
     """CPU of the pass (from just before the measured wrk run until the task queue is drained) per process
-    group, in total and per request (wrk's completed requests); ``others``: the machine's busy time beyond
-    the groups, wrk and this runner, i.e. other programs on the machine."""
-    seconds = {**usage.seconds, "wrk": wrk_cpu_s, "runner": runner_cpu_s}
+    group of the measured server, in total and per request (wrk's completed requests); ``others``: the
+    machine's busy time beyond those groups, wrk and this runner, i.e. other programs on the machine,
+    **including the idle server of the other size**, whose CPU is also given apart (``idle_servers``)."""
+    idle: dict[str, dict[str, float]] = {}
+    seconds = {}
+    for name, value in usage.seconds.items():
+        if name.startswith(f"{IDLE}:"):
+            _, size, group = name.split(":", 2)
+            idle.setdefault(size, {})[group] = round(value, 3)
+        else:
+            seconds[name] = value
+    seconds.update({"wrk": wrk_cpu_s, "runner": runner_cpu_s})
     others = max(0.0, usage.machine_busy_s - sum(seconds.values()))
     capacity = usage.window_s * (os.cpu_count() or 1)
+    idle_total = sum(v for by_group in idle.values() for v in by_group.values())
+    measured = set(seconds)
     return {
         "window_s": round(usage.window_s, 3),
         "seconds": {k: round(v, 3) for k, v in seconds.items()},
@@ -292,81 +343,148 @@ def cpu_summary(usage: procstat.Usage, requests: int, wrk_cpu_s: float, runner_c
         "machine_busy_pct": 100 * usage.machine_busy_s / capacity if capacity else None,
         "others_s": round(others, 3),
         "others_pct": 100 * others / capacity if capacity else None,
-        "lost_processes": usage.lost,
-        "unreadable_processes": usage.unreadable,
+        "idle_servers": idle,
+        "idle_servers_pct": 100 * idle_total / capacity if capacity and idle else None,
+        "lost_processes": {k: v for k, v in usage.lost.items() if k in measured},
+        "unreadable_processes": {k: v for k, v in usage.unreadable.items() if k in measured},
     }
 
 
-def bench_one(size: str, db: str, db_url: str, args) -> dict:
+@dataclasses.dataclass
+class Server:
+    """One size's server for a database's run: gunicorn and its task worker on their own port, with the
+    bench member logged in."""
+
+    size: str
+    db: str
+    db_url: str
+    targets: dict
+    proc: subprocess.Popen
+    base: str
+    access_log: Path
+    groups: ProcessGroups
+    cookie: str = ""
+    csrf: str = ""
+
+    def pages(self) -> dict[str, dict]:
+        return {page["name"]: page for page in self.targets["pages"]}
+
+
+def start_size(size: str, db: str, db_url: str, args, stack: contextlib.ExitStack) -> Server:
+    """Prepare the size's database, read its pages (which also resets the reply thread, bench/targets.py),
+    start its server and log in; ``stack`` stops the server and removes its access log."""
     prepare(size, db, db_url, args)
     targets = json.loads(manage(db_url, "shell", "-v0", "-c", "import bench.targets as t; t.main()", capture=True)
                          .strip().splitlines()[-1])
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    logs = tempfile.TemporaryDirectory(prefix=f"bench-{db}-{size}-")
-    access_log = Path(logs.name) / "access.log"
+    logs = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{db}-{size}-"))
+    access_log = Path(logs) / "access.log"
     proc = start_server(db_url, port, args.workers, access_log)
+    stack.callback(stop_server, proc)
     groups = ProcessGroups(proc, db_url)
-    rows = {}
-    try:
-        cookie, csrf = login(base, targets["member"]["email"], targets["member"]["password"])
-        for page in targets["pages"]:
-            if args.pages and page["name"] not in args.pages:
-                continue
-            url = base + page["path"]
-            extra = {"BENCH_COOKIE": cookie} if page.get("auth", True) else {}
-            if page.get("method") == "POST":
-                extra.update({"BENCH_METHOD": "POST", "BENCH_BODY": page["body"], "BENCH_CSRF": csrf,
-                              "BENCH_REFERER": base + page.get("referer", page["path"])})
-            queries = None if page.get("method") == "POST" else query_count(url, extra.get("BENCH_COOKIE", ""))
-            expected = {"name": page["name"], "path": page["path"], "method": page.get("method", "GET"),
-                        "paths": page.get("paths")}
-            warm = {**extra, "BENCH_PASS": f"warmup:{page['name']}"}
-            extra = {**extra, "BENCH_PASS": page["name"]}
-            if page.get("paths"):
-                # One path per request (report.lua): the warm-up reads the second half of the list and
-                # the measured run starts after the path query_count just requested, so the measured
-                # requests are first visits (search-varied: summary-cache misses).
-                paths_file = DATA / f"paths-{page['name']}.txt"
-                paths_file.write_text("\n".join(page["paths"]) + "\n")
-                extra = {**extra, "BENCH_PATHS": str(paths_file), "BENCH_THREADS": str(min(2, args.concurrency)),
-                         "BENCH_PATHS_START": "1"}
-                warm = {**extra, "BENCH_PATHS_START": str(len(page["paths"]) // 2),
-                        "BENCH_PASS": f"warmup:{page['name']}"}
-                page["paths"] = len(page["paths"])  # the results JSON keeps the count, not the list
-            run_wrk(url, argparse.Namespace(concurrency=args.concurrency, duration=min(3, args.duration)), warm)
-            log_offset = access_log.stat().st_size if access_log.exists() else 0
-            runner_before = resource.getrusage(resource.RUSAGE_SELF)
-            before = procstat.sample(groups())
-            result = run_wrk(url, args, extra)
-            result["loadavg"] = list(os.getloadavg())  # at the end of the measured pass
-            result["queries"] = queries
-            result["drain_s"] = drain_tasks(db_url)
-            after = procstat.sample(groups())
-            runner_after = resource.getrusage(resource.RUSAGE_SELF)
-            runner = (runner_after.ru_utime + runner_after.ru_stime) - (runner_before.ru_utime + runner_before.ru_stime)
-            result["cpu"] = cpu_summary(procstat.usage(before, after), result.get("requests", 0),
-                                        result.pop("wrk_cpu_s"), runner)
-            result["server"] = accesslog.page_times(accesslog.read_entries(access_log, log_offset), expected)
-            rows[page["name"]] = result
-            server, per_request = result["server"], result["cpu"]["ms_per_request"]
-            log(f"{db}/{size} {page['name']:<22} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
-                f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  queries {queries}  "
-                f"task queue drained in {result['drain_s']:.1f} s")
-            log(f"{db}/{size} {'':<22} server p50 {server['p50_ms']:.1f} p95 {server['p95_ms']:.1f} "
-                f"p99 {server['p99_ms']:.1f} max {server['max_ms']:.1f} ms ({server['requests']} requests)  "
-                "CPU ms/req: "
-                + "  ".join(f"{k} {v:.2f}" for k, v in per_request.items() if v is not None)
-                + f"  others {result['cpu']['others_pct']:.0f} % of the machine  load {result['loadavg'][0]:.2f}")
-        peak = worker_peak_memory_mb(proc)
-    finally:
-        groups.close()
-        stop_server(proc)
-        logs.cleanup()
-    tasks = json.loads(manage(db_url, "shell", "-v0", "-c", TASKS_SUMMARY, capture=True).strip().splitlines()[-1])
-    log(f"{db}/{size}: task queue after the run: {tasks}")
-    return {"pages": rows, "worker_peak_mb": peak, "targets": targets, "tasks": tasks,
-            "loadavg": os.getloadavg()}
+    stack.callback(groups.close)
+    server = Server(size=size, db=db, db_url=db_url, targets=targets, proc=proc, base=f"http://127.0.0.1:{port}",
+                    access_log=access_log, groups=groups)
+    server.cookie, server.csrf = login(server.base, targets["member"]["email"], targets["member"]["password"])
+    return server
+
+
+def run_pass(server: Server, page: dict, args, idle: list[Server]) -> dict:
+    """One page's measured pass on ``server``: warm-up, wrk, then the task queue drained; the CPU of the
+    server's processes over that window, with the ``idle`` servers' processes sampled apart."""
+    size, db, base = server.size, server.db, server.base
+    url = base + page["path"]
+    extra = {"BENCH_COOKIE": server.cookie} if page.get("auth", True) else {}
+    if page.get("method") == "POST":
+        extra.update({"BENCH_METHOD": "POST", "BENCH_BODY": page["body"], "BENCH_CSRF": server.csrf,
+                      "BENCH_REFERER": base + page.get("referer", page["path"])})
+    queries = None if page.get("method") == "POST" else query_count(url, extra.get("BENCH_COOKIE", ""))
+    expected = {"name": page["name"], "path": page["path"], "method": page.get("method", "GET"),
+                "paths": page.get("paths")}
+    warm = {**extra, "BENCH_PASS": f"warmup:{page['name']}"}
+    extra = {**extra, "BENCH_PASS": page["name"]}
+    if page.get("paths"):
+        # One path per request (report.lua): the warm-up reads the second half of the list and
+        # the measured run starts after the path query_count just requested, so the measured
+        # requests are first visits (search-varied: summary-cache misses).
+        paths_file = DATA / f"paths-{size}-{page['name']}.txt"
+        paths_file.write_text("\n".join(page["paths"]) + "\n")
+        extra = {**extra, "BENCH_PATHS": str(paths_file), "BENCH_THREADS": str(min(2, args.concurrency)),
+                 "BENCH_PATHS_START": "1"}
+        warm = {**extra, "BENCH_PATHS_START": str(len(page["paths"]) // 2),
+                "BENCH_PASS": f"warmup:{page['name']}"}
+    run_wrk(url, argparse.Namespace(concurrency=args.concurrency, duration=min(3, args.duration)), warm)
+    access_log = server.access_log
+    log_offset = access_log.stat().st_size if access_log.exists() else 0
+
+    def groups():
+        return pass_groups(server.groups(), {other.size: other.groups() for other in idle})
+
+    started = datetime.now(UTC)
+    runner_before = resource.getrusage(resource.RUSAGE_SELF)
+    before = procstat.sample(groups())
+    result = run_wrk(url, args, extra)
+    result["loadavg"] = list(os.getloadavg())  # at the end of the measured pass
+    result["queries"] = queries
+    result["drain_s"] = drain_tasks(server.db_url)
+    after = procstat.sample(groups())
+    runner_after = resource.getrusage(resource.RUSAGE_SELF)
+    runner = (runner_after.ru_utime + runner_after.ru_stime) - (runner_before.ru_utime + runner_before.ru_stime)
+    result["cpu"] = cpu_summary(procstat.usage(before, after), result.get("requests", 0),
+                                result.pop("wrk_cpu_s"), runner)
+    result["server"] = accesslog.page_times(accesslog.read_entries(access_log, log_offset), expected)
+    result["started_at"] = started.strftime("%H:%M:%S")
+    server_times, per_request = result["server"], result["cpu"]["ms_per_request"]
+    log(f"{db}/{size} {page['name']:<22} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+        f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  queries {queries}  "
+        f"task queue drained in {result['drain_s']:.1f} s")
+    idle_pct = result["cpu"]["idle_servers_pct"]
+    log(f"{db}/{size} {'':<22} server p50 {server_times['p50_ms']:.1f} p95 {server_times['p95_ms']:.1f} "
+        f"p99 {server_times['p99_ms']:.1f} max {server_times['max_ms']:.1f} ms ({server_times['requests']} requests)  "
+        "CPU ms/req: "
+        + "  ".join(f"{k} {v:.2f}" for k, v in per_request.items() if v is not None)
+        + f"  others {result['cpu']['others_pct']:.0f} % of the machine"
+        + (f" (idle server {idle_pct:.1f} %)" if idle_pct is not None else "")
+        + f"  load {result['loadavg'][0]:.2f}")
+    return result
+
+
+def bench_database(db: str, urls: dict[str, str], args, flip: bool = False, progress=None) -> dict:
+    """One database's run: a server per size, all running at once; each page's passes back to back, one per
+    size (``schedule``), so that a page's sizes are measured in the same minute. The other size's server
+    stays idle meanwhile (its CPU is sampled and counted under ``others``)."""
+    results: dict[str, dict] = {}
+    with contextlib.ExitStack() as stack:
+        servers = {size: start_size(size, db, db_url, args, stack) for size, db_url in urls.items()}
+        for server in servers.values():  # what preparing enqueued (the reply thread's reindex...)
+            log(f"{db}/{server.size}: task queue drained in {drain_tasks(server.db_url):.1f} s before the first pass")
+        pages_by_size = {size: [name for name in server.pages() if not args.pages or name in args.pages]
+                         for size, server in servers.items()}
+        rows: dict[str, dict] = {size: {} for size in servers}
+        order = schedule(pages_by_size, flip)
+        log(f"{db}: {len(order)} passes, sizes side by side: "
+            + ", ".join(f"{name} {size}" for name, size in order[:4]) + (" ..." if len(order) > 4 else ""))
+        for number, (name, size) in enumerate(order):
+            server = servers[size]
+            page = server.pages()[name]
+            idle = [other for other in servers.values() if other is not server]
+            row = run_pass(server, page, args, idle)
+            row["position"] = 1 + sum(1 for previous, _ in order[:number] if previous == name)
+            rows[size][name] = row
+            if progress is not None:
+                progress(db, {size: {"pages": rows[size]} for size in servers})
+        for size, server in servers.items():
+            for page in server.targets["pages"]:
+                if isinstance(page.get("paths"), list):
+                    page["paths"] = len(page["paths"])  # the results JSON keeps the count, not the list
+            results[size] = {"pages": rows[size], "worker_peak_mb": worker_peak_memory_mb(server.proc),
+                             "targets": server.targets}
+    loadavg = os.getloadavg()
+    for size, db_url in urls.items():
+        tasks = json.loads(manage(db_url, "shell", "-v0", "-c", TASKS_SUMMARY, capture=True).strip().splitlines()[-1])
+        log(f"{db}/{size}: task queue after the run: {tasks}")
+        results[size].update({"tasks": tasks, "loadavg": loadavg})
+    return results
 
 
 WRK_HEADER = ["page", "size", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "SQL/req",
@@ -459,17 +577,27 @@ def main() -> None:
     results: dict = {}
     partial = RESULTS / "partial.json.tmp"
     RESULTS.mkdir(parents=True, exist_ok=True)
+    urls_by_db: dict[str, dict[str, str]] = {}
     for size in args.sizes.split(","):
         for db, db_url in database_urls(size, args).items():
-            results.setdefault(db, {})[size] = bench_one(size, db, db_url, args)
-            partial.write_text(json.dumps(results, indent=2, default=str))  # survives a crash of a later pass
+            urls_by_db.setdefault(db, {})[size] = db_url
+
+    def progress(db, partial_results):  # after each pass: survives a crash of a later one
+        partial.write_text(json.dumps({**results, db: partial_results}, indent=2, default=str))
+
+    for number, (db, urls) in enumerate(urls_by_db.items()):
+        # The second database starts with the other size: each size runs first on every page once per run.
+        results[db] = bench_database(db, urls, args, flip=number % 2 == 1, progress=progress)
+        partial.write_text(json.dumps(results, indent=2, default=str))
     machine = (f"{platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
                f"Python {platform.python_version()}")
     table = render_table(results, args)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     RESULTS.mkdir(parents=True, exist_ok=True)
     header = (f"# Benchmark {stamp}\n\nMachine: {machine}\n\nwrk: {args.concurrency} connections, "
-              f"{args.duration} s per page; gunicorn: {args.workers} workers; settings comcep.settings.bench\n")
+              f"{args.duration} s per page; gunicorn: {args.workers} workers; settings comcep.settings.bench\n\n"
+              "Sizes side by side: per database one server per size, each page's passes back to back, the size "
+              "that runs first alternating from page to page (JSON: `position`, `started_at`)\n")
     (RESULTS / f"{stamp}.md").write_text(header + table + "\n")
     document = {"machine": machine, "args": vars(args), "results": results}
     (RESULTS / f"{stamp}.json").write_text(json.dumps(document, indent=2, default=str))

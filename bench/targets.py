@@ -15,6 +15,10 @@ import urllib.parse
 BENCH_EMAIL = "bench@seed.comcep.test"
 BENCH_PASSWORD = "bench-motdepasse-2026"
 BIG_THREAD_POSTS = 50
+# The thread the post-reply page posts into (reply_thread): found by its import key, reset at every run.
+REPLY_THREAD_KEY = "bench:reply-target"
+REPLY_THREAD_TITLE = "Banc d'essai : fil des réponses"
+REPLY_THREAD_BODY = "Ce fil reçoit les réponses du banc d'essai ; il est remis à zéro à chaque passage."
 SEARCH_QUERIES = [
     # (name, query string) — French queries, with and without facets.
     ("search", {"q": "entretien de diagnostic"}),
@@ -126,6 +130,74 @@ def ensure_conversation(user, messages: int = 30):
     return conversation
 
 
+def reply_thread(big=None):
+    """The thread ``post-reply`` posts into: the bench's own (``import_key`` REPLY_THREAD_KEY), created on the
+    first run and **reset** at every later one, so that every run (each database, each size) posts into the
+    same thread of one post instead of a thread that grew by every earlier run's replies (thousands per run).
+
+    It is opened by a seeded member (not the bench member: each reply notifies its author, as a reply to a
+    seeded thread does) in a space open to all members other than the measured 50-post thread's (``big``),
+    so the measured space list does not show it, and not a regional group's space, so the group page does not
+    either. The reset deletes every post but the first, with the
+    notifications of those posts, the readers' markers and subscriptions but its author's, recounts the
+    thread and its space, and rewrites its search entry (the first post's text again). None when the
+    database has no member or space to open it with."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+    from django.utils import timezone
+
+    from comcep.accounts.models import User
+    from comcep.core.markdown import render_markdown
+    from comcep.notifications.models import Notification
+    from forums import services
+    from forums.enums import SpaceVisibility
+    from forums.models import Post, ReadMarker, Space, Subscription, Thread
+    from search import services as search_services
+
+    thread = Thread.objects.filter(import_key=REPLY_THREAD_KEY).first()
+    if thread is None:
+        spaces = Space.objects.filter(visibility=SpaceVisibility.MEMBERS, is_archived=False,
+                                      regional_group__isnull=True).order_by("pk")
+        space = (spaces.exclude(pk=big.space_id) if big is not None else spaces).first() or spaces.first()
+        author = (User.objects.approved().filter(deleted_at__isnull=True).exclude(email=BENCH_EMAIL)
+                  .order_by("pk").first())
+        if space is None or author is None:
+            return None
+        # Written as seed_bulk writes its threads (public whatever the moderation settings: the seeded author
+        # may count as a new member), the counters and the search entry below.
+        now = timezone.now()
+        with transaction.atomic():
+            thread = Thread.objects.create(space=space, author=author, title=REPLY_THREAD_TITLE, created_at=now,
+                                           last_post_at=now, import_key=REPLY_THREAD_KEY)
+            Post.objects.create(thread=thread, author=author, body=REPLY_THREAD_BODY,
+                                html=render_markdown(REPLY_THREAD_BODY), created_at=now)
+            services.follow(author, thread=thread)
+    first = Post.objects.filter(thread=thread).order_by("created_at", "pk").first()
+    replies = Post.objects.filter(thread=thread).exclude(pk=first.pk)
+    if (thread.post_count == 1 and not replies.exists() and not first.needs_approval
+            and not (thread.is_locked or thread.is_hidden or thread.needs_approval)):
+        return thread
+    with transaction.atomic():
+        # The replies' "reply" notifications (of the thread's author): their target is a post (generic key).
+        Notification.objects.filter(
+            target_type=ContentType.objects.get_for_model(Post),
+            target_id__in=replies.annotate(key=Cast("pk", CharField(max_length=64))).values("key"),
+        ).delete()
+        replies.delete()
+        ReadMarker.objects.filter(thread=thread).exclude(user_id=thread.author_id).delete()
+        Subscription.objects.filter(thread=thread).exclude(user_id=thread.author_id).delete()
+        Post.objects.filter(pk=first.pk).update(is_hidden=False, is_deleted=False, needs_approval=False)
+        Thread.objects.filter(pk=thread.pk).update(is_locked=False, is_hidden=False, needs_approval=False,
+                                                   solved_post=None)
+        services.recount_thread(thread.pk)
+        services.recount_space(thread.space_id)
+    thread = Thread.objects.select_related("space").get(pk=thread.pk)
+    search_services.reindex(thread)
+    return thread
+
+
 def pages() -> list[dict]:
     from django.db.models import Count
 
@@ -148,8 +220,8 @@ def pages() -> list[dict]:
     if resource is not None:
         pages.append({"name": "resource-page", "path": resource.url, "auth": True})
 
-    big = (Thread.objects.filter(post_count__gte=BIG_THREAD_POSTS, is_hidden=False).select_related("space")
-           .order_by("pk").first())
+    big = (Thread.objects.filter(post_count__gte=BIG_THREAD_POSTS, is_hidden=False).exclude(import_key=REPLY_THREAD_KEY)
+           .select_related("space").order_by("pk").first())
     if big is not None:
         pages.append({"name": "space-thread-list", "path": big.space.get_absolute_url(), "auth": True})
         pages.append({"name": "thread-50-posts", "path": big.get_absolute_url(), "auth": True})
@@ -162,9 +234,10 @@ def pages() -> list[dict]:
     pages.append({"name": "search-api", "path": "/recherche/api/?" + urllib.parse.urlencode(
         {"q": "bilan de compétences", "kind": "resource"}), "auth": True})
 
-    # Replies go to another thread than the measured 50-post one, so that page stays the same size.
-    target = Thread.objects.filter(is_hidden=False, is_locked=False).select_related("space").order_by("-pk").first()
-    if target is not None and (big is None or target.pk != big.pk):
+    # Replies go to the bench's own thread, emptied at every run (reply_thread): not the measured 50-post one,
+    # which keeps its size, and not a seeded thread that would grow by every run's replies.
+    target = reply_thread(big)
+    if target is not None:
         pages.append({
             "name": "post-reply", "path": f"/echanges/sujet/{target.pk}/repondre/", "auth": True, "method": "POST",
             "body": urllib.parse.urlencode({"body": "Merci pour ce retour : nous faisons de même en entretien de "

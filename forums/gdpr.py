@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import F
 
+from comcep.core.markdown import MENTION_LINK_START, unlink_mentions
+
+from .mentions import profile_url
 from .models import Flag, Post, Reaction, ReadMarker, Subscription, Thread
 
 
@@ -57,10 +60,22 @@ def anonymise_member(user) -> None:
     """Posts and threads keep their content so discussions stay readable; the author FK is kept
     and shows "Membre supprimé" (``User.public_name`` once ``deleted_at`` is set). Reactions are
     removed with their counts decremented; subscriptions and read markers are deleted; the
-    member's reports stay for the moderators, detached from the reporter."""
+    member's reports stay for the moderators, detached from the reporter. Mentions of the member in
+    others' posts lose their link to the (deleted) directory profile and stay as the text typed."""
     for post_id in list(Reaction.objects.filter(user=user).values_list("post_id", flat=True)):
         Post.objects.filter(pk=post_id, useful_count__gt=0).update(useful_count=F("useful_count") - 1)
     Reaction.objects.filter(user=user).delete()
     Subscription.objects.filter(user=user).delete()
     ReadMarker.objects.filter(user=user).delete()
     Flag.objects.filter(reporter=user).update(reporter=None)
+    _unlink_mentions_of(user)
+
+
+def _unlink_mentions_of(user) -> None:
+    """Posts keep "@Name" as their authors typed it, but not a link to the member's former profile (a
+    404 whose address still carries the account's id): the HTML a new rendering would give, since a
+    deleted member is no mention. One scan of the posts' HTML, a rare action."""
+    url = profile_url(user)
+    mentioning = Post.objects.filter(html__contains=f'{MENTION_LINK_START}{url}"').only("pk", "html")
+    for post in mentioning.iterator(chunk_size=200):
+        Post.objects.filter(pk=post.pk).update(html=unlink_mentions(post.html, url))

@@ -10,7 +10,8 @@ from django.conf import settings
 from wagtail.models import Page, PageViewRestriction, Site
 
 VIEWABLE_VISIBILITIES = {"public", "members"}
-_HREF_RE = re.compile(r'href="([^"]+)"')
+# Links of sanitized HTML, except mentions (<a class="mention" href="/annuaire/<id>/">: a member, no page).
+_HREF_RE = re.compile(r'<a (?!class="mention")[^>]*?\bhref="([^"]+)"')
 
 
 def page_is_discussable(page: Page) -> bool:

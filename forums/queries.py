@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery, Value
 from wagtail.models import Page
 
 from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
 from .enums import SpaceVisibility
-from .models import MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
+from .models import BodyTail, MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
 __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCED_POST", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY",
            "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST",
            "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
-           "reader_kind", "sentinel_reader"]
+           "reader_kind", "reader_sanction", "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
@@ -68,16 +68,32 @@ THREAD_VISIBLE = PreparedQuery(
     params={"user": int, "thread": int},
 )
 
+def _active_sanctions(user, at):
+    return MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at")
+
+
 # Posting a reply: the thread with what the services read (a form with errors, rendered with the
-# thread page, gets the solved post through ``attach_solved_post_and_page``).
+# thread page, gets the solved post through ``attach_solved_post_and_page``), and the reader's current
+# suspension, if any, read in the same statement (``reader_sanction``; ACTIVE_SANCTION's rows).
 THREAD_FOR_REPLY = PreparedQuery(
     "forums.thread_for_reply",
-    lambda kind, *, user, thread: (
+    lambda kind, *, user, thread, at: (
         Thread.objects.visible_to(sentinel_reader(kind, user))
         .select_related("space", "author").filter(pk=thread)
+        .annotate(reader_sanctioned=Exists(_active_sanctions(user, at)),
+                  reader_suspended_until=Subquery(_active_sanctions(user, at).values("suspended_until")[:1]))
     ),
-    params={"user": int, "thread": int},
+    params={"user": int, "thread": int, "at": datetime.datetime},
 )
+
+
+def reader_sanction(thread: Thread, user) -> MemberSanction | None:
+    """The active sanction of ``user`` as ``services.active_sanction`` gives it (what
+    ``services.ensure_can_post`` reads of it: whether there is one, and its end), from a thread that
+    THREAD_FOR_REPLY loaded for ``user``."""
+    if not thread.reader_sanctioned:
+        return None
+    return MemberSanction(user_id=user.pk, suspended_until=thread.reader_suspended_until)
 
 # A thread's solved post with its author, and the page a thread discusses (by primary key).
 SOLVED_POST = PreparedQuery(
@@ -144,15 +160,23 @@ GROUP_SPACE_IDS = PreparedQuery(
 # The member's current suspension, if any (``services.active_sanction``).
 ACTIVE_SANCTION = PreparedQuery(
     "forums.active_sanction",
-    lambda *, user, at: MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at"),
+    lambda *, user, at: _active_sanctions(user, at),
     params={"user": int, "at": datetime.datetime},
 )
 
-# A reply resubmitted within forums.services.DUPLICATE_WINDOW (the same member, text and thread).
+# A reply resubmitted within forums.services.DUPLICATE_WINDOW (the same member, text and thread): the
+# candidates, i.e. the member's posts of the thread in the window whose text ends like the new one, newest
+# first; the caller keeps the first whose text is equal (``services._duplicate_reply``). They are read
+# through the index forums_post_reply_tail (thread, author, tail, date), where the text's equality written
+# in the SQL let SQLite replace the column by the value in the tail's condition and walk every post of
+# the thread in the window instead (~1 ms per reply once the benchmark's member had posted ~1 500
+# replies in ten minutes; docs/performance.md, "Session 10: the posting request").
 DUPLICATE_REPLY = PreparedQuery(
     "forums.duplicate_reply",
     lambda *, thread, author, body, since: (
-        Post.objects.filter(thread_id=thread, author_id=author, body=body, is_deleted=False, created_at__gte=since)
+        Post.objects.alias(body_tail=BodyTail("body"))
+        .filter(thread_id=thread, author_id=author, body_tail=BodyTail(Value(body)), is_deleted=False,
+                created_at__gte=since)
         .order_by("-created_at", "-pk")
     ),
     params={"thread": int, "author": int, "body": str, "since": datetime.datetime},

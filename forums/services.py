@@ -28,13 +28,13 @@ from django.utils.translation import ngettext
 
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
-from comcep.core.markdown import clean_source, html_to_text, render_markdown, without_quotes
-from comcep.core.prepared import PreparedInsert, PreparedUpdate
+from comcep.core.markdown import clean_source, count_links, html_to_text, without_quotes
+from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
 
 from .enums import FlagStatus, ModerationAction, SpaceVisibility
-from .mentions import find_mentions
+from .mentions import find_mentions, render_post
 from .models import (
     Flag,
     MemberSanction,
@@ -110,14 +110,21 @@ def ensure_can_read_thread(user, thread: Thread) -> None:
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 
+#: ``ensure_can_post(sanction=...)`` when the caller has not read the member's sanction.
+UNREAD = object()
+
+
 def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None,
-                    visible: bool = False) -> None:
+                    visible: bool = False, sanction=UNREAD) -> None:
     """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``.
     ``visible=True``: the caller loaded ``thread`` through ``Thread.objects.visible_to(user)`` in this
-    request (which includes the space's access rule), so the access query is skipped."""
+    request (which includes the space's access rule), so the access query is skipped. ``sanction``:
+    what ``active_sanction(user)`` gives, read by the caller in this request (``queries.reader_sanction``
+    after ``queries.THREAD_FOR_REPLY``), so that query is skipped too."""
     if not can_use_forums(user):
         raise PermissionDenied(_("Les espaces d'échanges sont réservés aux membres validés."))
-    sanction = active_sanction(user)
+    if sanction is UNREAD:
+        sanction = active_sanction(user)
     if sanction is not None:
         if sanction.suspended_until:
             until = timezone.localtime(sanction.suspended_until).strftime("%d/%m/%Y %H:%M")
@@ -200,10 +207,6 @@ def _take_rate(user, plan: tuple[int, int] | None) -> None:
             ) % {"count": limit, "minutes": minutes},
             code="rate_limited",
         )
-
-
-def count_links(html: str) -> int:
-    return html.count("<a ")
 
 
 def needs_approval(author, html: str) -> bool:
@@ -292,6 +295,8 @@ REPLY_SPACE_COUNTERS = PreparedUpdate(
         Space.objects.filter(pk=space), {"post_count": F("post_count") + 1, **_if_newest_values(post, at)}),
     params={"space": int, "post": int, "at": datetime.datetime},
 )
+# The reply's INSERT (Post.objects.create's statement, signals and instance), compiled once per process.
+REPLY_INSERT = PreparedCreate("forums.reply_insert", Post)
 # mark_read's UPDATE (the marker moves forward only).
 READ_MARKER_FORWARD = PreparedUpdate(
     "forums.read_marker_forward",
@@ -479,7 +484,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     title = _clean_title(title)
     body = _clean_body(body)
     take_rate(author)
-    html = render_markdown(body)
+    html = render_post(body)  # mentions marked up (forums.mentions)
     pending = needs_approval(author, html) and not can_moderate(author, space)
     now = created_at or timezone.now()
     thread = Thread.objects.create(space=space, author=author, title=title, created_at=now, last_post_at=now,
@@ -522,17 +527,21 @@ def _duplicate_reply(thread: Thread, author, body: str) -> Post | None:
     # its transactions are IMMEDIATE, i.e. hold the database's write lock from BEGIN.
     if connection.features.has_select_for_update:
         list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True))
-    post = DUPLICATE_REPLY.first(thread=thread.pk, author=author.pk, body=body,
-                                 since=timezone.now() - DUPLICATE_WINDOW)
-    if post is not None:
-        post.duplicate = True
-    return post
+    # The candidates end like ``body`` (an index finds them); the newest whose text is ``body`` is the one.
+    for post in DUPLICATE_REPLY.objects(thread=thread.pk, author=author.pk, body=body,
+                                        since=timezone.now() - DUPLICATE_WINDOW):
+        if post.body == body:
+            post.duplicate = True
+            return post
+    return None
 
 
-def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bool = False) -> Post:
+def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bool = False,
+              sanction=UNREAD) -> Post:
     """Publish a reply. A resubmission of the same text (see DUPLICATE_WINDOW) returns the
     existing post, marked ``post.duplicate = True``, and writes nothing. ``visible=True``: the
-    caller loaded ``thread`` through ``Thread.objects.visible_to(author)`` (see ensure_can_post).
+    caller loaded ``thread`` through ``Thread.objects.visible_to(author)``; ``sanction``: the author's
+    active sanction read by the caller in this request (see ensure_can_post).
 
     The checks that only read, the Markdown rendering and what decides the statements (the rate,
     whether the reply may be the thread's first answer, whether the space counts it) run before the
@@ -541,9 +550,9 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
     the thread row lock), the rate limit, the writes, the tasks (comcep.core.taskqueue), with
     statements compiled once per process (REPLY_THREAD_COUNTERS...; docs/performance.md, "Session
     7: the reply's transaction")."""
-    ensure_can_post(author, thread=thread, visible=visible)
+    ensure_can_post(author, thread=thread, visible=visible, sanction=sanction)
     body = _clean_body(body)
-    html = render_markdown(body)
+    html = render_post(body)  # mentions marked up (forums.mentions)
     pending = needs_approval(author, html) and not can_moderate(author, thread.space_id)
     cited = pages_linked_from(html)
     rate = _rate_plan(author)
@@ -554,8 +563,8 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
             return duplicate
         _take_rate(author, rate)
         now = created_at or timezone.now()
-        post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
-                                   needs_approval=pending)
+        post = REPLY_INSERT.create(Post(thread=thread, author=author, body=body, html=html, created_at=now,
+                                        needs_approval=pending))
         if not pending:
             REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
             if space_counts:
@@ -575,7 +584,7 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
     body = _clean_body(body)
     if body == post.body:
         return post
-    html = render_markdown(body)
+    html = render_post(body)  # mentions marked up (forums.mentions)
     PostRevision.objects.create(post=post, body=post.body, editor=editor)
     became_pending = (post.is_public and editor.pk == post.author_id and needs_approval(editor, html)
                       and count_links(html) > count_links(post.html))

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,11 +23,12 @@ from wagtail.models import Page
 
 from comcep.core import access
 from comcep.core.fragments import fragment_key, keyer
-from comcep.core.markdown import quote_markdown, render_markdown
+from comcep.core.markdown import quote_markdown
 
 from . import queries, services
 from .enums import FlagStatus, ThreadFilter
 from .forms import DiscussForm, FlagForm, MoveForm, ReasonForm, ReplyForm, RequiredReasonForm, SuspendForm, ThreadForm
+from .mentions import render_post
 from .models import (
     Flag,
     MemberSanction,
@@ -235,7 +237,7 @@ def _handle_thread_form(request, form, *, space_getter, about_page=None):
     preview = None
     if form.is_valid():
         if "apercu" in request.POST:
-            return None, render_markdown(form.cleaned_data["body"])
+            return None, render_post(form.cleaned_data["body"])
         try:
             thread = services.create_thread(space=space_getter(form), author=request.user,
                                             title=form.cleaned_data["title"], body=form.cleaned_data["body"],
@@ -434,18 +436,20 @@ def _first_unread_url(thread: Thread, user) -> str:
 @require_POST
 @members_only
 def thread_reply(request, pk):
-    thread = queries.THREAD_FOR_REPLY.first(queries.reader_kind(request.user), user=request.user.pk, thread=pk)
+    thread = queries.THREAD_FOR_REPLY.first(queries.reader_kind(request.user), user=request.user.pk, thread=pk,
+                                            at=timezone.now())
     if thread is None:
         raise Http404
     form = ReplyForm(request.POST)
     preview = None
     if form.is_valid():
         if "apercu" in request.POST:
-            preview = render_markdown(form.cleaned_data["body"])
+            preview = render_post(form.cleaned_data["body"])
         else:
             try:
+                # THREAD_FOR_REPLY: Thread.objects.visible_to, and the member's sanction read with the thread.
                 post = services.add_reply(thread=thread, author=request.user, body=form.cleaned_data["body"],
-                                          visible=True)  # THREAD_FOR_REPLY: Thread.objects.visible_to
+                                          visible=True, sanction=queries.reader_sanction(thread, request.user))
             except ValidationError as exc:
                 form.add_error("body" if hasattr(exc, "error_dict") and "body" in exc.error_dict else None,
                                exc.error_dict["body"] if hasattr(exc, "error_dict") and "body" in exc.error_dict
@@ -542,7 +546,7 @@ def post_edit(request, pk):
         form = ReplyForm(request.POST)
         if form.is_valid():
             if "apercu" in request.POST:
-                preview = render_markdown(form.cleaned_data["body"])
+                preview = render_post(form.cleaned_data["body"])
             else:
                 try:
                     services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
@@ -745,7 +749,7 @@ def markdown_preview(request):
     if not can_use_forums(request.user):
         return JsonResponse({"html": ""}, status=403)
     body = request.POST.get("body", "")[: services.max_post_length()]
-    return JsonResponse({"html": render_markdown(body)})
+    return JsonResponse({"html": render_post(body)})  # as it will be stored: mentions too
 
 
 # --- Animation --------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
-from comcep.core.routecache import Versioned
+from comcep.core.versioned import Versioned
 
 KIND_LABELS = {
     # Resource kinds (DESIGN.md vocabulary), shown instead of "resource".
@@ -65,7 +65,7 @@ def taxonomy_labels() -> dict[str, dict[str, str]]:
 
 
 # The top-level themes of the "browse the themes" links (a search without results, the empty search
-# page): per process under a version token (comcep.core.routecache.Versioned) that a theme's save or
+# page): per process under a version token (comcep.core.versioned.Versioned) that a theme's save or
 # deletion replaces (connect() below), instead of a statement per page.
 _top_themes = Versioned("search:top-themes:version", max_entries=8)
 

@@ -11,7 +11,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core.prepared import PreparedQuery
-from comcep.core.routecache import Versioned
+from comcep.core.versioned import Versioned
 
 from .registry import PERSONAL_PREFIX, private_prefixes, reader_token_providers
 
@@ -64,8 +64,8 @@ _GROUPS = PreparedQuery(
 )
 
 
-# An approved member's Reader, per process, under a version token in the shared cache (the pattern of
-# comcep.core.routecache): every search page, API call and click read it (two statements on
+# An approved member's Reader, per process, under a version token in the shared cache
+# (comcep.core.versioned): every search page, API call and click read it (two statements on
 # PostgreSQL, each a round trip, for data that changes a few times a day). The token changes, at once
 # and again after commit, whenever what a Reader is computed from changes: a member's groups, a group
 # (its name makes moderators; a deletion drops memberships), and whatever the apps that provide

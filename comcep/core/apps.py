@@ -17,6 +17,7 @@ class CoreConfig(AppConfig):
 
         sites.install()  # Wagtail's site lookup, compiled once per process
 
-        from . import routecache
+        from . import routecache, versioned
 
+        versioned.connect()  # per-process caches under version tokens: the tokens are read once per request
         routecache.connect()  # per-process routing caches: a new version on every page/site/restriction change

@@ -9,18 +9,27 @@ Two layers, both always applied:
 
 Store the returned HTML beside the source (DESIGN.md decision 4); re-render with
 :func:`render_markdown` whenever the source changes.
+
+@mentions: the caller resolves the names (the forums: ``forums.mentions.render_post``) and passes
+``mentions``; the parser then marks them up as ``<a class="mention" href="...">@Name</a>`` (or a
+``<span class="mention">`` without a page to link to). This module knows no member: it only finds
+the given names in the text, and the sanitizer keeps ``class="mention"`` (and nothing else) only
+in that mode — a member cannot type it (raw HTML is text) nor smuggle it through another caller.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 import nh3
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
 # Tags a member may produce. No images (tracking pixels, privacy), no raw HTML blocks,
 # no styling attributes, no iframes.
@@ -36,6 +45,10 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
+# A mention, as render_markdown(..., mentions=...) writes it (attributes in this order; nh3 keeps it).
+MENTION_CLASS = "mention"
+MENTION_LINK_START = f'<a class="{MENTION_CLASS}" href="'
+MENTION_ATTRIBUTES = {"a": {"href", "title", "class"}, "span": {"class"}}
 
 
 @lru_cache(maxsize=2)
@@ -45,16 +58,24 @@ def _parser(headings: bool) -> MarkdownIt:
     if not headings:
         md.disable("heading")
         md.disable("lheading")
+    # After linkify (links are skipped), before text_join: an escaped "\@" stays its own token, no mention.
+    md.core.ruler.before("text_join", "mentions", _mark_mentions)
     return md
 
 
-def sanitize_html(value: str, *, headings: bool = False) -> str:
-    """Clean HTML against the allow-list. Use for any HTML whose origin is a member."""
+def sanitize_html(value: str, *, headings: bool = False, mentions: bool = False) -> str:
+    """Clean HTML against the allow-list. Use for any HTML whose origin is a member.
+    ``mentions``: also keep ``<a class="mention">`` and ``<span class="mention">`` (render_markdown
+    sets it when it marked mentions up itself; the class takes no other value)."""
     tags = INLINE_TAGS | BLOCK_TAGS | (HEADING_TAGS if headings else set())
+    attributes = ALLOWED_ATTRIBUTES
+    if mentions:
+        tags = tags | {"span"}
+        attributes = {**ALLOWED_ATTRIBUTES, **MENTION_ATTRIBUTES}
     return nh3.clean(
         value,
         tags=tags,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=attributes,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
@@ -63,8 +84,10 @@ def sanitize_html(value: str, *, headings: bool = False) -> str:
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "code" and attribute == "class":
-        return value if re.fullmatch(r"language-[A-Za-z0-9_+-]{1,30}", value) else None
+    if attribute == "class":
+        if tag == "code":
+            return value if re.fullmatch(r"language-[A-Za-z0-9_+-]{1,30}", value) else None
+        return value if value == MENTION_CLASS else None  # a, span: only in mentions mode (sanitize_html)
     if tag in ("th", "td") and attribute == "align":
         return value if value in ("left", "right", "center") else None
     return value
@@ -86,13 +109,93 @@ def clean_source(source: str, limit: int, *, field: str = "body") -> str:
     return source
 
 
-def render_markdown(source: str, *, headings: bool = False) -> str:
+def render_markdown(source: str, *, headings: bool = False, mentions: Mapping[str, str | None] | None = None) -> str:
     """Markdown typed by a member -> sanitized HTML. ``headings`` allows ``##`` titles
-    (h2-h4) for longer documents such as resources; posts keep them as paragraphs."""
+    (h2-h4) for longer documents such as resources; posts keep them as paragraphs.
+
+    ``mentions``: ``{display name in lower case: profile URL or None}``, the members the caller
+    resolved in ``source``; each ``@Name`` of running text (not in code, a link or a quotation)
+    becomes ``<a class="mention" href="URL">@Name</a>``, or ``<span class="mention">@Name</span>``
+    when the URL is None (see :func:`_mark_mentions`)."""
     if not source:
         return ""
-    rendered = _parser(headings).render(source)
-    return sanitize_html(rendered, headings=headings)
+    env = {"mentions": mentions} if mentions else {}
+    rendered = _parser(headings).render(source, env)
+    return sanitize_html(rendered, headings=headings, mentions=bool(mentions))
+
+
+# What may precede a mention's "@" and follow its name: the rule of forums.mentions.find_mentions
+# (which decides who is notified), applied to the parsed text instead of the source.
+_MENTION_BEFORE = frozenset("([>")
+_MENTION_AT_RE = re.compile(r"@(?=\w)")
+
+
+def _mark_mentions(state: StateCore) -> None:
+    """Core rule (after linkify, before text_join): split the text tokens of running text around the
+    mentions given in ``env["mentions"]``. The text of the mention is the member's name as typed; when
+    several names match at one place the longest wins, and a name must end at a space, punctuation or
+    the end of the text (not before a letter, a digit, "_" or "-"), as in find_mentions."""
+    mentions = state.env.get("mentions") if isinstance(state.env, dict) else None
+    if not mentions:
+        return
+    names = sorted(mentions, key=len, reverse=True)
+    quote_depth = 0
+    for block in state.tokens:
+        if block.type == "blockquote_open":
+            quote_depth += 1
+        elif block.type == "blockquote_close":
+            quote_depth -= 1
+        elif block.type == "inline" and not quote_depth and block.children and "@" in block.content:
+            block.children = _mention_children(block.children, mentions, names)
+
+
+def _mention_children(children: list[Token], mentions: Mapping[str, str | None], names: list[str]) -> list[Token]:
+    result, link_depth, previous = [], 0, "\n"  # the start of a paragraph, cell or item is a boundary
+    for token in children:
+        if token.type == "link_open":
+            link_depth += 1
+        elif token.type == "link_close":
+            link_depth -= 1
+        if token.type != "text" or link_depth or "@" not in token.content:
+            result.append(token)
+            previous = ("\n" if token.type in ("softbreak", "hardbreak")
+                        else (token.content[-1:] or "x") if token.type in ("text", "text_special") else "x")
+            continue
+        text, start = token.content, 0
+        for match in _MENTION_AT_RE.finditer(text):
+            at = match.start()
+            if at < start:
+                continue
+            before = text[at - 1] if at else previous
+            if not (before.isspace() or before in _MENTION_BEFORE):
+                continue
+            name = next((n for n in names if text[at + 1: at + 1 + len(n)].lower() == n
+                         and not _continues_name(text[at + 1 + len(n): at + 2 + len(n)])), None)
+            if name is None:
+                continue
+            end = at + 1 + len(name)
+            if at > start:
+                result.append(_text_token(text[start:at]))
+            result.extend(_mention_tokens(text[at:end], mentions[name]))
+            start = end
+        if start < len(text):
+            result.append(_text_token(text[start:]))
+        previous = text[-1]
+    return result
+
+
+def _continues_name(char: str) -> bool:
+    return bool(char) and (char.isalnum() or char in "_-")
+
+
+def _text_token(content: str) -> Token:
+    return Token("text", "", 0, content=content)
+
+
+def _mention_tokens(label: str, url: str | None) -> list[Token]:
+    tag = "a" if url else "span"
+    attrs = {"class": MENTION_CLASS, **({"href": url} if url else {})}
+    return [Token("mention_open", tag, 1, attrs=attrs), _text_token(label), Token("mention_close", tag, -1)]
 
 
 def quote_markdown(source: str, author: str) -> str:
@@ -105,6 +208,18 @@ def quote_markdown(source: str, author: str) -> str:
 _TAG_RE = re.compile(r"<[^>]+>")
 _BLOCKQUOTE_RE = re.compile(r"<(/?)blockquote\b[^>]*>", re.IGNORECASE)
 _SPACE_RE = re.compile(r"\s+")
+
+
+def count_links(value: str) -> int:
+    """Links of sanitized HTML, mentions not counted (they link to a member's profile on this site)."""
+    return value.count("<a ") - value.count(MENTION_LINK_START)
+
+
+def unlink_mentions(value: str, url: str) -> str:
+    """``value`` with its mention links to ``url`` replaced by their text (escaped as it was), e.g. once
+    the member they name is deleted: what a new rendering would give for a name that is no mention."""
+    pattern = re.compile(re.escape(MENTION_LINK_START + html.escape(url, quote=True) + '"') + r"[^>]*>([^<]*)</a>")
+    return pattern.sub(r"\1", value)
 
 
 def html_to_text(value: str) -> str:

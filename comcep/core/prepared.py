@@ -60,7 +60,7 @@ from django.db.models.query import (
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
-__all__ = ["PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate"]
+__all__ = ["PreparedCreate", "PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 MAX_SHAPES = 256  # per PreparedQuery: slices (offsets) are part of the shape
@@ -456,6 +456,77 @@ class PreparedInsert:
         with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
+
+
+class PreparedCreate(PreparedInsert):
+    """``Model.objects.create(...)``'s ``INSERT`` for a model whose primary key is auto-incremented,
+    compiled once per (process, database alias), the new primary key read back as the ORM reads it
+    (``RETURNING`` on PostgreSQL and SQLite >= 3.35, else the cursor's last row id). :meth:`create`
+    does what ``Model.save(force_insert=True)`` does for a new instance of such a model: the
+    ``pre_save`` signal, each field's ``pre_save(obj, add=True)`` and ``get_db_prep_save``, the
+    ``INSERT`` (an error marks the enclosing atomic block for rollback), the instance's primary key and
+    state (``adding`` False, ``db``), then ``post_save`` with ``created=True``. Models with parents
+    (multi-table inheritance) or with other columns returned by the database (``db_default``,
+    ``db_returning``) are refused."""
+
+    def __init__(self, name: str, model):
+        meta = model._meta
+        if meta.parents or meta.auto_field is None or list(meta.db_returning_fields) != [meta.pk]:
+            raise PreparedQueryError(f"{name}: only a model whose one returned column is its auto primary key")
+        super().__init__(name, model)
+
+    def _prepare(self, alias: str) -> tuple[str, list]:
+        from django.db.models.sql import InsertQuery
+
+        fields = self._fields()
+        for field in fields:
+            if getattr(field, "get_placeholder", None) is not None:
+                raise PreparedQueryError(f"{self.name}: field {field.name} has its own placeholder")
+        query = InsertQuery(self.model)
+        query.insert_values(fields, [self.model()], raw=True)
+        compiler = query.get_compiler(alias)
+        compiler.returning_fields = [self.model._meta.pk]
+        statements = compiler.as_sql()
+        if len(statements) != 1 or statements[0][0].count("%s") != len(fields) or compiler.returning_params:
+            raise PreparedQueryError(f"{self.name}: not a single INSERT with one placeholder per field")
+        return statements[0][0], fields
+
+    def execute(self, obj, *, using: str | None = None) -> int:
+        raise TypeError("PreparedCreate: use create(obj)")
+
+    def create(self, obj, *, using: str | None = None):
+        """Save the new instance ``obj`` (as ``obj.save(force_insert=True)``) and return it."""
+        from django.db.models.signals import post_save, pre_save
+
+        alias = using or DEFAULT_DB_ALIAS
+        model, meta = self.model, self.model._meta
+        if type(obj) is not model or not obj._state.adding or obj.pk is not None:
+            raise PreparedQueryError(f"{self.name}: create() takes a new {model.__name__} without a primary key")
+        obj._prepare_related_fields_for_save(operation_name="save")
+        pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+        sql, fields = self._shape(alias)
+        connection = connections[alias]
+        params = []
+        for field in fields:
+            value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):
+                raise PreparedQueryError(f"{self.name}: {field.name} is an expression")
+            params.append(field.get_db_prep_save(value, connection=connection))
+        pk = meta.pk
+        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if connection.features.can_return_columns_from_insert:
+                value = connection.ops.fetch_returned_insert_columns(cursor, [])[0]
+            else:
+                value = connection.ops.last_insert_id(cursor, meta.db_table, pk.column)
+        column = pk.get_col(meta.db_table)
+        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
+            value = converter(value, column, connection)
+        setattr(obj, pk.attname, value)
+        obj._state.adding = False
+        obj._state.db = alias
+        post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
+        return obj
 
 
 class PreparedSequence:

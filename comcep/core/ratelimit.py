@@ -3,8 +3,9 @@ database (``RateCounter``: one row per member, scope and window length).
 
 Used by the forums (posting) and the conversations (private messages); each app keeps its own
 settings, scope and French message. A count is one atomic upsert (``INSERT … ON CONFLICT DO
-UPDATE``: SQLite ≥ 3.24, below the 3.31 that Django 5.2 requires, and PostgreSQL; no ``RETURNING``,
-which SQLite has only from 3.35), written in the caller's transaction: a post that fails
+UPDATE``: SQLite ≥ 3.24, below the 3.31 that Django 5.2 requires, and PostgreSQL; :func:`take` reads the
+count back with ``RETURNING`` where the database has it, SQLite ≥ 3.35, else with a second statement),
+written in the caller's transaction: a post that fails
 and rolls back is not counted, and concurrent posts are never lost. They lived in the shared cache
 before: with the production default cache (the database) a count was three to six queries and
 ``incr`` a read then a write, which loses counts under concurrency.
@@ -56,18 +57,18 @@ def used(scope: str, user_id, window: int) -> int:
     return row[0] if row else 0
 
 
+def _upsert_sql(table: str) -> str:
+    return (f"INSERT INTO {table} (scope, user_id, period, slot, count) VALUES (%s, %s, %s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (scope, user_id, period) DO UPDATE SET "
+            f"count = CASE WHEN {table}.slot = excluded.slot THEN {table}.count + 1 ELSE 1 END, "
+            f"slot = excluded.slot")
+
+
 def hit(scope: str, user_id, window: int) -> None:
     """Count one action in the current window (one statement: the row moves to the current window,
     starting again at 1, or adds 1)."""
-    table = _table()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (scope, user_id, period, slot, count) VALUES (%s, %s, %s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (scope, user_id, period) DO UPDATE SET "
-            f"count = CASE WHEN {table}.slot = excluded.slot THEN {table}.count + 1 ELSE 1 END, "
-            f"slot = excluded.slot",
-            [scope, user_id, window, _slot(window)],
-        )
+        cursor.execute(_upsert_sql(_table()), [scope, user_id, window, _slot(window)])
 
 
 def take(scope: str, user_id, window: int, limit: int) -> bool:
@@ -78,6 +79,11 @@ def take(scope: str, user_id, window: int, limit: int) -> bool:
     transaction rolls back, its count with it."""
     if not connection.in_atomic_block:
         raise RuntimeError("ratelimit.take must run inside the transaction of the action it counts")
+    if connection.features.can_return_columns_from_insert:
+        # PostgreSQL, SQLite >= 3.35: the upsert returns the row's count (one statement instead of two).
+        with connection.cursor() as cursor:
+            cursor.execute(f"{_upsert_sql(_table())} RETURNING count", [scope, user_id, window, _slot(window)])
+            return cursor.fetchone()[0] <= limit
     hit(scope, user_id, window)
     with connection.cursor() as cursor:  # the row just written (whatever the clock says by now)
         cursor.execute(f"SELECT count FROM {_table()} WHERE scope = %s AND user_id = %s AND period = %s",  # noqa: S608

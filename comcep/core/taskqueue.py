@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.db.models.signals import post_save, pre_save
 
 logger = logging.getLogger(__name__)
@@ -117,8 +117,15 @@ def _pending_queryset(alias: str, task_path: str, args_kwargs, for_update: bool)
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
-    found = (DBTaskResult.objects.using(alias)
-             .filter(status=TaskResultStatus.READY, task_path=task_path, args_kwargs=args_kwargs))
+    # The status written as a literal: the index comcep_task_pending (migration core/0003) holds only READY
+    # rows, and a database can use a partial index only where the query's condition implies the index's
+    # (a parameter, e.g. in PostgreSQL's generic plan of the prepared statement, does not).
+    quote = connections[alias].ops.quote_name
+    ready = f"{quote(DBTaskResult._meta.db_table)}.{quote('status')} = '{TaskResultStatus.READY.value}'"
+    # No order: any identical READY row will read the change (the one locked on PostgreSQL cannot be claimed
+    # before the commit), and the queue's order made SQLite prefer the queue's own index over this one.
+    found = (DBTaskResult.objects.using(alias).filter(task_path=task_path, args_kwargs=args_kwargs)
+             .extra(where=[ready]).order_by())  # noqa: S610 - model names and a constant only
     if for_update:
         found = found.select_for_update()
     return found.values_list("pk", flat=True)[:1]

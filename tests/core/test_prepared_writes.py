@@ -6,19 +6,19 @@ reproduce rather than write something else."""
 import datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from comcep.core import taskqueue
-from comcep.core.prepared import PreparedInsert, PreparedQueryError, PreparedUpdate
+from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedQueryError, PreparedUpdate
 from forums import services
-from forums.models import Subscription, Thread
+from forums.models import Post, Subscription, Thread
 from tests.factories import UserFactory
 from tests.factories.forums import make_thread
 
@@ -125,6 +125,68 @@ def test_follow_is_one_statement_and_idempotent():
     assert Subscription.objects.filter(user=member).count() == 2
 
 
+# --- PreparedCreate ----------------------------------------------------------------------------
+
+
+def _post_row(post):
+    return {f.attname: getattr(post, f.attname) for f in Post._meta.concrete_fields if f.attname != "id"}
+
+
+def test_prepared_create_writes_the_row_and_instance_objects_create_writes():
+    thread, member = make_thread(), UserFactory()
+    at = timezone.now() - datetime.timedelta(hours=1)
+    values = {"thread": thread, "author": member, "body": "Deux mois.", "html": "<p>Deux mois.</p>",
+              "created_at": at}
+    with CaptureQueriesContext(connection) as queries:
+        post = services.REPLY_INSERT.create(Post(**values, needs_approval=True))
+    assert len(queries) == 1 and queries[0]["sql"].startswith('INSERT INTO "forums_post"')
+    orm = Post.objects.create(**values, needs_approval=True)
+    assert isinstance(post.pk, int) and orm.pk == post.pk + 1
+    assert not post._state.adding and post._state.db == "default"
+    assert _post_row(Post.objects.get(pk=post.pk)) == _post_row(Post.objects.get(pk=orm.pk)) == _post_row(post)
+    assert post.thread is thread and post.author is member  # the instance keeps its related objects
+    default = services.REPLY_INSERT.create(Post(thread=thread, author=member, body="b", html="<p>b</p>"))
+    assert Post.objects.get(pk=default.pk).created_at == default.created_at  # the field's default, as the ORM
+
+
+def test_prepared_create_sends_the_save_signals():
+    thread, member = make_thread(), UserFactory()
+    seen = []
+
+    def before(sender, instance, raw, using, update_fields, **kwargs):
+        seen.append(("pre_save", instance.pk, raw, using, update_fields))
+
+    def after(sender, instance, created, raw, using, update_fields, **kwargs):
+        seen.append(("post_save", instance.pk, created, raw, using, update_fields))
+
+    pre_save.connect(before, sender=Post)
+    post_save.connect(after, sender=Post)
+    try:
+        post = services.REPLY_INSERT.create(Post(thread=thread, author=member, body="b", html="<p>b</p>"))
+    finally:
+        pre_save.disconnect(before, sender=Post)
+        post_save.disconnect(after, sender=Post)
+    assert seen == [("pre_save", None, False, "default", None), ("post_save", post.pk, True, False, "default", None)]
+
+
+def test_prepared_create_marks_the_transaction_for_rollback_on_error():
+    thread, member = make_thread(), UserFactory()
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            services.REPLY_INSERT.create(Post(thread=thread, author=member, body=None, html="<p></p>"))
+        assert transaction.get_rollback()  # as Model.save: the block rolls back, nothing half-written
+
+
+def test_prepared_create_refuses_what_it_cannot_reproduce():
+    from resources.models import ResourcePage
+
+    with pytest.raises(PreparedQueryError):
+        PreparedCreate("test.resource", ResourcePage)  # multi-table inheritance: several INSERTs
+    post = Post.objects.create(thread=make_thread(), author=UserFactory(), body="b", html="<p>b</p>")
+    with pytest.raises(PreparedQueryError):
+        services.REPLY_INSERT.create(post)  # already saved
+
+
 # --- Task rows ---------------------------------------------------------------------------------
 
 
@@ -186,3 +248,17 @@ def test_pending_finds_only_ready_identical_tasks():
     assert taskqueue.pending(reindex_source, 3, "7")
     DBTaskResult.objects.filter(pk=result.id).update(status="RUNNING")
     assert not taskqueue.pending(reindex_source, 3, "7")
+
+
+@override_settings(TASKS=DB_QUEUE)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+def test_pending_reads_the_ready_rows_of_its_task_and_arguments_through_their_index():
+    # Without the index (migration core/0003) and the status written as a literal, the check read every
+    # READY row (and, in PostgreSQL's generic plan, every row): docs/performance.md, "Session 10".
+    from search.tasks import reindex_source
+
+    sql, params, _slot = taskqueue._pending_statement("default", reindex_source.module_path, False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "comcep_task_pending" in plan

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from comcep.core import ratelimit
 from comcep.core.models import RateCounter
@@ -109,14 +110,31 @@ def test_concurrent_hits_are_all_counted():
 
 
 @pytest.mark.django_db
-def test_take_counts_and_refuses_beyond_the_limit_and_a_refusal_rolled_back_is_not_counted():
+@pytest.mark.parametrize("returning", [True, False], ids=["one statement (RETURNING)", "upsert then read"])
+def test_take_counts_and_refuses_beyond_the_limit_and_a_refusal_rolled_back_is_not_counted(returning, monkeypatch):
+    if returning and not connection.features.can_return_columns_from_insert:
+        pytest.skip("the database has no RETURNING")
     member = UserFactory()
+    monkeypatch.setattr(type(connection.features), "can_return_columns_from_insert", returning)
     for _ in range(3):
         with transaction.atomic():
             assert ratelimit.take("test:a", member.pk, 600, limit=3)
     with pytest.raises(RuntimeError), transaction.atomic():
         if not ratelimit.take("test:a", member.pk, 600, limit=3):
             raise RuntimeError("refused: the caller raises, the transaction rolls back")
+    assert ratelimit.used("test:a", member.pk, 600) == 3
+
+
+@pytest.mark.django_db
+def test_take_is_one_statement_where_the_database_returns_the_count():
+    if not connection.features.can_return_columns_from_insert:
+        pytest.skip("the database has no RETURNING")
+    member = UserFactory()
+    ratelimit.hit("test:a", member.pk, 600)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        assert ratelimit.take("test:a", member.pk, 600, limit=2)
+        assert not ratelimit.take("test:a", member.pk, 600, limit=2)
+    assert len(queries) == 2
     assert ratelimit.used("test:a", member.pk, 600) == 3
 
 

@@ -391,6 +391,36 @@ def test_suspended_member_cannot_post(client, member, moderator, space):
     assert ModerationAction.SUSPEND_MEMBER in actions and ModerationAction.UNSUSPEND_MEMBER in actions
 
 
+@pytest.mark.parametrize("state", ["until a date", "without end", "expired", "lifted", "another member's"])
+def test_the_reply_reads_the_members_suspension_with_the_thread(client, member, moderator, space, state):
+    """The reply's view reads the member's active sanction in the thread's statement
+    (queries.THREAD_FOR_REPLY), not in a query of its own: same refusals and messages."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from forums.models import MemberSanction
+
+    thread = make_thread(space=space)
+    now = timezone.now()
+    until = {"until a date": now + timedelta(days=7), "expired": now - timedelta(minutes=1)}.get(state)
+    MemberSanction.objects.create(user=UserFactory() if state == "another member's" else member, reason="Spam",
+                                  created_by=moderator, suspended_until=until,
+                                  lifted_at=now if state == "lifted" else None)
+    client.force_login(member)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": "Je reviens"})
+    page = html.unescape(response.content.decode())
+    if state == "until a date":
+        assert response.status_code == 400
+        assert f"suspendu jusqu'au {timezone.localtime(until):%d/%m/%Y %H:%M}" in page
+    elif state == "without end":
+        assert response.status_code == 400 and "Votre compte est suspendu : vous ne pouvez pas publier." in page
+    else:
+        assert response.status_code == 302 and Post.objects.filter(thread=thread, author=member).exists()
+        # (a refused reply renders the thread page, whose reply box reads the sanction again)
+        assert not [q for q in queries.captured_queries if q["sql"].startswith('SELECT "forums_membersanction"')]
+
+
 def test_a_certified_solution_is_shown_once_at_the_top(client, member, moderator, space):
     thread = make_thread(space=space, author=member, replies=1)
     answer = thread.posts.last()

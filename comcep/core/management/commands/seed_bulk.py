@@ -3,7 +3,7 @@ import random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from comcep.core import routecache, seeding
+from comcep.core import seeding, versioned
 
 
 class Command(BaseCommand):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 seeder.seed(ctx)
             ctx.progress(f"{seeder.key}: done")
         # Rows inserted in bulk send no signals: pages (comcep.core.routecache), memberships (search readers)...
-        routecache.invalidate_all()
+        versioned.invalidate_all()
         if connection.vendor == "postgresql":
             # Planner statistics for every table now. Autovacuum analyses a table only after 50 + 10 % of
             # its rows changed: the small tables (spaces' moderators, conversations, taxonomy, sites...)
