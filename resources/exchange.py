@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from comcep.core.exchange import ImportContext, Section, check_slugs, require_str, unknown
+from comcep.core.htmltomd import blockquote_markdown, html_to_markdown
 from comcep.core.markdown import render_markdown
 from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
 from .enums import ResourceKind, Visibility
-from .html_to_markdown import body_to_markdown
 from .models import ResourceIndexPage, ResourcePage
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,6 +32,39 @@ TAXONOMIES = [
     ("operators", "operator", Operator),
 ]
 BODY_MAX_LENGTH = 100_000
+
+
+def body_to_markdown(body) -> str:
+    """Markdown of a body edited in the admin: its rich text through the exchange's converter
+    (``comcep.core.htmltomd``), the structured blocks as the Markdown that reads as them."""
+    parts: list[str] = []
+    for block in body:
+        value = block.value
+        if block.block_type == "rich_text":
+            parts.append(html_to_markdown(value.source))
+        elif block.block_type == "heading":
+            parts.append(f"## {value}")
+        elif block.block_type == "callout":
+            parts.append(blockquote_markdown(f"**{value['title']}**\n\n{html_to_markdown(value['text'].source)}"))
+        elif block.block_type == "steps":
+            lines = [f"### {value['title']}", ""] if value["title"] else []
+            for n, step in enumerate(value["steps"], start=1):
+                detail = html_to_markdown(step["text"].source) if step["text"] else ""
+                lines.append(f"{n}. **{step['title']}**" + (f" : {detail}" if detail else ""))
+            parts.append("\n".join(lines))
+        elif block.block_type == "quote":
+            parts.append(blockquote_markdown(value["text"], value["source"]))
+        elif block.block_type == "video":
+            url = value["video"].url if value["video"] else ""
+            parts.append(f"[{value['title']}]({url})" if url else value["title"])
+        elif block.block_type == "document":
+            document = value["document"]
+            if document is not None:
+                parts.append(f"[{value['label'] or document.title}]({document.url})")
+        elif block.block_type == "link":
+            parts.append(f"[{value['title']}]({value['url']})"
+                         + (f" — {value['description']}" if value["description"] else ""))
+    return "\n\n".join(p for p in parts if p)
 
 
 def _parse_published_at(value):

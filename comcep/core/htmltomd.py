@@ -1,8 +1,19 @@
 """Rich text (Wagtail HTML) -> Markdown, for exporting content edited in the admin.
 
-Content imported from Markdown keeps its source and exports it unchanged; only text
-edited in the admin since goes through this converter, which covers the features the
-editors have (paragraphs, h2-h4, bold, italic, links, lists, quotes, line breaks)."""
+The one converter of the content exchange (``export_content``): events' descriptions, news
+bodies and resources' bodies. Content imported from Markdown keeps its source and exports it
+unchanged; only text edited in the admin since goes through here, and the result is read back
+on import by :func:`comcep.core.markdown.render_markdown` (``headings=True``), so what is
+written is what that renderer turns back into the same HTML.
+
+Covered: what the admin's rich text editors produce (paragraphs, h2-h4, bold, italic, inline
+code, strikethrough, links to URLs, pages and documents, nested lists, quotes, horizontal
+rules, line breaks) and what ``render_markdown`` itself produced for imported bodies
+(code blocks too). Text is escaped where it would otherwise read as Markdown. Internal page
+and document links are written with the URL they have when exported. Images, embeds and
+tables are not part of the exchange format: images and embeds are left out, a table
+degrades to its text. See docs/content-format.md "Rich text edited in the admin".
+"""
 
 from __future__ import annotations
 
@@ -11,90 +22,291 @@ from html.parser import HTMLParser
 
 from wagtail.rich_text import expand_db_html
 
+# HTML white space; no-break and thin spaces (French typography) are text and are kept.
+_SPACE = re.compile(r"[ \t\n\r\f]+")
+_INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*", "s": "~~", "del": "~~", "strike": "~~"}
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+_ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9.+-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>")
+_BLOCK_MARK = re.compile(r"#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|[-=]+\s*$"
+                         r"|(?=[|:\s-]*\|)(?=[|:\s-]*-)[|:\s-]+$")  # the last: a table's "|---|" row
+_NUMBER_MARK = re.compile(r"\d{1,9}(?=[.)](?:\s|$))")
+
+
+def _escaped(text: str, i: int) -> bool:
+    ch = text[i]
+    before = text[i - 1] if i else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    if ch == "\\":  # before punctuation, or what may become punctuation (a mark once spaces move out)
+        return not after or after.isspace() or after in _ASCII_PUNCTUATION
+    if ch in "`[]":
+        return True
+    if ch == "*":  # emphasis, unless surrounded by spaces ("2 * 3")
+        return not (before.isspace() and after.isspace())
+    if ch == "_":  # emphasis, unless inside a word ("a_b") or surrounded by spaces
+        return not (before.isalnum() and after.isalnum() or before.isspace() and after.isspace())
+    if ch == "~":  # strikethrough is "~~"
+        return "~" in (before, after)
+    if ch == "<":
+        return bool(_AUTOLINK.match(text, i))
+    if ch == "&":
+        return bool(_ENTITY.match(text, i))
+    return False
+
+
+def escape_text(text: str, *, line_start: bool = False) -> str:
+    """``text`` written so that Markdown reads it back as the same text. Only what would be
+    read as Markdown is escaped: ordinary prose ("2 * 3", "a_b", "1er") is left as it is.
+    ``line_start``: the text begins a line, where "# ", "> ", "- " or "1. " open blocks."""
+    text = "".join("\\" + ch if ch in "\\`[]*_~<&" and _escaped(text, i) else ch
+                   for i, ch in enumerate(text))
+    if line_start:
+        space = len(text) - len(text.lstrip())  # Markdown skips no-break spaces there too
+        if _BLOCK_MARK.match(text, space):
+            text = text[:space] + "\\" + text[space:]
+        elif number := _NUMBER_MARK.match(text, space):  # "2026. Une année": the dot is escaped
+            text = text[: number.end()] + "\\" + text[number.end():]
+    return text
+
+
+def _code_span(text: str) -> str:
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _link_target(href: str) -> str:
+    href = href.replace(" ", "%20")
+    if href.count("(") != href.count(")"):
+        href = href.replace("(", "%28").replace(")", "%29")
+    return href
+
 
 class _Converter(HTMLParser):
+    """Writes lines lazily: a block start only records what the next text owes (line ends,
+    quote marks, list marker), so empty elements write nothing; inline marks are written when
+    their element closes, around its text with the spaces moved outside ("**gras** ici")."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
-        self.lists: list[list] = []  # [kind, counter]
-        self.quote = 0
-        self.href: list[str | None] = []
+        self.need = 0              # line ends owed before the next text: 1 a new line, 2 a blank line
+        self.quote = 0             # depth of blockquotes
+        self.shared_quote = 0      # depth of the quotes the last written line is still in
+        self.lists: list[list] = []  # [tag, counter, width of its items' marker (3 at least)]
+        self.marker = ""           # list item or heading marker owed to the next text
+        self.line_start = True     # the next text begins a line: block syntax is escaped
+        self.fresh = True          # nothing written on the current line yet
+        self.inline: list[list] = []  # open inline elements: [tag, href, index in out or None]
+        self.pre: list[str] | None = None
+        self.pre_language = ""
+        self.code = 0
+        self.heading = False
+        self.breaks = 0            # line breaks owed to the next text of the current block
 
-    def _block_break(self):
-        text = "".join(self.out)
-        if text and not text.endswith("\n\n"):
-            self.out.append("\n" if text.endswith("\n") else "\n\n")
+    # --- lines --------------------------------------------------------------------------
 
-    def _prefix(self):
-        return "> " * self.quote
+    def _block(self, lines: int = 2):
+        self.need = max(self.need, lines)
+        self.line_start = True
+
+    def _end_block(self, lines: int = 2):
+        self._block(lines)
+        self.marker = ""
+
+    def _flush_marker(self):
+        """An empty item or heading still has its marker (as an empty line has its bullet)."""
+        if self.marker:
+            self._write("")
+
+    def _list_indent(self, levels) -> str:
+        return " " * sum(level[2] for level in levels)
+
+    def _write(self, text: str):
+        if self.breaks and not self.need:
+            self.out.append(("\\\n" + "> " * self.quote) * self.breaks)
+        self.breaks = 0
+        if self.need or not self.out:
+            if self.out:
+                shared = min(self.shared_quote, self.quote)
+                self.out.append("\n" + ("> " * shared + "\n" if self.need >= 2 else ""))
+            indent = "" if self.marker else self._list_indent(self.lists)
+            self.out.append("> " * self.quote + indent + self.marker)
+            self.need, self.marker, self.fresh = 0, "", True
+            self.shared_quote = self.quote
+            for element in self.inline:
+                if element[2] is None:
+                    element[2] = len(self.out)
+        self.out.append(text)
+        self.fresh = False
+
+    # --- tags ---------------------------------------------------------------------------
 
     def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
+        if self.pre is not None:
+            if tag == "code":
+                language = dict(attrs).get("class") or ""
+                self.pre_language = language.removeprefix("language-") if language.startswith("language-") else ""
+            return
         if tag in ("p", "div"):
-            self._block_break()
-            self.out.append(self._prefix())
-        elif tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            self._block_break()
-            level = max(2, min(int(tag[1]), 4))
-            self.out.append(self._prefix() + "#" * level + " ")
-        elif tag in ("strong", "b"):
-            self.out.append("**")
-        elif tag in ("em", "i"):
-            self.out.append("*")
-        elif tag == "a":
-            self.href.append(attrs.get("href"))
-            self.out.append("[")
-        elif tag == "br":
-            self.out.append("\\\n" + self._prefix())
+            self._block()
+        elif tag in _HEADINGS:
+            self._end_block()
+            self.marker = "#" * max(2, min(int(tag[1]), 4)) + " "
+            self.line_start = False
+            self.heading = True
         elif tag in ("ul", "ol"):
-            if not self.lists:
-                self._block_break()
-            self.lists.append([tag, 0])
+            self._flush_marker()  # an item that begins with a list
+            self._end_block(1 if self.lists else 2)
+            self.lists.append([tag, 0, 3])
         elif tag == "li":
-            if "".join(self.out) and not "".join(self.out).endswith("\n"):
-                self.out.append("\n")
-            kind = self.lists[-1] if self.lists else ["ul", 0]
-            kind[1] += 1
-            indent = "   " * (len(self.lists) - 1)
-            marker = f"{kind[1]}." if kind[0] == "ol" else "-"
-            self.out.append(f"{self._prefix()}{indent}{marker} ")
+            if not self.lists:
+                self.lists.append(["ul", 0, 3])
+            level = self.lists[-1]
+            level[1] += 1
+            marker = f"{level[1]}. " if level[0] == "ol" else "- "
+            level[2] = max(3, len(marker))
+            self._block(1)
+            self.marker = self._list_indent(self.lists[:-1]) + marker
         elif tag == "blockquote":
-            self._block_break()
+            self._end_block()
             self.quote += 1
+        elif tag == "hr":
+            self._end_block()
+            self._write("---")
+            self._end_block()
+        elif tag == "br" and self.heading:  # a Markdown heading is one line
+            self.handle_data(" ")
+        elif tag == "br":
+            if self.out and not self.need:  # owed to the next text of the block: none at its start or end
+                self.breaks += 1
+                self.line_start = self.fresh = True
+        elif tag == "pre":
+            self._end_block()
+            self.pre, self.pre_language = [], ""
+        elif tag in _INLINE or tag in ("a", "code"):
+            self.code += tag == "code"
+            start = None if self.need or not self.out else len(self.out)
+            self.inline.append([tag, dict(attrs).get("href"), start])
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in ("br", "hr"):
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
-        if tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6"):
-            self.out.append("\n\n")
-        elif tag in ("strong", "b"):
-            self.out.append("**")
-        elif tag in ("em", "i"):
-            self.out.append("*")
-        elif tag == "a":
-            href = self.href.pop() if self.href else None
-            self.out.append(f"]({href})" if href else "]")
+        if self.pre is not None:
+            if tag == "pre":
+                self._end_pre()
+            return
+        if tag in ("p", "div"):
+            self._end_block()
+        elif tag in _HEADINGS:
+            if self.marker:
+                self._flush_marker()
+            else:
+                self._end_heading()
+            self._end_block()
+            self.heading = False
         elif tag in ("ul", "ol"):
             if self.lists:
                 self.lists.pop()
-            if not self.lists:
-                self.out.append("\n\n")
+            self._end_block(1 if self.lists else 2)
+        elif tag == "li":
+            self._flush_marker()
+            self._end_block(1)
         elif tag == "blockquote":
             self.quote = max(0, self.quote - 1)
-            self.out.append("\n\n")
+            self.shared_quote = min(self.shared_quote, self.quote)
+            self._end_block()
+        elif tag in _INLINE or tag in ("a", "code"):
+            self._end_inline(tag)
+
+    def _end_heading(self):
+        """"## Note #": Markdown drops a heading's closing "#"s; text ending so is escaped."""
+        tail = "".join(self.out[-3:])
+        if closing := re.search(r"(?:^|\s)(#+)\s*$", tail):
+            del self.out[-3:]
+            self.out.append(tail[: closing.start(1)] + "\\" + tail[closing.start(1):])
+
+    def _end_inline(self, tag):
+        positions = [i for i, element in enumerate(self.inline) if element[0] == tag]
+        if not positions:
+            return
+        _, href, start = self.inline[positions[-1]]
+        del self.inline[positions[-1]:]  # elements left open inside it end with it
+        if tag == "code":
+            self.code = sum(element[0] == "code" for element in self.inline)
+        if start is None:  # no text since it began
+            return
+        content = "".join(self.out[start:])
+        text = content.strip()  # spaces (no-break ones too) at its edges go outside the marks
+        if not text:
+            return
+        del self.out[start:]
+        lead = content[: len(content) - len(content.lstrip())]
+        trail = content[len(content.rstrip()):]
+        if tag == "a":
+            text = f"[{text}]({_link_target(href)})" if href else text
+        elif tag == "code":
+            text = _code_span(text)
+        else:
+            text = f"{_INLINE[tag]}{text}{_INLINE[tag]}"
+        self.out.append(lead + text + trail)
+
+    def _end_pre(self):
+        text = "".join(self.pre).strip("\n")
+        self.pre = None
+        if text:
+            fence = "```"
+            while fence in text:
+                fence += "`"
+            self._write(fence + self.pre_language)
+            prefix = "> " * self.quote + self._list_indent(self.lists)
+            for line in [*text.split("\n"), fence]:
+                self.out.append("\n" + (prefix + line if line else prefix))
+        self._end_block()
+
+    # --- text ---------------------------------------------------------------------------
 
     def handle_data(self, data):
-        text = re.sub(r"\s+", " ", data)
-        if not "".join(self.out).strip() or "".join(self.out).endswith(("\n", "> ", "- ", ". ", "# ")):
-            text = text.lstrip()
-        self.out.append(text)
+        if self.pre is not None:
+            self.pre.append(data)
+            return
+        text = _SPACE.sub(" ", data)
+        if self.need or self.fresh:
+            text = text.lstrip(" ")
+        if not text or (self.breaks or self.marker) and text.isspace():  # Markdown strips it there
+            return
+        if not self.code:
+            text = escape_text(text, line_start=self.line_start)
+        self._write(text)
+        self.line_start = False
 
 
 def html_to_markdown(value: str) -> str:
+    """Markdown for rich text as Wagtail stores it (``RichTextField`` / ``RichTextBlock`` source)."""
     if not value:
         return ""
     parser = _Converter()
     parser.feed(expand_db_html(value))
     parser.close()
+    if parser.pre is not None:
+        parser._end_pre()
     text = "".join(parser.out)
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
+
+
+def blockquote_markdown(text: str, attribution: str = "") -> str:
+    """``text`` (Markdown or plain lines) as a Markdown quotation, with an optional
+    attribution line "— Source" (quote blocks of news and resources)."""
+    lines = [f"> {line}" if line else ">" for line in text.splitlines()]
+    if attribution:
+        lines += [">", f"> — {attribution}"]
+    return "\n".join(lines)

@@ -17,7 +17,7 @@ from comcep.core.exchange import (
     require_str,
     section_index,
 )
-from comcep.core.htmltomd import html_to_markdown
+from comcep.core.htmltomd import blockquote_markdown, html_to_markdown
 from comcep.core.markdown import render_markdown
 from comcep.taxonomy.models import Theme
 
@@ -47,10 +47,7 @@ def body_markdown(page: NewsPage) -> str:
         elif block.block_type == "paragraph":
             parts.append(html_to_markdown(block.value.source))
         elif block.block_type == "quote":
-            lines = [f"> {line}" if line else ">" for line in strip_tags(block.value["quote"]).splitlines()]
-            if block.value.get("attribution"):
-                lines += [">", f"> — {block.value['attribution']}"]
-            parts.append("\n".join(lines))
+            parts.append(blockquote_markdown(strip_tags(block.value["quote"]), block.value.get("attribution") or ""))
     return "\n\n".join(p for p in parts if p)
 
 

@@ -120,3 +120,19 @@ def test_page_keys_fields_and_choices_are_checked_in_both_sections(organiser, se
     assert errors[f"{section}[{last}].title"] == "missing (required)"
     assert f"{section}[{last - 1}].slug" not in errors
     assert not EventPage.objects.exists() and not NewsPage.objects.exists()
+
+
+def test_a_description_edited_in_the_admin_is_exported_as_markdown_that_imports_back(organiser):
+    exchange.import_content(copy.deepcopy(DOCUMENT))
+    event = EventPage.objects.get(slug="webinaire-reforme-vae")
+    event.description = ('<h2 data-block-key="a">Programme</h2><p data-block-key="b">Les <b>nouveautés </b>: '
+                         '*1* sur 2<br/>suite</p><blockquote data-block-key="c">Une citation</blockquote>'
+                         '<ul><li data-block-key="d">un</li></ul>')
+    event.save_revision().publish()
+    exported = exchange.export_content()
+    assert exported["events"][0]["description"] == (
+        "## Programme\n\nLes **nouveautés** : \\*1\\* sur 2\\\nsuite\n\n> Une citation\n\n- un")
+    exchange.import_content({"format": exported["format"], "events": exported["events"]})
+    event = EventPage.objects.get(slug="webinaire-reforme-vae")
+    assert "<strong>nouveautés</strong> : *1* sur 2<br>" in event.description
+    assert "<blockquote>\n<p>Une citation</p>\n</blockquote>" in event.description

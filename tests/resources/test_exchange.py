@@ -141,6 +141,23 @@ def test_export_of_a_body_edited_in_the_admin_gives_markdown():
     assert "> **À retenir**" in body and "> Essentiel" in body
 
 
+def test_a_body_edited_in_the_admin_exports_quotes_and_line_breaks_that_import_back():
+    exchange.import_content(document())
+    page = ResourcePage.objects.get()
+    page.body = [("rich_text", '<p data-block-key="a">Ligne<br/>suivante, <s>barré</s>, <code>code</code></p>'
+                               '<blockquote data-block-key="b">Citation</blockquote><hr/>'),
+                 ("quote", {"text": "Un\n\nDeux", "source": "Awa"})]
+    page.save_revision().publish()
+    exported = exchange.export_content()
+    assert exported["resources"][0]["body"] == (
+        "Ligne\\\nsuivante, ~~barré~~, `code`\n\n> Citation\n\n---\n\n> Un\n>\n> Deux\n>\n> — Awa")
+    exported.pop("members", None)
+    exchange.import_content(exported)
+    html = ResourcePage.objects.get().body[0].value.source
+    assert "Ligne<br>\nsuivante, <s>barré</s>, <code>code</code>" in html
+    assert "<blockquote>\n<p>Citation</p>\n</blockquote>\n<hr>" in html
+
+
 def test_import_content_command_reports_errors_and_imports(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(document(kind="inconnu")), encoding="utf-8")
