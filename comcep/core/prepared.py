@@ -445,6 +445,14 @@ class PreparedInsert:
     def execute(self, obj, *, using: str | None = None) -> int:
         """Insert ``obj`` (its primary key is not read back). Returns the row count (0: ignored)."""
         alias = using or DEFAULT_DB_ALIAS
+        sql, params = self._statement(obj, alias)
+        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def _statement(self, obj, alias: str) -> tuple[str, list]:
+        """The compiled ``INSERT`` and ``obj``'s values for it, as ``Model.save`` prepares them (each field's
+        ``pre_save(obj, add=True)``, then ``get_db_prep_save``)."""
         sql, fields = self._shape(alias)
         connection = connections[alias]
         params = []
@@ -453,9 +461,7 @@ class PreparedInsert:
             if hasattr(value, "resolve_expression"):
                 raise PreparedQueryError(f"{self.name}: {field.name} is an expression")
             params.append(field.get_db_prep_save(value, connection=connection))
-        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
+        return sql, params
 
 
 class PreparedCreate(PreparedInsert):
@@ -504,14 +510,8 @@ class PreparedCreate(PreparedInsert):
             raise PreparedQueryError(f"{self.name}: create() takes a new {model.__name__} without a primary key")
         obj._prepare_related_fields_for_save(operation_name="save")
         pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
-        sql, fields = self._shape(alias)
+        sql, params = self._statement(obj, alias)
         connection = connections[alias]
-        params = []
-        for field in fields:
-            value = field.pre_save(obj, add=True)
-            if hasattr(value, "resolve_expression"):
-                raise PreparedQueryError(f"{self.name}: {field.name} is an expression")
-            params.append(field.get_db_prep_save(value, connection=connection))
         pk = meta.pk
         with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
             cursor.execute(sql, params)
