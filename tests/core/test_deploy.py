@@ -1,5 +1,6 @@
 """The example deployment files in deploy/ are valid for the tools that will read them."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -41,6 +42,16 @@ def test_every_timer_job_is_known_to_run_job():
         job = next(line.split("@", 1)[1].removesuffix(".service") for line in timer.read_text().splitlines()
                    if line.startswith("Unit="))
         assert f"  {job})" in run_job, f"{timer.name} runs unknown job {job!r}"
+
+
+def test_every_command_of_run_job_exists():
+    # A scheduled job whose command is missing (renamed, or its app removed) fails at 4 a.m. with nobody
+    # watching: the weekly purge would stop pruning notifications, the search log and the finished tasks.
+    from django.core.management import get_commands
+
+    used = set(re.findall(r"manage\.py ([a-z_]+)", (DEPLOY / "run-job").read_text()))
+    assert {"purge_notifications", "purge_search_log", "prune_db_task_results", "clearsessions"} <= used
+    assert used - set(get_commands()) == set()
 
 
 @pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed (apt-get install nginx)")
