@@ -17,6 +17,7 @@ degrades to its text. See docs/content-format.md "Rich text edited in the admin"
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
@@ -303,10 +304,20 @@ def html_to_markdown(value: str) -> str:
     return text.strip()
 
 
+def text_html(text: str, *, paragraphs: bool = False) -> str:
+    """Plain text (a structured block's title, a quotation typed in a text area) as the HTML that shows
+    it, to be written by :func:`html_to_markdown`, which escapes it: the Markdown then reads back as the
+    same text. Line ends are spaces (a title is one line); with ``paragraphs`` a line end is a line break
+    and a blank line starts a new paragraph (each in ``<p>``)."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if not paragraphs:
+        return html.escape(text, quote=False)
+    return "".join("<p>" + "<br>".join(html.escape(line, quote=False) for line in block.split("\n")) + "</p>"
+                   for block in re.split(r"\n[ \t]*\n", text.strip("\n")) if block.strip())
+
+
 def blockquote_markdown(text: str, attribution: str = "") -> str:
-    """``text`` (Markdown or plain lines) as a Markdown quotation, with an optional
-    attribution line "— Source" (quote blocks of news and resources)."""
-    lines = [f"> {line}" if line else ">" for line in text.splitlines()]
-    if attribution:
-        lines += [">", f"> — {attribution}"]
-    return "\n".join(lines)
+    """Plain ``text`` (line ends kept, a blank line between paragraphs) as a Markdown quotation, with an
+    optional attribution line "— Source", all of it escaped (quote blocks of news and resources)."""
+    source = f"<p>— {text_html(attribution)}</p>" if (attribution or "").strip() else ""
+    return html_to_markdown(f"<blockquote>{text_html(text, paragraphs=True)}{source}</blockquote>")
