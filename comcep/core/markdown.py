@@ -31,6 +31,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
+from comcep.core.mdescape import escape_text
+
 # Tags a member may produce. No images (tracking pixels, privacy), no raw HTML blocks,
 # no styling attributes, no iframes.
 INLINE_TAGS = {"a", "strong", "em", "del", "s", "code", "br", "mark", "sub", "sup"}
@@ -254,10 +256,11 @@ def _mention_tokens(label: str, url: str | None) -> list[Token]:
 
 
 def quote_markdown(source: str, author: str) -> str:
-    """A quotation of ``source`` as Markdown, attributed to ``author`` (used when replying)."""
+    """A quotation of ``source`` (a post's Markdown, quoted as it is) as Markdown, attributed to
+    ``author`` (used when replying), whose name is escaped: "*Awa*" or "Awa `CIO`" show as typed."""
     lines = source.strip().splitlines() or [""]
     quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
-    return f"> **{author}** :\n>\n{quoted}\n\n"
+    return f"> **{escape_text(' '.join(author.split()))}** :\n>\n{quoted}\n\n"
 
 
 _TAG_RE = re.compile(r"<[^>]+>")
