@@ -10,11 +10,13 @@ Two layers, both always applied:
 Store the returned HTML beside the source (DESIGN.md decision 4); re-render with
 :func:`render_markdown` whenever the source changes.
 
-@mentions: the caller resolves the names (the forums: ``forums.mentions.render_post``) and passes
-``mentions``; the parser then marks them up as ``<a class="mention" href="...">@Name</a>`` (or a
-``<span class="mention">`` without a page to link to). This module knows no member: it only finds
-the given names in the text, and the sanitizer keeps ``class="mention"`` (and nothing else) only
-in that mode — a member cannot type it (raw HTML is text) nor smuggle it through another caller.
+@mentions: the parser finds the places where a mention may be (running text, not code, a link's
+text or a quotation: :func:`mention_sites`), the caller resolves them into names (the forums:
+``forums.mentions.render_post``, during the one parse, and ``find_mentions`` for the notifications,
+from the same places) and the parser marks them up as ``<a class="mention" href="...">@Name</a>``
+(or a ``<span class="mention">`` without a page to link to). This module knows no member, and the
+sanitizer keeps ``class="mention"`` (and nothing else) only in that mode — a member cannot type it
+(raw HTML is text) nor smuggle it through another caller.
 """
 
 from __future__ import annotations
