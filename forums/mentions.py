@@ -10,6 +10,9 @@ this form. Mentions are resolved on the server, only among approved members, at 
 Shown as mentions: :func:`render_post` renders a post's Markdown with the same members marked up
 (``comcep.core.markdown``), a link to their directory profile when they are listed there. It runs
 when a post is written or edited (the HTML is stored), never when it is read (docs/forums.md).
+Notified = shown: :func:`find_mentions` (the notifications) and :func:`render_post` take the places
+where a mention may be from the same parse rule (``comcep.core.markdown.mention_sites``: running
+text, not code, a link's text or a quotation) and resolve them with the same :func:`_resolve`.
 """
 
 from __future__ import annotations
@@ -22,28 +25,32 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
-from comcep.core.markdown import render_markdown
+from comcep.core.markdown import mention_sites, render_markdown
 from comcep.directory.models import DirectoryProfile
 
 MAX_MENTIONS = 10
-_AT_RE = re.compile(r"(?:^|(?<=[\s(>\[]))@(\w[\w'’.-]*)", re.UNICODE)
-_CODE_RE = re.compile(r"```.*?```|`[^`\n]*`", re.DOTALL)
-_QUOTE_RE = re.compile(r"^\s*>.*$", re.MULTILINE)
-
-
-def _mention_positions(body: str) -> list[tuple[int, str]]:
-    # Mentions inside code spans and quotations do not notify anybody again.
-    text = _QUOTE_RE.sub(lambda m: " " * len(m.group(0)), _CODE_RE.sub(lambda m: " " * len(m.group(0)), body))
-    return [(m.start(), m.group(1)) for m in _AT_RE.finditer(text)][: MAX_MENTIONS * 3]
+_WORD_RE = re.compile(r"\w[\w'’.-]*")
 
 
 def find_mentions(body: str, *, with_profile: bool = False) -> list:
-    """The approved members mentioned in ``body`` (one query). ``with_profile``: each member also has
-    ``listed_profile``, whether their directory profile is listed (the same query)."""
-    positions = _mention_positions(body or "")
-    if not positions:
-        return []
-    first_words = {word.rstrip(".").lower() for _, word in positions if word.rstrip(".")}
+    """The approved members mentioned in ``body`` (one query, none without a place where a mention may
+    be): exactly those :func:`render_post` marks up, since both take the places from the same parse
+    (``comcep.core.markdown.mention_sites``: running text, not code, a link's text or a quotation).
+    ``with_profile``: each member also has ``listed_profile``, whether their directory profile is
+    listed (the same query)."""
+    return _resolve(mention_sites(body or ""), with_profile=with_profile)
+
+
+def _resolve(sites: list[str], *, with_profile: bool = False) -> list:
+    """The members named at the start of ``sites`` (the text after each "@", see find_mentions), in
+    order of first mention, at most MAX_MENTIONS: at each place the longest display name that matches
+    and ends there (not before a letter, a digit, "_" or "-")."""
+    sites = [site.lower() for site in sites[: MAX_MENTIONS * 3]]
+    first_words = set()
+    for site in sites:
+        word = _WORD_RE.match(site)
+        if word and word.group(0).rstrip("."):
+            first_words.add(word.group(0).rstrip("."))
     if not first_words:
         return []
     condition = reduce(or_, (Q(display_name__istartswith=w) for w in sorted(first_words)[:30]))
@@ -55,9 +62,7 @@ def find_mentions(body: str, *, with_profile: bool = False) -> list:
     candidates = list(members)
     candidates.sort(key=lambda u: len(u.display_name), reverse=True)
     found, seen = [], set()
-    lowered = body.lower()
-    for start, _word in positions:
-        rest = lowered[start + 1: start + 1 + 100]
+    for rest in sites:
         for user in candidates:
             name = user.display_name.lower()
             if rest.startswith(name):
@@ -75,12 +80,15 @@ def find_mentions(body: str, *, with_profile: bool = False) -> list:
 def render_post(body: str) -> str:
     """A post's Markdown -> the HTML to store, its mentions marked up: ``@Name`` links to the member's
     directory profile when it is listed (approved members, the only readers of the forums, may open
-    it), else a ``<span class="mention">``. One query, and only when ``body`` contains "@"."""
+    it), else a ``<span class="mention">``. One parse, and one query only when the parse meets a place
+    where a mention may be (``find_mentions``' rule, resolved during the rendering)."""
     if "@" not in body:
         return render_markdown(body)
-    members = find_mentions(body, with_profile=True)
-    mentions = {member.display_name.lower(): profile_url(member) if member.listed_profile else None
-                for member in members}
+
+    def mentions(sites: list[str]) -> dict[str, str | None]:
+        return {member.display_name.lower(): profile_url(member) if member.listed_profile else None
+                for member in _resolve(sites, with_profile=True)}
+
     return render_markdown(body, mentions=mentions)
 
 

@@ -410,6 +410,7 @@ def _announce_post(post_id: int) -> None:
     dedupe = f"forums.post.{post.pk}"
 
     # Recipients in ascending id order, as readers_among returns them (the notifications' insertion order).
+    # find_mentions: exactly the members the post's HTML marks up (same parse rule as render_post).
     found = reader_emails_among(thread, [u.pk for u in find_mentions(post.body)])
     mentioned = {pk: found[pk] for pk in sorted(found) if pk != actor.pk}
     _notify_readers("mention", mentioned, title=_("%(name)s vous a mentionné dans « %(title)s »")

@@ -9,6 +9,7 @@ Importing the same file twice changes nothing (no new revision).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from comcep.core.exchange import ImportContext, Section, check_slugs, require_str, unknown
-from comcep.core.htmltomd import blockquote_markdown, html_to_markdown
+from comcep.core.htmltomd import blockquote_markdown, html_to_markdown, text_html
 from comcep.core.markdown import render_markdown
 from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
@@ -36,35 +37,55 @@ BODY_MAX_LENGTH = 100_000
 
 def body_to_markdown(body) -> str:
     """Markdown of a body edited in the admin: its rich text through the exchange's converter
-    (``comcep.core.htmltomd``), the structured blocks as the Markdown that reads as them."""
+    (``comcep.core.htmltomd``), the structured blocks as the HTML that reads as them through the same
+    converter, so that their plain-text values (headings, titles, quotations, labels) are escaped and
+    read back as the same text (docs/content-format.md)."""
     parts: list[str] = []
     for block in body:
         value = block.value
         if block.block_type == "rich_text":
             parts.append(html_to_markdown(value.source))
         elif block.block_type == "heading":
-            parts.append(f"## {value}")
+            parts.append(html_to_markdown(f"<h2>{text_html(value)}</h2>"))
         elif block.block_type == "callout":
-            parts.append(blockquote_markdown(f"**{value['title']}**\n\n{html_to_markdown(value['text'].source)}"))
+            title = f"<p><b>{text_html(value['title'])}</b></p>" if value["title"] else ""
+            parts.append(html_to_markdown(f"<blockquote>{title}{value['text'].source}</blockquote>"))
         elif block.block_type == "steps":
-            lines = [f"### {value['title']}", ""] if value["title"] else []
-            for n, step in enumerate(value["steps"], start=1):
-                detail = html_to_markdown(step["text"].source) if step["text"] else ""
-                lines.append(f"{n}. **{step['title']}**" + (f" : {detail}" if detail else ""))
-            parts.append("\n".join(lines))
+            title = f"<h3>{text_html(value['title'])}</h3>" if value["title"] else ""
+            steps = "".join(f"<li><b>{text_html(step['title'])}</b>{_step_detail(step['text'])}</li>"
+                            for step in value["steps"])
+            parts.append(html_to_markdown(f"{title}<ol>{steps}</ol>"))
         elif block.block_type == "quote":
             parts.append(blockquote_markdown(value["text"], value["source"]))
         elif block.block_type == "video":
             url = value["video"].url if value["video"] else ""
-            parts.append(f"[{value['title']}]({url})" if url else value["title"])
+            parts.append(html_to_markdown(_link_html(url, value["title"])))
         elif block.block_type == "document":
             document = value["document"]
             if document is not None:
-                parts.append(f"[{value['label'] or document.title}]({document.url})")
+                parts.append(html_to_markdown(_link_html(document.url, value["label"] or document.title)))
         elif block.block_type == "link":
-            parts.append(f"[{value['title']}]({value['url']})"
-                         + (f" — {value['description']}" if value["description"] else ""))
+            description = f" — {text_html(value['description'])}" if value["description"] else ""
+            parts.append(html_to_markdown(_link_html(value["url"], value["title"], description)))
     return "\n\n".join(p for p in parts if p)
+
+
+_ONE_PARAGRAPH_RE = re.compile(r"\s*<p\b[^>]*>((?:(?!</?p\b).)*)</p>\s*", re.S)
+
+
+def _step_detail(text) -> str:
+    """A step's detail after its title: "**Title** : detail" on the item's line when it is one paragraph,
+    else its blocks under the item."""
+    source = text.source if text else ""
+    if not source.strip():
+        return ""
+    one = _ONE_PARAGRAPH_RE.fullmatch(source)
+    return f" : {one.group(1)}" if one else f" :{source}"
+
+
+def _link_html(url: str, label: str, after: str = "") -> str:
+    label = text_html(label)
+    return f'<p><a href="{html.escape(url)}">{label}</a>{after}</p>' if url else f"<p>{label}{after}</p>"
 
 
 def _parse_published_at(value):

@@ -17,58 +17,18 @@ degrades to its text. See docs/content-format.md "Rich text edited in the admin"
 
 from __future__ import annotations
 
+import html
 import re
 from html.parser import HTMLParser
 
 from wagtail.rich_text import expand_db_html
 
+from comcep.core.mdescape import escape_text
+
 # HTML white space; no-break and thin spaces (French typography) are text and are kept.
 _SPACE = re.compile(r"[ \t\n\r\f]+")
 _INLINE = {"strong": "**", "b": "**", "em": "*", "i": "*", "s": "~~", "del": "~~", "strike": "~~"}
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-
-_ASCII_PUNCTUATION = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9.+-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>]+)>")
-_BLOCK_MARK = re.compile(r"#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|[-=]+\s*$"
-                         r"|(?=[|:\s-]*\|)(?=[|:\s-]*-)[|:\s-]+$")  # the last: a table's "|---|" row
-_NUMBER_MARK = re.compile(r"\d{1,9}(?=[.)](?:\s|$))")
-
-
-def _escaped(text: str, i: int) -> bool:
-    ch = text[i]
-    before = text[i - 1] if i else ""
-    after = text[i + 1] if i + 1 < len(text) else ""
-    if ch == "\\":  # before punctuation, or what may become punctuation (a mark once spaces move out)
-        return not after or after.isspace() or after in _ASCII_PUNCTUATION
-    if ch in "`[]":
-        return True
-    if ch == "*":  # emphasis, unless surrounded by spaces ("2 * 3")
-        return not (before.isspace() and after.isspace())
-    if ch == "_":  # emphasis, unless inside a word ("a_b") or surrounded by spaces
-        return not (before.isalnum() and after.isalnum() or before.isspace() and after.isspace())
-    if ch == "~":  # strikethrough is "~~"
-        return "~" in (before, after)
-    if ch == "<":
-        return bool(_AUTOLINK.match(text, i))
-    if ch == "&":
-        return bool(_ENTITY.match(text, i))
-    return False
-
-
-def escape_text(text: str, *, line_start: bool = False) -> str:
-    """``text`` written so that Markdown reads it back as the same text. Only what would be
-    read as Markdown is escaped: ordinary prose ("2 * 3", "a_b", "1er") is left as it is.
-    ``line_start``: the text begins a line, where "# ", "> ", "- " or "1. " open blocks."""
-    text = "".join("\\" + ch if ch in "\\`[]*_~<&" and _escaped(text, i) else ch
-                   for i, ch in enumerate(text))
-    if line_start:
-        space = len(text) - len(text.lstrip())  # Markdown skips no-break spaces there too
-        if _BLOCK_MARK.match(text, space):
-            text = text[:space] + "\\" + text[space:]
-        elif number := _NUMBER_MARK.match(text, space):  # "2026. Une année": the dot is escaped
-            text = text[: number.end()] + "\\" + text[number.end():]
-    return text
 
 
 def _code_span(text: str) -> str:
@@ -303,10 +263,20 @@ def html_to_markdown(value: str) -> str:
     return text.strip()
 
 
+def text_html(text: str, *, paragraphs: bool = False) -> str:
+    """Plain text (a structured block's title, a quotation typed in a text area) as the HTML that shows
+    it, to be written by :func:`html_to_markdown`, which escapes it: the Markdown then reads back as the
+    same text. Line ends are spaces (a title is one line); with ``paragraphs`` a line end is a line break
+    and a blank line starts a new paragraph (each in ``<p>``)."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if not paragraphs:
+        return html.escape(text, quote=False)
+    return "".join("<p>" + "<br>".join(html.escape(line, quote=False) for line in block.split("\n")) + "</p>"
+                   for block in re.split(r"\n[ \t]*\n", text.strip("\n")) if block.strip())
+
+
 def blockquote_markdown(text: str, attribution: str = "") -> str:
-    """``text`` (Markdown or plain lines) as a Markdown quotation, with an optional
-    attribution line "— Source" (quote blocks of news and resources)."""
-    lines = [f"> {line}" if line else ">" for line in text.splitlines()]
-    if attribution:
-        lines += [">", f"> — {attribution}"]
-    return "\n".join(lines)
+    """Plain ``text`` (line ends kept, a blank line between paragraphs) as a Markdown quotation, with an
+    optional attribution line "— Source", all of it escaped (quote blocks of news and resources)."""
+    source = f"<p>— {text_html(attribution)}</p>" if (attribution or "").strip() else ""
+    return html_to_markdown(f"<blockquote>{text_html(text, paragraphs=True)}{source}</blockquote>")

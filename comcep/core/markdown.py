@@ -10,18 +10,20 @@ Two layers, both always applied:
 Store the returned HTML beside the source (DESIGN.md decision 4); re-render with
 :func:`render_markdown` whenever the source changes.
 
-@mentions: the caller resolves the names (the forums: ``forums.mentions.render_post``) and passes
-``mentions``; the parser then marks them up as ``<a class="mention" href="...">@Name</a>`` (or a
-``<span class="mention">`` without a page to link to). This module knows no member: it only finds
-the given names in the text, and the sanitizer keeps ``class="mention"`` (and nothing else) only
-in that mode — a member cannot type it (raw HTML is text) nor smuggle it through another caller.
+@mentions: the parser finds the places where a mention may be (running text, not code, a link's
+text or a quotation: :func:`mention_sites`), the caller resolves them into names (the forums:
+``forums.mentions.render_post``, during the one parse, and ``find_mentions`` for the notifications,
+from the same places) and the parser marks them up as ``<a class="mention" href="...">@Name</a>``
+(or a ``<span class="mention">`` without a page to link to). This module knows no member, and the
+sanitizer keeps ``class="mention"`` (and nothing else) only in that mode — a member cannot type it
+(raw HTML is text) nor smuggle it through another caller.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 
 import nh3
@@ -30,6 +32,8 @@ from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+
+from comcep.core.mdescape import escape_text
 
 # Tags a member may produce. No images (tracking pixels, privacy), no raw HTML blocks,
 # no styling attributes, no iframes.
@@ -109,65 +113,121 @@ def clean_source(source: str, limit: int, *, field: str = "body") -> str:
     return source
 
 
-def render_markdown(source: str, *, headings: bool = False, mentions: Mapping[str, str | None] | None = None) -> str:
+def render_markdown(source: str, *, headings: bool = False,
+                    mentions: Mapping[str, str | None] | Callable[[list[str]], Mapping[str, str | None]] | None = None,
+                    ) -> str:
     """Markdown typed by a member -> sanitized HTML. ``headings`` allows ``##`` titles
     (h2-h4) for longer documents such as resources; posts keep them as paragraphs.
 
     ``mentions``: ``{display name in lower case: profile URL or None}``, the members the caller
     resolved in ``source``; each ``@Name`` of running text (not in code, a link or a quotation)
     becomes ``<a class="mention" href="URL">@Name</a>``, or ``<span class="mention">@Name</span>``
-    when the URL is None (see :func:`_mark_mentions`)."""
+    when the URL is None (see :func:`_mark_mentions`). Or a function of the places where a mention may
+    be (:func:`mention_sites`) returning that mapping, called once during the one parse (not called when
+    there is no such place)."""
     if not source:
         return ""
     env = {"mentions": mentions} if mentions else {}
     rendered = _parser(headings).render(source, env)
-    return sanitize_html(rendered, headings=headings, mentions=bool(mentions))
+    return sanitize_html(rendered, headings=headings, mentions=bool(env.get("mentions")))
 
 
-# What may precede a mention's "@" and follow its name: the rule of forums.mentions.find_mentions
-# (which decides who is notified), applied to the parsed text instead of the source.
+# What may precede a mention's "@" (besides a space or the start of a paragraph, cell or item) and the
+# text after it given to a resolver: the longest display name is 80 characters.
 _MENTION_BEFORE = frozenset("([>")
 _MENTION_AT_RE = re.compile(r"@(?=\w)")
+MENTION_SITE_LENGTH = 100
+
+
+def mention_sites(source: str, *, headings: bool = False) -> list[str]:
+    """The text after each "@" of ``source`` where :func:`render_markdown` would mark a mention up (the
+    first ``MENTION_SITE_LENGTH`` characters of its text token), in order: what a caller resolves into
+    members. One parse, no rendering (the notifications of a post, forums.mentions.find_mentions)."""
+    if "@" not in (source or ""):
+        return []
+    env = {"mention_sites": []}
+    _parser(headings).parse(source, env)
+    return env["mention_sites"]
 
 
 def _mark_mentions(state: StateCore) -> None:
     """Core rule (after linkify, before text_join): split the text tokens of running text around the
     mentions given in ``env["mentions"]``. The text of the mention is the member's name as typed; when
     several names match at one place the longest wins, and a name must end at a space, punctuation or
-    the end of the text (not before a letter, a digit, "_" or "-"), as in find_mentions."""
-    mentions = state.env.get("mentions") if isinstance(state.env, dict) else None
-    if not mentions:
+    the end of the text (not before a letter, a digit, "_" or "-"), as in forums.mentions.
+
+    ``env["mentions"]`` may be a function: it is called once with the sites (see :func:`mention_sites`)
+    and returns the mapping, which replaces it in ``env``. ``env["mention_sites"]``, a list: the sites
+    are appended to it and nothing is marked up. Either way one parse tells who is mentioned and marks
+    them up: the notifications and the display follow one rule."""
+    env = state.env if isinstance(state.env, dict) else {}
+    mentions, collect = env.get("mentions"), env.get("mention_sites")
+    if not mentions and collect is None:
         return
+    blocks = [block for block in _running_text(state.tokens) if block.children and "@" in block.content]
+    if collect is not None or callable(mentions):
+        sites = [child.content[at + 1: at + 1 + MENTION_SITE_LENGTH]
+                 for block in blocks for child, at in _mention_sites(block.children)]
+        if collect is not None:
+            collect.extend(sites)
+            return
+        mentions = env["mentions"] = mentions(sites) if sites else {}
+        if not mentions:
+            return
     names = sorted(mentions, key=len, reverse=True)
+    for block in blocks:
+        block.children = _mention_children(block.children, mentions, names)
+
+
+def _running_text(tokens: list[Token]):
+    """The inline tokens outside quotations (a quotation, lazy continuation lines included, shows and
+    notifies no mention: quoting a post does not notify its mentions again). Code blocks and fences
+    have no inline token."""
     quote_depth = 0
-    for block in state.tokens:
+    for block in tokens:
         if block.type == "blockquote_open":
             quote_depth += 1
         elif block.type == "blockquote_close":
             quote_depth -= 1
-        elif block.type == "inline" and not quote_depth and block.children and "@" in block.content:
-            block.children = _mention_children(block.children, mentions, names)
+        elif block.type == "inline" and not quote_depth:
+            yield block
 
 
-def _mention_children(children: list[Token], mentions: Mapping[str, str | None], names: list[str]) -> list[Token]:
-    result, link_depth, previous = [], 0, "\n"  # the start of a paragraph, cell or item is a boundary
+def _mention_sites(children: list[Token]):
+    """(text token, index of its "@") where a mention may start: text outside links (code spans are
+    ``code_inline`` tokens), the "@" at the start of the text or after a space or one of "([>",
+    followed by a letter or a digit."""
+    link_depth, previous = 0, "\n"  # the start of a paragraph, cell or item is a boundary
     for token in children:
         if token.type == "link_open":
             link_depth += 1
         elif token.type == "link_close":
             link_depth -= 1
-        if token.type != "text" or link_depth or "@" not in token.content:
+        elif token.type == "text" and not link_depth and "@" in token.content:
+            text = token.content
+            for match in _MENTION_AT_RE.finditer(text):
+                at = match.start()
+                before = text[at - 1] if at else previous
+                if before.isspace() or before in _MENTION_BEFORE:
+                    yield token, at
+        previous = ("\n" if token.type in ("softbreak", "hardbreak")
+                    else (token.content[-1:] or "x") if token.type in ("text", "text_special") else "x")
+
+
+def _mention_children(children: list[Token], mentions: Mapping[str, str | None], names: list[str]) -> list[Token]:
+    sites: dict[int, list[int]] = {}
+    for token, at in _mention_sites(children):
+        sites.setdefault(id(token), []).append(at)
+    if not sites:
+        return children
+    result = []
+    for token in children:
+        if id(token) not in sites:
             result.append(token)
-            previous = ("\n" if token.type in ("softbreak", "hardbreak")
-                        else (token.content[-1:] or "x") if token.type in ("text", "text_special") else "x")
             continue
         text, start = token.content, 0
-        for match in _MENTION_AT_RE.finditer(text):
-            at = match.start()
+        for at in sites[id(token)]:
             if at < start:
-                continue
-            before = text[at - 1] if at else previous
-            if not (before.isspace() or before in _MENTION_BEFORE):
                 continue
             name = next((n for n in names if text[at + 1: at + 1 + len(n)].lower() == n
                          and not _continues_name(text[at + 1 + len(n): at + 2 + len(n)])), None)
@@ -180,7 +240,6 @@ def _mention_children(children: list[Token], mentions: Mapping[str, str | None],
             start = end
         if start < len(text):
             result.append(_text_token(text[start:]))
-        previous = text[-1]
     return result
 
 
@@ -199,10 +258,11 @@ def _mention_tokens(label: str, url: str | None) -> list[Token]:
 
 
 def quote_markdown(source: str, author: str) -> str:
-    """A quotation of ``source`` as Markdown, attributed to ``author`` (used when replying)."""
+    """A quotation of ``source`` (a post's Markdown, quoted as it is) as Markdown, attributed to
+    ``author`` (used when replying), whose name is escaped: "*Awa*" or "Awa `CIO`" show as typed."""
     lines = source.strip().splitlines() or [""]
     quoted = "\n".join(f"> {line}" if line else ">" for line in lines)
-    return f"> **{author}** :\n>\n{quoted}\n\n"
+    return f"> **{escape_text(' '.join(author.split()))}** :\n>\n{quoted}\n\n"
 
 
 _TAG_RE = re.compile(r"<[^>]+>")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.html import strip_tags
-
 from comcep.core.exchange import (
     ImportContext,
     Section,
@@ -17,7 +15,7 @@ from comcep.core.exchange import (
     require_str,
     section_index,
 )
-from comcep.core.htmltomd import blockquote_markdown, html_to_markdown
+from comcep.core.htmltomd import blockquote_markdown, html_to_markdown, text_html
 from comcep.core.markdown import render_markdown
 from comcep.taxonomy.models import Theme
 
@@ -43,11 +41,11 @@ def body_markdown(page: NewsPage) -> str:
     parts = []
     for block in page.body:
         if block.block_type == "heading":
-            parts.append(f"## {block.value}")
+            parts.append(html_to_markdown(f"<h2>{text_html(block.value)}</h2>"))
         elif block.block_type == "paragraph":
             parts.append(html_to_markdown(block.value.source))
         elif block.block_type == "quote":
-            parts.append(blockquote_markdown(strip_tags(block.value["quote"]), block.value.get("attribution") or ""))
+            parts.append(blockquote_markdown(block.value["quote"], block.value.get("attribution") or ""))
     return "\n\n".join(p for p in parts if p)
 
 

@@ -4,6 +4,8 @@ from html.parser import HTMLParser
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comcep.core.markdown import html_to_text, quote_markdown, render_markdown, sanitize_html
 
@@ -102,6 +104,17 @@ def test_sanitize_html_keeps_safe_markup_and_drops_the_rest():
 
 def test_quote_markdown_attributes_and_quotes_every_line():
     assert quote_markdown("ligne 1\nligne 2", "Awa D.") == "> **Awa D.** :\n>\n> ligne 1\n> ligne 2\n\n"
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet="xé 09.\u00a0" + "!\"#$%&'()*+,-/:;<=>?@[\\]^_`{|}~", min_size=1, max_size=30)
+       .map(str.strip).filter(bool))
+def test_the_quoted_authors_name_shows_as_typed(name):
+    """A display name is free text: "*Awa*" or "Awa `CIO`" in the quotation's header is not Markdown."""
+    html = render_markdown(quote_markdown("Texte cité", name))
+    header = html.split("</strong>")[0]
+    assert header.startswith("<blockquote>\n<p><strong>")
+    assert html_to_text(header) == " ".join(name.split()) and html_to_text(html).endswith(": Texte cité")
 
 
 def test_html_to_text():
