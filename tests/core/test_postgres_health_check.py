@@ -71,7 +71,7 @@ def _new_request():
 
 
 @on_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_quiet_connection_is_reused_without_a_round_trip(pings):
     assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
     pid = _backend_pid()
@@ -81,7 +81,7 @@ def test_a_quiet_connection_is_reused_without_a_round_trip(pings):
 
 
 @on_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_connection_the_server_ended_is_replaced_before_the_next_query(pings):
     pid = _backend_pid()
     other = DjangoPostgresWrapper({**connection.settings_dict}, alias="terminator")
@@ -98,7 +98,7 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_query(pings):
 
 
 @on_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_connection_with_unread_messages_is_checked_by_a_query_and_kept(pings):
     pid = _backend_pid()
     with connection.cursor() as cursor:
@@ -117,7 +117,7 @@ def test_a_connection_with_unread_messages_is_checked_by_a_query_and_kept(pings)
 
 
 @on_postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_health_checks_nothing_is_checked(pings):
     _backend_pid()
     connection.health_check_enabled = False
