@@ -139,6 +139,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Prepared statements live per connection: they pay off with persistent connections
     # (DATABASE_CONN_MAX_AGE). Behind pgbouncer in transaction mode, prepared statements need pgbouncer >= 1.21 with
     # max_prepared_statements > 0; otherwise keep DATABASE_PREPARE_THRESHOLD=none.
+    # Django's backend with a health check that needs no round trip while the connection is quiet
+    # (comcep/core/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "comcep.core.db.postgresql"
     _threshold = env_str("DATABASE_PREPARE_THRESHOLD", "5")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
@@ -278,7 +281,7 @@ if ELASTICSEARCH_URL or OPENSEARCH_URL:
     }
 else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["default"]["ENGINE"] == "comcep.core.db.postgresql":
         WAGTAILSEARCH_BACKENDS["default"]["SEARCH_CONFIG"] = env_str("SEARCH_CONFIG", "french_unaccent")
 WAGTAILDOCS_DOCUMENT_MODEL = "resources.ResourceDocument"  # uploads checked by content (resources/uploads.py)
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "odt", "ods", "odp", "pptx"]
