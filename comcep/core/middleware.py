@@ -2,8 +2,11 @@
 for the Wagtail admin (which still needs inline styles and scripts), and a
 Permissions-Policy header."""
 
-from csp.constants import NONE, SELF
-from csp.middleware import CSPMiddleware, PolicyParts
+import http.client
+
+from csp.constants import HEADER, NONE, SELF
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy
 from django.conf import settings
 
 PUBLIC_POLICY = {
@@ -32,7 +35,26 @@ ADMIN_POLICY = {
 }
 
 
+# What django-csp's decorators (csp_exempt, csp_update, csp_replace, csp_override and their
+# report-only variants) leave on a response.
+_PER_VIEW_ATTRIBUTES = frozenset({
+    "_csp_exempt", "_csp_exempt_ro", "_csp_config", "_csp_config_ro",
+    "_csp_update", "_csp_update_ro", "_csp_replace", "_csp_replace_ro",
+})
+_DEBUG_EXEMPT_CODES = (http.client.INTERNAL_SERVER_ERROR, http.client.NOT_FOUND)
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware with our two policies. The header of a response that needs
+    nothing special (no nonce drawn, no per-view decorator, no CONTENT_SECURITY_POLICY* setting)
+    is always one of the two same strings: it is built once, by django-csp's own build_policy,
+    and reused; anything else goes through django-csp's process_response, which rebuilds the
+    policy (with a deep copy of it by ``dataclasses.asdict``) twice per response."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._headers = {}  # admin? -> the header as django-csp builds it
+
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
         if report_only:
@@ -48,11 +70,37 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return parts
 
     def process_response(self, request, response):
-        response = super().process_response(request, response)
+        if self._plain(request, response):
+            self._set_plain_header(request, response)
+        else:
+            response = super().process_response(request, response)
         policy = getattr(settings, "PERMISSIONS_POLICY", "")
         if policy and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = policy
         return response
+
+    @staticmethod
+    def _plain(request, response):
+        return (
+            getattr(request, "_csp_nonce", None) is None
+            and _PER_VIEW_ATTRIBUTES.isdisjoint(response.__dict__)
+            and not getattr(settings, "CONTENT_SECURITY_POLICY", None)
+            and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+        )
+
+    def _set_plain_header(self, request, response):
+        """What CSPMiddleware.process_response does when nothing is special: the enforced header
+        unless the view set one (no report-only header: none is configured), and the trap that
+        makes a late ``request.csp_nonce`` fail loudly."""
+        if response.status_code in _DEBUG_EXEMPT_CODES and settings.DEBUG:
+            return
+        if HEADER not in response:
+            admin = request.path_info.startswith("/admin/")
+            header = self._headers.get(admin)
+            if header is None:
+                header = self._headers[admin] = build_policy(config=ADMIN_POLICY if admin else PUBLIC_POLICY)
+            response[HEADER] = header
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
 
 
 class ExplicitLocaleMiddleware:
