@@ -320,9 +320,8 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
         score = 0.5 * (engine_scores[rank] / best if best else 1.0 / (1.0 + 0.1 * rank))
         if stems:
             # The query stems the title (the summary) holds: len(stems & stem_set(...)).
-            title_stems, summary_stems = french.stem_tuple(entry.title), french.stem_tuple(entry.summary[:2000])
-            score += 0.6 * sum(1 for stem in stems if stem in title_stems) / len(stems)
-            score += 0.25 * sum(1 for stem in stems if stem in summary_stems) / len(stems)
+            score += 0.6 * len(stems.intersection(french.stem_tuple(entry.title))) / len(stems)
+            score += 0.25 * len(stems.intersection(french.stem_tuple(entry.summary[:2000]))) / len(stems)
         date = entry.published_at or entry.updated_at
         if date:
             age = max((now - date).total_seconds() / 86400, 0)
@@ -343,8 +342,7 @@ def _snippet_needs_body(summary: str, stems: set[str]) -> bool:
     summary, or a summary without any query word."""
     if not summary:
         return True
-    summary_stems = french.stem_tuple(summary)  # not (stem_set(summary) & stems)
-    return bool(stems) and not any(stem in summary_stems for stem in stems)
+    return bool(stems) and stems.isdisjoint(french.stem_tuple(summary))  # not (stem_set(summary) & stems)
 
 
 #: What a first visit loads of the re-ranking window's entries (_rerank reads title, summary,
