@@ -228,3 +228,11 @@ def test_one_read_of_the_shared_cache_and_no_query_per_page(client, make_entry, 
 
     html = client.get("/recherche/", {"q": "entretein"}).content.decode()
     assert "Vouliez-vous dire" in html and "entretien" in html
+
+
+def test_a_process_keeps_a_bounded_number_of_vocabularies():
+    """One vocabulary per kind of reader (access tokens): many group combinations cannot grow a worker."""
+    with mock.patch.object(spelling, "_words", return_value=["entretien"]):
+        for n in range(spelling.MAX_VOCABULARIES * 2):
+            assert searcher.suggestions(parse("entretein"), _Reader(f"public,group:{n}")) == "entretien"
+            assert len(spelling._local) <= spelling.MAX_VOCABULARIES
