@@ -21,7 +21,6 @@ Results past the window keep the engine's order.
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 from collections import Counter, defaultdict
@@ -29,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.expressions import RawSQL
@@ -37,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelsearch.query import Not, PlainText
 
-from . import engine, french, highlight, labels, pg_summary, pgrank, resultcache, sqlite_summary
+from . import engine, french, highlight, labels, pg_summary, pgrank, resultcache, spelling, sqlite_summary
 from .models import EntryFacets, SearchEntry
 from .permissions import Reader
 from .query import ParsedQuery
@@ -321,8 +319,9 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
     for rank, entry in enumerate(entries):
         score = 0.5 * (engine_scores[rank] / best if best else 1.0 / (1.0 + 0.1 * rank))
         if stems:
-            score += 0.6 * len(stems & french.stem_set(entry.title)) / len(stems)
-            score += 0.25 * len(stems & french.stem_set(entry.summary[:2000])) / len(stems)
+            # The query stems the title (the summary) holds: len(stems & stem_set(...)).
+            score += 0.6 * len(stems.intersection(french.stem_tuple(entry.title))) / len(stems)
+            score += 0.25 * len(stems.intersection(french.stem_tuple(entry.summary[:2000]))) / len(stems)
         date = entry.published_at or entry.updated_at
         if date:
             age = max((now - date).total_seconds() / 86400, 0)
@@ -341,7 +340,9 @@ HIT_FIELDS = ("id", "title", "url", "facet_kind", "access", "themes", "published
 def _snippet_needs_body(summary: str, stems: set[str]) -> bool:
     """Whether a hit's snippet is taken from its body (else from its summary): when it has no
     summary, or a summary without any query word."""
-    return not summary or bool(stems and not (french.stem_set(summary) & stems))
+    if not summary:
+        return True
+    return bool(stems) and stems.isdisjoint(french.stem_tuple(summary))  # not (stem_set(summary) & stems)
 
 
 #: What a first visit loads of the re-ranking window's entries (_rerank reads title, summary,
@@ -924,25 +925,18 @@ def autocomplete(text: str, reader: Reader, limit: int = 8) -> list[SearchEntry]
 def suggestions(parsed: ParsedQuery, reader: Reader) -> str | None:
     """"Did you mean": the query with unknown words replaced by close words of the titles
     the reader may see (vocabulary cached ten minutes per kind of reader; without their
-    personal entries, so that members with the same access share it)."""
-    reader = reader.shared()
-    key = f"search:vocabulary:{reader.cache_key}"
-    vocabulary = cache.get(key)
-    if vocabulary is None:
-        titles = SearchEntry.objects.filter(reader.q()).order_by("-published_at").values_list("title", flat=True)
-        vocabulary = sorted({french.fold(w) for t in titles[:5000] for w in french.words(t) if len(w) > 3})
-        cache.set(key, vocabulary, 600)
-    known = set(vocabulary)
+    personal entries, so that members with the same access share it: search.spelling)."""
+    vocabulary = spelling.vocabulary(reader.shared())
     changed, out = False, []
     for clause in (*parsed.terms, *parsed.phrases):
         for word in clause.words:
             folded = french.fold(word)
-            if folded in known or len(folded) < 4:
+            if folded in vocabulary or len(folded) < 4:
                 out.append(word)
                 continue
-            close = difflib.get_close_matches(folded, vocabulary, n=1, cutoff=0.75)
+            close = vocabulary.close(folded, cutoff=0.75)
             if close:
-                out.append(close[0])
+                out.append(close)
                 changed = True
             else:
                 out.append(word)
