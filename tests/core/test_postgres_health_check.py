@@ -7,6 +7,7 @@ in a subprocess; the connection tests run only on PostgreSQL."""
 
 import json
 import os
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,13 @@ def test_a_postgresql_url_selects_the_project_backend_and_french_search():
     assert engine == "comcep.core.db.postgresql"
     assert health_checks is True
     assert search_config == "french_unaccent"
+
+
+def _until_readable(seconds: float = 10.0) -> None:
+    """Wait until the server's message (a notification, or the end of the session) has reached the
+    connection's socket: it travels asynchronously, and the check polls without waiting."""
+    readable, _, _ = select.select([connection.connection.pgconn.socket], [], [], seconds)
+    assert readable, "the server's message never reached the socket"
 
 
 @pytest.fixture
@@ -91,6 +99,7 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_query(pings):
             assert cursor.fetchone()[0] is True
     finally:
         other.close()
+    _until_readable()
     _new_request()
     new_pid = _backend_pid()  # no error: the check saw the closed session and reconnected
     assert new_pid != pid
@@ -109,6 +118,7 @@ def test_a_connection_with_unread_messages_is_checked_by_a_query_and_kept(pings)
             cursor.execute("NOTIFY comcep_health_check_test")
     finally:
         other.close()
+    _until_readable()
     _new_request()
     assert _backend_pid() == pid
     assert pings == ["default"]
