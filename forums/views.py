@@ -24,6 +24,7 @@ from wagtail.models import Page
 from comcep.core import access
 from comcep.core.fragments import fragment_key, keyer
 from comcep.core.markdown import quote_markdown
+from comcep.core.mdescape import escape_text
 
 from . import queries, services
 from .enums import FlagStatus, ThreadFilter
@@ -300,7 +301,7 @@ def discuss_page(request, page_id):
         page_url = page.get_full_url(request) or page.url
         form = DiscussForm(spaces=spaces, initial={
             "title": (_("À propos de « %(title)s »") % {"title": page.title})[:160],
-            "body": f"[{page.title}]({page_url})\n\n",
+            "body": f"[{escape_text(page.title)}]({page_url})\n\n",  # a title may hold "]" or "*"
         })
     return render(request, "forums/thread_form.html", {"form": form, "preview": preview, "about_page": page})
 

@@ -83,3 +83,16 @@ def test_resource_page_link_opens_the_discussion(client, member, space, visibili
     assert f'href="/echanges/discuter/{resource.pk}/"' in html
     response = client.get(f"/echanges/discuter/{resource.pk}/")
     assert response.status_code == 200 and "Guide du premier entretien" in response.content.decode()
+
+
+def test_the_prefilled_link_shows_a_title_with_markdown_characters_as_typed(client, member, space):
+    from comcep.core.markdown import render_markdown
+
+    home = HomePage.objects.first()
+    page = home.add_child(instance=StandardPage(title="Fiche [V2] : *bilan* de_compétences", slug="fiche-v2"))
+    client.force_login(member)
+    response = client.get(f"/echanges/discuter/{page.pk}/")
+    body = response.context["form"].initial["body"]
+    rendered = render_markdown(body)
+    assert rendered.count("<a ") == 1
+    assert ">Fiche [V2] : *bilan* de_compétences</a>" in rendered
