@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.template import Context, TemplateSyntaxError, engines
+from django.template.base import NodeList
 from django.templatetags import static as django_static
 from django.test import RequestFactory, override_settings
 from django.urls import NoReverseMatch, get_script_prefix, set_script_prefix, set_urlconf
@@ -39,7 +40,7 @@ def test_the_project_libraries_replace_djangos_tags():
     assert engine.template_libraries["i18n"].tags["translate"].__module__ == "comcep.core.templatetags.memo_i18n"
     assert engine.template_libraries["i18n"].tags["blocktranslate"].__module__ == "django.templatetags.i18n"
     assert engine.template_libraries["static"].tags["static"].__module__ == "comcep.core.templatetags.memo_static"
-    assert engine.template_builtins[-1].tags["url"].__module__ == "comcep.core.templatetags.memo_url"
+    assert engine.template_builtins[-1].tags["url"].__module__ == "comcep.core.templatetags.memo_builtins"
 
 
 def test_a_literal_translation_is_looked_up_once_per_language(memo_on):
@@ -146,3 +147,22 @@ def test_urls_with_arguments_or_unknown_names_are_djangos(memo_on):
         render("{% url %}")
     assert engines["django"].from_string("{% url 'accounts:dashboard' as u %}{{ u }}").template.render(
         Context({})) == "/mon-espace/"
+
+
+def test_extends_collects_the_root_templates_blocks_once_and_keeps_inheritance():
+    engine = engines["django"].engine
+    root = engine.from_string("<{% block a %}A{% endblock %}|{% if x %}{% block b %}B{% endblock %}{% endif %}>")
+    middle = engine.from_string("{% extends root %}{% block a %}{{ block.super }}m{% endblock %}")
+    child = engine.from_string("{% extends middle %}{% block b %}{{ block.super }}c{% endblock %}")
+    other = engine.from_string("{% extends root %}{% block b %}o{% endblock %}")
+    context = {"root": root, "middle": middle, "x": True}
+    assert child.render(Context(context)) == "<Am|Bc>"
+    with mock.patch.object(NodeList, "get_nodes_by_type", autospec=True,
+                           side_effect=NodeList.get_nodes_by_type) as walk:
+        assert child.render(Context(context)) == "<Am|Bc>"
+        assert middle.render(Context(context)) == "<Am|B>"
+        assert other.render(Context(context)) == "<A|o>"
+        assert child.render(Context({**context, "x": False})) == "<Am|>"
+    assert walk.call_count == 0  # Django walks the root's whole tree on each render
+    assert engines["django"].from_string('{% extends "base.html" %}{% block title %}T{% endblock %}').render(
+        {}).count("<title>T") == 1
