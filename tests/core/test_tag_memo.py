@@ -166,3 +166,12 @@ def test_extends_collects_the_root_templates_blocks_once_and_keeps_inheritance()
     assert walk.call_count == 0  # Django walks the root's whole tree on each render
     assert engines["django"].from_string('{% extends "base.html" %}{% block title %}T{% endblock %}').render(
         {}).count("<title>T") == 1
+
+
+def test_a_variable_static_path_keeps_a_bounded_memo(memo_on):
+    from comcep.core.templatetags.memo_static import MAX_PATHS
+
+    template = engines["django"].from_string("{% load static %}{% static path %}")
+    for number in range(MAX_PATHS + 10):
+        assert template.render({"path": f"img/{number}.svg"}) == f"/static/img/{number}.svg"
+    assert len(tagmemo.node_memo(template.template.nodelist[1])) == MAX_PATHS

@@ -6,6 +6,9 @@ from django.templatetags import static as django_static
 
 from .. import tagmemo
 
+#: Paths kept per node: a variable path (Wagtail's admin has one) cannot grow the memo beyond this.
+MAX_PATHS = 64
+
 register = template.Library()
 register.tags.update(django_static.register.tags)
 register.filters.update(django_static.register.filters)
@@ -19,7 +22,9 @@ class MemoStaticNode(django_static.StaticNode):
         memo = tagmemo.node_memo(self)
         url = memo.get(path)
         if url is None:
-            url = memo[path] = self.handle_simple(path)  # a missing manifest entry raises: nothing kept
+            url = self.handle_simple(path)  # a missing manifest entry raises: nothing kept
+            if len(memo) < MAX_PATHS:
+                memo[path] = url
         return url
 
 
