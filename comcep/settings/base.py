@@ -102,6 +102,14 @@ TEMPLATES = [
                 "comcep.core.context_processors.site_context",
                 "csp.context_processors.nonce",
             ],
+            # Constant tags rendered once per process (comcep/core/tagmemo.py): Django's i18n and static
+            # libraries with {% translate %} and {% static %} memoised, {% url %} likewise, {% extends %} with the
+            # root template's blocks collected once (comcep/core/templatetags/memo_builtins.py).
+            "libraries": {
+                "i18n": "comcep.core.templatetags.memo_i18n",
+                "static": "comcep.core.templatetags.memo_static",
+            },
+            "builtins": ["comcep.core.templatetags.memo_builtins"],
         },
     },
 ]
