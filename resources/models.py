@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Value
+from django.db.models.functions import Cast
 from django.forms import CheckboxSelectMultiple
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
@@ -210,7 +211,7 @@ def _page_facts_queryset(*, page, user=None):
     label = lambda value: Value(value, output_field=models.CharField())  # noqa: E731
     number = lambda value: Value(value, output_field=models.IntegerField())  # noqa: E731
     no_person = {"first_name": label(""), "last_name": label(""),
-                 "deleted_at": Value(None, output_field=models.DateTimeField())}
+                 "deleted_at": Cast(Value(None), output_field=models.DateTimeField())}  # typed NULL (PostgreSQL)
 
     def part(queryset, key, **columns):
         columns = {"key": label(key), **no_person, **columns}
