@@ -17,6 +17,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from comcep.core import routecache
 from comcep.core.exchange import ImportContext, Section, check_slugs, require_str, unknown
 from comcep.core.htmltomd import blockquote_markdown, html_to_markdown, text_html
 from comcep.core.markdown import render_markdown
@@ -258,6 +259,7 @@ class ResourceSection(Section):
         if published_at is not None:
             ResourcePage.objects.filter(pk=page.pk).update(first_published_at=published_at,
                                                            last_published_at=published_at)
+            routecache.invalidate()  # the page's row, kept per process by the routing, changed without a signal
             page.first_published_at = page.last_published_at = published_at
 
     # --- export -----------------------------------------------------------------------------------

@@ -50,7 +50,23 @@ class FacetIndex:
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_positions", None)  # derived; rebuilt on first use
+        state.pop("_theme_names", None)
         return state
+
+    def theme_names(self, page_id: int) -> tuple[str, ...]:
+        """The names of a resource's themes in the taxonomy's order (``sort_order``, ``name``: what
+        ``page.themes.all()`` gives; themes tied on both show the same name either way), from the
+        bitmaps: no query. Memoised per index (the index is memoised per process)."""
+        memo = self.__dict__.setdefault("_theme_names", {})
+        names = memo.get(page_id)
+        if names is None:
+            bit = self.positions.get(page_id)
+            if bit is None:
+                return ()
+            bitmaps = self.values.get("theme", {})
+            names = memo[page_id] = tuple(name for slug, name in self.terms.get("theme", [])
+                                          if bitmaps.get(slug, 0) >> bit & 1)
+        return names
 
     @property
     def positions(self) -> dict[int, int]:

@@ -4,6 +4,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from wagtail.models import Revision
 
+from comcep.core import routecache
+
 from .models import Bookmark, ResourcePage, ResourceProposal, ResourceStats, UsefulVote
 
 DELETED_MEMBER = "Membre supprimé"
@@ -50,6 +52,7 @@ def anonymise(user) -> None:
     if not authored:
         return
     ResourcePage.objects.filter(pk__in=authored).update(author=None, author_name=DELETED_MEMBER)
+    routecache.invalidate()  # the pages' rows, kept per process by the routing, changed without a signal
     revisions = Revision.objects.filter(base_content_type__app_label="wagtailcore",
                                         object_id__in=[str(pk) for pk in authored])
     for revision in revisions:

@@ -235,8 +235,8 @@ class ResourceCard:
                    page.useful_count, tuple(theme.name for theme in page.themes.all()))
 
 
-# One page of the "recent" list: the cards' values of ``pk IN (12 ids)`` among what the reader may see,
-# and their themes' names (in ``resource.themes.all()``'s order); compiled once per kind of reader
+# One page of the "recent" list: the cards' values of ``pk IN (12 ids)`` among what the reader may see
+# (their themes' names come from the facet index); compiled once per kind of reader
 # (missing ids are padded with 0, which no page has). No page instances: the cards come from the
 # fragment cache, and building 12 Wagtail pages with a prefetch cost more than the rest of the page.
 _WINDOW = PreparedQuery(
@@ -249,20 +249,10 @@ _WINDOW = PreparedQuery(
     ),
     params=dict.fromkeys(_WINDOW_IDS, int),
 )
-_WINDOW_THEMES = PreparedQuery(
-    "resources.library_window_themes",
-    lambda **ids: (
-        ResourcePage.themes.through.objects.filter(resourcepage_id__in=[ids[name] for name in _WINDOW_IDS])
-        .order_by(*[f"theme__{name}" for name in Theme._meta.ordering], "theme_id")
-        .values_list("resourcepage_id", "theme__name")
-    ),
-    params=dict.fromkeys(_WINDOW_IDS, int),
-)
-
-
 class RecentWindow:
     """The list in the "recent" sort, read from the index's bit order: a page costs one
-    ``pk IN (...)`` query (and one for the themes) whatever the number of resources (Paginator slices it).
+    ``pk IN (...)`` query (the themes' names come from the index) whatever the number of resources
+    (Paginator slices it).
     Items are :class:`ResourceCard`; ``url_base`` is the library's (url_path, URL), from which
     ``models.url_below`` gives each resource's URL without loading it."""
 
@@ -286,15 +276,14 @@ class RecentWindow:
         if len(ids) > PER_PAGE:  # a Paginator slice is one page
             raise ValueError("RecentWindow serves one page at a time")
         padded = dict(zip(_WINDOW_IDS, [*ids, *[0] * (PER_PAGE - len(ids))], strict=True))
-        themes: dict[int, list[str]] = {}
         rows = _WINDOW.rows(can_read_members_only(self.user), **padded)
-        if rows:
-            for page_id, name in _WINDOW_THEMES.rows(**padded):
-                themes.setdefault(page_id, []).append(name)
         rank = {pk: position for position, pk in enumerate(ids)}
+        # The themes' names from the index (same version as the ids: a theme renamed or a resource's
+        # themes changed give a new index), not from a query.
         cards = [
             ResourceCard(pk, url_below(self.url_base, url_path), title, summary, str(kind_label(kind)),
-                         visibility == Visibility.MEMBERS, published, region, useful or 0, tuple(themes.get(pk, ())))
+                         visibility == Visibility.MEMBERS, published, region, useful or 0,
+                         self.index.theme_names(pk))
             for pk, url_path, title, summary, kind, visibility, published, region, useful in rows
         ]
         return sorted(cards, key=lambda card: rank[card.pk])

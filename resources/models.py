@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Value
+from django.db.models.functions import Cast
 from django.forms import CheckboxSelectMultiple
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
@@ -33,6 +34,7 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from comcep.core import routecache
 from comcep.core.access import sentinel_reader
 from comcep.core.fragments import fragment_key
 from comcep.core.prepared import PreparedQuery
@@ -194,27 +196,56 @@ _PAGE_DOCUMENTS = PreparedQuery(
 )
 
 
+#: page_facts' columns: a row's kind, then five values whose meaning depends on the kind.
+_FACT_COLUMNS = ("key", "pk", "slug", "name", "sort_order", "first_name", "last_name", "deleted_at")
+
+
 def _page_facts_queryset(*, page, user=None):
-    """ResourcePage.page_facts' UNION ALL: the page's themes, audiences, service levels and operators,
-    and (with ``user``) whether the reader bookmarked / voted for it."""
-    from comcep.taxonomy.models import Audience, Operator, ServiceLevel, Theme
+    """ResourcePage.page_facts' UNION ALL: the page's themes, audiences, service levels, operators and
+    region, its author's name columns, its "utile" count, and (with ``user``) whether the reader
+    bookmarked / voted for it."""
+    from django.contrib.auth import get_user_model
+
+    from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
     label = lambda value: Value(value, output_field=models.CharField())  # noqa: E731
+    number = lambda value: Value(value, output_field=models.IntegerField())  # noqa: E731
+    no_person = {"first_name": label(""), "last_name": label(""),
+                 "deleted_at": Cast(Value(None), output_field=models.DateTimeField())}  # typed NULL (PostgreSQL)
+
+    def part(queryset, key, **columns):
+        columns = {"key": label(key), **no_person, **columns}
+        return queryset.annotate(**{name: value for name, value in columns.items() if name not in ("pk",)}) \
+            .values_list(*_FACT_COLUMNS).order_by()
+
     parts = [
-        model.objects.filter(resources=page).annotate(key=label(name))
-        .values_list("key", "pk", "slug", "name", "sort_order").order_by()
+        part(model.objects.filter(resources=page), name)
         for name, model in (("themes", Theme), ("audiences", Audience), ("service_levels", ServiceLevel),
-                            ("operators", Operator))
+                            ("operators", Operator), ("region", Region))
     ]
+    # The author's columns (User.public_name's), by the author's row: email as slug, display_name as name.
+    parts.append(
+        get_user_model().objects.filter(authored_resources=page)
+        .annotate(key=label("author"), slug=F("email"), name=F("display_name"), sort_order=number(0),
+                  author_first_name=F("first_name"), author_last_name=F("last_name"),
+                  author_deleted_at=F("deleted_at"))
+        .values_list("key", "pk", "slug", "name", "sort_order", "author_first_name", "author_last_name",
+                     "author_deleted_at").order_by()
+    )
+    parts.append(part(ResourceStats.objects.filter(page_id=page), "useful", slug=label(""), name=label(""),
+                      sort_order=F("useful_count")))
     if user is not None:
         for name, model in (("bookmarked", Bookmark), ("voted", UsefulVote)):
-            parts.append(
-                model.objects.filter(user=user, page_id=page)
-                .annotate(key=label(name), slug=label(""), name=label(""),
-                          sort_order=Value(0, output_field=models.IntegerField()))
-                .values_list("key", "pk", "slug", "name", "sort_order").order_by()
-            )
+            parts.append(part(model.objects.filter(user=user, page_id=page), name, slug=label(""),
+                              name=label(""), sort_order=number(0)))
     return parts[0].union(*parts[1:], all=True)
+
+
+def _partial(model, db, **values):
+    """An instance of ``model`` as the database gives it with only these columns (``Model.from_db``:
+    the others are deferred and load on access)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(db, names, [values[name] for name in names])
 
 
 # Compiled once per process (comcep.core.prepared): building the six-part union cost 1.65 ms of CPU.
@@ -292,7 +323,10 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
 
     parent_page_types = ["resources.ResourceIndexPage"]
     subpage_types: list[str] = []
-    serve_select_related = ("region", "author", "stats")  # comcep.core.routing.fast_route
+    # comcep.core.routing.fast_route keeps the page's own row per process (no relation with it: the
+    # region, the author and the counters come with page_facts on every request).
+    serve_select_related = ()
+    serve_cacheable = True
 
     class Meta:
         verbose_name = _("ressource")
@@ -354,30 +388,50 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
         if getattr(request, "is_preview", False) or not self.pk:  # in-memory documents (modelcluster)
             context["documents"] = list(self.attached_documents.select_related("document"))
         else:
-            context["documents"] = _PAGE_DOCUMENTS.objects(page=self.pk)
+            context["documents"] = self.published_documents()
         context["can_interact"] = bool(user.is_authenticated and user.is_approved)
         if getattr(request, "is_preview", False):  # the M2M being edited live in memory (modelcluster)
             context.update(themes=list(self.themes.all()), audiences=list(self.audiences.all()),
                            service_levels=list(self.service_levels.all()), operators=list(self.operators.all()),
                            bookmarked=False, voted=False)
+            context["useful_total"] = self.useful_count
         else:
             context.update(self.page_facts(user if context["can_interact"] else None))
-        context["useful_total"] = self.useful_count
         context["related_resources"] = self.related_resources(user, [t.pk for t in context["themes"]],
                                                               theme_slugs=[t.slug for t in context["themes"]],
                                                               request=request)
         context["library_url"] = self.get_parent().get_url(request) if self.pk else "/ressources/"
         return context
 
+    def published_documents(self) -> list:
+        """The attached documents with their files, in the editor's order. Kept per process under the
+        routing version (comcep.core.routecache), which every page save or publish and every document
+        save or deletion changes: the attached documents change only with the page, their files and
+        titles only with the document. Each request gets its own copies."""
+        kept = routecache.get_page("documents", (self.pk,), lambda: tuple(_PAGE_DOCUMENTS.objects(page=self.pk)))
+        documents = []
+        for item in kept:
+            item = routecache.fresh(item)
+            item._state.fields_cache["document"] = routecache.fresh(item._state.fields_cache["document"])
+            documents.append(item)
+        return documents
+
     def page_facts(self, user) -> dict:
-        """Themes, audiences, service levels, operators, and whether ``user`` bookmarked / voted for
-        this resource: one UNION ALL query instead of six. Its SQL is compiled by the ORM once per
-        process and database (``_PAGE_FACTS``): building the six-part union cost 1.5 ms of CPU on
-        every resource page, ten times running it."""
-        from comcep.taxonomy.models import Audience, Operator, ServiceLevel, Theme
+        """Themes, audiences, service levels, operators, region, author, "utile" count, and whether
+        ``user`` bookmarked / voted for this resource: one UNION ALL query. Its SQL is compiled by the
+        ORM once per process and database (``_PAGE_FACTS``): building the union cost 1.5 ms of CPU on
+        every resource page, ten times running it.
+
+        The region and the author are read here on every request, not with the page (the routing keeps
+        the page's own row per process: ``serve_cacheable``), so a renamed region or member shows at
+        once; they are set on the page as ``select_related`` would (``page.region``, ``page.author``),
+        with only the columns the page shows (others load on access)."""
+        from django.contrib.auth import get_user_model
+
+        from comcep.taxonomy.models import Audience, Operator, Region, ServiceLevel, Theme
 
         facts = {"themes": [], "audiences": [], "service_levels": [], "operators": [],
-                 "bookmarked": False, "voted": False}
+                 "bookmarked": False, "voted": False, "useful_total": 0}
         if not self.pk:
             return facts
         models_by_key = {"themes": Theme, "audiences": Audience, "service_levels": ServiceLevel,
@@ -386,13 +440,25 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
             rows = _PAGE_FACTS.rows(page=self.pk)
         else:
             rows = _PAGE_FACTS_FOR_MEMBER.rows(page=self.pk, user=user.pk)
-        for key, pk, slug, name, sort_order in rows:
+        region = author = None
+        for key, pk, slug, name, sort_order, first_name, last_name, deleted_at in rows:
             if key in ("bookmarked", "voted"):
                 facts[key] = True
+            elif key == "useful":
+                facts["useful_total"] = sort_order
+            elif key == "region":
+                region = _partial(Region, self._state.db, id=pk, slug=slug, name=name, sort_order=sort_order)
+            elif key == "author":
+                author = _partial(get_user_model(), self._state.db, id=pk, email=slug, display_name=name,
+                                  first_name=first_name, last_name=last_name, deleted_at=deleted_at)
             else:
                 facts[key].append(models_by_key[key](pk=pk, slug=slug, name=name, sort_order=sort_order))
         for key in models_by_key:
             facts[key].sort(key=lambda term: (term.sort_order, term.name))
+        if region is None or region.pk == self.region_id:
+            self._state.fields_cache["region"] = region
+        if author is None or author.pk == self.author_id:
+            self._state.fields_cache["author"] = author
         return facts
 
     def related_resources(self, user, theme_ids=None, *, theme_slugs=None, request=None) -> list[RelatedResource]:
@@ -410,7 +476,11 @@ class ResourcePage(OneQueryViewRestrictionsMixin, Page):
                 parent = self.get_parent()
                 ancestor = (parent.url_path, parent.get_url(request))
                 padded = [*ids, *[0] * (RELATED_LIMIT - len(ids))]
-                rows = _RELATED.rows(can_read_members_only(user), **dict(zip(_RELATED_IDS, padded, strict=True)))
+                members = can_read_members_only(user)
+                # Kept per process under the routing version: the rows are the pages' own (title, path,
+                # kind, visibility, live), and the ids come from the facet index (part of the key).
+                rows = routecache.get_page("related", (members, *padded), lambda: tuple(
+                    _RELATED.rows(members, **dict(zip(_RELATED_IDS, padded, strict=True)))))
                 found = [RelatedResource(pk, title, url_below(ancestor, url_path), kind, visibility)
                          for pk, title, url_path, kind, visibility in rows]
                 return sorted(found, key=lambda related: rank[related.pk])

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from comcep.core import routecache
 from comcep.core.access import sentinel_reader
 from comcep.core.prepared import PreparedQuery
 
@@ -37,12 +38,21 @@ HOME_NEWEST = PreparedQuery(
 
 
 def latest_resources_for_home(request):
-    """The home page's "Dernières ressources" (members-only ones for approved readers): one query,
-    two if some were never published through a revision (ResourcePageQuerySet.newest)."""
-    newest = HOME_NEWEST.objects(can_read_members_only(request.user), limit=HOME_LIMIT)
+    """The home page's "Dernières ressources" (members-only ones for approved readers). Kept per process
+    under the routing version (comcep.core.routecache: every page save, publish, unpublish or move
+    changes it), per kind of reader; each request gets its own copies. Read with one query, two if
+    some were never published through a revision (ResourcePageQuerySet.newest)."""
+    members = can_read_members_only(request.user)
+    kept = routecache.get_page("home-newest", (members,), lambda: tuple(_newest(members)))
+    return [routecache.fresh(page) for page in kept]
+
+
+def _newest(members: bool) -> list:
+    newest = HOME_NEWEST.objects(members, limit=HOME_LIMIT)
     if len(newest) == HOME_LIMIT:
         return newest
-    return ResourcePage.objects.visible_to(request.user).only(*HOME_FIELDS).newest(HOME_LIMIT)
+    reader = sentinel_reader(members, can_read_members_only)
+    return ResourcePage.objects.visible_to(reader).only(*HOME_FIELDS).newest(HOME_LIMIT)
 
 
 def _member_only(request):

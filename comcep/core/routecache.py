@@ -14,6 +14,11 @@ unless the request itself changes the token. Outside a request nothing is memois
 the token. Versioned's timeout (5 minutes) bounds how long an entry can live in any case (a change
 made outside Django).
 
+Deep pages (``/ressources/<slug>/``: the chain of pages and the routed page's specific instance, for
+page classes that say they may be kept, ``serve_cacheable``) live in a second store with its own token,
+changed together with the first one; document saves and deletions change both too (a kept page's
+StreamField holds the documents its blocks chose).
+
 Cached instances are never handed out: each request gets a copy (:func:`fresh`: its own ``__dict__``
 and relation cache), so what a request sets on a page stays in that request.
 
@@ -23,11 +28,19 @@ other per-process caches of rarely changing data use too.
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from .versioned import Versioned
 
 VERSION_KEY = "core:routing:version"
+PAGES_VERSION_KEY = "core:routing:pages:version"
+#: Deep pages routed by comcep.core.routing.fast_route (a resource page with its parsed body): one entry
+#: per page URL, so fewer of them per process than of the few sites, sections and restrictions, and in
+#: their own store, so that visits to many pages do not push those out.
+MAX_PAGE_ENTRIES = 200
 
 _routing = Versioned(VERSION_KEY)
+_pages = Versioned(PAGES_VERSION_KEY, max_entries=MAX_PAGE_ENTRIES)
 
 
 def _version() -> str:
@@ -37,6 +50,13 @@ def _version() -> str:
 def get(kind: str, key: tuple, load):
     """The routing entry ``(kind, key)``: see :meth:`Versioned.get`."""
     return _routing.get(kind, key, load)
+
+
+def get_page(kind: str, key: tuple, load):
+    """The page entry ``(kind, key)``: a routed deep page (comcep.core.routing.fast_route) or what a page
+    class keeps with it (a resource's documents); see :meth:`Versioned.get`. Both stores change version
+    together (:func:`invalidate`)."""
+    return _pages.get(kind, key, load)
 
 
 def fresh(instance):
@@ -59,8 +79,14 @@ def fresh(instance):
 
 
 def invalidate() -> None:
-    """A new routing version now and again once the current transaction commits."""
-    _routing.invalidate()
+    """A new routing version now and again once the current transaction commits (both stores)."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    _routing.bump()
+    _pages.bump()
 
 
 def _on_change(**kwargs) -> None:
@@ -73,11 +99,13 @@ def connect() -> None:
     rows in bulk)."""
     from django.apps import apps
     from django.db.models.signals import post_delete, post_save
+    from wagtail.documents.models import AbstractDocument
     from wagtail.models import Page, PageViewRestriction, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     for model in apps.get_models():
-        if issubclass(model, (Page, Site, PageViewRestriction)):
+        # Documents: a cached page's StreamField holds the documents its blocks chose (title, file).
+        if issubclass(model, (Page, Site, PageViewRestriction, AbstractDocument)):
             label = model._meta.label_lower
             post_save.connect(_on_change, sender=model, dispatch_uid=f"comcep.core.routecache.save.{label}")
             post_delete.connect(_on_change, sender=model, dispatch_uid=f"comcep.core.routecache.delete.{label}")

@@ -4,7 +4,9 @@ Wagtail's default routing walks the tree one level at a time: for every path com
 child by slug and one for its specific instance (``/ressources/<slug>/``: four queries below the home page).
 ``fast_route`` finds the whole chain of pages in one query (the page of each depth with the slug of that
 path component, on Wagtail's slug index, then the parent/child links checked on the tree paths) and
-loads the specific instance of the last page only: two queries. It takes
+loads the specific instance of the last page only: two queries, kept per process under
+comcep.core.routecache's version token (none while no page changes) when the page class allows it
+(``serve_cacheable``). It takes
 this shortcut only when every page along the way routes like ``Page.route`` (a page class that overrides
 ``route``, e.g. a ``RoutablePageMixin`` page, gets the normal walk), and falls back to the normal walk
 whenever the chain is incomplete, so the result is the same as Wagtail's. A page class may name, in
@@ -116,9 +118,43 @@ def _specific(page_class, pk: int):
 
 
 def fast_route(root: Page, request, path_components: list[str]):
-    """The RouteResult of ``path_components`` below ``root``, or None to let Wagtail walk the tree."""
+    """The RouteResult of ``path_components`` below ``root``, or None to let Wagtail walk the tree.
+
+    The chain of pages found is kept per process under the routing version (comcep.core.routecache),
+    with the routed page's specific instance when its class says it may be kept (``serve_cacheable``:
+    its ``serve_select_related`` holds nothing that changes without a page save, and it reads such data
+    itself per request); otherwise that instance is read on every request. Each request gets its own
+    copies."""
     if len(path_components) < 2 or any("/" in c for c in path_components):
         return None
+    entry = routecache.get_page("route", (root.path, root.depth, tuple(path_components)),
+                                lambda: _find_chain(root, path_components))
+    if entry is None:
+        return None
+    kept_chain, kept_target = entry
+    chain, parent = [], root
+    for kept in kept_chain:
+        page = routecache.fresh(kept)
+        page._cached_parent_obj = parent
+        chain.append(page)
+        parent = page
+    if kept_target is not None:
+        target = routecache.fresh(kept_target)
+    else:
+        page_class = chain[-1].specific_class
+        if page_class is Page:
+            target = chain[-1]
+        else:
+            target = _specific(page_class, chain[-1].pk)
+            if target is None:  # deleted meanwhile
+                raise Http404
+    target._cached_parent_obj = chain[-2]
+    return target.route(request, [])
+
+
+def _find_chain(root: Page, path_components: list[str]):
+    """(the pages of the path, the routed page's specific instance if it may be kept, else None), or
+    None when Wagtail's walk must decide (incomplete chain, a page that routes otherwise, deleted)."""
     # One query on the indexed slug column: the candidate page of each level, checked below.
     if len(path_components) <= MAX_PREPARED_DEPTH:
         candidates = _chain_query(len(path_components)).objects(
@@ -135,22 +171,19 @@ def fast_route(root: Page, request, path_components: list[str]):
             parent = page
     if len(chain) != len(path_components):
         return None
-    parent = root
-    for page in chain:
+    for page in chain[:-1]:
         page_class = page.specific_class
-        if page_class is None or (page is not chain[-1] and not _routes_like_page(page_class)):
+        if page_class is None or not _routes_like_page(page_class):
             return None
-        page._cached_parent_obj = parent
-        parent = page
     page_class = chain[-1].specific_class
-    if page_class is Page:
-        target = chain[-1]
-    else:
+    if page_class is None:
+        return None
+    target = None
+    if page_class is not Page and getattr(page_class, "serve_cacheable", False):
         target = _specific(page_class, chain[-1].pk)
         if target is None:  # deleted meanwhile
-            raise Http404
-    target._cached_parent_obj = chain[-2]
-    return target.route(request, [])
+            return None
+    return tuple(chain), target
 
 
 def _restrictions_queryset(paths):
