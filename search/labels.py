@@ -72,9 +72,25 @@ def translated(key, lazy_text, memo: dict | None = None) -> str:
     return text
 
 
+#: Per language, numbers below this as the page shows them (``localize``) and the plural forms they
+#: take: a facet panel shows ~50 counts.
+MEMO_NUMBERS_BELOW = 2048
+_numbers: dict[str | None, dict] = {}
+
+
+def numbers() -> dict:
+    """The active language's memo of numbers (``numbers()[n]``: ``localize(n)``; other keys: plural forms)."""
+    language = get_language()
+    memo = _numbers.get(language)
+    if memo is None:
+        memo = _numbers[language] = {}
+    return memo
+
+
 def _forget_translations(*, setting, **kwargs) -> None:
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
         _translated.clear()
+    _numbers.clear()  # number formats depend on many settings (separators, grouping, format modules)
 
 
 setting_changed.connect(_forget_translations)

@@ -19,7 +19,20 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
+from search import labels
+from search.labels import MEMO_NUMBERS_BELOW
+
 register = template.Library()
+
+
+def _count(value: int, memo: dict) -> str:
+    """``_value`` of a count, remembered per language (search.labels.numbers)."""
+    if not 0 <= value < MEMO_NUMBERS_BELOW:
+        return _value(value)
+    text = memo.get(value)
+    if text is None:
+        text = memo[value] = _value(value)
+    return text
 
 
 def _value(value) -> str:
@@ -39,6 +52,7 @@ def search_facet_panel(facets) -> str:
     """``<aside class="search-facets">…</aside>`` for ``outcome.facets`` (their options carry ``url``
     and ``results``, set by search.views.search_page)."""
     selected_text = gettext("(filtre actif, cliquer pour le retirer)")
+    numbers = labels.numbers()
     out = ['<aside class="search-facets" aria-labelledby="search-facets-title">\n'
            f'          <h2 id="search-facets-title">{gettext("Affiner la recherche")}</h2>\n          ']
     append = out.append
@@ -53,7 +67,7 @@ def search_facet_panel(facets) -> str:
                    f'href="{_value(option.url)}"{_CURRENT if selected else ""}>\n'
                    '                    <span class="facet-box" aria-hidden="true"></span>\n'
                    f'                    <span class="facet-label">{_value(option.label)}</span>\n'
-                   f'                    <span class="facet-count">{_value(option.count)}</span>\n'
+                   f'                    <span class="facet-count">{_count(option.count, numbers)}</span>\n'
                    '                    <span class="visually-hidden">'
                    f'{selected_text if selected else _value(option.results)}</span>\n'
                    '                  </a></li>\n                ')

@@ -287,8 +287,33 @@ def test_the_cached_results_area_carries_each_searchs_log_id(client, entries):
                 assert logged and all(f"r={log_id}" in link or f"/aller/{log_id}/" in link for link in logged)
         assert fragments.cached_count("search-layout") == 2
         # A query holding what looked like the former placeholder is shown as typed.
-        html = client.get("/recherche/", {"q": "comcep-search-log-id entretien"}).content.decode()
-        assert "pour « comcep-search-log-id entretien »" in html
+        html = client.get("/recherche/", {"q": 'entretien -"comcep-search-log-id"'}).content.decode()
+        assert "pour « entretien -&quot;comcep-search-log-id&quot; »" in html
         facet_links = re.findall(r'class="facet-option[^"]*" href="([^"]+)"', html)
-        assert facet_links and all(link.startswith("/recherche/?q=comcep-search-log-id+entretien&amp;")
+        assert facet_links and all(link.startswith("/recherche/?q=entretien+-%22comcep-search-log-id%22&amp;")
                                    for link in facet_links)
+
+
+def test_facet_counts_and_their_unit_are_remembered_per_language_and_settings(monkeypatch):
+    """The panel's counts (``localize``) and their "résultat(s)" (``ngettext``) are computed once per
+    language and number; the other language, and a change of the number format, give their own."""
+    from search import views
+    from search.templatetags import search_pages
+
+    labels._numbers.clear()
+    calls = []
+    real_ngettext = views.ngettext
+    monkeypatch.setattr(views, "ngettext", lambda *args: calls.append(args) or real_ngettext(*args))
+    with translation.override("fr"):
+        expected = [real_ngettext("résultat", "résultats", n) for n in (0, 1, 2, 1, 2, 5000, 5000)]
+        assert [views._results_unit(n) for n in (0, 1, 2, 1, 2, 5000, 5000)] == expected
+        assert expected[1] == "résultat" and expected[2] == "résultats"
+        assert len(calls) == 5  # 0, 1, 2 once each; 5000 (not remembered) twice
+        assert search_pages._count(1234, labels.numbers()) == "1234"
+    with translation.override("en"):
+        assert [views._results_unit(n) for n in (0, 1, 2)] == ["results", "result", "results"]
+    with override_settings(USE_THOUSAND_SEPARATOR=True, NUMBER_GROUPING=3, THOUSAND_SEPARATOR="."), \
+            translation.override("fr"):
+        assert search_pages._count(1234, labels.numbers()) == search_pages._value(1234) != "1234"
+    with translation.override("fr"):
+        assert search_pages._count(1234, labels.numbers()) == "1234"
