@@ -30,7 +30,7 @@ from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from comcep.core.prepared import PreparedQuery
+from comcep.core.prepared import PreparedCreate, PreparedQuery
 
 from . import highlight, labels
 from .enums import GapStatus, SearchSource
@@ -111,11 +111,16 @@ def _insert_async(obj, *, ignore_conflicts: bool = False) -> int | None:
     return row[0] if row else None
 
 
+#: ``SearchQueryLog.objects.create``'s INSERT, compiled once per process (every new search on SQLite).
+_LOG_CREATE = PreparedCreate("search.log_create", SearchQueryLog)
+
+
 def _log_search(**values) -> int:
     """Insert one SearchQueryLog row; its id."""
-    if _async_commit(router.db_for_write(SearchQueryLog)):
+    alias = router.db_for_write(SearchQueryLog)
+    if _async_commit(alias):
         return _insert_async(SearchQueryLog(**values))
-    return SearchQueryLog.objects.create(**values).pk
+    return _LOG_CREATE.create(SearchQueryLog(**values), using=alias).pk
 
 
 # --- A new search of a known query: one statement on PostgreSQL -----------------------------

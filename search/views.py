@@ -10,6 +10,7 @@ page itself, header and navigation keep working); the JSON endpoints answer 503.
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -75,8 +76,9 @@ def _toggle(params, group: str, value: str, selected: bool) -> str:
     return _url(params, **{group: current if selected else [*current, value]})
 
 
-#: Stands for the search log id in the cached facet panel's links (URL- and HTML-safe).
-LOG_PLACEHOLDER = "comcep-search-log-id"
+#: Stands for the search log id in the cached parts of the page (URL- and HTML-safe), filled on every
+#: render. Drawn per process (the fragments are per process): no query or indexed text can contain it.
+LOG_PLACEHOLDER = f"comcep-search-log-{secrets.token_hex(8)}"
 
 
 class _LazyToggle:
@@ -92,7 +94,15 @@ class _LazyToggle:
 
 
 def _results_unit(count: int) -> str:
-    return ngettext("résultat", "résultats", count)
+    if count >= labels.MEMO_NUMBERS_BELOW:
+        return ngettext("résultat", "résultats", count)
+    # ngettext reads the plural rule of every loaded catalogue (~10 µs): remembered per language.
+    memo = labels.numbers()
+    key = ("résultat", count)
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = ngettext("résultat", "résultats", count)
+    return text
 
 
 # "résultat(s)" after a facet option's count (screen readers), translated only if the panel is rendered.
@@ -133,13 +143,15 @@ def search_page(request):
             hit.click_url = f"/recherche/aller/{LOG_PLACEHOLDER}/{hit.entry.pk}/"
     else:
         params.pop("r", None)
+    # The results (list, facets, links) are cached fragments (comcep/core/fragments.py): their links
+    # carry the search log id as a placeholder, filled on every render (facets_fills).
+    link_params = {**params, "r": [LOG_PLACEHOLDER]} if tracking.log_id else params
     recommended = gaps.visible_recommendation(tracking, reader) if outcome.page == 1 else None
     if recommended is not None:
-        context["recommended"] = gaps.recommendation(recommended, parsed.positive_stems, log_id=tracking.log_id)
+        context["recommended"] = gaps.recommendation(recommended, parsed.positive_stems,
+                                                     log_id=LOG_PLACEHOLDER if tracking.log_id else None)
 
-    # The facet panel is a cached fragment (comcep/core/fragments.py): its links carry the search
-    # log id as a placeholder, filled on every render, and are only built when it is rendered.
-    link_params = {**params, "r": [LOG_PLACEHOLDER]} if tracking.log_id else params
+    # The facet panel's links are only built when it is rendered.
     for facet in outcome.facets:
         for option in facet.options:
             option.url = _LazyToggle(link_params, facet.group, option.value, option.selected)
@@ -158,29 +170,49 @@ def search_page(request):
         outcome=outcome,
         active_filters=[
             {"label": option_labels.get((group, value), value), "group": searcher.FACET_TITLES[group],
-             "url": _toggle(params, group, value, True)}
+             "url": _toggle(link_params, group, value, True)}
             for group, value in filters.items()
         ],
-        clear_filters_url=_url({"q": params.get("q", []), "r": params.get("r", [])}),
+        clear_filters_url=_url({"q": link_params.get("q", []), "r": link_params.get("r", [])}),
         sort_links=[
-            {"label": _("Pertinence"), "url": _url(params, sort=None), "current": outcome.sort == searcher.RELEVANCE},
-            {"label": _("Les plus récents"), "url": _url(params, sort=searcher.RECENT),
+            {"label": _("Pertinence"), "url": _url(link_params, sort=None),
+             "current": outcome.sort == searcher.RELEVANCE},
+            {"label": _("Les plus récents"), "url": _url(link_params, sort=searcher.RECENT),
              "current": outcome.sort == searcher.RECENT},
         ],
         first_number=(outcome.page - 1) * outcome.page_size + 1,
     )
     if outcome.page > 1:
-        context["previous_url"] = _url(params, page=str(outcome.page - 1)) if outcome.page > 2 else _url(params)
+        context["previous_url"] = (_url(link_params, page=str(outcome.page - 1)) if outcome.page > 2
+                                   else _url(link_params))
     if outcome.page < outcome.num_pages:
-        context["next_url"] = _url(params, page=str(outcome.page + 1))
+        context["next_url"] = _url(link_params, page=str(outcome.page + 1))
     if outcome.total == 0:
         if parsed.has_positive:
             suggestion = searcher.suggestions(parsed, reader)
             if suggestion:
                 context["suggestion"] = suggestion
-                context["suggestion_url"] = _url(params, q=suggestion)
+                context["suggestion_url"] = _url(link_params, q=suggestion)
         context["themes"] = labels.top_themes()
+    context["layout_fragment_key"] = layout_fragment_key(context)
     return render(request, "search/search.html", context)
+
+
+def layout_fragment_key(context: dict) -> str:
+    """The cached results area's key (templates/search/search.html, ``search-layout``): every value it
+    reads outside the result list and the facet panel (whose own keys are part of it). Its links
+    carry the log id's placeholder, filled on every render."""
+    outcome, recommended = context["outcome"], context.get("recommended")
+    return fragment_key(
+        "search-layout", outcome.total, outcome.page, outcome.num_pages, bool(outcome.facets), context.get("q"),
+        [(str(f["label"]), str(f["group"]), f["url"]) for f in context["active_filters"]],
+        context["clear_filters_url"],
+        None if recommended is None else (recommended.kind_label, recommended.url, recommended.title,
+                                          str(recommended.snippet), hasattr(recommended.snippet, "__html__")),
+        [(str(link["label"]), link["url"], link["current"]) for link in context["sort_links"]],
+        context["hits_fragment_key"], context["facets_fragment_key"], context.get("previous_url"),
+        context.get("next_url"), context.get("suggestion"), context.get("suggestion_url"), context.get("themes"),
+    )
 
 
 def hits_fragment_key(outcome) -> str:

@@ -1,0 +1,319 @@
+"""Session 12: the search page's rendering and a repeated search's per-request work
+(docs/performance.md, "Session 12: the search pages' rendering"). The page shows what it showed before:
+the same HTML, the same entries for the same readers."""
+
+import datetime
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.template import engines
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+from comcep.core import fragments
+from search import labels, resultcache, searcher
+from search.models import SearchEntry, SearchQueryLog
+from search.templatetags.search_pages import search_facet_panel, search_result_list
+from search.views import LOG_PLACEHOLDER, _lazy_results_unit, _LazyToggle, layout_fragment_key
+
+# What templates/search/search.html rendered through the template language before session 12.
+FACET_PANEL_TEMPLATE = """{% load i18n %}<aside class="search-facets" aria-labelledby="search-facets-title">
+          <h2 id="search-facets-title">{% translate "Affiner la recherche" %}</h2>
+          {% for facet in facets %}
+            <section class="facet" aria-labelledby="facet-{{ facet.group }}">
+              <h3 id="facet-{{ facet.group }}">{{ facet.title }}</h3>
+              <ul>
+                {% for option in facet.options %}
+                  <li><a class="facet-option{% if option.selected %} is-selected{% endif %}" href="{{ option.url }}"{% if option.selected %} aria-current="true"{% endif %}>
+                    <span class="facet-box" aria-hidden="true"></span>
+                    <span class="facet-label">{{ option.label }}</span>
+                    <span class="facet-count">{{ option.count }}</span>
+                    <span class="visually-hidden">{% if option.selected %}{% translate "(filtre actif, cliquer pour le retirer)" %}{% else %}{{ option.results }}{% endif %}</span>
+                  </a></li>
+                {% endfor %}
+              </ul>
+            </section>
+          {% endfor %}
+        </aside>"""  # noqa: E501
+
+RESULT_LIST_TEMPLATE = """{% load i18n %}<ol class="result-list" start="{{ first_number }}">
+            {% for hit in hits %}
+              <li class="result">
+                <article>
+                  <p class="result-kind">{{ hit.kind_label }}</p>
+                  <h2 class="result-title"><a href="{{ hit.click_url|default:hit.entry.url }}">{{ hit.title_html }}</a></h2>
+                  {% if hit.snippet %}<p class="result-snippet">{{ hit.snippet }}</p>{% endif %}
+                  <p class="meta result-meta">
+                    {% if hit.themes %}<span class="visually-hidden">{% translate "Thèmes :" %}</span>
+                      {% for slug, name in hit.themes %}<span class="result-theme">{{ name }}</span>{% endfor %}{% endif %}
+                    {% if hit.date %}<span class="result-date">{% translate "Publié le" %} <time datetime="{{ hit.date|date:'c' }}">{{ hit.date|date:"j F Y" }}</time></span>{% endif %}
+                  </p>
+                </article>
+              </li>
+            {% endfor %}
+          </ol>"""  # noqa: E501
+
+
+def _facets():
+    params = {"q": ["vae & <cpf>"], "theme": ["vae"], "r": [LOG_PLACEHOLDER]}
+    options = []
+    for value, label, count, selected in [("vae", "Validation des acquis (VAE)", 1234, True),
+                                          ("cpf", "Compte <personnel> & \"formation\"", 1, False),
+                                          ("l'été", "L'été", 0, False), ("x", "", 2, False)]:
+        option = searcher.FacetOption(value, label, count, selected)
+        option.url = _LazyToggle(params, "theme", value, selected)
+        option.results = _lazy_results_unit(count)
+        options.append(option)
+    return [searcher.Facet("theme", "Thème", options), searcher.Facet("kind", "Type & <genre>", options[1:2])]
+
+
+def _hits():
+    summer = datetime.datetime(2026, 7, 1, 22, 30, tzinfo=datetime.UTC)  # 2 July in Paris
+    winter = datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
+    return [
+        SimpleNamespace(kind_label="Fiche <pratique>", click_url=f"/recherche/aller/{LOG_PLACEHOLDER}/7/",
+                        entry=SimpleNamespace(url="/ressources/a/"), title_html=mark_safe("<mark>VAE</mark> & co"),
+                        snippet=mark_safe("Un <mark>extrait</mark>"), themes=[("vae", "VAE & <co>"), ("cpf", "CPF")],
+                        date=summer),
+        SimpleNamespace(kind_label="Discussion", entry=SimpleNamespace(url="/echanges/a?b=1&c=<2>"),
+                        title_html="Titre <non> échappé", snippet="", themes=[], date=None),
+        SimpleNamespace(kind_label="Guide", click_url="", entry=SimpleNamespace(url="/ressources/b/"),
+                        title_html="", snippet="texte & <b>brut</b>", themes=[("x", "X")], date=winter),
+    ]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_facet_panel_and_the_result_list_are_the_templates_html_byte_for_byte(language):
+    engine = engines["django"]
+    with translation.override(language):
+        facets, hits = _facets(), _hits()
+        assert search_facet_panel(facets) == engine.from_string(FACET_PANEL_TEMPLATE).render({"facets": facets})
+        for first_number in (1, 11, 1001):
+            expected = engine.from_string(RESULT_LIST_TEMPLATE).render({"hits": hits, "first_number": first_number})
+            assert search_result_list(hits, first_number) == expected
+        assert search_result_list([], 1) == engine.from_string(RESULT_LIST_TEMPLATE).render(
+            {"hits": [], "first_number": 1})
+        assert search_facet_panel([]) == engine.from_string(FACET_PANEL_TEMPLATE).render({"facets": []})
+
+
+@pytest.fixture
+def entries(make_entry, private_group):
+    return [make_entry("Préparer un entretien VAE", body="Conseils pour l'entretien de VAE", themes=["vae"]),
+            make_entry("Atelier entretien collectif", access="members"),
+            make_entry("Entretien en groupe privé", access=f"group:{private_group.pk}")]
+
+
+def _titles(html: str) -> set[str]:
+    return {re.sub(r"</?mark>", "", t) for t in re.findall(r'class="result-title"><a href="[^"]+">(.*?)</a>', html)}
+
+
+@pytest.mark.django_db
+def test_a_repeated_search_loads_its_entries_with_one_compiled_statement_and_the_readers_filter(
+        client, member, moderator, entries):
+    """The shown entries of a cached search are loaded by a statement compiled once per process
+    (searcher._load_shown) with the reader's permission filter: a member never sees the private
+    space's entry, a moderator sees it (the private prefixes), and an entry closed without any index
+    write (so with the cached summary still used) disappears on the next request."""
+    searcher._SHOWN_QUERIES.clear()
+    resultcache.clear()
+    client.force_login(member)
+    first = client.get("/recherche/", {"q": "entretien"}).content.decode()
+    assert _titles(first) == {"Préparer un entretien VAE", "Atelier entretien collectif"}
+    for _ in range(3):
+        assert _titles(client.get("/recherche/", {"q": "entretien"}).content.decode()) == _titles(first)
+    prepared = list(searcher._SHOWN_QUERIES.values())
+    assert len(prepared) == 1 and prepared[0].compilations == 1  # one shape: built once, run three times
+
+    client.force_login(moderator)
+    for _ in range(2):
+        assert _titles(client.get("/recherche/", {"q": "entretien"}).content.decode()) == {
+            "Préparer un entretien VAE", "Atelier entretien collectif", "Entretien en groupe privé"}
+
+    # Closed behind the cache's back (no index write, no new generation): the summary still lists it.
+    SearchEntry.objects.filter(title="Atelier entretien collectif").update(access="group:999999")
+    client.force_login(member)
+    assert _titles(client.get("/recherche/", {"q": "entretien"}).content.decode()) == {"Préparer un entretien VAE"}
+    client.logout()
+    assert _titles(client.get("/recherche/", {"q": "entretien"}).content.decode()) == {"Préparer un entretien VAE"}
+
+
+@pytest.mark.django_db
+def test_a_repeated_search_issues_no_more_statements(client, member, entries):
+    client.force_login(member)
+    client.get("/recherche/", {"q": "entretien"})
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/recherche/", {"q": "entretien"})
+    # The user; the shown entries; the group (and on SQLite the log row): as before session 12.
+    assert len(queries) == (3 if connection.vendor == "postgresql" else 4)
+    log = SearchQueryLog.objects.latest("pk")
+    assert (log.query, log.result_count, log.filtered, log.source, log.clicks) == ("entretien", 2, False, "html", 0)
+    assert log.gap is not None and log.gap.key == "entretien" and log.created_at is not None
+
+
+@pytest.mark.django_db
+def test_the_search_log_row_is_written_by_the_prepared_insert(client, entries, monkeypatch):
+    """On SQLite (and inside a transaction on PostgreSQL) the row is written by an INSERT compiled once
+    per process (search.gaps._LOG_CREATE), not by the ORM's create on every search."""
+    from search import gaps
+
+    if gaps._async_commit("default"):
+        pytest.skip("PostgreSQL outside a transaction writes through its asynchronous INSERT")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the ORM's create")
+
+    monkeypatch.setattr(SearchQueryLog.objects, "create", refuse)
+    client.get("/recherche/", {"q": "entretien", "theme": "vae"})
+    log = SearchQueryLog.objects.latest("pk")
+    assert (log.query, log.result_count, log.filtered) == ("entretien", 1, True)
+
+
+def test_translated_labels_are_remembered_per_language(monkeypatch):
+    """A results page reads each kind, facet title and date label from a per-language memo instead of
+    looking it up in every catalogue again; switching the language gives that language's label."""
+    calls = []
+    real_str = type(labels.KIND_LABELS["guide"]).__str__
+
+    def counting(self):
+        calls.append(1)
+        return real_str(self)
+
+    labels._translated.clear()
+    monkeypatch.setattr(type(labels.KIND_LABELS["guide"]), "__str__", counting)
+    with translation.override("fr"):
+        assert labels.kind_label("guide") == "Guide" and labels.kind_label("thread") == "Discussion"
+        before = len(calls)
+        for _ in range(3):
+            assert labels.kind_label("thread") == "Discussion"
+        assert len(calls) == before
+        assert labels.kind_label("resource") == "Ressource"
+    with translation.override("en"):
+        assert labels.kind_label("resource") == "Resource"  # the English catalogue's label
+    with translation.override("fr"):
+        assert labels.kind_label("resource") == "Ressource"
+    assert labels.kind_label("un-type-inconnu") == "Un type inconnu"
+    with override_settings(LANGUAGE_CODE="fr"):
+        assert labels._translated == {}  # a settings change forgets them
+
+
+def _layout_context(**changes):
+    outcome = SimpleNamespace(total=3, page=1, num_pages=1, facets=[object()])
+    context = {
+        "outcome": outcome, "q": "vae",
+        "active_filters": [{"label": "VAE", "group": searcher.FACET_TITLES["theme"], "url": "/recherche/?q=vae"}],
+        "clear_filters_url": "/recherche/?q=vae", "recommended": None,
+        "sort_links": [{"label": "Pertinence", "url": "/recherche/?q=vae", "current": True}],
+        "hits_fragment_key": "search-hits:1", "facets_fragment_key": "search-facets:1",
+    }
+    for name, value in changes.items():
+        if name in ("total", "page", "num_pages", "facets"):
+            setattr(outcome, name, value)
+        else:
+            context[name] = value
+    return context
+
+
+def _layout_block() -> str:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    source = (Path(settings.BASE_DIR) / "templates/search/search.html").read_text()
+    start = source.index("{% fragment layout_fragment_key")
+    return source[start:source.index("</div>{% endfragment %}", start)]
+
+
+def test_the_results_areas_key_holds_every_value_the_area_reads():
+    """The cached results area reads these values only (the list and the panel through their own keys),
+    and each of them changes the key: dropping one from search.views.layout_fragment_key fails here."""
+    block = _layout_block()
+    block = re.sub(r"\{% fragment hits_fragment_key %\}.*?\{% endfragment %\}", "", block[30:], flags=re.S)
+    block = re.sub(r"\{% fragment facets_fragment_key %\}.*?\{% endfragment %\}", "", block, flags=re.S)
+    block = re.sub(r"\{% comment %\}.*?\{% endcomment %\}", "", block, flags=re.S)
+    tags = [re.sub(r"'[^']*'|\"[^\"]*\"", "", tag) for tag in re.findall(r"\{[{%](.*?)[}%]\}", block)]
+    read = {name for tag in tags for name in re.findall(r"\b[a-z_]+(?:\.[a-z_]+)*", tag)}
+    names = {n.removesuffix(".url").removesuffix(".label") for n in read} - {
+        "if", "elif", "else", "endif", "for", "endfor", "in", "not", "translate", "blocktranslate",
+        "endblocktranslate", "include", "with", "trimmed", "count", "counter", "plural", "page", "pages", "link",
+        "f", "forloop.last", "link.current", "f.group", "recommended.kind_label", "recommended.title",
+        "recommended.snippet", "fragment", "endfragment", "search", "includes", "browse_themes.html"}
+    assert names == {"outcome.total", "q", "active_filters", "clear_filters_url", "recommended", "sort_links",
+                     "outcome.num_pages", "previous_url", "outcome.page", "next_url", "suggestion",
+                     "suggestion_url", "outcome.facets"}
+    whole = _layout_block()
+    assert "{% fragment hits_fragment_key %}" in whole and "{% fragment facets_fragment_key %}" in whole
+    assert '{% include "search/includes/browse_themes.html" %}' in whole  # reads `themes` only:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    included = (Path(settings.BASE_DIR) / "templates/search/includes/browse_themes.html").read_text()
+    assert set(re.findall(r"\{[{%] (?:if |for slug, name in )?(\w+)", included)) == {"load", "themes", "translate",
+                                                                                     "endfor", "slug", "name", "endif"}
+    base = layout_fragment_key(_layout_context())
+    recommended = SimpleNamespace(kind_label="Guide", url="/recherche/aller/x/1/", title="T", snippet=mark_safe("s"))
+    variants = {
+        "total": 4, "page": 2, "num_pages": 2, "facets": [], "q": "cpf",
+        "active_filters": [{"label": "CPF", "group": searcher.FACET_TITLES["theme"], "url": "/recherche/?q=vae"}],
+        "clear_filters_url": "/recherche/", "recommended": recommended,
+        "sort_links": [{"label": "Pertinence", "url": "/recherche/?q=vae", "current": False}],
+        "hits_fragment_key": "search-hits:2", "facets_fragment_key": "search-facets:2", "previous_url": "/p",
+        "next_url": "/n", "suggestion": "vae", "suggestion_url": "/s", "themes": [("vae", "VAE")],
+    }
+    for name, value in variants.items():
+        assert layout_fragment_key(_layout_context(**{name: value})) != base, name
+    escaped = SimpleNamespace(**{**vars(recommended), "snippet": "s"})  # the same text, not marked safe
+    assert layout_fragment_key(_layout_context(recommended=escaped)) != layout_fragment_key(
+        _layout_context(recommended=recommended))
+    with translation.override("en"):
+        assert layout_fragment_key(_layout_context()) != base
+
+
+@pytest.mark.django_db
+def test_the_cached_results_area_carries_each_searchs_log_id(client, entries):
+    with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
+        fragments.clear()
+        for params in ({"q": "entretien"}, {"q": "entretien", "theme": "vae"}):
+            for _ in range(2):
+                html = client.get("/recherche/", params).content.decode()
+                log_id = SearchQueryLog.objects.latest("pk").pk
+                assert LOG_PLACEHOLDER not in html
+                links = re.findall(r'href="(/recherche/[^"]*)"', html)
+                logged = [link for link in links if "r=" in link or "/aller/" in link]
+                assert logged and all(f"r={log_id}" in link or f"/aller/{log_id}/" in link for link in logged)
+        assert fragments.cached_count("search-layout") == 2
+        # A query holding what looked like the former placeholder is shown as typed.
+        html = client.get("/recherche/", {"q": 'entretien -"comcep-search-log-id"'}).content.decode()
+        assert "pour « entretien -&quot;comcep-search-log-id&quot; »" in html
+        facet_links = re.findall(r'class="facet-option[^"]*" href="([^"]+)"', html)
+        assert facet_links and all(link.startswith("/recherche/?q=entretien+-%22comcep-search-log-id%22&amp;")
+                                   for link in facet_links)
+
+
+def test_facet_counts_and_their_unit_are_remembered_per_language_and_settings(monkeypatch):
+    """The panel's counts (``localize``) and their "résultat(s)" (``ngettext``) are computed once per
+    language and number; the other language, and a change of the number format, give their own."""
+    from search import views
+    from search.templatetags import search_pages
+
+    labels._numbers.clear()
+    calls = []
+    real_ngettext = views.ngettext
+    monkeypatch.setattr(views, "ngettext", lambda *args: calls.append(args) or real_ngettext(*args))
+    with translation.override("fr"):
+        expected = [real_ngettext("résultat", "résultats", n) for n in (0, 1, 2, 1, 2, 5000, 5000)]
+        assert [views._results_unit(n) for n in (0, 1, 2, 1, 2, 5000, 5000)] == expected
+        assert expected[1] == "résultat" and expected[2] == "résultats"
+        assert len(calls) == 5  # 0, 1, 2 once each; 5000 (not remembered) twice
+        assert search_pages._count(1234, labels.numbers()) == "1234"
+    with translation.override("en"):
+        assert [views._results_unit(n) for n in (0, 1, 2)] == ["results", "result", "results"]
+    with override_settings(USE_THOUSAND_SEPARATOR=True, NUMBER_GROUPING=3, THOUSAND_SEPARATOR="."), \
+            translation.override("fr"):
+        assert search_pages._count(1234, labels.numbers()) == search_pages._value(1234) != "1234"
+    with translation.override("fr"):
+        assert search_pages._count(1234, labels.numbers()) == "1234"
