@@ -79,7 +79,7 @@ _numbers: dict[str | None, dict] = {}
 
 
 def numbers() -> dict:
-    """The active language's memo of numbers (``numbers()[n]``: ``localize(n)``; other keys: plural forms)."""
+    """The active language's memo of plural forms ("résultat(s)" after a count: search.views._results_unit)."""
     language = get_language()
     memo = _numbers.get(language)
     if memo is None:

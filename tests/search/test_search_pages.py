@@ -2,13 +2,11 @@
 (docs/performance.md, "Session 12: the search pages' rendering"). The page shows what it showed before:
 the same HTML, the same entries for the same readers."""
 
-import datetime
 import re
 from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.template import engines
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
@@ -17,87 +15,7 @@ from django.utils.safestring import mark_safe
 from comcep.core import fragments
 from search import labels, resultcache, searcher
 from search.models import SearchEntry, SearchQueryLog
-from search.templatetags.search_pages import search_facet_panel, search_result_list
-from search.views import LOG_PLACEHOLDER, _lazy_results_unit, _LazyToggle, layout_fragment_key
-
-# What templates/search/search.html rendered through the template language before session 12.
-FACET_PANEL_TEMPLATE = """{% load i18n %}<aside class="search-facets" aria-labelledby="search-facets-title">
-          <h2 id="search-facets-title">{% translate "Affiner la recherche" %}</h2>
-          {% for facet in facets %}
-            <section class="facet" aria-labelledby="facet-{{ facet.group }}">
-              <h3 id="facet-{{ facet.group }}">{{ facet.title }}</h3>
-              <ul>
-                {% for option in facet.options %}
-                  <li><a class="facet-option{% if option.selected %} is-selected{% endif %}" href="{{ option.url }}"{% if option.selected %} aria-current="true"{% endif %}>
-                    <span class="facet-box" aria-hidden="true"></span>
-                    <span class="facet-label">{{ option.label }}</span>
-                    <span class="facet-count">{{ option.count }}</span>
-                    <span class="visually-hidden">{% if option.selected %}{% translate "(filtre actif, cliquer pour le retirer)" %}{% else %}{{ option.results }}{% endif %}</span>
-                  </a></li>
-                {% endfor %}
-              </ul>
-            </section>
-          {% endfor %}
-        </aside>"""  # noqa: E501
-
-RESULT_LIST_TEMPLATE = """{% load i18n %}<ol class="result-list" start="{{ first_number }}">
-            {% for hit in hits %}
-              <li class="result">
-                <article>
-                  <p class="result-kind">{{ hit.kind_label }}</p>
-                  <h2 class="result-title"><a href="{{ hit.click_url|default:hit.entry.url }}">{{ hit.title_html }}</a></h2>
-                  {% if hit.snippet %}<p class="result-snippet">{{ hit.snippet }}</p>{% endif %}
-                  <p class="meta result-meta">
-                    {% if hit.themes %}<span class="visually-hidden">{% translate "Thèmes :" %}</span>
-                      {% for slug, name in hit.themes %}<span class="result-theme">{{ name }}</span>{% endfor %}{% endif %}
-                    {% if hit.date %}<span class="result-date">{% translate "Publié le" %} <time datetime="{{ hit.date|date:'c' }}">{{ hit.date|date:"j F Y" }}</time></span>{% endif %}
-                  </p>
-                </article>
-              </li>
-            {% endfor %}
-          </ol>"""  # noqa: E501
-
-
-def _facets():
-    params = {"q": ["vae & <cpf>"], "theme": ["vae"], "r": [LOG_PLACEHOLDER]}
-    options = []
-    for value, label, count, selected in [("vae", "Validation des acquis (VAE)", 1234, True),
-                                          ("cpf", "Compte <personnel> & \"formation\"", 1, False),
-                                          ("l'été", "L'été", 0, False), ("x", "", 2, False)]:
-        option = searcher.FacetOption(value, label, count, selected)
-        option.url = _LazyToggle(params, "theme", value, selected)
-        option.results = _lazy_results_unit(count)
-        options.append(option)
-    return [searcher.Facet("theme", "Thème", options), searcher.Facet("kind", "Type & <genre>", options[1:2])]
-
-
-def _hits():
-    summer = datetime.datetime(2026, 7, 1, 22, 30, tzinfo=datetime.UTC)  # 2 July in Paris
-    winter = datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
-    return [
-        SimpleNamespace(kind_label="Fiche <pratique>", click_url=f"/recherche/aller/{LOG_PLACEHOLDER}/7/",
-                        entry=SimpleNamespace(url="/ressources/a/"), title_html=mark_safe("<mark>VAE</mark> & co"),
-                        snippet=mark_safe("Un <mark>extrait</mark>"), themes=[("vae", "VAE & <co>"), ("cpf", "CPF")],
-                        date=summer),
-        SimpleNamespace(kind_label="Discussion", entry=SimpleNamespace(url="/echanges/a?b=1&c=<2>"),
-                        title_html="Titre <non> échappé", snippet="", themes=[], date=None),
-        SimpleNamespace(kind_label="Guide", click_url="", entry=SimpleNamespace(url="/ressources/b/"),
-                        title_html="", snippet="texte & <b>brut</b>", themes=[("x", "X")], date=winter),
-    ]
-
-
-@pytest.mark.parametrize("language", ["fr", "en"])
-def test_the_facet_panel_and_the_result_list_are_the_templates_html_byte_for_byte(language):
-    engine = engines["django"]
-    with translation.override(language):
-        facets, hits = _facets(), _hits()
-        assert search_facet_panel(facets) == engine.from_string(FACET_PANEL_TEMPLATE).render({"facets": facets})
-        for first_number in (1, 11, 1001):
-            expected = engine.from_string(RESULT_LIST_TEMPLATE).render({"hits": hits, "first_number": first_number})
-            assert search_result_list(hits, first_number) == expected
-        assert search_result_list([], 1) == engine.from_string(RESULT_LIST_TEMPLATE).render(
-            {"hits": [], "first_number": 1})
-        assert search_facet_panel([]) == engine.from_string(FACET_PANEL_TEMPLATE).render({"facets": []})
+from search.views import LOG_PLACEHOLDER, layout_fragment_key
 
 
 @pytest.fixture
@@ -294,11 +212,10 @@ def test_the_cached_results_area_carries_each_searchs_log_id(client, entries):
                                    for link in facet_links)
 
 
-def test_facet_counts_and_their_unit_are_remembered_per_language_and_settings(monkeypatch):
-    """The panel's counts (``localize``) and their "résultat(s)" (``ngettext``) are computed once per
-    language and number; the other language, and a change of the number format, give their own."""
+def test_the_results_unit_is_remembered_per_language(monkeypatch):
+    """The facet panel's "résultat(s)" (``ngettext``) is computed once per language and number; the
+    other language gives its own."""
     from search import views
-    from search.templatetags import search_pages
 
     labels._numbers.clear()
     calls = []
@@ -309,11 +226,5 @@ def test_facet_counts_and_their_unit_are_remembered_per_language_and_settings(mo
         assert [views._results_unit(n) for n in (0, 1, 2, 1, 2, 5000, 5000)] == expected
         assert expected[1] == "résultat" and expected[2] == "résultats"
         assert len(calls) == 5  # 0, 1, 2 once each; 5000 (not remembered) twice
-        assert search_pages._count(1234, labels.numbers()) == "1234"
     with translation.override("en"):
         assert [views._results_unit(n) for n in (0, 1, 2)] == ["results", "result", "results"]
-    with override_settings(USE_THOUSAND_SEPARATOR=True, NUMBER_GROUPING=3, THOUSAND_SEPARATOR="."), \
-            translation.override("fr"):
-        assert search_pages._count(1234, labels.numbers()) == search_pages._value(1234) != "1234"
-    with translation.override("fr"):
-        assert search_pages._count(1234, labels.numbers()) == "1234"
