@@ -31,15 +31,19 @@ class RegionalGroupQuerySet(models.QuerySet):
         return self.prefetch_related(Prefetch("memberships", queryset=coordinators, to_attr="coordinator_memberships"))
 
     def with_my_membership(self, user):
-        mine = Membership.objects.filter(group=OuterRef("pk"), user_id=user.pk)
+        return self.with_membership_of(user.pk)
+
+    def with_membership_of(self, user_id):
+        """``my_status`` / ``my_role``: those of the membership of the user ``user_id`` (None if none)."""
+        mine = Membership.objects.filter(group=OuterRef("pk"), user_id=user_id)
         return self.annotate(
             my_status=models.Subquery(mine.values("status")[:1]),
             my_role=models.Subquery(mine.values("role")[:1]),
         )
 
-    def for_list(self, user):
-        return (self.select_related("region", "space").with_counts().with_coordinators().with_my_membership(user)
-                .order_by("region__name", "name"))
+    def for_list(self, user_id):
+        return (self.select_related("region", "space").with_counts().with_coordinators()
+                .with_membership_of(user_id).order_by("region__name", "name"))
 
 
 class RegionalGroup(models.Model):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from comcep.core import access
+from comcep.core.prepared import PreparedQuery
 from forums.models import Thread
 
 from . import services
@@ -42,10 +43,18 @@ def _can_manage(user, group: RegionalGroup) -> bool:
     return is_coordinator or user.is_moderator
 
 
+# The list page's groups (with counts, coordinators and the reader's membership), compiled once per process.
+_LIST = PreparedQuery(
+    "groups.list",
+    lambda *, user: RegionalGroup.objects.for_list(user),
+    params={"user": int},
+)
+
+
 @require_GET
 @members_only
 def group_list(request):
-    groups = list(RegionalGroup.objects.for_list(request.user))
+    groups = _LIST.objects(user=request.user.pk)
     return render(request, "groups/list.html", {"groups": groups})
 
 

@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -13,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from comcep.core.fragments import fragment_key
+from comcep.core.naturaltime import naturaltime
 from comcep.core.prepared import PreparedQuery
 
 from . import services
@@ -41,10 +41,12 @@ def notification_list(request):
     notifications = list(page.object_list)
     full_path = request.get_full_path()
     for notification in notifications:  # content-addressed (comcep/core/fragments.py): all that the row reads
+        # Once per row, shown by the template: humanize's text, translations kept per process.
+        notification.created_naturaltime = naturaltime(notification.created_at)
         notification.fragment_key = fragment_key(
             "notification-row", notification.pk, notification.is_unread, notification.title, notification.excerpt,
             notification.actor.public_name if notification.actor_id else None, notification.created_at,
-            naturaltime(notification.created_at), full_path,
+            notification.created_naturaltime, full_path,
         )
     return render(request, "notifications/list.html", {"page_obj": page, "notifications": notifications})
 
