@@ -309,22 +309,24 @@ def discuss_page(request, page_id):
 # --- Thread page ------------------------------------------------------------------------
 
 
-def _post_fragment_key(post, thread, user, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
+def _post_fragment_key(post, thread, reader_pk, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
                        is_thread_author, key=fragment_key) -> str:
-    """The cache key of one post as forums/includes/post.html renders it for this reader: every value
-    that template reads (keep them in step; see comcep/core/fragments.py)."""
+    """The cache key of one post as forums/includes/post.html renders it for the reader whose pk is
+    ``reader_pk`` (``user.pk`` in the template): every value that template reads (keep them in step;
+    see comcep/core/fragments.py). ``first_of_thread`` is ``post.first_of_thread`` in the template."""
     author = post.author
     return key(
         "forum-post", post.pk, post.author_id, author.public_name, author.organisation, bool(author.deleted_at),
         post.created_at, post.edited_at, post.is_deleted, post.is_hidden, post.hidden_reason, post.needs_approval,
         post.is_certified, post.useful_count, post.html, post.is_unread, bool(getattr(post, "i_reacted", False)),
-        post.author_id == user.pk, thread.solved_post_id == post.pk, thread.is_locked, first_of_thread,
+        post.author_id == reader_pk, thread.solved_post_id == post.pk, thread.is_locked, first_of_thread,
         can_reply, is_moderator, is_global_moderator, is_thread_author,
     )
 
 
 def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -> dict:
     user = request.user
+    reader_pk = user.pk  # request.user is a lazy object: read its pk once, not once or twice per post
     queries.attach_solved_post_and_page(thread)  # not joined by THREAD_PAGE / THREAD_FOR_REPLY
     is_global_moderator = user.is_moderator
     is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
@@ -339,18 +341,19 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         marker = ReadMarker.objects.filter(user=user, thread=thread).only("last_read_at").first()
         read_at = marker.last_read_at if marker else None
     for post in post_list:
-        post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != user.pk
+        post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != reader_pk
     certified = queries.CERTIFIED_POSTS.objects(thread=thread.pk)
     try:
         services.ensure_can_post(user, thread=thread, visible=True)  # both views load it with visible_to
         can_reply, reply_blocked = True, ""
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
-    is_thread_author = thread.author_id == user.pk
+    is_thread_author = thread.author_id == reader_pk
     key = keyer()
     for index, post in enumerate(post_list):
+        post.first_of_thread = index == 0 and page.number == 1  # no "Mark as solution" on the question
         post.fragment_key = _post_fragment_key(
-            post, thread, user, first_of_thread=index == 0 and page.number == 1, can_reply=can_reply,
+            post, thread, reader_pk, first_of_thread=post.first_of_thread, can_reply=can_reply,
             is_moderator=is_moderator, is_global_moderator=is_global_moderator, is_thread_author=is_thread_author,
             key=key)
     if reply_form is None and can_reply:
