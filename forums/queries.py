@@ -46,19 +46,26 @@ def sentinel_reader(kind: str, pk: int):
 # and on PostgreSQL the two LEFT JOINs (post, its author, page) made *planning* this statement cost
 # ~0.7 ms more on every view (1.2 ms instead of 0.5 ms; see docs/performance.md, "Session 6").
 # ``attach_solved_post_and_page`` loads them, by primary key, only when the thread has them.
+# Also read in the same statement: whether the reader moderates the thread's space (``can_moderate``'s
+# SPACE_MODERATOR; ``reader_moderates_space``) and the reader's current suspension (``reader_sanction``),
+# two statements fewer on every thread page (each a round trip on PostgreSQL).
 THREAD_PAGE = PreparedQuery(
     "forums.thread_page",
-    lambda kind, *, user, thread: (
+    lambda kind, *, user, thread, at: (
         Thread.objects.visible_to(sentinel_reader(kind, user))
         .select_related("space", "author")
         .annotate(
             reader_read_at=Subquery(ReadMarker.objects.filter(user_id=user, thread=OuterRef("pk"))
                                     .values("last_read_at")[:1]),
             reader_follows=Exists(Subscription.objects.filter(user_id=user, thread=OuterRef("pk"))),
+            reader_moderates_space=Exists(Space.moderators.through.objects.filter(space_id=OuterRef("space_id"),
+                                                                                  user_id=user)),
+            reader_sanctioned=Exists(_active_sanctions(user, at)),
+            reader_suspended_until=Subquery(_active_sanctions(user, at).values("suspended_until")[:1]),
         )
         .filter(pk=thread)
     ),
-    params={"user": int, "thread": int},
+    params={"user": int, "thread": int, "at": datetime.datetime},
 )
 
 # May the reader open this thread (``services.ensure_can_read_thread``)?
@@ -90,7 +97,7 @@ THREAD_FOR_REPLY = PreparedQuery(
 def reader_sanction(thread: Thread, user) -> MemberSanction | None:
     """The active sanction of ``user`` as ``services.active_sanction`` gives it (what
     ``services.ensure_can_post`` reads of it: whether there is one, and its end), from a thread that
-    THREAD_FOR_REPLY loaded for ``user``."""
+    THREAD_FOR_REPLY or THREAD_PAGE loaded for ``user``."""
     if not thread.reader_sanctioned:
         return None
     return MemberSanction(user_id=user.pk, suspended_until=thread.reader_suspended_until)

@@ -329,7 +329,10 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     reader_pk = user.pk  # request.user is a lazy object: read its pk once, not once or twice per post
     queries.attach_solved_post_and_page(thread)  # not joined by THREAD_PAGE / THREAD_FOR_REPLY
     is_global_moderator = user.is_moderator
-    is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
+    if hasattr(thread, "reader_moderates_space"):  # read with the thread (THREAD_PAGE): can_moderate's answer
+        is_moderator = is_global_moderator or (can_use_forums(user) and thread.reader_moderates_space)
+    else:
+        is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
     # Both callers load the thread with Thread.objects.visible_to(user): the posts' query of
     # PostQuerySet.for_thread_page(user, moderates_space=...), compiled once per process.
     posts = queries.THREAD_POSTS.sequence(queries.reader_kind(user), is_moderator, user=user.pk, thread=thread.pk)
@@ -344,7 +347,9 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != reader_pk
     certified = queries.CERTIFIED_POSTS.objects(thread=thread.pk)
     try:
-        services.ensure_can_post(user, thread=thread, visible=True)  # both views load it with visible_to
+        # Both views load the thread with visible_to, and the reader's sanction with it (no query).
+        sanction = queries.reader_sanction(thread, user) if hasattr(thread, "reader_sanctioned") else services.UNREAD
+        services.ensure_can_post(user, thread=thread, visible=True, sanction=sanction)
         can_reply, reply_blocked = True, ""
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
@@ -414,7 +419,7 @@ def thread_detail(request, space, pk, slug):
     user = request.user
     # Thread.objects.visible_to(user) with its relations, the reader's marker and subscription
     # (two queries fewer), compiled once per process and kind of reader (forums/queries.py).
-    thread = queries.THREAD_PAGE.first(queries.reader_kind(user), user=user.pk, thread=pk)
+    thread = queries.THREAD_PAGE.first(queries.reader_kind(user), user=user.pk, thread=pk, at=timezone.now())
     if thread is None:
         raise Http404
     if thread.space.slug != space or thread.slug != slug:
