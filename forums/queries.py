@@ -22,7 +22,7 @@ from .models import BodyTail, MemberSanction, Post, ReadMarker, Space, Subscript
 
 __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCED_POST", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY",
            "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST",
-           "SPACE_FOLLOWED", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
+           "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
            "reader_kind", "reader_sanction", "sentinel_reader"]
 
@@ -126,16 +126,16 @@ def attach_solved_post_and_page(thread: Thread) -> None:
             field.set_cached_value(thread, query.first(**{kwarg: target_id}))
 
 # The space page's space (the page shows none of its themes: no prefetch).
+# With the reader's "following" (SPACE_FOLLOWED) and whether they are one of its own moderators
+# (SPACE_MODERATOR) in the same statement: two statements fewer on every space page.
 SPACE_PAGE = PreparedQuery(
     "forums.space_page",
-    lambda kind, *, user, slug: Space.objects.visible_to(sentinel_reader(kind, user)).filter(slug=slug),
+    lambda kind, *, user, slug: Space.objects.visible_to(sentinel_reader(kind, user)).filter(slug=slug).annotate(
+        reader_follows=Exists(Subscription.objects.filter(user_id=user, space_id=OuterRef("pk"))),
+        reader_moderates_space=Exists(Space.moderators.through.objects.filter(space_id=OuterRef("pk"),
+                                                                              user_id=user)),
+    ),
     params={"user": int, "slug": str},
-)
-# Whether the reader follows the space (the space page's button).
-SPACE_FOLLOWED = PreparedQuery(
-    "forums.space_followed",
-    lambda *, user, space: Subscription.objects.filter(user_id=user, space_id=space),
-    params={"user": int, "space": int},
 )
 # Is the reader one of the space's own moderators (``models.can_moderate`` for a member)?
 SPACE_MODERATOR = PreparedQuery(

@@ -127,7 +127,8 @@ def space_detail(request, space):
     space = queries.SPACE_PAGE.first(queries.reader_kind(user), user=user.pk, slug=space)
     if space is None:
         raise Http404
-    can_moderate_space = can_moderate(user, space)
+    # can_moderate(user, space), with the space moderators' row read with the space (SPACE_PAGE)
+    can_moderate_space = can_use_forums(user) and (user.is_moderator or space.reader_moderates_space)
     # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions
     # (ThreadQuerySet.for_space_page and the list's filter, compiled once per process: queries.py).
     current = request.GET.get("filtre", "")
@@ -147,7 +148,7 @@ def space_detail(request, space):
         "filters": ThreadFilter.choices,
         "current_filter": current,
         "filter_query": urlencode({"filtre": current}) if current else "",
-        "is_following": queries.SPACE_FOLLOWED.exists(user=user.pk, space=space.pk),
+        "is_following": space.reader_follows,  # SPACE_FOLLOWED, read with the space
         "can_post": not space.is_archived or user.is_moderator,
         "can_moderate_space": can_moderate_space,
     })
