@@ -127,7 +127,8 @@ def space_detail(request, space):
     space = queries.SPACE_PAGE.first(queries.reader_kind(user), user=user.pk, slug=space)
     if space is None:
         raise Http404
-    can_moderate_space = can_moderate(user, space)
+    # can_moderate(user, space), with the space moderators' row read with the space (SPACE_PAGE)
+    can_moderate_space = can_use_forums(user) and (user.is_moderator or space.reader_moderates_space)
     # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions
     # (ThreadQuerySet.for_space_page and the list's filter, compiled once per process: queries.py).
     current = request.GET.get("filtre", "")
@@ -147,7 +148,7 @@ def space_detail(request, space):
         "filters": ThreadFilter.choices,
         "current_filter": current,
         "filter_query": urlencode({"filtre": current}) if current else "",
-        "is_following": queries.SPACE_FOLLOWED.exists(user=user.pk, space=space.pk),
+        "is_following": space.reader_follows,  # SPACE_FOLLOWED, read with the space
         "can_post": not space.is_archived or user.is_moderator,
         "can_moderate_space": can_moderate_space,
     })
@@ -309,25 +310,30 @@ def discuss_page(request, page_id):
 # --- Thread page ------------------------------------------------------------------------
 
 
-def _post_fragment_key(post, thread, user, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
+def _post_fragment_key(post, thread, reader_pk, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
                        is_thread_author, key=fragment_key) -> str:
-    """The cache key of one post as forums/includes/post.html renders it for this reader: every value
-    that template reads (keep them in step; see comcep/core/fragments.py)."""
+    """The cache key of one post as forums/includes/post.html renders it for the reader whose pk is
+    ``reader_pk`` (``user.pk`` in the template): every value that template reads (keep them in step;
+    see comcep/core/fragments.py). ``first_of_thread`` is ``post.first_of_thread`` in the template."""
     author = post.author
     return key(
         "forum-post", post.pk, post.author_id, author.public_name, author.organisation, bool(author.deleted_at),
         post.created_at, post.edited_at, post.is_deleted, post.is_hidden, post.hidden_reason, post.needs_approval,
         post.is_certified, post.useful_count, post.html, post.is_unread, bool(getattr(post, "i_reacted", False)),
-        post.author_id == user.pk, thread.solved_post_id == post.pk, thread.is_locked, first_of_thread,
+        post.author_id == reader_pk, thread.solved_post_id == post.pk, thread.is_locked, first_of_thread,
         can_reply, is_moderator, is_global_moderator, is_thread_author,
     )
 
 
 def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -> dict:
     user = request.user
+    reader_pk = user.pk  # request.user is a lazy object: read its pk once, not once or twice per post
     queries.attach_solved_post_and_page(thread)  # not joined by THREAD_PAGE / THREAD_FOR_REPLY
     is_global_moderator = user.is_moderator
-    is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
+    if hasattr(thread, "reader_moderates_space"):  # read with the thread (THREAD_PAGE): can_moderate's answer
+        is_moderator = is_global_moderator or (can_use_forums(user) and thread.reader_moderates_space)
+    else:
+        is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
     # Both callers load the thread with Thread.objects.visible_to(user): the posts' query of
     # PostQuerySet.for_thread_page(user, moderates_space=...), compiled once per process.
     posts = queries.THREAD_POSTS.sequence(queries.reader_kind(user), is_moderator, user=user.pk, thread=thread.pk)
@@ -339,18 +345,21 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         marker = ReadMarker.objects.filter(user=user, thread=thread).only("last_read_at").first()
         read_at = marker.last_read_at if marker else None
     for post in post_list:
-        post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != user.pk
+        post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != reader_pk
     certified = queries.CERTIFIED_POSTS.objects(thread=thread.pk)
     try:
-        services.ensure_can_post(user, thread=thread, visible=True)  # both views load it with visible_to
+        # Both views load the thread with visible_to, and the reader's sanction with it (no query).
+        sanction = queries.reader_sanction(thread, user) if hasattr(thread, "reader_sanctioned") else services.UNREAD
+        services.ensure_can_post(user, thread=thread, visible=True, sanction=sanction)
         can_reply, reply_blocked = True, ""
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
-    is_thread_author = thread.author_id == user.pk
+    is_thread_author = thread.author_id == reader_pk
     key = keyer()
     for index, post in enumerate(post_list):
+        post.first_of_thread = index == 0 and page.number == 1  # no "Mark as solution" on the question
         post.fragment_key = _post_fragment_key(
-            post, thread, user, first_of_thread=index == 0 and page.number == 1, can_reply=can_reply,
+            post, thread, reader_pk, first_of_thread=post.first_of_thread, can_reply=can_reply,
             is_moderator=is_moderator, is_global_moderator=is_global_moderator, is_thread_author=is_thread_author,
             key=key)
     if reply_form is None and can_reply:
@@ -411,7 +420,7 @@ def thread_detail(request, space, pk, slug):
     user = request.user
     # Thread.objects.visible_to(user) with its relations, the reader's marker and subscription
     # (two queries fewer), compiled once per process and kind of reader (forums/queries.py).
-    thread = queries.THREAD_PAGE.first(queries.reader_kind(user), user=user.pk, thread=pk)
+    thread = queries.THREAD_PAGE.first(queries.reader_kind(user), user=user.pk, thread=pk, at=timezone.now())
     if thread is None:
         raise Http404
     if thread.space.slug != space or thread.slug != slug:

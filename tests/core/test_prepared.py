@@ -271,7 +271,7 @@ def test_thread_lookups_match_visible_to_for_every_reader(forum):
             for thread in threads.values():
                 expected = (Thread.objects.visible_to(reader).select_related("space", "author", "solved_post__author")
                             .filter(pk=thread.pk).first())
-                found = queries.THREAD_PAGE.first(kind, user=reader.pk, thread=thread.pk)
+                found = queries.THREAD_PAGE.first(kind, user=reader.pk, thread=thread.pk, at=timezone.now())
                 for_reply = queries.THREAD_FOR_REPLY.first(kind, user=reader.pk, thread=thread.pk, at=timezone.now())
                 if expected is None:
                     assert found is None and for_reply is None, (name, thread.title)

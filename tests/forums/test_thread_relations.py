@@ -6,6 +6,7 @@ on every view (docs/performance.md, "Session 6")."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from comcep.core.models import HomePage, StandardPage
 from forums import queries, services
@@ -33,7 +34,7 @@ def test_solved_post_and_page_equal_the_joined_ones_and_show_on_the_page(client,
     services.mark_solved(post=reply, user=asker)
     joined = Thread.objects.select_related("solved_post__author", "about_page").get(pk=thread.pk)
 
-    loaded = queries.THREAD_PAGE.first("member", user=member.pk, thread=thread.pk)
+    loaded = queries.THREAD_PAGE.first("member", user=member.pk, thread=thread.pk, at=timezone.now())
     assert not Thread.solved_post.field.is_cached(loaded) and not Thread.about_page.field.is_cached(loaded)
     with CaptureQueriesContext(connection) as captured:
         queries.attach_solved_post_and_page(loaded)
@@ -55,7 +56,7 @@ def test_solved_post_and_page_equal_the_joined_ones_and_show_on_the_page(client,
 
 def test_a_thread_without_them_costs_no_query(member, space):
     thread = make_thread(space=space)
-    loaded = queries.THREAD_PAGE.first("member", user=member.pk, thread=thread.pk)
+    loaded = queries.THREAD_PAGE.first("member", user=member.pk, thread=thread.pk, at=timezone.now())
     with CaptureQueriesContext(connection) as captured:
         queries.attach_solved_post_and_page(loaded)
     assert len(captured) == 0
