@@ -9,6 +9,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Site")
 
     def ready(self):
+        from django.core import checks
+
+        from .tagmemo import check_template_tag_labels
+
+        checks.register(check_template_tag_labels, checks.Tags.templates)
+
         from .site_setup import on_post_migrate
 
         post_migrate.connect(on_post_migrate, dispatch_uid="comcep.core.site_structure")

@@ -46,6 +46,41 @@ def node_memo(node) -> dict:
     return held[1]
 
 
+#: The tag libraries replaced on purpose under Django's labels (TEMPLATES' "libraries" in comcep/settings/base.py).
+REPLACED_LIBRARIES = {
+    "i18n": {"django.templatetags.i18n", "comcep.core.templatetags.memo_i18n"},
+    "static": {"django.templatetags.static", "comcep.core.templatetags.memo_static"},
+}
+
+
+def check_template_tag_labels(app_configs=None, **kwargs):
+    """Django's templates.W003 (one ``{% load %}`` label for several tag modules: which one a template gets
+    depends on the order of the apps), silenced in the settings because of the two deliberate replacements
+    above, for every other label."""
+    from collections import defaultdict
+
+    from django.core.checks import Warning
+    from django.template import engines
+    from django.template.backends.django import DjangoTemplates, get_template_tag_modules
+
+    installed = list(get_template_tag_modules())
+    warnings = []
+    for engine in engines.all():
+        if not isinstance(engine, DjangoTemplates):
+            continue
+        modules = defaultdict(set)
+        for label, path in [*installed, *engine.engine.libraries.items()]:
+            modules[label].add(path)
+        for label, paths in sorted(modules.items()):
+            if len(paths) > 1 and paths != REPLACED_LIBRARIES.get(label):
+                warnings.append(Warning(
+                    f"{label!r} is used for multiple template tag modules: {', '.join(sorted(paths))}",
+                    hint="Rename one of the libraries, or list a deliberate replacement in "
+                         "comcep.core.tagmemo.REPLACED_LIBRARIES.",
+                    obj=engine, id="comcep.W003"))
+    return warnings
+
+
 def _settings_changed(**kwargs):
     global _enabled, generation
     _enabled = None
