@@ -72,8 +72,8 @@ def translated(key, lazy_text, memo: dict | None = None) -> str:
     return text
 
 
-#: Per language, numbers below this as the page shows them (``localize``) and the plural forms they
-#: take: a facet panel shows ~50 counts.
+#: Per language, the plural form ("résultat(s)") of the counts below this: a facet panel shows ~50
+#: counts. Kept apart from the labels' memo, whose bound they would otherwise fill.
 MEMO_NUMBERS_BELOW = 2048
 _numbers: dict[str | None, dict] = {}
 
@@ -90,7 +90,7 @@ def numbers() -> dict:
 def _forget_translations(*, setting, **kwargs) -> None:
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
         _translated.clear()
-    _numbers.clear()  # number formats depend on many settings (separators, grouping, format modules)
+        _numbers.clear()
 
 
 setting_changed.connect(_forget_translations)

@@ -45,15 +45,30 @@ class Reader:
 
     def q(self) -> Q:
         """The filter on SearchEntry.access: the same for every engine."""
-        condition = Q(access__in=sorted({*self.tokens, *([self.personal] if self.personal else [])}))
-        if self.all_groups:
-            for prefix in private_prefixes():
-                condition |= Q(access__startswith=prefix)
-        return condition
+        return access_q(self.access_tokens(), self.access_prefixes())
+
+    def access_tokens(self) -> list[str]:
+        """The ``SearchEntry.access`` values this reader may see (sorted: a stable statement)."""
+        return sorted({*self.tokens, *([self.personal] if self.personal else [])})
+
+    def access_prefixes(self) -> tuple[str, ...]:
+        """The ``SearchEntry.access`` prefixes whose every entry this reader may see (moderators: every
+        private space's)."""
+        return private_prefixes() if self.all_groups else ()
 
     def may_see(self, access: str) -> bool:
         return (access in self.tokens or (self.personal is not None and access == self.personal)
                 or (self.all_groups and access.startswith(private_prefixes())))
+
+
+def access_q(tokens, prefixes) -> Q:
+    """The permission filter on ``SearchEntry.access`` of a reader with these access tokens and prefixes
+    (:meth:`Reader.access_tokens`, :meth:`Reader.access_prefixes`); the one rule, also for statements
+    compiled once with the tokens as parameters (search.searcher._shown_query)."""
+    condition = Q(access__in=list(tokens))
+    for prefix in prefixes:
+        condition |= Q(access__startswith=prefix)
+    return condition
 
 
 # The reader's groups (``user.groups.values_list("pk", "name")``), compiled once per process.

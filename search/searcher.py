@@ -39,9 +39,8 @@ from comcep.core.prepared import PreparedQuery
 
 from . import engine, french, highlight, labels, pg_summary, pgrank, resultcache, spelling, sqlite_summary
 from .models import EntryFacets, SearchEntry
-from .permissions import Reader
+from .permissions import Reader, access_q
 from .query import ParsedQuery
-from .registry import private_prefixes
 
 FACET_GROUPS = ("kind", "theme", "audience", "service_level", "region", "date")
 FACET_TITLES = {
@@ -350,9 +349,7 @@ def _shown_query(n_tokens: int, n_ids: int) -> PreparedQuery:
         ids = [f"i{i}" for i in range(n_ids)]
 
         def build(prefixes, fields, **values):
-            condition = Q(access__in=[values[name] for name in tokens])
-            for prefix in prefixes:  # Reader.q() of a moderator: every private entry of these prefixes
-                condition |= Q(access__startswith=prefix)
+            condition = access_q([values[name] for name in tokens], prefixes)  # Reader.q()'s rule
             queryset = SearchEntry.objects.filter(condition).filter(pk__in=[values[name] for name in ids])
             return (queryset.only(*fields) if fields else queryset.defer("stems")).order_by()
 
@@ -376,8 +373,7 @@ def _load_shown(reader: Reader, ids: list[int], *, hit_fields_only: bool) -> dic
     ids = list(dict.fromkeys(ids))
     if not ids:
         return {}
-    tokens = sorted({*reader.tokens, *([reader.personal] if reader.personal else [])})
-    prefixes = private_prefixes() if reader.all_groups else ()
+    tokens, prefixes = reader.access_tokens(), reader.access_prefixes()
     values = {**{f"t{i}": token for i, token in enumerate(tokens)}, **{f"i{i}": pk for i, pk in enumerate(ids)}}
     entries = _shown_query(len(tokens), len(ids)).objects(prefixes, HIT_FIELDS if hit_fields_only else (),
                                                            **values)
