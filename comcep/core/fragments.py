@@ -16,6 +16,10 @@ Rules for a cached fragment (``{% load fragments %}{% fragment key %}...{% endfr
   render with its value (``fills``: a dict placeholder -> value, escaped; cached or not);
 - nothing else per request (no ``{% now %}``, no messages, no request.GET) inside a fragment.
 
+A list whose every row is a fragment keyed by the row's ``fragment_key`` attribute:
+``{% fragment_rows items as item %}...{% endfragment_rows %}`` (the same rules, no ``forloop``; one node
+for the list, the CSRF token put in once).
+
 Disabled when ``settings.DEBUG`` is on (template edits show at once in development) or when
 ``FRAGMENT_CACHE`` is False.
 """

@@ -1,4 +1,4 @@
-"""``{% fragment_rows %}`` (forums/templatetags/forum_fragments.py) renders the thread page's posts and
+"""``{% fragment_rows %}`` (comcep/core/templatetags/fragments.py) renders the thread page's posts and
 the space page's thread rows: exactly what ``{% for %}{% fragment row.fragment_key %}`` rendered, with the
 same cache entries, but the reader's CSRF token is put in once per list instead of once per row."""
 
@@ -19,7 +19,7 @@ from tests.factories.forums import make_thread
 ROW = '<li>{{ row.title }} <form method="post">{% csrf_token %}</form>{% if row.flag %} !{% endif %}</li>'
 LOOP = ("{% load fragments %}{% for row in rows %}{% fragment row.fragment_key %}" + ROW
         + "{% endfragment %}{% endfor %}")
-ROWS = "{% load forum_fragments %}{% fragment_rows rows as row %}" + ROW + "{% endfragment_rows %}"
+ROWS = "{% load fragments %}{% fragment_rows rows as row %}" + ROW + "{% endfragment_rows %}"
 
 
 def rows():

@@ -1,4 +1,5 @@
-"""``{% fragment key [fills] %}...{% endfragment %}``: see comcep/core/fragments.py."""
+"""``{% fragment key [fills] %}...{% endfragment %}`` and ``{% fragment_rows items as item %}...
+{% endfragment_rows %}``: see comcep/core/fragments.py."""
 
 import re
 
@@ -35,12 +36,19 @@ class FragmentNode(template.Node):
             with context.push(csrf_token=fragments.CSRF_PLACEHOLDER):
                 html = str(self.nodelist.render(context))
             fragments.FRAGMENTS.set(key, html)
-        if fragments.CSRF_PLACEHOLDER in html:
-            token = context.get("csrf_token")
-            if not token or token == "NOTPROVIDED":  # no request token: never show the placeholder
-                return self.nodelist.render(context)
-            html = html.replace(fragments.CSRF_PLACEHOLDER, str(token))
-        return mark_safe(html)  # noqa: S308 - rendered by the template engine (autoescaped)
+        filled = _with_csrf_token(html, context)
+        return self.nodelist.render(context) if filled is None else filled
+
+
+def _with_csrf_token(html: str, context):
+    """``html`` (rendered with the CSRF placeholder) with the request's token put in, as safe text; None
+    when the placeholder is there but the request has no token (render live: never show the placeholder)."""
+    if fragments.CSRF_PLACEHOLDER in html:
+        token = context.get("csrf_token")
+        if not token or token == "NOTPROVIDED":
+            return None
+        html = html.replace(fragments.CSRF_PLACEHOLDER, str(token))
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine (autoescaped)
 
 
 @register.tag("fragment")
@@ -52,3 +60,53 @@ def do_fragment(parser, token):
     parser.delete_first_token()
     fills = parser.compile_filter(bits[2]) if len(bits) == 3 else None
     return FragmentNode(parser.compile_filter(bits[1]), nodelist, fills)
+
+
+class FragmentRowsNode(template.Node):
+    """``{% fragment_rows items as item %}...{% endfragment_rows %}``: the same output, cache entries and
+    rules as ``{% for item in items %}{% fragment item.fragment_key %}...{% endfragment %}{% endfor %}``
+    (the body is the fragment: every value it reads must be in the row's key; no ``forloop``), at a
+    fraction of the cost per row: a cached row is one store lookup, and the CSRF token is put in once
+    for the whole list instead of once per row. Used for the thread page's posts and the space page's
+    threads (20-25 rows a page, nearly all cached)."""
+
+    def __init__(self, items, name, nodelist):
+        self.items = items
+        self.name = name
+        self.nodelist = nodelist
+
+    def render(self, context):
+        items = self.items.resolve(context, ignore_failures=True) or ()
+        if not fragments.enabled():
+            return self._render_live(context, items)
+        store = fragments.FRAGMENTS
+        parts = []
+        with context.push(csrf_token=fragments.CSRF_PLACEHOLDER):  # as {% fragment %} renders a miss
+            for item in items:
+                key = getattr(item, "fragment_key", None)
+                html = store.get(key) if key else None
+                if html is None:
+                    with context.push({self.name: item}):
+                        html = str(self.nodelist.render(context))
+                    if key:
+                        store.set(key, html)
+                parts.append(html)
+        filled = _with_csrf_token("".join(parts), context)
+        return self._render_live(context, items) if filled is None else filled
+
+    def _render_live(self, context, items):
+        parts = []
+        for item in items:
+            with context.push({self.name: item}):
+                parts.append(str(self.nodelist.render(context)))
+        return mark_safe("".join(parts))  # noqa: S308 - rendered by the template engine (autoescaped)
+
+
+@register.tag("fragment_rows")
+def do_fragment_rows(parser, token):
+    bits = token.split_contents()
+    if len(bits) != 4 or bits[2] != "as":
+        raise template.TemplateSyntaxError("{% fragment_rows items as name %} takes a list and a name")
+    nodelist = parser.parse(("endfragment_rows",))
+    parser.delete_first_token()
+    return FragmentRowsNode(parser.compile_filter(bits[1]), bits[3], nodelist)
