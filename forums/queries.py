@@ -48,7 +48,26 @@ def sentinel_reader(kind: str, pk: int):
 # ``attach_solved_post_and_page`` loads them, by primary key, only when the thread has them.
 # Also read in the same statement: whether the reader moderates the thread's space (``can_moderate``'s
 # SPACE_MODERATOR; ``reader_moderates_space``) and the reader's current suspension (``reader_sanction``),
-# two statements fewer on every thread page (each a round trip on PostgreSQL).
+# two statements fewer on every thread page (each a round trip on PostgreSQL); the number of posts the
+# page's paginator counts (``reader_post_count``: THREAD_POSTS' COUNT for this reader, see
+# ``_thread_page_posts``), and whether the thread has certified answers or cited pages at all
+# (``has_certified_posts``, ``has_cited_pages``: most threads have neither, and their two statements
+# are then skipped), three statements fewer.
+def _thread_page_posts(kind, user):
+    """The posts of the outer thread that its page lists to a reader of ``kind`` (``user``: the reader's
+    id): ``PostQuerySet.for_thread_page(reader, moderates_space=...)``'s condition, with the
+    ``moderates_space`` the view derives from ``reader_moderates_space`` written as the same ``EXISTS``
+    on the thread's space: moderators (global, or of the thread's space) see every post, other members
+    those not awaiting approval and their own. Hidden and deleted posts are listed to everyone
+    (placeholders)."""
+    posts = Post.objects.filter(thread_id=OuterRef("pk"))
+    if kind == "moderator":
+        return posts
+    moderates_space = Exists(Space.moderators.through.objects.filter(space_id=OuterRef(OuterRef("space_id")),
+                                                                     user_id=user))
+    return posts.filter(Q(needs_approval=False) | Q(author_id=user) | Q(moderates_space))
+
+
 THREAD_PAGE = PreparedQuery(
     "forums.thread_page",
     lambda kind, *, user, thread, at: (
@@ -62,6 +81,9 @@ THREAD_PAGE = PreparedQuery(
                                                                                   user_id=user)),
             reader_sanctioned=Exists(_active_sanctions(user, at)),
             reader_suspended_until=Subquery(_active_sanctions(user, at).values("suspended_until")[:1]),
+            reader_post_count=_count_subquery(_thread_page_posts(kind, user)),
+            has_certified_posts=Exists(_certified_posts(OuterRef("pk"))),
+            has_cited_pages=Exists(_cited_pages(OuterRef("pk"))),
         )
         .filter(pk=thread)
     ),
@@ -127,16 +149,37 @@ def attach_solved_post_and_page(thread: Thread) -> None:
 
 # The space page's space (the page shows none of its themes: no prefetch).
 # With the reader's "following" (SPACE_FOLLOWED) and whether they are one of its own moderators
-# (SPACE_MODERATOR) in the same statement: two statements fewer on every space page.
-SPACE_PAGE = PreparedQuery(
-    "forums.space_page",
-    lambda kind, *, user, slug: Space.objects.visible_to(sentinel_reader(kind, user)).filter(slug=slug).annotate(
+# (SPACE_MODERATOR) in the same statement: two statements fewer on every space page. Also the number of
+# rows the page's paginator counts (``reader_thread_count``: SPACE_THREADS' COUNT for this reader and
+# list filter, see ``_space_page_threads``): one statement fewer. Shape: (reader kind, the list's filter).
+def _space_page(kind, current, *, user, slug):
+    return Space.objects.visible_to(sentinel_reader(kind, user)).filter(slug=slug).annotate(
         reader_follows=Exists(Subscription.objects.filter(user_id=user, space_id=OuterRef("pk"))),
         reader_moderates_space=Exists(Space.moderators.through.objects.filter(space_id=OuterRef("pk"),
                                                                               user_id=user)),
-    ),
-    params={"user": int, "slug": str},
-)
+        reader_thread_count=_count_subquery(_space_page_threads(kind, current, user)),
+    )
+
+
+SPACE_PAGE = PreparedQuery("forums.space_page", _space_page, params={"user": int, "slug": str})
+
+
+def _space_page_threads(kind, current, user):
+    """The threads of the outer space that its page lists to a reader of ``kind`` (``user``: the reader's
+    id) with the list's filter ``current``: ``ThreadQuerySet.for_space_page(reader, moderates_space=...)``
+    and ``_thread_filter``, with the ``moderates_space`` the view derives from ``reader_moderates_space``
+    written as the same ``EXISTS`` on the space: moderators (global, or of the space) list every thread,
+    other members those neither hidden nor awaiting approval, and their own awaiting approval."""
+    threads = Thread.objects.filter(space_id=OuterRef("pk")).annotate(
+        is_followed=Exists(Subscription.objects.filter(user_id=user, thread=OuterRef("pk"))))
+    if kind != "moderator":
+        moderates_space = Exists(Space.moderators.through.objects.filter(space_id=OuterRef("space_id"),
+                                                                         user_id=user))
+        threads = threads.filter(Q(is_hidden=False, needs_approval=False) | Q(is_hidden=False, author_id=user)
+                                 | Q(moderates_space))
+    return _thread_filter(threads, current, user)
+
+
 # Is the reader one of the space's own moderators (``models.can_moderate`` for a member)?
 SPACE_MODERATOR = PreparedQuery(
     "forums.space_moderator",
@@ -207,10 +250,16 @@ THREAD_POSTS = PreparedQuery(
 # The rows of a space page (``ThreadQuerySet.for_space_page`` when the space was loaded through
 # ``Space.objects.visible_to``): shape (moderates the space, the list's filter).
 def _space_threads(moderates_space, current, *, user, space):
-    from .enums import ThreadFilter
-
     reader = sentinel_reader("member", user)  # for_space_page only reads the reader's id here
     threads = Thread.objects.filter(space_id=space).for_space_page(reader, moderates_space=moderates_space)
+    return _thread_filter(threads, current, user).only(*SPACE_ROW_FIELDS)
+
+
+def _thread_filter(threads, current, user):
+    """The space page's list filter ``current`` (a ``ThreadFilter`` value, or "": none) on ``threads``
+    (annotated with ``is_followed``, as ``for_space_page`` does for a member)."""
+    from .enums import ThreadFilter
+
     if current == ThreadFilter.UNANSWERED:
         threads = threads.filter(post_count__lte=1)
     elif current == ThreadFilter.SOLVED:
@@ -221,7 +270,7 @@ def _space_threads(moderates_space, current, *, user, space):
         threads = threads.filter(is_followed=True)
     elif current:
         raise ValueError(current)
-    return threads.only(*SPACE_ROW_FIELDS)
+    return threads
 
 
 SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
@@ -294,16 +343,30 @@ THREAD_FOLLOWER_IDS = PreparedQuery(
     params={"thread": int},
 )
 
-# The certified answers shown above a thread's posts.
+# The certified answers shown above a thread's posts, with what forums/thread.html shows of them (their
+# HTML and their author's public name; not their Markdown source).
+def _certified_posts(thread):
+    return Post.objects.filter(thread_id=thread, is_certified=True).public()
+
+
 CERTIFIED_POSTS = PreparedQuery(
     "forums.certified_posts",
-    lambda *, thread: Post.objects.filter(thread_id=thread, is_certified=True).public().select_related("author"),
+    lambda *, thread: (
+        _certified_posts(thread).select_related("author")
+        .only(*(field.name for field in Post._meta.concrete_fields if field.name != "body"),
+              *(f"author__{name}" for name in PUBLIC_NAME_FIELDS))
+    ),
     params={"thread": int},
 )
 
+
 # The live pages a thread cites, by title (``thread.cited_pages.live()``).
+def _cited_pages(thread):
+    return Page.objects.live().filter(citing_threads=thread)
+
+
 CITED_PAGES = PreparedQuery(
     "forums.cited_pages",
-    lambda *, thread: Page.objects.live().filter(citing_threads=thread).order_by("title"),
+    lambda *, thread: _cited_pages(thread).order_by("title"),
     params={"thread": int},
 )

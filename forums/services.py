@@ -115,12 +115,14 @@ UNREAD = object()
 
 
 def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None = None,
-                    visible: bool = False, sanction=UNREAD) -> None:
+                    visible: bool = False, sanction=UNREAD, moderates: bool | None = None) -> None:
     """Raise PermissionDenied unless ``user`` may write in ``space`` / reply in ``thread``.
     ``visible=True``: the caller loaded ``thread`` through ``Thread.objects.visible_to(user)`` in this
     request (which includes the space's access rule), so the access query is skipped. ``sanction``:
     what ``active_sanction(user)`` gives, read by the caller in this request (``queries.reader_sanction``
-    after ``queries.THREAD_FOR_REPLY``), so that query is skipped too."""
+    after ``queries.THREAD_FOR_REPLY``), so that query is skipped too. ``moderates``: what
+    ``can_moderate(user, thread.space)`` gives, read by the caller in this request (the thread page:
+    ``queries.THREAD_PAGE``'s ``reader_moderates_space``), for a locked thread."""
     if not can_use_forums(user):
         raise PermissionDenied(_("Les espaces d'échanges sont réservés aux membres validés."))
     if sanction is UNREAD:
@@ -135,7 +137,7 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
         space = thread.space
         if not visible:
             ensure_can_read_thread(user, thread)
-        if thread.is_locked and not can_moderate(user, space):
+        if thread.is_locked and not (can_moderate(user, space) if moderates is None else moderates):
             raise PermissionDenied(_("Ce sujet est verrouillé : il n'accepte plus de réponses."))
     if space is not None:
         # Thread.objects.visible_to includes the space's access rule: checked above for a thread.

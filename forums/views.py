@@ -124,17 +124,19 @@ def space_index(request):
 @members_only
 def space_detail(request, space):
     user = request.user
-    space = queries.SPACE_PAGE.first(queries.reader_kind(user), user=user.pk, slug=space)
+    current = request.GET.get("filtre", "")
+    if current not in ThreadFilter.values:
+        current = ""
+    space = queries.SPACE_PAGE.first(queries.reader_kind(user), current, user=user.pk, slug=space)
     if space is None:
         raise Http404
     # can_moderate(user, space), with the space moderators' row read with the space (SPACE_PAGE)
     can_moderate_space = can_use_forums(user) and (user.is_moderator or space.reader_moderates_space)
     # The space was loaded with Space.objects.visible_to(user): the threads need only their own conditions
     # (ThreadQuerySet.for_space_page and the list's filter, compiled once per process: queries.py).
-    current = request.GET.get("filtre", "")
-    if current not in ThreadFilter.values:
-        current = ""
-    threads = queries.SPACE_THREADS.sequence(can_moderate_space, current, user=user.pk, space=space.pk)
+    # SPACE_PAGE counted them (SPACE_THREADS' COUNT for this reader and filter) with the space: no COUNT here.
+    threads = queries.SPACE_THREADS.sequence(can_moderate_space, current, user=user.pk, space=space.pk,
+                                             count=space.reader_thread_count)
     page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
     key = keyer()
     for thread in page.object_list:
@@ -336,7 +338,9 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         is_moderator = is_global_moderator or can_moderate(user, thread.space_id)
     # Both callers load the thread with Thread.objects.visible_to(user): the posts' query of
     # PostQuerySet.for_thread_page(user, moderates_space=...), compiled once per process.
-    posts = queries.THREAD_POSTS.sequence(queries.reader_kind(user), is_moderator, user=user.pk, thread=thread.pk)
+    # THREAD_PAGE counted the posts this reader is listed (THREAD_POSTS' COUNT) with the thread: no COUNT here.
+    posts = queries.THREAD_POSTS.sequence(queries.reader_kind(user), is_moderator, user=user.pk, thread=thread.pk,
+                                          count=getattr(thread, "reader_post_count", None))
     page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     post_list = list(page.object_list)
     if hasattr(thread, "reader_read_at"):  # annotated by thread_detail (no query)
@@ -346,11 +350,13 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         read_at = marker.last_read_at if marker else None
     for post in post_list:
         post.is_unread = read_at is not None and post.created_at > read_at and post.author_id != reader_pk
-    certified = queries.CERTIFIED_POSTS.objects(thread=thread.pk)
+    # THREAD_PAGE read whether there are any (most threads have none): no statement then.
+    certified = (queries.CERTIFIED_POSTS.objects(thread=thread.pk) if getattr(thread, "has_certified_posts", True)
+                 else [])
     try:
         # Both views load the thread with visible_to, and the reader's sanction with it (no query).
         sanction = queries.reader_sanction(thread, user) if hasattr(thread, "reader_sanctioned") else services.UNREAD
-        services.ensure_can_post(user, thread=thread, visible=True, sanction=sanction)
+        services.ensure_can_post(user, thread=thread, visible=True, sanction=sanction, moderates=is_moderator)
         can_reply, reply_blocked = True, ""
     except PermissionDenied as exc:
         can_reply, reply_blocked = False, _error_message(exc)
@@ -384,7 +390,8 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
         "page_obj": page,
         "posts": post_list,
         "certified_posts": certified,
-        "cited_pages": queries.CITED_PAGES.objects(thread=thread.pk),  # thread.cited_pages.live()
+        "cited_pages": (queries.CITED_PAGES.objects(thread=thread.pk)  # thread.cited_pages.live()
+                        if getattr(thread, "has_cited_pages", True) else []),
         "is_following": (thread.reader_follows if hasattr(thread, "reader_follows")
                          else Subscription.objects.filter(user=user, thread=thread).exists()),
         "is_moderator": is_moderator,  # moderates THIS space (global moderators or the space's moderators)

@@ -156,10 +156,13 @@ class PreparedQuery:
     def exists(self, *shape: Hashable, using: str | None = None, **values) -> bool:
         return self._run("exists", shape, using, values, None)
 
-    def sequence(self, *shape: Hashable, using: str | None = None, **values) -> PreparedSequence:
+    def sequence(self, *shape: Hashable, using: str | None = None, count: int | None = None,
+                 **values) -> PreparedSequence:
         """A lazy sequence for ``django.core.paginator.Paginator``: ``count()`` runs the prepared
-        COUNT, a slice runs the prepared query for that window (one shape per window)."""
-        return PreparedSequence(self, shape, using, values)
+        COUNT, a slice runs the prepared query for that window (one shape per window). ``count``: the
+        number of rows, when the caller has read it already (e.g. as a subquery of another statement,
+        which saves a round trip); it must be what the prepared COUNT would give."""
+        return PreparedSequence(self, shape, using, values, count)
 
     def sql(self, *shape: Hashable, method: str = "objects", using: str | None = None,
             window: tuple[int, int | None] | None = (0, None)) -> tuple[str | None, list]:
@@ -532,9 +535,10 @@ class PreparedCreate(PreparedInsert):
 class PreparedSequence:
     """What a Paginator needs from an object list: ``count()`` and slicing."""
 
-    def __init__(self, query: PreparedQuery, shape: tuple, using: str | None, values: dict):
+    def __init__(self, query: PreparedQuery, shape: tuple, using: str | None, values: dict,
+                 count: int | None = None):
         self.query, self.shape, self.using, self.values = query, shape, using, values
-        self._count = None
+        self._count = count
 
     def count(self) -> int:
         if self._count is None:

@@ -1,6 +1,8 @@
 """comcep.core.fragments: the content-addressed fragment cache and its {% fragment %} tag."""
 
-from django.template import engines
+import re
+
+from django.template import Context, engines
 from django.test import RequestFactory, override_settings
 from django.utils import timezone, translation
 
@@ -93,3 +95,71 @@ def test_switching_the_cache_on_and_off_takes_effect_at_once():
         assert fragments.enabled()
     with override_settings(DEBUG=True):
         assert not fragments.enabled()
+
+
+# --- The request's token, read once per render (session 13) ------------------------------------------------
+
+PAGE = engines["django"].from_string(
+    "{% load fragments %}<form>{% csrf_token %}</form>"
+    "{% for key in keys %}{% fragment key %}<form>{% csrf_token %}{{ key }}</form>{% endfragment %}{% endfor %}"
+    "{% fragment outer %}<div>{% csrf_token %}{% fragment inner %}<form>{% csrf_token %}</form>{% endfragment %}"
+    "</div>{% endfragment %}")
+
+
+def _tokens(html):
+    return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+
+
+@override_settings(DEBUG=False, FRAGMENT_CACHE=True)
+def test_every_fragment_of_a_page_gets_the_token_csrf_token_renders_outside_them():
+    """Cold and warm, nested or not: each fragment's forms carry the very token Django's {% csrf_token %}
+    gives the page (the request's masked token for this render), and a new render gets a new one."""
+    fragments.clear()
+    keys = [fragments.fragment_key("test-page", n) for n in range(4)]
+    context = {"keys": keys, "outer": fragments.fragment_key("test-outer"), "inner": fragments.fragment_key("in")}
+    request = RequestFactory().get("/")
+    pages = [PAGE.render(context, request) for _ in range(2)] + [PAGE.render(context, RequestFactory().get("/"))]
+    for html in pages:
+        tokens = _tokens(html)
+        assert len(tokens) == 7 and len(set(tokens)) == 1, tokens  # the page's own form, 4 rows, outer and inner
+        assert fragments.CSRF_PLACEHOLDER not in html
+    assert len({_tokens(html)[0] for html in pages}) == 3  # each render its own masked token
+    # the cache holds the placeholder, never a request's token
+    stored = repr(fragments.FRAGMENTS._cache)
+    assert fragments.CSRF_PLACEHOLDER in stored and not any(_tokens(html)[0] in stored for html in pages)
+
+
+class CountingToken:
+    """A request's CSRF token (a lazy object in a real context) that counts how often it is read."""
+
+    def __init__(self):
+        self.reads = 0
+
+    def __str__(self):
+        self.reads += 1
+        return "jeton"
+
+    def __bool__(self):
+        self.reads += 1
+        return True
+
+    def __eq__(self, other):
+        self.reads += 1
+        return other == "jeton"
+
+    __hash__ = object.__hash__
+
+
+@override_settings(DEBUG=False, FRAGMENT_CACHE=True)
+def test_the_token_is_read_once_per_render_not_once_per_fragment():
+    fragments.clear()
+    keys = [fragments.fragment_key("test-count", n) for n in range(5)]
+    context = {"keys": keys, "outer": fragments.fragment_key("test-outer-2"), "inner": fragments.fragment_key("in2")}
+    template = PAGE.template
+    template.render(Context({**context, "csrf_token": "autre"}))  # fill the cache
+    token = CountingToken()
+    html = template.render(Context({**context, "csrf_token": token}))
+    assert html.count('value="jeton"') == 8
+    # The page's own {% csrf_token %} reads it three times (Django's tag: truth, comparison, text); the six
+    # fragments (five rows and the outer one, cached with the inner one) at most three times in all: 21 before.
+    assert token.reads <= 3 + 3

@@ -311,7 +311,7 @@ def test_space_lookup_and_moderation_flags_match_the_orm_for_every_reader(forum)
     for name, reader, kind in _readers(readers):
         for space in spaces:
             expected = Space.objects.visible_to(reader).filter(slug=space.slug).first()
-            found = queries.SPACE_PAGE.first(kind, user=reader.pk, slug=space.slug)
+            found = queries.SPACE_PAGE.first(kind, "", user=reader.pk, slug=space.slug)
             assert (found and found.pk) == (expected and expected.pk), (name, space.slug)
             direct = (queries.reader_kind(reader) == "moderator"
                       or (kind == "member" and space.moderators.filter(pk=reader.pk).exists()))
@@ -366,6 +366,98 @@ def test_space_page_threads_match_the_orm_for_every_reader_and_filter(forum):
                         [(t.pk, t.read_at, t.is_followed, t.author.pk) for t in orm], (name, space.slug, current)
                     assert queries.SPACE_THREADS.count(moderates, current, user=reader.pk, space=space.pk) == \
                         orm.count()
+
+
+def test_the_thread_page_counts_the_posts_its_paginator_would_for_every_reader(forum):
+    """THREAD_PAGE's ``reader_post_count`` is THREAD_POSTS' COUNT, the number the thread page's paginator
+    counted in a statement of its own: pending posts for their author and moderators, hidden and
+    deleted posts for everyone, and the reader's moderation of the space as the view derives it."""
+    readers, threads = forum
+    open_posts = list(threads["open"].posts.order_by("pk"))
+    Post.objects.filter(pk=open_posts[1].pk).update(is_hidden=True)
+    Post.objects.filter(pk=open_posts[2].pk).update(is_deleted=True)
+    moderated_posts = list(threads["moderated"].posts.order_by("pk"))
+    Post.objects.filter(pk=moderated_posts[1].pk).update(needs_approval=True, author=readers["member"])
+    counted = set()
+    for name, reader, kind in _readers(readers):
+        for thread in threads.values():
+            found = queries.THREAD_PAGE.first(kind, user=reader.pk, thread=thread.pk, at=timezone.now())
+            if found is None:
+                continue
+            moderates = reader.is_moderator or (queries.reader_kind(reader) != "none" and found.reader_moderates_space)
+            assert moderates == (reader.is_moderator or can_moderate(reader, thread.space_id))
+            expected = queries.THREAD_POSTS.count(kind, moderates, user=reader.pk, thread=thread.pk)
+            assert expected == Post.objects.visible_to(reader).filter(thread=thread).count()
+            assert found.reader_post_count == expected, (name, thread.title)
+            counted.add((name, thread.title, expected))
+    # pending posts: shown to their author and the moderators, not to other members
+    assert {("author", "Ouvert", 4), ("member", "Ouvert", 3), ("moderator", "Ouvert", 4)} <= counted
+    assert {("space_moderator", "Espace animé", 3), ("member", "Espace animé", 2),
+            ("author", "Espace animé", 1), ("superuser", "Espace animé", 3)} <= counted
+
+
+def test_the_thread_page_knows_whether_there_are_certified_posts_or_cited_pages(forum):
+    """THREAD_PAGE's ``has_certified_posts`` and ``has_cited_pages``: whether CERTIFIED_POSTS and
+    CITED_PAGES would find anything (the page skips their statements when not)."""
+    from wagtail.models import Page
+
+    readers, threads = forum
+    root = Page.objects.get(depth=1)
+    published, unpublished = (root.add_child(instance=Page(title=title, slug=f"cite-{title}")) for title in "AB")
+    unpublished.unpublish()
+    threads["open"].cited_pages.set([published, unpublished])
+    threads["private"].cited_pages.set([unpublished])  # cites no live page
+    certified = threads["open"].posts.order_by("pk")[1]  # its last post awaits approval (the fixture)
+    Post.objects.filter(pk=certified.pk).update(is_certified=True)
+    hidden = threads["moderated"].posts.order_by("pk").last()
+    Post.objects.filter(pk=hidden.pk).update(is_certified=True, is_hidden=True)  # not public: not shown
+    seen = set()
+    for name, reader, kind in _readers(readers):
+        for thread in threads.values():
+            found = queries.THREAD_PAGE.first(kind, user=reader.pk, thread=thread.pk, at=timezone.now())
+            if found is None:
+                continue
+            shown = queries.CERTIFIED_POSTS.objects(thread=thread.pk)
+            assert found.has_certified_posts is bool(shown), (name, thread.title)
+            assert found.has_cited_pages is bool(queries.CITED_PAGES.objects(thread=thread.pk)), (name, thread.title)
+            seen.add((thread.title, found.has_certified_posts, found.has_cited_pages))
+    assert {("Ouvert", True, True), ("Privé", False, False), ("Espace animé", False, False)} <= seen
+
+
+def test_certified_posts_are_loaded_without_their_markdown(forum):
+    _readers, threads = forum
+    post = threads["open"].posts.order_by("pk")[1]
+    Post.objects.filter(pk=post.pk).update(is_certified=True)
+    (found,) = queries.CERTIFIED_POSTS.objects(thread=threads["open"].pk)
+    assert found.pk == post.pk and found.html == post.html and found.author.public_name == post.author.public_name
+    assert found.get_deferred_fields() == {"body"}
+
+
+def test_the_space_page_counts_the_threads_its_paginator_would_for_every_reader_and_filter(forum):
+    """SPACE_PAGE's ``reader_thread_count`` is SPACE_THREADS' COUNT for the reader and the list's
+    filter, the number the space page's paginator counted in a statement of its own."""
+    from forums.enums import ThreadFilter
+
+    readers, threads = forum
+    services.follow(readers["member"], thread=threads["open"])
+    services.follow(readers["space_moderator"], thread=threads["hidden"])
+    counted = set()
+    for name, reader, kind in _readers(readers):
+        for space in Space.objects.all():
+            for current in ["", *ThreadFilter.values]:
+                found = queries.SPACE_PAGE.first(kind, current, user=reader.pk, slug=space.slug)
+                if found is None:
+                    continue
+                moderates = reader.is_moderator or found.reader_moderates_space
+                assert moderates == can_moderate(reader, space)
+                expected = queries.SPACE_THREADS.count(moderates, current, user=reader.pk, space=space.pk)
+                assert found.reader_thread_count == expected, (name, space.slug, current)
+                counted.add((name, space.slug, current, expected))
+    # hidden and pending threads: for the space's moderators (and a pending thread's author) only
+    assert {("space_moderator", "anime", "", 3), ("member", "anime", "", 1), ("author", "anime", "", 2),
+            ("moderator", "anime", "", 3), ("member", "ouvert", "", 1), ("insider", "ouvert", "", 2),
+            ("member", "ouvert", ThreadFilter.FOLLOWED, 1), ("space_moderator", "anime", ThreadFilter.FOLLOWED, 1),
+            ("author", "anime", ThreadFilter.MINE, 2)} <= counted
 
 
 def test_cited_pages_match_the_related_manager(forum):

@@ -44,11 +44,26 @@ def _with_csrf_token(html: str, context):
     """``html`` (rendered with the CSRF placeholder) with the request's token put in, as safe text; None
     when the placeholder is there but the request has no token (render live: never show the placeholder)."""
     if fragments.CSRF_PLACEHOLDER in html:
-        token = context.get("csrf_token")
-        if not token or token == "NOTPROVIDED":
+        token = _csrf_token(context)
+        if token is None:
             return None
-        html = html.replace(fragments.CSRF_PLACEHOLDER, str(token))
+        html = html.replace(fragments.CSRF_PLACEHOLDER, token)
     return mark_safe(html)  # noqa: S308 - rendered by the template engine (autoescaped)
+
+
+def _csrf_token(context) -> str | None:
+    """The text ``{% csrf_token %}`` would put in the page for ``context``'s ``csrf_token`` (the request's
+    masked token, the same for the whole render), or None when there is none. Read once per render, not
+    once per fragment: the context processor's value is a lazy object whose every use (truth, comparison,
+    ``str``) goes through a proxy. Memoised on the context for that object only, so a template that gives
+    ``csrf_token`` another value (a fragment rendered for the cache: the placeholder) is read as such."""
+    token = context.get("csrf_token")
+    memo = context.__dict__.get("_fragment_csrf_token")
+    if memo is not None and memo[0] is token:
+        return memo[1]
+    text = None if not token or token == "NOTPROVIDED" else str(token)
+    context._fragment_csrf_token = (token, text)  # holds the object: its id cannot be reused while memoised
+    return text
 
 
 @register.tag("fragment")
