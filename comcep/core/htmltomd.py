@@ -244,8 +244,42 @@ class _Converter(HTMLParser):
             return
         if not self.code:
             text = escape_text(text, line_start=self.line_start)
+            if any(element[0] in _INLINE for element in self.inline):
+                text = _escape_edges(text)
+                if any(_INLINE.get(element[0]) == "~~" for element in self.inline):
+                    text = _escape_tildes(text)
         self._write(text)
         self.line_start = False
+
+
+def _escape_edges(text: str) -> str:
+    """``text`` (escaped, inside bold, italics or strikethrough) with a mark character escaped where it
+    stands between the text and a space at its start or end. Between spaces "*", "_" or "~" is prose
+    and left as it is ("2 * 3"); but the spaces at an element's edges go outside its marks, and the
+    character would then touch them ("<b>0 * </b>" is not "**0 ***")."""
+    core = text.strip()
+    if not core or core == text:
+        return text
+    start = len(text) - len(text.lstrip())
+    end = start + len(core) - 1
+    backslashes = end - len(text[:end].rstrip("\\"))
+    if text[end] in "*_~" and backslashes % 2 == 0 and end < len(text) - 1:
+        text = text[:end] + "\\" + text[end:]
+    if start and text[start] in "*_~":
+        text = text[:start] + "\\" + text[start:]
+    return text
+
+
+def _escape_tildes(text: str) -> str:
+    """``text`` (escaped, inside strikethrough) with every "~" escaped: a lone "~" is prose elsewhere, but
+    next to the element's "~~" it makes "~~~" (a code fence at a line's start) or ends it early."""
+    out, backslashes = [], 0
+    for ch in text:
+        if ch == "~" and backslashes % 2 == 0:
+            out.append("\\")
+        out.append(ch)
+        backslashes = backslashes + 1 if ch == "\\" else 0
+    return "".join(out)
 
 
 def html_to_markdown(value: str) -> str:

@@ -332,6 +332,16 @@ def test_text_in_bold_and_in_list_items_reads_back_as_the_same(first, second):
     assert read_back(html_to_markdown(value)) == canonical(value)
 
 
+@pytest.mark.parametrize("text", ["0 * ", " * 0", "a _ ", " ~ b", "x *  ", "0 \\* ", "~ b", "x~", "~", "\\~"])
+@pytest.mark.parametrize("tag", ["b", "em", "s"])
+def test_a_mark_character_at_the_edge_of_emphasis_stays_text(text, tag):
+    """Between spaces "*" is prose ("2 * 3"); at the edge of a bold text its space goes outside the marks and
+    it would touch them ("**0 ***"): found by Hypothesis (first="0 * "). A "~" next to a strikethrough's
+    "~~" makes "~~~", a code fence at a line's start."""
+    value = f"<p><{tag}>{html.escape(text)}</{tag}> suite</p>"
+    assert read_back(html_to_markdown(value)) == canonical(value)
+
+
 @given(TEXT, TEXT, st.sampled_from(["p", "li", "blockquote", "h2"]))
 def test_text_around_a_line_break_reads_back_as_the_same(first, second, block):
     inner = f"{html.escape(first)}<br>{html.escape(second)}"
