@@ -53,7 +53,7 @@ from .models import (
 from .pages import pages_linked_from
 from .queries import (
     ACTIVE_SANCTION,
-    ANNOUNCED_POST,
+    ANNOUNCE_PENDING_POSTS,
     DUPLICATE_REPLY,
     FIRST_POST_ID,
     THREAD_FOLLOWER_IDS,
@@ -394,16 +394,78 @@ def _notify_readers(kind: str, readers: dict[int, str], **kwargs) -> int:
 
 
 def _announce_post(post_id: int) -> None:
+    """The notifications of one post, read now (a task ``announce_post`` queued before the thread's
+    coalesced task existed; forums.tasks.announce_post): the post is marked as waiting, then its thread is
+    announced."""
+    thread_id = Post.objects.filter(pk=post_id).values_list("thread_id", flat=True).first()
+    if thread_id is None:
+        return
+    Post.objects.filter(pk=post_id).update(announce_pending=True)
+    _announce_thread(thread_id)
+
+
+class _ThreadAudience:
+    """What the announcements of a thread's posts share, read once per task and only when needed: the
+    thread's first post, and its followers (or its space's, for the first post) allowed to read it, with
+    their addresses (``reader_emails_among``)."""
+
+    def __init__(self, thread: Thread):
+        self.thread = thread
+        self._first = self._followers = self._space_followers = None
+
+    def first_post_id(self):
+        if self._first is None:
+            self._first = (next(iter(FIRST_POST_ID.rows(thread=self.thread.pk, limit=1)), None),)
+        return self._first[0]
+
+    def thread_followers(self) -> dict[int, str]:
+        if self._followers is None:
+            self._followers = reader_emails_among(self.thread, THREAD_FOLLOWER_IDS.rows(thread=self.thread.pk))
+        return self._followers
+
+    def space_followers(self) -> dict[int, str]:
+        if self._space_followers is None:
+            followers = Subscription.objects.filter(space_id=self.thread.space_id).values_list("user_id", flat=True)
+            self._space_followers = reader_emails_among(self.thread, followers)
+        return self._space_followers
+
+
+def _announce_thread(thread_id: int) -> None:
+    """Announce every post of the thread waiting for it (``Post.announce_pending``), in id order: what
+    one task per post did (``_announce_one``: the same recipients, texts, dedupe keys and order per post),
+    with the thread, its first post and its followers read once for all of them.
+
+    Each post is claimed (its mark cleared, an ``UPDATE`` that only one transaction can win: on PostgreSQL
+    a second worker waits for the row and then finds it cleared) in the same transaction as its
+    notifications, so a failure puts the mark back with the rollback and the next task of the thread
+    announces it. The immediate e-mails of each post are sent after its commit
+    (``immediate_emails_sent_here``), as the per-post task sent them. A post that is not public (any
+    more) when claimed is consumed without notifications, as the per-post task returned for it; one
+    awaiting approval is never marked (``approve_post`` marks it)."""
+    from comcep.notifications.services import immediate_emails_sent_here
+
+    posts = list(ANNOUNCE_PENDING_POSTS.objects(thread=thread_id))  # compiled once per process (queries.py)
+    if not posts:
+        return
+    audience = _ThreadAudience(posts[0].thread)
+    for post in posts:
+        post.thread = audience.thread
+        with immediate_emails_sent_here(), transaction.atomic():
+            if not _claim_announcement(post.pk):
+                continue  # another task announced it meanwhile
+            if post.is_public and _thread_counts(audience.thread):
+                _announce_one(post, audience)
+
+
+def _claim_announcement(post_id: int) -> bool:
+    return Post.objects.filter(pk=post_id, announce_pending=True).update(announce_pending=None) == 1
+
+
+def _announce_one(post: Post, audience: _ThreadAudience) -> None:
     """Notify mentioned members, then followers of the thread (and of the space for a new thread).
-    Runs after commit; only for public posts; every recipient is filtered by visibility."""
-    post = ANNOUNCED_POST.first(post=post_id)  # statements compiled once per process (queries.py)
-    if post is None or not post.is_public:
-        return
-    thread = post.thread
-    if not _thread_counts(thread):
-        return
-    first_pk = next(iter(FIRST_POST_ID.rows(thread=thread.pk, limit=1)), None)
-    is_first = first_pk == post.pk
+    Only for public posts; every recipient is filtered by visibility."""
+    thread = audience.thread
+    is_first = audience.first_post_id() == post.pk
     url = post.get_absolute_url()
     excerpt = _excerpt(post)
     actor = post.author
@@ -418,15 +480,14 @@ def _announce_post(post_id: int) -> None:
                     url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
 
     if is_first:
-        followers = Subscription.objects.filter(space_id=thread.space_id).values_list("user_id", flat=True)
-        found = reader_emails_among(thread, followers)
+        found = audience.space_followers()
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
         _notify_readers("new_thread", recipients, title=_("Nouveau sujet dans « %(space)s » : %(title)s")
                         % {"space": thread.space.title, "title": thread.title},
                         url=url, actor=actor, excerpt=excerpt, target=thread,
                         dedupe_key=f"forums.thread.{thread.pk}")
     else:
-        found = reader_emails_among(thread, THREAD_FOLLOWER_IDS.rows(thread=thread.pk))
+        found = audience.thread_followers()
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
         _notify_readers("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
                         % {"name": actor.public_name, "title": thread.title},
@@ -455,14 +516,16 @@ def _reindex(thread_id: int) -> None:
         logger.exception("search reindex failed for thread %s", thread_id)
 
 
-def _announce_later(post_id: int) -> None:
-    """Notifications of a new public post, in the task queue (forums.tasks), after the commit: the
-    fan-out to followers grows with the thread's audience, the member who posts does not wait for it.
-    With the database queue the task row is written in the action's transaction
-    (comcep.core.taskqueue): one write transaction per post instead of one more per task."""
-    from .tasks import announce_post
+def _announce_later(thread_id: int) -> None:
+    """Notifications of the thread's posts marked ``announce_pending`` (the caller has written the mark in
+    this transaction), in the task queue (forums.tasks), after the commit: the fan-out to followers grows
+    with the thread's audience, the member who posts does not wait for it. One task per thread at a
+    time: with the database queue a task of the thread not started yet will read the mark, and none is
+    added (``taskqueue.enqueue_unless_pending``: one statement, in the action's transaction, as the
+    per-post task's ``INSERT`` was)."""
+    from .tasks import announce_thread
 
-    taskqueue.enqueue_after_commit(announce_post, post_id)
+    taskqueue.enqueue_unless_pending(announce_thread, thread_id)
 
 
 def _after_commit(fn, *args, **kwargs) -> None:
@@ -492,7 +555,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
                                    needs_approval=pending, about_page=about_page,
                                    import_key=thread_key(title, author.email, now))
     post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
-                               needs_approval=pending)
+                               needs_approval=pending, announce_pending=None if pending else True)
     if not pending:
         Thread.objects.filter(pk=thread.pk).update(post_count=1, last_post=post, last_post_at=now)
         Space.objects.filter(pk=space.pk).update(
@@ -512,7 +575,7 @@ def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:
     follow(author, thread=thread)
     mark_read(author, thread, post)
     if not pending:
-        _announce_later(post.pk)
+        _announce_later(thread.pk)  # the post was written marked (announce_pending)
         _reindex(thread.pk)
 
 
@@ -565,7 +628,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
         _take_rate(author, rate)
         now = created_at or timezone.now()
         post = REPLY_INSERT.create(Post(thread=thread, author=author, body=body, html=html, created_at=now,
-                                        needs_approval=pending))
+                                        needs_approval=pending, announce_pending=None if pending else True))
         if not pending:
             REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
             if space_counts:
@@ -595,13 +658,16 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
     if became_pending:
         post.needs_approval = True
         fields.append("needs_approval")
+    if post.is_public:  # announced again (new mentions; notifications are deduplicated per post)
+        post.announce_pending = True
+        fields.append("announce_pending")
     post.save(update_fields=fields)
     if became_pending:
         recount_thread(post.thread_id)
         recount_space(post.thread.space_id)
     _link_cited_pages(post.thread, html)
     if post.is_public:
-        _announce_later(post.pk)  # new mentions; notifications are deduplicated per post
+        _announce_later(post.thread_id)  # new mentions; notifications are deduplicated per post
         _reindex(post.thread_id)
     return post
 
@@ -756,8 +822,8 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
-    post.needs_approval = False
-    post.save(update_fields=["needs_approval"])
+    post.needs_approval, post.announce_pending = False, True
+    post.save(update_fields=["needs_approval", "announce_pending"])
     thread = post.thread
     if thread.needs_approval:
         Thread.objects.filter(pk=thread.pk).update(needs_approval=False)
@@ -767,7 +833,7 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
     _log(moderator, ModerationAction.APPROVE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été validé et publié")
                   % {"title": thread.title}, key=f"forums.approved.{post.pk}")
-    _announce_later(post.pk)
+    _announce_later(thread.pk)
     _reindex(thread.pk)
     return post
 
