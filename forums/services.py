@@ -430,6 +430,11 @@ class _ThreadAudience:
         return self._space_followers
 
 
+#: Posts whose immediate e-mails one ``immediate_emails_sent_here`` block sends (after the last one's commit).
+#: Beyond the block's limit (ENQUEUE_CHUNK notifications) the e-mails are queued, as for a large fan-out.
+ANNOUNCE_EMAIL_GROUP = 20
+
+
 def _announce_thread(thread_id: int) -> None:
     """Announce every post of the thread waiting for it (``Post.announce_pending``), in id order: what
     one task per post did (``_announce_one``: the same recipients, texts, dedupe keys and order per post),
@@ -438,8 +443,8 @@ def _announce_thread(thread_id: int) -> None:
     Each post is claimed (its mark cleared, an ``UPDATE`` that only one transaction can win: on PostgreSQL
     a second worker waits for the row and then finds it cleared) in the same transaction as its
     notifications, so a failure puts the mark back with the rollback and the next task of the thread
-    announces it. The immediate e-mails of each post are sent after its commit
-    (``immediate_emails_sent_here``), as the per-post task sent them. A post that is not public (any
+    announces it. The immediate e-mails are sent by this task (``immediate_emails_sent_here``) after the
+    commit of their post, by groups of ANNOUNCE_EMAIL_GROUP posts, in the posts' order. A post that is not public (any
     more) when claimed is consumed without notifications, as the per-post task returned for it; one
     awaiting approval is never marked (``approve_post`` marks it)."""
     from comcep.notifications.services import immediate_emails_sent_here
@@ -448,13 +453,17 @@ def _announce_thread(thread_id: int) -> None:
     if not posts:
         return
     audience = _ThreadAudience(posts[0].thread)
-    for post in posts:
-        post.thread = audience.thread
-        with immediate_emails_sent_here(), transaction.atomic():
-            if not _claim_announcement(post.pk):
-                continue  # another task announced it meanwhile
-            if post.is_public and _thread_counts(audience.thread):
-                _announce_one(post, audience)
+    for start in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
+        # The e-mails of a group of posts are sent together once their notifications are committed: the
+        # notifications read back, the recipients' preferences and the "sent" mark once for the group.
+        with immediate_emails_sent_here():
+            for post in posts[start:start + ANNOUNCE_EMAIL_GROUP]:
+                post.thread = audience.thread
+                with transaction.atomic():
+                    if not _claim_announcement(post.pk):
+                        continue  # another task announced it meanwhile
+                    if post.is_public and _thread_counts(audience.thread):
+                        _announce_one(post, audience)
 
 
 def _claim_announcement(post_id: int) -> bool:
