@@ -525,16 +525,28 @@ def _reindex(thread_id: int) -> None:
         logger.exception("search reindex failed for thread %s", thread_id)
 
 
+#: With the database queue, a thread's announce task runs at the earliest this many seconds after the post
+#: that queued it (settings.FORUMS_ANNOUNCE_DELAY_SECONDS; 0: at once). A worker that keeps up with the
+#: replies would otherwise run one task per reply or two, paying the task's own cost each time
+#: (docs/performance.md, "Session 13: coalesced announcements").
+ANNOUNCE_DELAY_SECONDS = 2
+
+
 def _announce_later(thread_id: int) -> None:
     """Notifications of the thread's posts marked ``announce_pending`` (the caller has written the mark in
     this transaction), in the task queue (forums.tasks), after the commit: the fan-out to followers grows
     with the thread's audience, the member who posts does not wait for it. One task per thread at a
-    time: with the database queue a task of the thread not started yet will read the mark, and none is
-    added (``taskqueue.enqueue_unless_pending``: one statement, in the action's transaction, as the
-    per-post task's ``INSERT`` was)."""
+    time: with the database queue a task of the thread not started yet (waiting for its delay, or for the
+    worker) will read the mark, and none is added (``taskqueue.enqueue_unless_pending``: one statement,
+    in the action's transaction, as the per-post task's ``INSERT`` was)."""
     from .tasks import announce_thread
 
-    taskqueue.enqueue_unless_pending(announce_thread, thread_id)
+    task = announce_thread
+    delay = getattr(settings, "FORUMS_ANNOUNCE_DELAY_SECONDS", ANNOUNCE_DELAY_SECONDS)
+    if delay and taskqueue.in_database_queue(task):
+        # Not before a short delay: the replies to a busy thread within it are announced by the same task.
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
+    taskqueue.enqueue_unless_pending(task, thread_id)
 
 
 def _after_commit(fn, *args, **kwargs) -> None:

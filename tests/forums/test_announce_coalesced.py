@@ -5,6 +5,7 @@ a post committed after a task ran is still announced, a moderated post only once
 ``announce_post(id)`` queued before the upgrade still announce their post."""
 
 import re
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -112,6 +113,7 @@ def test_a_burst_of_replies_gives_the_notifications_and_emails_of_one_task_per_p
     services.follow(cast.space_follower, space=space)
     type(cast.gone).objects.filter(pk=cast.gone.pk).update(deleted_at=timezone.now())
     settings.TASKS = DATABASE_QUEUE
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0
 
     # The old queue: one announce_post(id) task per public post, in the order they were posted, run by the
     # worker after the burst (as under load: each task reads the followers when it runs).
@@ -159,6 +161,7 @@ def _thread_with_follower(settings):
     thread = make_thread(space=SpaceFactory(), author=author)
     services.follow(follower, thread=thread)
     settings.TASKS = DATABASE_QUEUE
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0
     return thread, author, follower, replier
 
 
@@ -290,3 +293,17 @@ def test_an_edit_announces_new_mentions_only(settings):
     rows = Notification.objects.filter(dedupe_key=f"forums.post.{post.pk}")
     assert sorted(rows.values_list("kind", "recipient_id")) == sorted(
         [("reply", author.pk), ("reply", follower.pk), ("mention", mentioned.pk)])
+
+
+def test_the_announce_task_waits_a_little_so_that_a_burst_shares_it(settings):
+    thread, author, follower, replier = _thread_with_follower(settings)
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 2
+    before = timezone.now()
+    for i in range(3):
+        services.add_reply(thread=thread, author=replier, body=f"Réponse {i}.")
+    (task,) = [t for t in DBTaskResult.objects.filter(status="READY") if t.task_path.endswith(".announce_thread")]
+    assert before + timedelta(seconds=2) <= task.run_after <= timezone.now() + timedelta(seconds=2)
+    assert _announce_tasks() == []  # not before its time
+    DBTaskResult.objects.filter(pk=task.pk).update(run_after=timezone.now())
+    assert _run_announcements() == 1
+    assert Notification.objects.filter(kind="reply").count() == 6

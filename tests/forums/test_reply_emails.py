@@ -39,6 +39,7 @@ def test_the_reply_task_sends_the_followers_emails_itself(settings):
     thread = make_thread(space=SpaceFactory(), author=author)
     services.follow(follower, thread=thread)
     settings.TASKS = DATABASE_QUEUE
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0  # the task at once (production waits a little: coalescing)
     services.add_reply(thread=thread, author=replier, body="Comptez deux mois pour la recevabilité.")
     (announce,) = _queued("announce_thread")
     assert mail.outbox == []
@@ -68,6 +69,7 @@ def test_the_reply_task_reads_the_recipients_once(settings):
     services.follow(gone, thread=thread)
     type(gone).objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
     settings.TASKS = DATABASE_QUEUE
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0  # the task at once (production waits a little: coalescing)
     services.add_reply(thread=thread, author=replier, body="Comptez deux mois pour la recevabilité.")
     (announce,) = _queued("announce_thread")
     with CaptureQueriesContext(connection) as queries:
