@@ -440,34 +440,56 @@ def _announce_thread(thread_id: int) -> None:
     one task per post did (``_announce_one``: the same recipients, texts, dedupe keys and order per post),
     with the thread, its first post and its followers read once for all of them.
 
-    Each post is claimed (its mark cleared, an ``UPDATE`` that only one transaction can win: on PostgreSQL
-    a second worker waits for the row and then finds it cleared) in the same transaction as its
-    notifications, so a failure puts the mark back with the rollback and the next task of the thread
-    announces it. The immediate e-mails are sent by this task (``immediate_emails_sent_here``) after the
-    commit of their post, by groups of ANNOUNCE_EMAIL_GROUP posts, in the posts' order. A post that is not public (any
-    more) when claimed is consumed without notifications, as the per-post task returned for it; one
-    awaiting approval is never marked (``approve_post`` marks it)."""
+    The posts read are **claimed** first, in one short statement (their marks cleared by an ``UPDATE``
+    that only one transaction can win: on PostgreSQL a second worker waits for the rows, then finds them
+    cleared; ``RETURNING`` tells which this task won), then announced, each ``notify`` in its own short
+    transaction as before: on SQLite a transaction holds the database's write lock, which the web's replies
+    wait for, so nothing else is done inside one. If announcing fails, the posts not announced yet (the
+    failing one included) are marked again before the error propagates, and the thread's next task
+    announces them (the per-post dedupe key keeps what was already notified from being notified twice). A
+    worker killed meanwhile loses them, as a killed per-post task (left RUNNING) did. The immediate e-mails
+    are sent by this task (``immediate_emails_sent_here``) after their post's notifications are committed, by
+    groups of ANNOUNCE_EMAIL_GROUP posts, in the posts' order. A post that is not public (any more) when
+    claimed is consumed without notifications, as the per-post task returned for it; one awaiting approval
+    is never marked (``approve_post`` marks it)."""
     from comcep.notifications.services import immediate_emails_sent_here
 
     posts = list(ANNOUNCE_PENDING_POSTS.objects(thread=thread_id))  # compiled once per process (queries.py)
     if not posts:
         return
+    won = _claim_announcements(thread_id, [post.pk for post in posts])
+    posts = [post for post in posts if post.pk in won]  # the others: another task announced them meanwhile
+    if not posts:
+        return
     audience = _ThreadAudience(posts[0].thread)
-    for start in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
-        # The e-mails of a group of posts are sent together once their notifications are committed: the
-        # notifications read back, the recipients' preferences and the "sent" mark once for the group.
-        with immediate_emails_sent_here():
-            for post in posts[start:start + ANNOUNCE_EMAIL_GROUP]:
-                post.thread = audience.thread
-                with transaction.atomic():
-                    if not _claim_announcement(post.pk):
-                        continue  # another task announced it meanwhile
+    announced = 0
+    try:
+        for start in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
+            # The e-mails of a group of posts are sent together once their notifications are committed: the
+            # notifications read back, the recipients' preferences and the "sent" mark once for the group.
+            with immediate_emails_sent_here():
+                for post in posts[start:start + ANNOUNCE_EMAIL_GROUP]:
+                    post.thread = audience.thread
                     if post.is_public and _thread_counts(audience.thread):
                         _announce_one(post, audience)
+                    announced += 1
+    except BaseException:
+        Post.objects.filter(pk__in=[post.pk for post in posts[announced:]]).update(announce_pending=True)
+        raise
 
 
-def _claim_announcement(post_id: int) -> bool:
-    return Post.objects.filter(pk=post_id, announce_pending=True).update(announce_pending=None) == 1
+def _claim_announcements(thread_id: int, post_ids: list[int]) -> set[int]:
+    """Clear the marks of ``post_ids`` still marked; the ids whose mark this call cleared (one statement
+    where the database returns the updated rows, else one per post)."""
+    table = connection.ops.quote_name(Post._meta.db_table)
+    if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING too (PostgreSQL, SQLite >= 3.35)
+        placeholders = ", ".join(["%s"] * len(post_ids))
+        sql = (f"UPDATE {table} SET announce_pending = NULL WHERE thread_id = %s AND announce_pending"  # noqa: S608
+               f" AND id IN ({placeholders}) RETURNING id")  # the table's name and placeholders only
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [thread_id, *post_ids])
+            return {row[0] for row in cursor.fetchall()}
+    return {pk for pk in post_ids if Post.objects.filter(pk=pk, announce_pending=True).update(announce_pending=None)}
 
 
 def _announce_one(post: Post, audience: _ThreadAudience) -> None:

@@ -201,13 +201,13 @@ def test_two_tasks_of_a_thread_never_announce_a_post_twice(settings):
     # A post claimed by another worker between this task's read and its claim is left to that worker.
     later = services.add_reply(thread=thread, author=replier, body="Encore une.")
     (task,) = _announce_tasks()
-    real_claim = services._claim_announcement
+    real_claim = services._claim_announcements
 
-    def claimed_elsewhere(post_id):
-        Post.objects.filter(pk=post_id).update(announce_pending=None)  # the other worker's committed claim
-        return real_claim(post_id)
+    def claimed_elsewhere(thread_id, post_ids):
+        Post.objects.filter(pk__in=post_ids).update(announce_pending=None)  # the other worker's committed claim
+        return real_claim(thread_id, post_ids)
 
-    with mock.patch.object(services, "_claim_announcement", claimed_elsewhere):
+    with mock.patch.object(services, "_claim_announcements", claimed_elsewhere):
         _run(task)
     assert not Notification.objects.filter(dedupe_key=f"forums.post.{later.pk}").exists()
     assert len(mail.outbox) == sent
@@ -270,7 +270,7 @@ def test_a_failed_announcement_is_retried_by_the_next_task_of_the_thread(setting
     with (mock.patch("comcep.notifications.services.effective_frequencies", side_effect=RuntimeError("down")),
           pytest.raises(RuntimeError)):
         task.task.call(thread.pk)
-    # Rolled back with its notifications: still waiting, nothing sent.
+    # Marked again: still waiting, nothing sent.
     assert Post.objects.get(pk=post.pk).announce_pending is True
     assert not Notification.objects.exists() and mail.outbox == []
     services.add_reply(thread=thread, author=replier, body="Réponse suivante.")
