@@ -433,6 +433,8 @@ class _ThreadAudience:
 #: Posts whose immediate e-mails one ``immediate_emails_sent_here`` block sends (after the last one's commit).
 #: Beyond the block's limit (ENQUEUE_CHUNK notifications) the e-mails are queued, as for a large fan-out.
 ANNOUNCE_EMAIL_GROUP = 20
+#: Posts claimed by one statement (its IN list).
+ANNOUNCE_CLAIM_BATCH = 500
 
 
 def _announce_thread(thread_id: int) -> None:
@@ -445,8 +447,9 @@ def _announce_thread(thread_id: int) -> None:
     cleared; ``RETURNING`` tells which this task won), then announced, each ``notify`` in its own short
     transaction as before: on SQLite a transaction holds the database's write lock, which the web's replies
     wait for, so nothing else is done inside one. If announcing fails, the posts not announced yet (the
-    failing one included) are marked again before the error propagates, and the thread's next task
-    announces them (the per-post dedupe key keeps what was already notified from being notified twice). A
+    failing one included) are marked again before the error propagates, and the thread's next task (queued
+    by its next post, approval or edit; a failed task is not run again) announces them (the per-post
+    dedupe key keeps what was already notified from being notified twice). A
     worker killed meanwhile loses them, as a killed per-post task (left RUNNING) did. The immediate e-mails
     are sent by this task (``immediate_emails_sent_here``) after their post's notifications are committed, by
     groups of ANNOUNCE_EMAIL_GROUP posts, in the posts' order. A post that is not public (any more) when
@@ -454,28 +457,29 @@ def _announce_thread(thread_id: int) -> None:
     is never marked (``approve_post`` marks it)."""
     from comcep.notifications.services import immediate_emails_sent_here
 
-    posts = list(ANNOUNCE_PENDING_POSTS.objects(thread=thread_id))  # compiled once per process (queries.py)
-    if not posts:
+    waiting = list(ANNOUNCE_PENDING_POSTS.objects(thread=thread_id))  # compiled once per process (queries.py)
+    if not waiting:
         return
-    won = _claim_announcements(thread_id, [post.pk for post in posts])
-    posts = [post for post in posts if post.pk in won]  # the others: another task announced them meanwhile
-    if not posts:
-        return
-    audience = _ThreadAudience(posts[0].thread)
-    announced = 0
-    try:
-        for start in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
-            # The e-mails of a group of posts are sent together once their notifications are committed: the
-            # notifications read back, the recipients' preferences and the "sent" mark once for the group.
-            with immediate_emails_sent_here():
-                for post in posts[start:start + ANNOUNCE_EMAIL_GROUP]:
-                    post.thread = audience.thread
-                    if post.is_public and _thread_counts(audience.thread):
-                        _announce_one(post, audience)
-                    announced += 1
-    except BaseException:
-        Post.objects.filter(pk__in=[post.pk for post in posts[announced:]]).update(announce_pending=True)
-        raise
+    audience = _ThreadAudience(waiting[0].thread)
+    for start in range(0, len(waiting), ANNOUNCE_CLAIM_BATCH):  # bounded IN lists, whatever the backlog
+        chunk = waiting[start:start + ANNOUNCE_CLAIM_BATCH]
+        won = _claim_announcements(thread_id, [post.pk for post in chunk])
+        posts = [post for post in chunk if post.pk in won]  # the others: another task announced them meanwhile
+        announced = 0
+        try:
+            for first in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
+                # The e-mails of a group of posts are sent together once their notifications are committed: the
+                # notifications read back, the recipients' preferences and the "sent" mark once for the group.
+                with immediate_emails_sent_here():
+                    for post in posts[first:first + ANNOUNCE_EMAIL_GROUP]:
+                        post.thread = audience.thread
+                        if post.is_public and _thread_counts(audience.thread):
+                            _announce_one(post, audience)
+                        announced += 1
+        except BaseException:
+            # Marked again for the thread's next task (the later chunks are not claimed yet: still marked).
+            Post.objects.filter(pk__in=[post.pk for post in posts[announced:]]).update(announce_pending=True)
+            raise
 
 
 def _claim_announcements(thread_id: int, post_ids: list[int]) -> set[int]:
