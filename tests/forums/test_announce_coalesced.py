@@ -318,3 +318,15 @@ def test_the_announce_task_waits_a_little_so_that_a_burst_shares_it(settings):
     DBTaskResult.objects.filter(pk=task.pk).update(run_after=timezone.now())
     assert _run_announcements() == 1
     assert Notification.objects.filter(kind="reply").count() == 6
+
+
+def test_a_backlog_is_claimed_by_batches_and_announced_whole(settings, monkeypatch):
+    thread, author, follower, replier = _thread_with_follower(settings)
+    monkeypatch.setattr(services, "ANNOUNCE_CLAIM_BATCH", 2)
+    monkeypatch.setattr(services, "ANNOUNCE_EMAIL_GROUP", 2)
+    posts = [services.add_reply(thread=thread, author=replier, body=f"Réponse {i}.") for i in range(5)]
+    assert _run_announcements() == 1
+    assert _replies_per_recipient(thread) == {(who.pk, f"forums.post.{post.pk}"): 1
+                                              for post in posts for who in (author, follower)}
+    assert len(mail.outbox) == 10
+    assert not Post.objects.filter(announce_pending=True).exists()
