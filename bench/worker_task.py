@@ -74,7 +74,12 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connection
+
+    # The thread's announce task at once (production waits FORUMS_ANNOUNCE_DELAY_SECONDS so that a burst
+    # shares it): this script runs each reply's tasks right after it.
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0
     from django.test.utils import CaptureQueriesContext
     from django_tasks_db.models import DBTaskResult
 

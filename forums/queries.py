@@ -20,7 +20,8 @@ from comcep.core.prepared import PreparedQuery
 from .enums import SpaceVisibility
 from .models import BodyTail, MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
 
-__all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCED_POST", "CERTIFIED_POSTS", "CITED_PAGES", "DUPLICATE_REPLY",
+__all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCE_PENDING_POSTS", "CERTIFIED_POSTS", "CITED_PAGES",
+           "DUPLICATE_REPLY",
            "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POSTS_BEFORE", "SOLVED_POST",
            "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
@@ -325,12 +326,14 @@ def _new_post_place(kind, *, user, thread, at, post):
 NEW_POST_PLACE = PreparedQuery("forums.new_post_place", _new_post_place,
                                params={"user": int, "thread": int, "at": datetime.datetime, "post": int})
 
-# The announce_post task (services._announce_post, once per public post): the post with its thread, space
-# and author; the thread's first post (is it a new thread?); the thread's followers.
-ANNOUNCED_POST = PreparedQuery(
-    "forums.announced_post",
-    lambda *, post: Post.objects.select_related("thread__space", "author").filter(pk=post),
-    params={"post": int},
+# The announce_thread task (services._announce_thread): the thread's posts waiting for their announcement,
+# in id order, with the thread, space and author (the index forums_post_announce finds them); the thread's
+# first post (is a post a new thread?); the thread's followers.
+ANNOUNCE_PENDING_POSTS = PreparedQuery(
+    "forums.announce_pending_posts",
+    lambda *, thread: Post.objects.select_related("thread__space", "author")
+    .filter(thread_id=thread, announce_pending=True).order_by("pk"),
+    params={"thread": int},
 )
 FIRST_POST_ID = PreparedQuery(
     "forums.first_post_id",

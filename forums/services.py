@@ -53,7 +53,7 @@ from .models import (
 from .pages import pages_linked_from
 from .queries import (
     ACTIVE_SANCTION,
-    ANNOUNCED_POST,
+    ANNOUNCE_PENDING_POSTS,
     DUPLICATE_REPLY,
     FIRST_POST_ID,
     THREAD_FOLLOWER_IDS,
@@ -396,16 +396,113 @@ def _notify_readers(kind: str, readers: dict[int, str], **kwargs) -> int:
 
 
 def _announce_post(post_id: int) -> None:
+    """The notifications of one post, read now (a task ``announce_post`` queued before the thread's
+    coalesced task existed; forums.tasks.announce_post): the post is marked as waiting, then its thread is
+    announced."""
+    thread_id = Post.objects.filter(pk=post_id).values_list("thread_id", flat=True).first()
+    if thread_id is None:
+        return
+    Post.objects.filter(pk=post_id).update(announce_pending=True)
+    _announce_thread(thread_id)
+
+
+class _ThreadAudience:
+    """What the announcements of a thread's posts share, read once per task and only when needed: the
+    thread's first post, and its followers (or its space's, for the first post) allowed to read it, with
+    their addresses (``reader_emails_among``)."""
+
+    def __init__(self, thread: Thread):
+        self.thread = thread
+        self._first = self._followers = self._space_followers = None
+
+    def first_post_id(self):
+        if self._first is None:
+            self._first = (next(iter(FIRST_POST_ID.rows(thread=self.thread.pk, limit=1)), None),)
+        return self._first[0]
+
+    def thread_followers(self) -> dict[int, str]:
+        if self._followers is None:
+            self._followers = reader_emails_among(self.thread, THREAD_FOLLOWER_IDS.rows(thread=self.thread.pk))
+        return self._followers
+
+    def space_followers(self) -> dict[int, str]:
+        if self._space_followers is None:
+            followers = Subscription.objects.filter(space_id=self.thread.space_id).values_list("user_id", flat=True)
+            self._space_followers = reader_emails_among(self.thread, followers)
+        return self._space_followers
+
+
+#: Posts whose immediate e-mails one ``immediate_emails_sent_here`` block sends (after the last one's commit).
+#: Beyond the block's limit (ENQUEUE_CHUNK notifications) the e-mails are queued, as for a large fan-out.
+ANNOUNCE_EMAIL_GROUP = 20
+#: Posts claimed by one statement (its IN list).
+ANNOUNCE_CLAIM_BATCH = 500
+
+
+def _announce_thread(thread_id: int) -> None:
+    """Announce every post of the thread waiting for it (``Post.announce_pending``), in id order: what
+    one task per post did (``_announce_one``: the same recipients, texts, dedupe keys and order per post),
+    with the thread, its first post and its followers read once for all of them.
+
+    The posts read are **claimed** first, in one short statement (their marks cleared by an ``UPDATE``
+    that only one transaction can win: on PostgreSQL a second worker waits for the rows, then finds them
+    cleared; ``RETURNING`` tells which this task won), then announced, each ``notify`` in its own short
+    transaction as before: on SQLite a transaction holds the database's write lock, which the web's replies
+    wait for, so nothing else is done inside one. If announcing fails, the posts not announced yet (the
+    failing one included) are marked again before the error propagates, and the thread's next task (queued
+    by its next post, approval or edit; a failed task is not run again) announces them (the per-post
+    dedupe key keeps what was already notified from being notified twice). A
+    worker killed meanwhile loses them, as a killed per-post task (left RUNNING) did. The immediate e-mails
+    are sent by this task (``immediate_emails_sent_here``) after their post's notifications are committed, by
+    groups of ANNOUNCE_EMAIL_GROUP posts, in the posts' order. A post that is not public (any more) when
+    claimed is consumed without notifications, as the per-post task returned for it; one awaiting approval
+    is never marked (``approve_post`` marks it)."""
+    from comcep.notifications.services import immediate_emails_sent_here
+
+    waiting = list(ANNOUNCE_PENDING_POSTS.objects(thread=thread_id))  # compiled once per process (queries.py)
+    if not waiting:
+        return
+    audience = _ThreadAudience(waiting[0].thread)
+    for start in range(0, len(waiting), ANNOUNCE_CLAIM_BATCH):  # bounded IN lists, whatever the backlog
+        chunk = waiting[start:start + ANNOUNCE_CLAIM_BATCH]
+        won = _claim_announcements(thread_id, [post.pk for post in chunk])
+        posts = [post for post in chunk if post.pk in won]  # the others: another task announced them meanwhile
+        announced = 0
+        try:
+            for first in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
+                # The e-mails of a group of posts are sent together once their notifications are committed: the
+                # notifications read back, the recipients' preferences and the "sent" mark once for the group.
+                with immediate_emails_sent_here():
+                    for post in posts[first:first + ANNOUNCE_EMAIL_GROUP]:
+                        post.thread = audience.thread
+                        if post.is_public and _thread_counts(audience.thread):
+                            _announce_one(post, audience)
+                        announced += 1
+        except BaseException:
+            # Marked again for the thread's next task (the later chunks are not claimed yet: still marked).
+            Post.objects.filter(pk__in=[post.pk for post in posts[announced:]]).update(announce_pending=True)
+            raise
+
+
+def _claim_announcements(thread_id: int, post_ids: list[int]) -> set[int]:
+    """Clear the marks of ``post_ids`` still marked; the ids whose mark this call cleared (one statement
+    where the database returns the updated rows, else one per post)."""
+    table = connection.ops.quote_name(Post._meta.db_table)
+    if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING too (PostgreSQL, SQLite >= 3.35)
+        placeholders = ", ".join(["%s"] * len(post_ids))
+        sql = (f"UPDATE {table} SET announce_pending = NULL WHERE thread_id = %s AND announce_pending"  # noqa: S608
+               f" AND id IN ({placeholders}) RETURNING id")  # the table's name and placeholders only
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [thread_id, *post_ids])
+            return {row[0] for row in cursor.fetchall()}
+    return {pk for pk in post_ids if Post.objects.filter(pk=pk, announce_pending=True).update(announce_pending=None)}
+
+
+def _announce_one(post: Post, audience: _ThreadAudience) -> None:
     """Notify mentioned members, then followers of the thread (and of the space for a new thread).
-    Runs after commit; only for public posts; every recipient is filtered by visibility."""
-    post = ANNOUNCED_POST.first(post=post_id)  # statements compiled once per process (queries.py)
-    if post is None or not post.is_public:
-        return
-    thread = post.thread
-    if not _thread_counts(thread):
-        return
-    first_pk = next(iter(FIRST_POST_ID.rows(thread=thread.pk, limit=1)), None)
-    is_first = first_pk == post.pk
+    Only for public posts; every recipient is filtered by visibility."""
+    thread = audience.thread
+    is_first = audience.first_post_id() == post.pk
     url = post.get_absolute_url()
     excerpt = _excerpt(post)
     actor = post.author
@@ -420,15 +517,14 @@ def _announce_post(post_id: int) -> None:
                     url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
 
     if is_first:
-        followers = Subscription.objects.filter(space_id=thread.space_id).values_list("user_id", flat=True)
-        found = reader_emails_among(thread, followers)
+        found = audience.space_followers()
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
         _notify_readers("new_thread", recipients, title=_("Nouveau sujet dans « %(space)s » : %(title)s")
                         % {"space": thread.space.title, "title": thread.title},
                         url=url, actor=actor, excerpt=excerpt, target=thread,
                         dedupe_key=f"forums.thread.{thread.pk}")
     else:
-        found = reader_emails_among(thread, THREAD_FOLLOWER_IDS.rows(thread=thread.pk))
+        found = audience.thread_followers()
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
         _notify_readers("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
                         % {"name": actor.public_name, "title": thread.title},
@@ -457,14 +553,28 @@ def _reindex(thread_id: int) -> None:
         logger.exception("search reindex failed for thread %s", thread_id)
 
 
-def _announce_later(post_id: int) -> None:
-    """Notifications of a new public post, in the task queue (forums.tasks), after the commit: the
-    fan-out to followers grows with the thread's audience, the member who posts does not wait for it.
-    With the database queue the task row is written in the action's transaction
-    (comcep.core.taskqueue): one write transaction per post instead of one more per task."""
-    from .tasks import announce_post
+#: With the database queue, a thread's announce task runs at the earliest this many seconds after the post
+#: that queued it (settings.FORUMS_ANNOUNCE_DELAY_SECONDS; 0: at once). A worker that keeps up with the
+#: replies would otherwise run one task per reply or two, paying the task's own cost each time
+#: (docs/performance.md, "Session 13: coalesced announcements").
+ANNOUNCE_DELAY_SECONDS = 2
 
-    taskqueue.enqueue_after_commit(announce_post, post_id)
+
+def _announce_later(thread_id: int) -> None:
+    """Notifications of the thread's posts marked ``announce_pending`` (the caller has written the mark in
+    this transaction), in the task queue (forums.tasks), after the commit: the fan-out to followers grows
+    with the thread's audience, the member who posts does not wait for it. One task per thread at a
+    time: with the database queue a task of the thread not started yet (waiting for its delay, or for the
+    worker) will read the mark, and none is added (``taskqueue.enqueue_unless_pending``: one statement,
+    in the action's transaction, as the per-post task's ``INSERT`` was)."""
+    from .tasks import announce_thread
+
+    task = announce_thread
+    delay = getattr(settings, "FORUMS_ANNOUNCE_DELAY_SECONDS", ANNOUNCE_DELAY_SECONDS)
+    if delay and taskqueue.in_database_queue(task):
+        # Not before a short delay: the replies to a busy thread within it are announced by the same task.
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
+    taskqueue.enqueue_unless_pending(task, thread_id)
 
 
 def _after_commit(fn, *args, **kwargs) -> None:
@@ -494,7 +604,7 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
                                    needs_approval=pending, about_page=about_page,
                                    import_key=thread_key(title, author.email, now))
     post = Post.objects.create(thread=thread, author=author, body=body, html=html, created_at=now,
-                               needs_approval=pending)
+                               needs_approval=pending, announce_pending=None if pending else True)
     if not pending:
         Thread.objects.filter(pk=thread.pk).update(post_count=1, last_post=post, last_post_at=now)
         Space.objects.filter(pk=space.pk).update(
@@ -514,7 +624,7 @@ def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:
     follow(author, thread=thread)
     mark_read(author, thread, post)
     if not pending:
-        _announce_later(post.pk)
+        _announce_later(thread.pk)  # the post was written marked (announce_pending)
         _reindex(thread.pk)
 
 
@@ -567,7 +677,7 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
         _take_rate(author, rate)
         now = created_at or timezone.now()
         post = REPLY_INSERT.create(Post(thread=thread, author=author, body=body, html=html, created_at=now,
-                                        needs_approval=pending))
+                                        needs_approval=pending, announce_pending=None if pending else True))
         if not pending:
             REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
             if space_counts:
@@ -597,13 +707,16 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
     if became_pending:
         post.needs_approval = True
         fields.append("needs_approval")
+    if post.is_public:  # announced again (new mentions; notifications are deduplicated per post)
+        post.announce_pending = True
+        fields.append("announce_pending")
     post.save(update_fields=fields)
     if became_pending:
         recount_thread(post.thread_id)
         recount_space(post.thread.space_id)
     _link_cited_pages(post.thread, html)
     if post.is_public:
-        _announce_later(post.pk)  # new mentions; notifications are deduplicated per post
+        _announce_later(post.thread_id)  # new mentions; notifications are deduplicated per post
         _reindex(post.thread_id)
     return post
 
@@ -758,8 +871,8 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
-    post.needs_approval = False
-    post.save(update_fields=["needs_approval"])
+    post.needs_approval, post.announce_pending = False, True
+    post.save(update_fields=["needs_approval", "announce_pending"])
     thread = post.thread
     if thread.needs_approval:
         Thread.objects.filter(pk=thread.pk).update(needs_approval=False)
@@ -769,7 +882,7 @@ def approve_post(*, post: Post, moderator, reason: str = "") -> Post:
     _log(moderator, ModerationAction.APPROVE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été validé et publié")
                   % {"title": thread.title}, key=f"forums.approved.{post.pk}")
-    _announce_later(post.pk)
+    _announce_later(thread.pk)
     _reindex(thread.pk)
     return post
 

@@ -90,6 +90,72 @@ def enqueue_row(task, *args, using: str = "default"):
     return result
 
 
+def enqueue_unless_pending(task, *args, using: str = "default") -> bool:
+    """Queue ``task(*args)`` to run after the current transaction commits, unless an identical task is
+    queued and not started yet (it will read what this transaction writes): ``pending`` and
+    ``enqueue_row`` in **one** statement for the database queue, an ``INSERT … SELECT … WHERE NOT
+    EXISTS (<pending's query>)``. On PostgreSQL inside a transaction the pending row found is locked
+    (``FOR UPDATE`` in the sub-select) until the transaction ends, so the worker cannot claim it in
+    between, as with ``pending``; if a worker holds it (claiming it), the statement waits, sees it
+    started, and inserts. On SQLite a transaction holds the write lock from BEGIN, which a claim needs.
+    Signals as ``enqueue_row`` (``post_save`` and ``task_enqueued`` only for a row written).
+    Other backends: queued after the commit every time. Returns whether a task was queued."""
+    alias = _database_backend(task)
+    if alias != using:
+        enqueue_after_commit(task, *args, using=using)
+        return True
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    backend.validate_task(task)
+    args_kwargs = normalize_json({"args": args, "kwargs": {}})
+    row = DBTaskResult(id=backend._get_id(), args_kwargs=args_kwargs, priority=task.priority,
+                       task_path=task.module_path, queue_name=task.queue_name, run_after=task.run_after,
+                       backend_name=backend.alias)
+    pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=using, update_fields=None)
+    connection = transaction.get_connection(using)
+    for_update = connection.in_atomic_block and connection.features.has_select_for_update
+    insert, values = _task_insert()._statement(row, using)
+    sql = _once_statement(using, task.module_path, for_update, insert)
+    pending_sql, pending_params, slot = _pending_statement(using, task.module_path, for_update)
+    pending_params = list(pending_params)
+    pending_params[slot] = _json_param(args_kwargs, connection)
+    with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *pending_params])
+        written = cursor.rowcount == 1
+    if written:
+        row._state.adding, row._state.db = False, using
+        post_save.send(sender=DBTaskResult, instance=row, created=True, update_fields=None, raw=False, using=using)
+        task_enqueued.send(type(backend), task_result=row.task_result)
+    return written
+
+
+_ONCE: dict[tuple, str] = {}
+
+
+def _once_statement(alias: str, task_path: str, for_update: bool, insert: str) -> str:
+    """``INSERT INTO t (cols) VALUES (%s, …)`` turned into ``INSERT INTO t (cols) SELECT %s, … WHERE NOT
+    EXISTS (<pending's query>)``, once per (alias, task, locking). PostgreSQL types the select list's
+    parameters from their values, not from the target columns: each is cast to its column's type."""
+    key = (alias, task_path, for_update)
+    sql = _ONCE.get(key)
+    if sql is None:
+        head, marker, values = insert.partition(" VALUES (")
+        if not marker or not values.endswith(")") or values[:-1].count("%s") != values.count("%s"):
+            raise RuntimeError("taskqueue.enqueue_unless_pending: unexpected INSERT")
+        placeholders = values[:-1].split(", ")
+        connection = connections[alias]
+        _sql, fields = _task_insert()._shape(alias)
+        if len(placeholders) != len(fields) or any(p != "%s" for p in placeholders):
+            raise RuntimeError("taskqueue.enqueue_unless_pending: unexpected INSERT")
+        if connection.vendor == "postgresql":
+            placeholders = [f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields]
+        pending_sql = _pending_statement(alias, task_path, for_update)[0]
+        sql = _ONCE[key] = f"{head} SELECT {', '.join(placeholders)} WHERE NOT EXISTS ({pending_sql})"
+    return sql
+
+
 _TASK_INSERT = None
 _PENDING: dict[tuple, tuple[str, list, int]] = {}
 _PENDING_MARKERS = ("\x1fpending-0\x1f", "\x1fpending-1\x1f")

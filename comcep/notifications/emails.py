@@ -216,9 +216,15 @@ def _deliver_batch(chunk: list[int], claim: str, claimed: list[int] | None, outc
         outcome["nothing"] += len(chunk) - len(loaded)
     else:
         loaded = Notification.objects.select_related("recipient", "actor").in_bulk(claimed)
+    # The recipients' preferences now (what decides immediate, digest or nothing), one query per kind.
+    by_kind: dict[str, set[int]] = defaultdict(set)
+    for notification in loaded.values():
+        by_kind[notification.kind].add(notification.recipient_id)
+    frequencies = {kind: effective_frequencies(ids, kind) for kind, ids in by_kind.items()}
     done: dict[str, list[int]] = defaultdict(list)
     for pk in (pk for pk in chunk if pk in loaded):
-        result = _deliver_claimed(loaded[pk], claim)
+        notification = loaded[pk]
+        result = _deliver_claimed(notification, claim, frequencies[notification.kind][notification.recipient_id])
         done[result].append(pk)
         outcome[result] += 1
     if done["skipped"]:
@@ -227,11 +233,11 @@ def _deliver_batch(chunk: list[int], claim: str, claimed: list[int] | None, outc
         _mark_sent(done["sent"], claim)
 
 
-def _deliver_claimed(notification: Notification, claim) -> str:
-    """Deliver one claimed notification; "sent" and "skipped" are marked by the caller, for the batch."""
+def _deliver_claimed(notification: Notification, claim, frequency: str) -> str:
+    """Deliver one claimed notification (``frequency``: its recipient's preference for its kind, read by
+    the caller for the batch); "sent" and "skipped" are marked by the caller, for the batch."""
     ids = [notification.pk]
     user = notification.recipient
-    frequency = effective_frequencies([user.pk], notification.kind)[user.pk]
     if _cannot_receive(user) or frequency == Frequency.NEVER or notification.read_at is not None:
         return "skipped"
     if frequency in DIGEST_FREQUENCIES:

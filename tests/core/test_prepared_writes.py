@@ -262,3 +262,39 @@ def test_pending_reads_the_ready_rows_of_its_task_and_arguments_through_their_in
         cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "comcep_task_pending" in plan
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_enqueue_unless_pending_writes_one_row_per_waiting_task_in_one_statement():
+    """A task identical to one waiting (READY) is not queued again: the same row as ``enqueue`` writes, in
+    one statement, else nothing; once the waiting one has started, a new one is queued."""
+    from django_tasks_db.compat import task_enqueued
+    from django_tasks_db.models import DBTaskResult
+
+    from forums.tasks import announce_thread
+
+    seen = []
+
+    def record(sender, task_result, **kwargs):
+        seen.append(task_result.id)
+
+    later = timezone.now() + datetime.timedelta(seconds=2)
+    task_enqueued.connect(record)
+    try:
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as first:
+                assert taskqueue.enqueue_unless_pending(announce_thread.using(run_after=later), 7)
+            with CaptureQueriesContext(connection) as second:
+                assert not taskqueue.enqueue_unless_pending(announce_thread, 7)
+            assert taskqueue.enqueue_unless_pending(announce_thread, 8)  # another thread
+        theirs = announce_thread.using(run_after=later).enqueue(7)
+    finally:
+        task_enqueued.disconnect(record)
+    assert [len(first), len(second)] == [1, 1]
+    ours = DBTaskResult.objects.filter(args_kwargs={"args": [7], "kwargs": {}}).exclude(pk=theirs.id).get()
+    assert _row(ours.pk) == _row(theirs.id)
+    assert seen[0] == str(ours.pk) and len(seen) == 3
+    DBTaskResult.objects.filter(pk=theirs.id).delete()
+    ours.claim("test")  # started: it may have read already
+    assert taskqueue.enqueue_unless_pending(announce_thread, 7)
+    assert DBTaskResult.objects.filter(args_kwargs={"args": [7], "kwargs": {}}, status="READY").count() == 1

@@ -1,4 +1,4 @@
-"""A reply's followers get their immediate e-mail from the ``announce_post`` task itself
+"""A reply's followers get their immediate e-mail from the ``announce_thread`` task itself
 (``comcep.notifications.services.immediate_emails_sent_here``), with the database queue as in
 production: no ``send_immediate_emails`` task is queued, the same notifications are stored and marked
 sent, the same e-mails go out."""
@@ -39,8 +39,9 @@ def test_the_reply_task_sends_the_followers_emails_itself(settings):
     thread = make_thread(space=SpaceFactory(), author=author)
     services.follow(follower, thread=thread)
     settings.TASKS = DATABASE_QUEUE
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0  # the task at once (production waits a little: coalescing)
     services.add_reply(thread=thread, author=replier, body="Comptez deux mois pour la recevabilité.")
-    (announce,) = _queued("announce_post")
+    (announce,) = _queued("announce_thread")
     assert mail.outbox == []
 
     _run(announce)
@@ -68,8 +69,9 @@ def test_the_reply_task_reads_the_recipients_once(settings):
     services.follow(gone, thread=thread)
     type(gone).objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
     settings.TASKS = DATABASE_QUEUE
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0  # the task at once (production waits a little: coalescing)
     services.add_reply(thread=thread, author=replier, body="Comptez deux mois pour la recevabilité.")
-    (announce,) = _queued("announce_post")
+    (announce,) = _queued("announce_thread")
     with CaptureQueriesContext(connection) as queries:
         _run(announce)
     users_read = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "accounts_user"."id" AS')]

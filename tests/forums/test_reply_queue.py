@@ -48,23 +48,26 @@ def test_the_tasks_of_a_reply_are_written_in_its_transaction(thread, other_membe
     with override_settings(TASKS=DB_TASKS), pytest.raises(Rollback), transaction.atomic():
         post = services.add_reply(thread=thread, author=other_member, body="Voici notre démarche.")
         # Inside the transaction: both rows exist (the worker sees them with the post, at the commit).
-        assert [t.task_result.args for t in _tasks("announce_post")] == [[post.pk]]
+        assert [t.task_result.args for t in _tasks("announce_thread")] == [[thread.pk]]
+        assert Post.objects.get(pk=post.pk).announce_pending is True
         assert len(_tasks("reindex_source")) == 1
         raise Rollback
     # Rolled back with the reply: no task announces a post that does not exist.
     assert not Post.objects.filter(body="Voici notre démarche.").exists()
-    assert _tasks("announce_post") == [] and _tasks("reindex_source") == []
+    assert _tasks("announce_thread") == [] and _tasks("reindex_source") == []
 
 
 @pytest.mark.django_db
-def test_a_thread_has_at_most_one_reindex_waiting(thread, other_member):
+def test_a_thread_has_at_most_one_reindex_and_one_announcement_waiting(thread, other_member):
     ct = ContentType.objects.get_for_model(Thread)
     with override_settings(TASKS=DB_TASKS):
         for n in range(3):
             services.add_reply(thread=thread, author=other_member, body=f"Réponse rapide {n}")
         waiting = _tasks("reindex_source")
         assert [t.task_result.args for t in waiting] == [[ct.pk, str(thread.pk)]]
-        assert len(_tasks("announce_post")) == 3  # one per post: each is announced
+        # One announcement waiting for the thread too: it will announce the three posts.
+        assert [t.task_result.args for t in _tasks("announce_thread")] == [[thread.pk]]
+        assert Post.objects.filter(author=other_member, announce_pending=True).count() == 3
         # Once the worker has claimed it (it may have read the thread already), a new reply queues another.
         waiting[0].claim("test")
         services.add_reply(thread=thread, author=other_member, body="Réponse pendant la réindexation")
