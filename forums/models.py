@@ -331,9 +331,10 @@ class Post(models.Model):
     is_certified = models.BooleanField(_("réponse certifiée"), default=False)
     useful_count = models.PositiveIntegerField(_("« merci / utile »"), default=0, editable=False)
     # True while the post waits for its announcement (notifications to the mentioned members and the
-    # followers): set when it becomes public (posted, approved) or is edited, cleared by the thread's
-    # announce task that claims it (services._announce_thread). NULL otherwise: the index below holds only
-    # the few waiting posts, and adding the column wrote nothing to the existing rows (migration 0007).
+    # followers): set when it becomes public (posted, approved) or is edited. False while the thread's
+    # announce task announces it (services._announce_thread), NULL once that is done (and for every post
+    # written before the column existed): the index below holds only the few waiting or claimed posts,
+    # and adding the column wrote nothing to the existing rows (migration 0007).
     announce_pending = models.BooleanField(null=True, default=None, editable=False)
 
     objects = PostQuerySet.as_manager()
@@ -355,7 +356,8 @@ class Post(models.Model):
             # (docs/performance.md, "Session 10: the posting request").
             models.Index(F("thread"), F("author"), BodyTail("body"), F("created_at"), name="forums_post_reply_tail"),
             # The posts waiting for their announcement, by thread (queries.ANNOUNCE_PENDING_POSTS).
-            models.Index(fields=["thread", "id"], condition=Q(announce_pending=True), name="forums_post_announce"),
+            models.Index(fields=["thread", "id"], condition=Q(announce_pending__isnull=False),
+                         name="forums_post_announce"),
         ]
 
     def __str__(self):

@@ -326,13 +326,13 @@ def _new_post_place(kind, *, user, thread, at, post):
 NEW_POST_PLACE = PreparedQuery("forums.new_post_place", _new_post_place,
                                params={"user": int, "thread": int, "at": datetime.datetime, "post": int})
 
-# The announce_thread task (services._announce_thread): the thread's posts waiting for their announcement,
-# in id order, with the thread, space and author (the index forums_post_announce finds them); the thread's
-# first post (is a post a new thread?); the thread's followers.
+# The announce_thread task (services._announce_thread): the thread's posts waiting for their announcement
+# or claimed by a task that did not finish them, in id order, with the thread, space and author (the index
+# forums_post_announce finds them); the thread's first post (is a post a new thread?); the thread's followers.
 ANNOUNCE_PENDING_POSTS = PreparedQuery(
     "forums.announce_pending_posts",
     lambda *, thread: Post.objects.select_related("thread__space", "author")
-    .filter(thread_id=thread, announce_pending=True).order_by("pk"),
+    .filter(thread_id=thread, announce_pending__isnull=False).order_by("pk"),
     params={"thread": int},
 )
 FIRST_POST_ID = PreparedQuery(

@@ -444,16 +444,17 @@ def _announce_thread(thread_id: int) -> None:
     one task per post did (``_announce_one``: the same recipients, texts, dedupe keys and order per post),
     with the thread, its first post and its followers read once for all of them.
 
-    The posts read are **claimed** first, in one short statement (their marks cleared by an ``UPDATE``
-    that only one transaction can win: on PostgreSQL a second worker waits for the rows, then finds them
-    cleared; ``RETURNING`` tells which this task won), then announced, each ``notify`` in its own short
-    transaction as before: on SQLite a transaction holds the database's write lock, which the web's replies
-    wait for, so nothing else is done inside one. If announcing fails, the posts not announced yet (the
-    failing one included) are marked again before the error propagates, and the thread's next task (queued
-    by its next post, approval or edit; a failed task is not run again) announces them (the per-post
-    dedupe key keeps what was already notified from being notified twice). A
-    worker killed meanwhile loses them, as a killed per-post task (left RUNNING) did. The immediate e-mails
-    are sent by this task (``immediate_emails_sent_here``) after their post's notifications are committed, by
+    At least once, as every task here (``requeue_stale_tasks``): the posts read are **claimed** first, in
+    one short statement (``announce_pending`` False, for the ones not finished by another task meanwhile:
+    ``RETURNING`` tells which), then announced, each ``notify`` in its own short transaction (on SQLite a
+    transaction holds the database's write lock, which the web's replies wait for, so nothing else is
+    done inside one), and a group's marks are cleared once its notifications are committed and its
+    e-mails sent. A post edited meanwhile is marked waiting again, which the clearing leaves alone. A
+    task that fails, or whose worker is killed, leaves its posts claimed: the thread's next task (its next
+    post, approval or edit; or this task requeued after a killed worker) announces them again, and each
+    notification's per-post dedupe key (a unique constraint) keeps anyone from being notified or e-mailed
+    twice; the same holds when two workers run tasks of the thread at once. The immediate e-mails are
+    sent by this task (``immediate_emails_sent_here``) after their post's notifications are committed, by
     groups of ANNOUNCE_EMAIL_GROUP posts, in the posts' order. A post that is not public (any more) when
     claimed is consumed without notifications, as the per-post task returned for it; one awaiting approval
     is never marked (``approve_post`` marks it)."""
@@ -465,37 +466,35 @@ def _announce_thread(thread_id: int) -> None:
     audience = _ThreadAudience(waiting[0].thread)
     for start in range(0, len(waiting), ANNOUNCE_CLAIM_BATCH):  # bounded IN lists, whatever the backlog
         chunk = waiting[start:start + ANNOUNCE_CLAIM_BATCH]
-        won = _claim_announcements(thread_id, [post.pk for post in chunk])
-        posts = [post for post in chunk if post.pk in won]  # the others: another task announced them meanwhile
-        announced = 0
-        try:
-            for first in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
-                # The e-mails of a group of posts are sent together once their notifications are committed: the
-                # notifications read back, the recipients' preferences and the "sent" mark once for the group.
-                with immediate_emails_sent_here():
-                    for post in posts[first:first + ANNOUNCE_EMAIL_GROUP]:
-                        post.thread = audience.thread
-                        if post.is_public and _thread_counts(audience.thread):
-                            _announce_one(post, audience)
-                        announced += 1
-        except BaseException:
-            # Marked again for the thread's next task (the later chunks are not claimed yet: still marked).
-            Post.objects.filter(pk__in=[post.pk for post in posts[announced:]]).update(announce_pending=True)
-            raise
+        claimed = _claim_announcements(thread_id, [post.pk for post in chunk])
+        posts = [post for post in chunk if post.pk in claimed]  # the others: another task finished them meanwhile
+        for first in range(0, len(posts), ANNOUNCE_EMAIL_GROUP):
+            group = posts[first:first + ANNOUNCE_EMAIL_GROUP]
+            # The e-mails of a group of posts are sent together once their notifications are committed: the
+            # notifications read back, the recipients' preferences and the "sent" mark once for the group.
+            with immediate_emails_sent_here():
+                for post in group:
+                    post.thread = audience.thread
+                    if post.is_public and _thread_counts(audience.thread):
+                        _announce_one(post, audience)
+            # Done: unless marked waiting again meanwhile (an edit).
+            Post.objects.filter(pk__in=[post.pk for post in group], announce_pending=False).update(
+                announce_pending=None)
 
 
 def _claim_announcements(thread_id: int, post_ids: list[int]) -> set[int]:
-    """Clear the marks of ``post_ids`` still marked; the ids whose mark this call cleared (one statement
-    where the database returns the updated rows, else one per post)."""
+    """Mark ``post_ids`` that are not finished yet (waiting, or claimed by a task that did not finish them)
+    as claimed; their ids (one statement where the database returns the updated rows, else one per post)."""
     table = connection.ops.quote_name(Post._meta.db_table)
     if connection.features.can_return_columns_from_insert:  # UPDATE … RETURNING too (PostgreSQL, SQLite >= 3.35)
         placeholders = ", ".join(["%s"] * len(post_ids))
-        sql = (f"UPDATE {table} SET announce_pending = NULL WHERE thread_id = %s AND announce_pending"  # noqa: S608
-               f" AND id IN ({placeholders}) RETURNING id")  # the table's name and placeholders only
+        sql = (f"UPDATE {table} SET announce_pending = %s WHERE thread_id = %s"  # noqa: S608
+               f" AND announce_pending IS NOT NULL AND id IN ({placeholders}) RETURNING id")  # names, placeholders
         with connection.cursor() as cursor:
-            cursor.execute(sql, [thread_id, *post_ids])
+            cursor.execute(sql, [False, thread_id, *post_ids])
             return {row[0] for row in cursor.fetchall()}
-    return {pk for pk in post_ids if Post.objects.filter(pk=pk, announce_pending=True).update(announce_pending=None)}
+    return {pk for pk in post_ids
+            if Post.objects.filter(pk=pk, announce_pending__isnull=False).update(announce_pending=False)}
 
 
 def _announce_one(post: Post, audience: _ThreadAudience) -> None:

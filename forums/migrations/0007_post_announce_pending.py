@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='post',
-            index=models.Index(condition=models.Q(('announce_pending', True)), fields=['thread', 'id'], name='forums_post_announce'),
+            index=models.Index(condition=models.Q(('announce_pending__isnull', False)), fields=['thread', 'id'], name='forums_post_announce'),
         ),
     ]

@@ -198,13 +198,13 @@ def test_two_tasks_of_a_thread_never_announce_a_post_twice(settings):
     assert len(mail.outbox) == sent == 2 * len(posts)
     assert set(_replies_per_recipient(thread).values()) == {1}
 
-    # A post claimed by another worker between this task's read and its claim is left to that worker.
+    # A post another worker finished between this task's read and its claim is not announced again.
     later = services.add_reply(thread=thread, author=replier, body="Encore une.")
     (task,) = _announce_tasks()
     real_claim = services._claim_announcements
 
     def claimed_elsewhere(thread_id, post_ids):
-        Post.objects.filter(pk__in=post_ids).update(announce_pending=None)  # the other worker's committed claim
+        Post.objects.filter(pk__in=post_ids).update(announce_pending=None)  # the other worker's finished posts
         return real_claim(thread_id, post_ids)
 
     with mock.patch.object(services, "_claim_announcements", claimed_elsewhere):
@@ -270,12 +270,56 @@ def test_a_failed_announcement_is_retried_by_the_next_task_of_the_thread(setting
     with (mock.patch("comcep.notifications.services.effective_frequencies", side_effect=RuntimeError("down")),
           pytest.raises(RuntimeError)):
         task.task.call(thread.pk)
-    # Marked again: still waiting, nothing sent.
-    assert Post.objects.get(pk=post.pk).announce_pending is True
+    # Left claimed (not finished): still to announce, nothing sent.
+    assert Post.objects.get(pk=post.pk).announce_pending is False
     assert not Notification.objects.exists() and mail.outbox == []
     services.add_reply(thread=thread, author=replier, body="Réponse suivante.")
     assert _run_announcements() == 1
     assert Notification.objects.filter(dedupe_key=f"forums.post.{post.pk}").count() == 2
+
+
+def test_posts_claimed_by_a_killed_worker_are_announced_by_the_requeued_task(settings):
+    """A worker killed after its claim (the task left RUNNING, then made READY again by
+    requeue_stale_tasks) did not lose the posts: the task run again announces them, once."""
+    thread, author, follower, replier = _thread_with_follower(settings)
+    posts = [services.add_reply(thread=thread, author=replier, body=f"Réponse {i}.") for i in range(2)]
+    (task,) = _announce_tasks()
+    task.claim("test")
+    assert services._claim_announcements(thread.pk, [post.pk for post in posts]) == {post.pk for post in posts}
+    # ... killed here: nothing announced, the posts claimed.
+    assert not Notification.objects.exists()
+    task.task.call(thread.pk)  # the requeued task
+    assert _replies_per_recipient(thread) == {(who.pk, f"forums.post.{post.pk}"): 1
+                                              for post in posts for who in (author, follower)}
+    assert len(mail.outbox) == 4
+    task.task.call(thread.pk)  # run once more (two workers, or a second requeue): nothing new
+    assert len(mail.outbox) == 4 and set(_replies_per_recipient(thread).values()) == {1}
+    assert not Post.objects.filter(announce_pending__isnull=False).exists()
+
+
+def test_a_post_edited_while_its_task_runs_is_announced_again(settings):
+    """The task finishing a post does not clear the mark an edit wrote meanwhile: the edit's new mention
+    is announced by the thread's next task."""
+    thread, author, follower, replier = _thread_with_follower(settings)
+    mentioned = UserFactory(display_name="Nina Nouvelle")
+    post = services.add_reply(thread=thread, author=replier, body="Première version.")
+    (task,) = _announce_tasks()
+    task.claim("test")
+    real_announce = services._announce_one
+
+    def edited_meanwhile(announced, audience):
+        real_announce(announced, audience)
+        services.edit_post(post=Post.objects.get(pk=announced.pk), editor=replier,
+                           body="Seconde version, pour @Nina Nouvelle.")
+
+    with mock.patch.object(services, "_announce_one", edited_meanwhile):
+        task.task.call(thread.pk)
+    task.set_successful(None)
+    assert Post.objects.get(pk=post.pk).announce_pending is True  # the edit's mark, left alone
+    assert not Notification.objects.filter(recipient=mentioned).exists()
+    assert _run_announcements() == 1
+    assert Notification.objects.filter(recipient=mentioned, kind="mention").count() == 1
+    assert set(_replies_per_recipient(thread).values()) == {1}
 
 
 def test_a_task_queued_before_the_upgrade_still_announces_its_post(settings):
