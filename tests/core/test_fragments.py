@@ -7,6 +7,7 @@ from django.test import RequestFactory, override_settings
 from django.utils import timezone, translation
 
 from comcep.core import fragments, lru
+from tests.core.fragment_helpers import CountingToken
 
 TEMPLATE = engines["django"].from_string(
     "{% load fragments %}{% fragment key %}<form>{% csrf_token %}{{ text }}</form>{% endfragment %}")
@@ -127,27 +128,6 @@ def test_every_fragment_of_a_page_gets_the_token_csrf_token_renders_outside_them
     # the cache holds the placeholder, never a request's token
     stored = repr(fragments.FRAGMENTS._cache)
     assert fragments.CSRF_PLACEHOLDER in stored and not any(_tokens(html)[0] in stored for html in pages)
-
-
-class CountingToken:
-    """A request's CSRF token (a lazy object in a real context) that counts how often it is read."""
-
-    def __init__(self):
-        self.reads = 0
-
-    def __str__(self):
-        self.reads += 1
-        return "jeton"
-
-    def __bool__(self):
-        self.reads += 1
-        return True
-
-    def __eq__(self, other):
-        self.reads += 1
-        return other == "jeton"
-
-    __hash__ = object.__hash__
 
 
 @override_settings(DEBUG=False, FRAGMENT_CACHE=True)

@@ -13,6 +13,7 @@ from django.test import RequestFactory, override_settings
 from comcep.core import fragments
 from forums import services
 from forums.models import Post
+from tests.core.fragment_helpers import CountingToken
 from tests.factories import UserFactory
 from tests.factories.forums import make_thread
 
@@ -70,27 +71,6 @@ def test_without_a_request_token_the_placeholder_never_shows():
         html = render(ROWS, None)
         assert fragments.CSRF_PLACEHOLDER not in html
         assert "Sujet &lt;3&gt;" in html
-
-
-class CountingToken:
-    """A request's CSRF token (a lazy object in a real context) that counts how often it is read."""
-
-    def __init__(self):
-        self.reads = 0
-
-    def __str__(self):
-        self.reads += 1
-        return "jeton"
-
-    def __bool__(self):
-        self.reads += 1
-        return True
-
-    def __eq__(self, other):
-        self.reads += 1
-        return other == "jeton"
-
-    __hash__ = object.__hash__
 
 
 def test_the_token_is_read_once_per_list_not_once_per_row():
