@@ -151,6 +151,20 @@ class Space(models.Model):
 # --- Threads ----------------------------------------------------------------------------
 
 
+def member_listed_threads_q(user_id) -> Q:
+    """The threads of a space a member who does not moderate it is listed: neither hidden nor awaiting
+    approval, and their own awaiting approval (the one rule of ``visible_to``, ``for_space_page`` and the
+    space page's count, queries.SPACE_PAGE)."""
+    return Q(is_hidden=False, needs_approval=False) | Q(is_hidden=False, author_id=user_id)
+
+
+def member_listed_posts_q(user_id) -> Q:
+    """The posts of a thread a member who does not moderate its space is listed: those not awaiting
+    approval, and their own (the one rule of ``visible_to``, ``for_thread_page`` and the thread page's
+    count, queries.THREAD_PAGE). Hidden and deleted posts are listed (placeholders)."""
+    return Q(needs_approval=False) | Q(author_id=user_id)
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Threads ``user`` may open: in a space they may enter; hidden threads and threads
@@ -162,8 +176,7 @@ class ThreadQuerySet(models.QuerySet):
         if kind == "moderator":
             return self
         return self.filter(space_access_q(user, "space__")).filter(
-            Q(is_hidden=False, needs_approval=False) | Q(is_hidden=False, author=user)
-            | Q(space_id__in=moderated_spaces_subquery(user))
+            member_listed_threads_q(user.pk) | Q(space_id__in=moderated_spaces_subquery(user))
         )
 
     def for_space_page(self, user, *, moderates_space: bool | None = None):
@@ -176,7 +189,7 @@ class ThreadQuerySet(models.QuerySet):
         elif moderates_space:
             qs = self
         else:
-            qs = self.filter(Q(is_hidden=False, needs_approval=False) | Q(is_hidden=False, author=user))
+            qs = self.filter(member_listed_threads_q(user.pk))
         qs = qs.select_related("author", "last_post__author")
         if user.is_authenticated:
             marker = ReadMarker.objects.filter(user=user, thread=OuterRef("pk"))
@@ -266,8 +279,7 @@ class PostQuerySet(models.QuerySet):
         qs = self if thread_checked else self.filter(thread__in=Thread.objects.visible_to(user).values("pk"))
         if kind == "moderator":
             return qs
-        return qs.filter(Q(needs_approval=False) | Q(author=user)
-                         | Q(thread__space_id__in=moderated_spaces_subquery(user)))
+        return qs.filter(member_listed_posts_q(user.pk) | Q(thread__space_id__in=moderated_spaces_subquery(user)))
 
     def public(self):
         """Posts that count: shown with their text to every reader of the thread."""
@@ -283,7 +295,7 @@ class PostQuerySet(models.QuerySet):
         elif moderates_space:
             qs = self
         else:
-            qs = self.filter(Q(needs_approval=False) | Q(author=user))
+            qs = self.filter(member_listed_posts_q(user.pk))
         qs = qs.select_related("author").order_by("created_at", "pk")
         if user.is_authenticated:
             qs = qs.annotate(i_reacted=Exists(Reaction.objects.filter(user=user, post=OuterRef("pk"))))

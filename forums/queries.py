@@ -18,7 +18,18 @@ from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
 from .enums import SpaceVisibility
-from .models import BodyTail, MemberSanction, Post, ReadMarker, Space, Subscription, Thread, _reader_kind
+from .models import (
+    BodyTail,
+    MemberSanction,
+    Post,
+    ReadMarker,
+    Space,
+    Subscription,
+    Thread,
+    _reader_kind,
+    member_listed_posts_q,
+    member_listed_threads_q,
+)
 
 __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCE_PENDING_POSTS", "CERTIFIED_POSTS", "CITED_PAGES",
            "DUPLICATE_REPLY",
@@ -66,7 +77,7 @@ def _thread_page_posts(kind, user):
         return posts
     moderates_space = Exists(Space.moderators.through.objects.filter(space_id=OuterRef(OuterRef("space_id")),
                                                                      user_id=user))
-    return posts.filter(Q(needs_approval=False) | Q(author_id=user) | Q(moderates_space))
+    return posts.filter(member_listed_posts_q(user) | Q(moderates_space))
 
 
 THREAD_PAGE = PreparedQuery(
@@ -176,8 +187,7 @@ def _space_page_threads(kind, current, user):
     if kind != "moderator":
         moderates_space = Exists(Space.moderators.through.objects.filter(space_id=OuterRef("space_id"),
                                                                          user_id=user))
-        threads = threads.filter(Q(is_hidden=False, needs_approval=False) | Q(is_hidden=False, author_id=user)
-                                 | Q(moderates_space))
+        threads = threads.filter(member_listed_threads_q(user) | Q(moderates_space))
     return _thread_filter(threads, current, user)
 
 
