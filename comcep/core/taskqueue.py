@@ -65,7 +65,16 @@ def enqueue_row(task, *args, using: str = "default"):
     (the row's ``pre_save``/``post_save`` as ``Model.save`` sends them, then ``task_enqueued``), without
     the ORM building the ``INSERT`` on every call inside the caller's transaction (on SQLite, while it
     holds the database's write lock). Returns the task result, as ``enqueue`` does."""
-    from django_tasks_db.compat import normalize_json, task_enqueued
+    backend, row = _new_row(task, args, using)
+    _task_insert().execute(row, using=using)
+    return _row_written(backend, row, using)
+
+
+def _new_row(task, args: tuple, using: str):
+    """The task row django-tasks-db's own ``enqueue`` would save (the backend's id, the normalised
+    arguments, priority, queue, ``run_after``), validated, with the ``pre_save`` that ``Model.save``
+    sends before its ``INSERT`` (django-tasks-db's receiver sets ``run_after`` for a task without one)."""
+    from django_tasks_db.compat import normalize_json
     from django_tasks_db.models import DBTaskResult
 
     backend = task.get_backend()
@@ -79,12 +88,17 @@ def enqueue_row(task, *args, using: str = "default"):
         run_after=task.run_after,
         backend_name=backend.alias,
     )
-    # What Model.save() does around its INSERT: the signals (django-tasks-db's pre_save receiver
-    # sets run_after for a task without one), then the instance is saved.
     pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=using, update_fields=None)
-    _task_insert().execute(row, using=using)
+    return backend, row
+
+
+def _row_written(backend, row, using: str):
+    """What follows ``Model.save``'s ``INSERT`` of ``row`` (its state, ``post_save``), then django-tasks-db's
+    ``task_enqueued``; the task result, as ``enqueue`` returns it."""
+    from django_tasks_db.compat import task_enqueued
+
     row._state.adding, row._state.db = False, using
-    post_save.send(sender=DBTaskResult, instance=row, created=True, update_fields=None, raw=False, using=using)
+    post_save.send(sender=type(row), instance=row, created=True, update_fields=None, raw=False, using=using)
     result = row.task_result
     task_enqueued.send(type(backend), task_result=result)
     return result
@@ -104,30 +118,19 @@ def enqueue_unless_pending(task, *args, using: str = "default") -> bool:
     if alias != using:
         enqueue_after_commit(task, *args, using=using)
         return True
-    from django_tasks_db.compat import normalize_json, task_enqueued
-    from django_tasks_db.models import DBTaskResult
-
-    backend = task.get_backend()
-    backend.validate_task(task)
-    args_kwargs = normalize_json({"args": args, "kwargs": {}})
-    row = DBTaskResult(id=backend._get_id(), args_kwargs=args_kwargs, priority=task.priority,
-                       task_path=task.module_path, queue_name=task.queue_name, run_after=task.run_after,
-                       backend_name=backend.alias)
-    pre_save.send(sender=DBTaskResult, instance=row, raw=False, using=using, update_fields=None)
+    backend, row = _new_row(task, args, using)
     connection = transaction.get_connection(using)
     for_update = connection.in_atomic_block and connection.features.has_select_for_update
     insert, values = _task_insert()._statement(row, using)
     sql = _once_statement(using, task.module_path, for_update, insert)
     pending_sql, pending_params, slot = _pending_statement(using, task.module_path, for_update)
     pending_params = list(pending_params)
-    pending_params[slot] = _json_param(args_kwargs, connection)
+    pending_params[slot] = _json_param(row.args_kwargs, connection)
     with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
         cursor.execute(sql, [*values, *pending_params])
         written = cursor.rowcount == 1
     if written:
-        row._state.adding, row._state.db = False, using
-        post_save.send(sender=DBTaskResult, instance=row, created=True, update_fields=None, raw=False, using=using)
-        task_enqueued.send(type(backend), task_result=row.task_result)
+        _row_written(backend, row, using)
     return written
 
 
