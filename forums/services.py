@@ -23,6 +23,7 @@ from django.db.models import Case, Count, F, Q, Subquery, Sum, Value, When
 from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -413,23 +414,19 @@ class _ThreadAudience:
 
     def __init__(self, thread: Thread):
         self.thread = thread
-        self._first = self._followers = self._space_followers = None
 
-    def first_post_id(self):
-        if self._first is None:
-            self._first = (next(iter(FIRST_POST_ID.rows(thread=self.thread.pk, limit=1)), None),)
-        return self._first[0]
+    @cached_property
+    def first_post_id(self) -> int | None:
+        return next(iter(FIRST_POST_ID.rows(thread=self.thread.pk, limit=1)), None)
 
+    @cached_property
     def thread_followers(self) -> dict[int, str]:
-        if self._followers is None:
-            self._followers = reader_emails_among(self.thread, THREAD_FOLLOWER_IDS.rows(thread=self.thread.pk))
-        return self._followers
+        return reader_emails_among(self.thread, THREAD_FOLLOWER_IDS.rows(thread=self.thread.pk))
 
+    @cached_property
     def space_followers(self) -> dict[int, str]:
-        if self._space_followers is None:
-            followers = Subscription.objects.filter(space_id=self.thread.space_id).values_list("user_id", flat=True)
-            self._space_followers = reader_emails_among(self.thread, followers)
-        return self._space_followers
+        followers = Subscription.objects.filter(space_id=self.thread.space_id).values_list("user_id", flat=True)
+        return reader_emails_among(self.thread, followers)
 
 
 #: Posts whose immediate e-mails one ``immediate_emails_sent_here`` block sends (after the last one's commit).
@@ -501,7 +498,7 @@ def _announce_one(post: Post, audience: _ThreadAudience) -> None:
     """Notify mentioned members, then followers of the thread (and of the space for a new thread).
     Only for public posts; every recipient is filtered by visibility."""
     thread = audience.thread
-    is_first = audience.first_post_id() == post.pk
+    is_first = audience.first_post_id == post.pk
     url = post.get_absolute_url()
     excerpt = _excerpt(post)
     actor = post.author
@@ -516,14 +513,14 @@ def _announce_one(post: Post, audience: _ThreadAudience) -> None:
                     url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
 
     if is_first:
-        found = audience.space_followers()
+        found = audience.space_followers
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
         _notify_readers("new_thread", recipients, title=_("Nouveau sujet dans « %(space)s » : %(title)s")
                         % {"space": thread.space.title, "title": thread.title},
                         url=url, actor=actor, excerpt=excerpt, target=thread,
                         dedupe_key=f"forums.thread.{thread.pk}")
     else:
-        found = audience.thread_followers()
+        found = audience.thread_followers
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
         _notify_readers("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
                         % {"name": actor.public_name, "title": thread.title},
