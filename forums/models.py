@@ -165,6 +165,24 @@ def member_listed_posts_q(user_id) -> Q:
     return Q(needs_approval=False) | Q(author_id=user_id)
 
 
+# The complements of the two rules above, for the page counts (queries.THREAD_PAGE, SPACE_PAGE): a page
+# counts all the rows (an index of the thread's posts or of the space's threads, without reading the
+# rows) minus the few rows the member is not listed, which a partial index finds. Each is written so
+# that both databases prove the partial index's condition from it (SQLite only matches a condition
+# term for term): posts awaiting approval are in ``forums_post_not_public``; the threads' condition
+# repeats ``forums_thread_not_listed``'s. tests/core/test_prepared.py holds listed + unlisted = all.
+def member_unlisted_threads_q(user_id) -> Q:
+    """The threads of a space that ``member_listed_threads_q`` leaves out: hidden ones, and the others'
+    threads awaiting approval."""
+    return (Q(is_hidden=True) | Q(needs_approval=True)) & (Q(is_hidden=True) | ~Q(author_id=user_id))
+
+
+def member_unlisted_posts_q(user_id) -> Q:
+    """The posts of a thread that ``member_listed_posts_q`` leaves out: the others' posts awaiting
+    approval."""
+    return Q(needs_approval=True) & ~Q(author_id=user_id)
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Threads ``user`` may open: in a space they may enter; hidden threads and threads
@@ -241,6 +259,10 @@ class Thread(models.Model):
             models.Index(fields=["-last_post_at"], name="forums_thread_last_post"),
             models.Index(fields=["created_at"], name="forums_thread_unanswered",
                          condition=Q(first_reply_at__isnull=True, is_hidden=False, needs_approval=False)),
+            # The few threads a space page may leave out, by space (member_unlisted_threads_q: the page's
+            # count is the space's threads minus these).
+            models.Index(fields=["space"], condition=Q(is_hidden=True) | Q(needs_approval=True),
+                         name="forums_thread_not_listed"),
         ]
 
     def __str__(self):
@@ -370,6 +392,9 @@ class Post(models.Model):
             # The posts waiting for their announcement, by thread (queries.ANNOUNCE_PENDING_POSTS).
             models.Index(fields=["thread", "id"], condition=Q(announce_pending__isnull=False),
                          name="forums_post_announce"),
+            # Does the thread have certified answers (queries.THREAD_PAGE's has_certified_posts)? Without
+            # it, every view of a long thread read all of its posts' rows to find none.
+            models.Index(fields=["thread"], condition=Q(is_certified=True), name="forums_post_certified"),
         ]
 
     def __str__(self):

@@ -17,7 +17,17 @@ from django.utils import timezone
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core.prepared import PreparedQuery, PreparedQueryError
 from forums import queries, services
-from forums.models import MemberSanction, Post, Space, Thread, can_moderate
+from forums.models import (
+    MemberSanction,
+    Post,
+    Space,
+    Thread,
+    can_moderate,
+    member_listed_posts_q,
+    member_listed_threads_q,
+    member_unlisted_posts_q,
+    member_unlisted_threads_q,
+)
 from tests.factories import ModeratorFactory, PendingUserFactory, UserFactory
 from tests.factories.forums import SpaceFactory, make_thread
 
@@ -394,6 +404,31 @@ def test_the_thread_page_counts_the_posts_its_paginator_would_for_every_reader(f
     assert {("author", "Ouvert", 4), ("member", "Ouvert", 3), ("moderator", "Ouvert", 4)} <= counted
     assert {("space_moderator", "Espace animé", 3), ("member", "Espace animé", 2),
             ("author", "Espace animé", 1), ("superuser", "Espace animé", 3)} <= counted
+
+
+def test_every_row_is_either_listed_or_unlisted_to_a_member(forum):
+    """The page counts subtract the rows a member is not listed (``member_unlisted_*_q``) from all the
+    rows: each rule must be the exact complement of the listing rule, for every member and row (the
+    reader's own hidden and pending threads and posts included)."""
+    readers, threads = forum
+    own = readers["author"]
+    Thread.objects.filter(pk=threads["hidden"].pk).update(needs_approval=True)  # hidden and pending, own
+    mine = threads["moderated"].posts.order_by("pk").first()
+    Post.objects.filter(pk=mine.pk).update(author=own, needs_approval=True, is_hidden=True)
+    cases = [(Thread.objects.all(), member_listed_threads_q, member_unlisted_threads_q),
+             (Post.objects.all(), member_listed_posts_q, member_unlisted_posts_q)]
+    unlisted_seen = set()
+    for name, reader in readers.items():
+        for rows, listed_q, unlisted_q in cases:
+            listed = set(rows.filter(listed_q(reader.pk)).values_list("pk", flat=True))
+            unlisted = set(rows.filter(unlisted_q(reader.pk)).values_list("pk", flat=True))
+            assert listed.isdisjoint(unlisted), (name, rows.model.__name__)
+            assert listed | unlisted == set(rows.values_list("pk", flat=True)), (name, rows.model.__name__)
+            unlisted_seen.add((name, rows.model.__name__, len(unlisted)))
+    # the author is listed their own pending rows, not their hidden thread (nor another's pending one);
+    # other members none of these
+    assert {("author", "Thread", 2), ("member", "Thread", 3), ("author", "Post", 1), ("member", "Post", 3)} \
+        <= unlisted_seen
 
 
 def test_the_thread_page_knows_whether_there_are_certified_posts_or_cited_pages(forum):
