@@ -279,6 +279,7 @@ THREAD_POSTS = PreparedQuery(
               *(f"author__{name}" for name in (*PUBLIC_NAME_FIELDS, "organisation")))
     ),
     params={"user": int, "thread": int},
+    window_by_key=True,  # the last page of a long thread (where a notification of a new post leads)
 )
 
 # The rows of a space page (``ThreadQuerySet.for_space_page`` when the space was loaded through
@@ -307,7 +308,8 @@ def _thread_filter(threads, current, user):
     return threads
 
 
-SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int})
+SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int},
+                              window_by_key=True)  # a big space's later pages
 
 # How many posts the reader sees before a post of a thread they may open:
 # ``PostQuerySet.visible_to(user, thread_checked=True)``. O(posts before it); ``views.post_url`` after a

@@ -119,13 +119,19 @@ class PreparedQuery:
     """One query shape family. ``build(*shape, **sentinels) -> QuerySet``; ``params`` maps each
     parameter's name to its type (int, str or datetime.datetime)."""
 
-    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type]):
+    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type],
+                 window_by_key: bool = False):
         for kind in params.values():
             if kind not in _SUPPORTED_TYPES:
                 raise TypeError(f"{name}: unsupported parameter type {kind!r}")
         self.name = name
         self.build = build
         self.params = dict(params)
+        # A window that skips rows (``offset``) selects the window's primary keys first, in a subquery of
+        # the same filter and order, and builds the rows (joins, annotations) for those only: the rows
+        # skipped are walked in an index, not joined, annotated and sorted (a deferred join). For lists
+        # paged deep (a long thread's last page): see docs/performance.md, "Session 14: deep pages".
+        self.window_by_key = window_by_key
         self._shapes: dict[tuple, _Shape] = {}
         self._lock = threading.Lock()
         self.compilations = 0  # how many shapes were built (tests, diagnostics)
@@ -218,8 +224,11 @@ class PreparedQuery:
         queryset = self.build(*shape, **sentinels).using(alias)
         if window is not None:
             offset, limit = window
+            stop = None if limit is None else offset + limit
+            if offset and self.window_by_key:
+                return queryset.filter(pk__in=queryset.values("pk")[offset:stop])
             if offset or limit is not None:
-                queryset = queryset[offset:None if limit is None else offset + limit]
+                queryset = queryset[offset:stop]
         return queryset
 
     def _prepare(self, method: str, shape: tuple, alias: str, window) -> _Shape:
@@ -319,13 +328,19 @@ class PreparedUpdate:
     reply's transaction"). No signals are sent (``QuerySet.update`` sends none either); an update
     that would need several statements (inherited fields) is refused."""
 
-    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type]):
+    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type],
+                 window_by_key: bool = False):
         for kind in params.values():
             if kind not in _SUPPORTED_TYPES:
                 raise TypeError(f"{name}: unsupported parameter type {kind!r}")
         self.name = name
         self.build = build
         self.params = dict(params)
+        # A window that skips rows (``offset``) selects the window's primary keys first, in a subquery of
+        # the same filter and order, and builds the rows (joins, annotations) for those only: the rows
+        # skipped are walked in an index, not joined, annotated and sorted (a deferred join). For lists
+        # paged deep (a long thread's last page): see docs/performance.md, "Session 14: deep pages".
+        self.window_by_key = window_by_key
         self._shapes: dict[tuple, tuple[str, list, list]] = {}
         self._lock = threading.Lock()
         self.compilations = 0

@@ -10,7 +10,7 @@ import itertools
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from forums import queries, services
 from forums.models import (
     MemberSanction,
     Post,
+    Reaction,
     Space,
     Thread,
     can_moderate,
@@ -123,6 +124,37 @@ def test_rows_count_exists_and_pagination_match_the_orm(two_threads):
             assert (mine.number, mine.paginator.num_pages) == (theirs.number, theirs.paginator.num_pages)
     assert [p.pk for p in posts.objects(thread=first.pk, offset=1, limit=1)] == \
         [p.pk for p in Post.objects.filter(thread=first).order_by("created_at", "pk")[1:2]]
+
+
+def test_a_window_by_key_gives_the_rows_of_the_plain_slice_and_skips_rows_in_a_subquery(
+        db, django_assert_num_queries):
+    """``window_by_key``: a window with an offset selects its primary keys in a subquery of the same
+    filter and order, then builds only those rows; the rows, their order, related objects and annotations
+    are the plain slice's, for every window (past the end included)."""
+    first = make_thread(title="Long sujet", replies=5)
+    author = UserFactory()
+    Reaction.objects.create(post=first.posts.order_by("pk")[2], user=author)
+
+    def build(*, thread, user):
+        return (Post.objects.filter(thread_id=thread).select_related("author")
+                .annotate(i_reacted=Exists(Reaction.objects.filter(user_id=user, post=OuterRef("pk"))))
+                .order_by("created_at", "pk"))
+
+    by_key = PreparedQuery("test.by_key", build, params={"thread": int, "user": int}, window_by_key=True)
+    plain = PreparedQuery("test.plain", build, params={"thread": int, "user": int})
+    total = first.posts.count()
+    for offset, limit in itertools.product(range(total + 2), (1, 2, 3, None)):
+        with django_assert_num_queries(1):
+            found = by_key.objects(thread=first.pk, user=author.pk, offset=offset, limit=limit)
+            assert all(p.author.email for p in found)  # the authors came with the rows
+        expected = plain.objects(thread=first.pk, user=author.pk, offset=offset, limit=limit)
+        assert [(p.pk, p.author_id, p.i_reacted) for p in found] == \
+            [(p.pk, p.author_id, p.i_reacted) for p in expected], (offset, limit)
+    assert any(p.i_reacted for p in by_key.objects(thread=first.pk, user=author.pk, offset=1, limit=3))
+    deep_sql, _params = by_key.sql(window=(2, 20))
+    assert "IN (SELECT" in deep_sql and "OFFSET 2" in deep_sql.split("IN (SELECT", 1)[1]  # the keys' window
+    first_page_sql, _params = by_key.sql(window=(0, 20))
+    assert "IN (SELECT" not in first_page_sql  # nothing skipped: the plain query
 
 
 def test_prefetch_related_lookups_are_applied(db, django_assert_num_queries):
@@ -313,6 +345,12 @@ def test_posts_of_a_thread_page_match_the_orm_for_every_reader(forum):
             assert [p.i_reacted for p in found] == [p.i_reacted for p in expected]
             assert [p.author.public_name for p in found] == [p.author.public_name for p in expected]
             assert queries.THREAD_POSTS.count(kind, moderates, user=reader.pk, thread=thread.pk) == len(expected)
+            for offset in range(1, len(expected) + 1):  # deeper pages: the keys' window (window_by_key)
+                deep = queries.THREAD_POSTS.objects(kind, moderates, user=reader.pk, thread=thread.pk,
+                                                    offset=offset, limit=2)
+                assert [(p.pk, p.i_reacted, p.author.public_name) for p in deep] == \
+                    [(p.pk, p.i_reacted, p.author.public_name) for p in expected[offset:offset + 2]], \
+                    (name, thread.title, offset)
 
 
 def test_space_lookup_and_moderation_flags_match_the_orm_for_every_reader(forum):
