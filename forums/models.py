@@ -298,7 +298,10 @@ class PostQuerySet(models.QuerySet):
         kind = _reader_kind(user)
         if kind == "none":
             return self.none()
-        qs = self if thread_checked else self.filter(thread__in=Thread.objects.visible_to(user).values("pk"))
+        # The post's own thread, looked up by its key (EXISTS): an ``IN`` of every visible thread made SQLite
+        # list all the threads (5 000 rows on the large bench database) to check one post.
+        own_thread = Thread.objects.visible_to(user).filter(pk=OuterRef("thread_id"))
+        qs = self if thread_checked else self.filter(Exists(own_thread))
         if kind == "moderator":
             return qs
         return qs.filter(member_listed_posts_q(user.pk) | Q(thread__space_id__in=moderated_spaces_subquery(user)))

@@ -87,17 +87,18 @@ def _error_message(exc: Exception) -> str:
     return str(exc) or _("Action impossible.")
 
 
-def post_url(post: Post, user, *, thread_checked: bool = False) -> str:
+def post_url(post: Post, user, *, thread_checked: bool = False, earlier: int | None = None) -> str:
     """The thread page (right page number) and anchor where ``user`` sees ``post``.
     ``thread_checked``: the caller loaded ``post.thread`` through ``Thread.objects.visible_to(user)``
     and ``post`` was just written (a reply): its place comes from the thread's counter and the few
     posts that do not count (``queries.NEW_POST_PLACE``: one statement whose cost does not grow with
-    the thread) instead of counting the posts before it."""
-    if thread_checked:
+    the thread) instead of counting the posts before it. ``earlier``: the posts ``user`` is listed before
+    it, when the caller has read them (``queries.POST_PLACE``)."""
+    if earlier is None and thread_checked:
         ((post_count, public_from, others_before),) = queries.NEW_POST_PLACE.rows(
             queries.reader_kind(user), user=user.pk, thread=post.thread_id, at=post.created_at, post=post.pk)
         earlier = post_count - public_from + others_before
-    else:
+    elif earlier is None:
         earlier = Post.objects.filter(thread_id=post.thread_id).visible_to(user).filter(
             Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
     page = earlier // POSTS_PER_PAGE + 1
@@ -548,8 +549,12 @@ def thread_moderate(request, pk):
 @require_GET
 @members_only
 def post_detail(request, pk):
-    post = _visible_post(request, pk)
-    return redirect(post_url(post, request.user))
+    """A post's permalink (notifications lead here): a redirect to its thread page and anchor."""
+    user = request.user
+    post = queries.POST_PLACE.first(queries.reader_kind(user), user=user.pk, post=pk)
+    if post is None:
+        raise Http404
+    return redirect(post_url(post, user, earlier=post.reader_posts_before))
 
 
 @require_http_methods(["GET", "POST"])

@@ -374,12 +374,16 @@ def test_post_positions_and_thread_access_match_the_orm_for_every_reader(forum):
     from forums.views import post_url
 
     readers, threads = forum
+    refused = set()
     for name, reader, kind in _readers(readers):
         for thread in threads.values():
             visible = Thread.objects.visible_to(reader).filter(pk=thread.pk).exists()
             assert queries.THREAD_VISIBLE.exists(kind, user=reader.pk, thread=thread.pk) is visible, \
                 (name, thread.title)
-            if not visible:
+            if not visible:  # no post of it, for the permalink either
+                for post in thread.posts.all():
+                    assert queries.POST_PLACE.first(kind, user=reader.pk, post=post.pk) is None, (name, post.pk)
+                    refused.add((name, "thread"))
                 continue
             for post in Post.objects.visible_to(reader).filter(thread=thread):
                 assert post_url(post, reader, thread_checked=True) == post_url(post, reader), \
@@ -388,6 +392,15 @@ def test_post_positions_and_thread_access_match_the_orm_for_every_reader(forum):
                     Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
                 assert queries.POSTS_BEFORE.count(kind, user=reader.pk, thread=thread.pk,
                                                   at=post.created_at, post=post.pk) == earlier
+                placed = queries.POST_PLACE.first(kind, user=reader.pk, post=post.pk)  # the permalink
+                assert (placed.pk, placed.reader_posts_before) == (post.pk, earlier), (name, thread.title, post.pk)
+                assert placed.thread.space.slug == thread.space.slug
+            # another member's post awaiting approval is not found
+            for post in Post.objects.filter(thread=thread).exclude(
+                    pk__in=Post.objects.visible_to(reader).values("pk")):
+                assert queries.POST_PLACE.first(kind, user=reader.pk, post=post.pk) is None, (name, post.pk)
+                refused.add((name, "pending post"))
+    assert {("member", "thread"), ("member", "pending post"), ("pending", "thread")} <= refused
 
 
 def test_space_page_threads_match_the_orm_for_every_reader_and_filter(forum):
