@@ -449,7 +449,8 @@ def _announce_thread(thread_id: int) -> None:
     done inside one), and a group's marks are cleared once its notifications are committed and its
     e-mails sent. A post edited meanwhile is marked waiting again, which the clearing leaves alone. A
     task that fails, or whose worker is killed, leaves its posts claimed: the thread's next task (its next
-    post, approval or edit; or this task requeued after a killed worker) announces them again, and each
+    post, approval or edit; this task requeued after a killed worker; or, after a failure, the task that
+    ``requeue_stranded_announcements`` queues) announces them again, and each
     notification's per-post dedupe key (a unique constraint) keeps anyone from being notified or e-mailed
     twice; the same holds when two workers run tasks of the thread at once. The immediate e-mails are
     sent by this task (``immediate_emails_sent_here``) after their post's notifications are committed, by
