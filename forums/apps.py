@@ -64,6 +64,7 @@ class ForumsConfig(AppConfig):
 
         # Posts left waiting for their announcement by a failed task: queued again by requeue_stale_tasks.
         recovery.register("forums.announcements", requeue_stranded_announcements)
+
         from . import animation
 
         animation.register()  # figures of the animation dashboard
