@@ -58,6 +58,13 @@ class ForumsConfig(AppConfig):
         register_contributions("threads", _("Sujets ouverts dans les espaces d'échanges"), started_threads, order=20)
         register_contributions("certified_answers", _("Réponses certifiées"), certified_answers, order=30)
 
+        from comcep.core import recovery
+
+        from .services import requeue_stranded_announcements
+
+        # Posts left waiting for their announcement by a failed task: queued again by requeue_stale_tasks.
+        recovery.register("forums.announcements", requeue_stranded_announcements)
+
         from . import animation
 
         animation.register()  # figures of the animation dashboard

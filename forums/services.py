@@ -19,9 +19,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, Q, Subquery, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, F, Min, Q, Subquery, Sum, Value, When
 from django.db.models.constants import OnConflict
-from django.db.models.functions import Coalesce
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -448,7 +449,8 @@ def _announce_thread(thread_id: int) -> None:
     done inside one), and a group's marks are cleared once its notifications are committed and its
     e-mails sent. A post edited meanwhile is marked waiting again, which the clearing leaves alone. A
     task that fails, or whose worker is killed, leaves its posts claimed: the thread's next task (its next
-    post, approval or edit; or this task requeued after a killed worker) announces them again, and each
+    post, approval or edit; this task requeued after a killed worker; or, after a failure, the task that
+    ``requeue_stranded_announcements`` queues) announces them again, and each
     notification's per-post dedupe key (a unique constraint) keeps anyone from being notified or e-mailed
     twice; the same holds when two workers run tasks of the thread at once. The immediate e-mails are
     sent by this task (``immediate_emails_sent_here``) after their post's notifications are committed, by
@@ -571,6 +573,67 @@ def _announce_later(thread_id: int) -> None:
         # Not before a short delay: the replies to a busy thread within it are announced by the same task.
         task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
     taskqueue.enqueue_unless_pending(task, thread_id)
+
+
+def _stranded_announcements() -> list[dict]:
+    """The threads whose posts wait for their announcement (``announce_pending`` True or False: marked, or
+    claimed by a task that did not finish them) while no announce task of the thread is queued (READY,
+    waiting for its delay included) or running: one statement, so that the marks and the tasks are read
+    at the same instant (the mark of a post and its thread's task are committed together). Each row:
+    ``thread``, ``posts`` (how many wait), ``first_post`` (the oldest one's id), ``since`` (its date).
+    For a queue other than the database one, what it holds cannot be read: every thread with marks."""
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import announce_thread
+
+    waiting = Post.objects.filter(announce_pending__isnull=False)  # the partial index forums_post_announce
+    if taskqueue.in_database_queue(announce_thread):
+        # Not correlated (NOT IN, not NOT EXISTS): the few queued or running tasks are read once, as a set
+        # (PostgreSQL's hashed subplan, SQLite's ephemeral index), not once per waiting post.
+        queued = (DBTaskResult.objects.filter(task_path=announce_thread.module_path,
+                                              status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+                  .annotate(thread=Cast(KT("args_kwargs__args__0"), BigIntegerField()))
+                  .filter(thread__isnull=False).values("thread"))  # a NULL in NOT IN would hide every row
+        waiting = waiting.exclude(thread_id__in=queued)
+    return list(waiting.order_by("thread_id").values("thread_id")
+                .annotate(posts=Count("pk"), first_post=Min("pk"), since=Min("created_at"))
+                .values("thread_id", "posts", "first_post", "since"))
+
+
+def requeue_stranded_announcements(*, dry_run: bool = False) -> list[str]:
+    """Queue an announce task for each thread whose posts wait for their announcement with no task of the
+    thread queued or running: its last task FAILED (django-tasks-db never runs it again) and nothing else
+    happened in the thread since. Registered as a recovery of the task queue (comcep.core.recovery, in
+    ForumsConfig.ready): ``manage.py requeue_stale_tasks`` runs it every 10 minutes and at the worker's start.
+
+    At most one task per thread and run, written in one statement per batch whatever the number of
+    threads (``taskqueue.enqueue_many``), to run at once. A warning names each thread and how many posts
+    wait: a task that fails every time is queued again at each run (every 10 minutes), and logged each
+    time, not hammered. Races: the read is one statement and, on SQLite, read and write share one
+    transaction (which holds the write lock): nothing commits in between. On PostgreSQL a reply committed
+    between the read and the write queues its own task: two tasks of the thread, which the claims and the
+    notifications' per-post dedupe keys make harmless (each member is notified and e-mailed once).
+    Returns the lines for the operator."""
+    from .tasks import announce_thread
+
+    with transaction.atomic():
+        stranded = _stranded_announcements()
+        if stranded and not dry_run:
+            taskqueue.enqueue_many(announce_thread, [(row["thread_id"],) for row in stranded])
+    lines = []
+    for row in stranded:
+        if not dry_run:
+            logger.warning("thread %s: %s post(s) waiting for their announcement (the oldest: post %s of %s) "
+                           "and no announce task queued or running (the last one failed?): queued one",
+                           row["thread_id"], row["posts"], row["first_post"], row["since"].isoformat())
+        lines.append(f"{'would queue' if dry_run else 'queued'} the announcement of thread {row['thread_id']}: "
+                     f"{row['posts']} post(s) waiting, the oldest post {row['first_post']} "
+                     f"(posted {row['since']:%Y-%m-%d %H:%M:%S %Z})")
+    posts = sum(row["posts"] for row in stranded)
+    lines.append(f"{len(stranded)} thread(s) with {posts} post(s) waiting for their announcement and no task "
+                 f"{'found' if dry_run else 'requeued'}")
+    return lines
 
 
 def _after_commit(fn, *args, **kwargs) -> None:

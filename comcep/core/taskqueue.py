@@ -70,6 +70,26 @@ def enqueue_row(task, *args, using: str = "default"):
     return _row_written(backend, row, using)
 
 
+def enqueue_many(task, arg_tuples, *, using: str = "default") -> int:
+    """``enqueue_row`` for each argument tuple of ``arg_tuples``, with one ``INSERT`` per batch of rows
+    (``bulk_create``) instead of one per task: the same rows, validation and signals. For a caller that
+    queues many tasks at once (a recovery sweep), whose statements must not grow with their number.
+    Other backends: each queued after the commit (``enqueue_after_commit``). Returns how many were queued."""
+    arg_tuples = [tuple(args) for args in arg_tuples]
+    if not in_database_queue(task, using):
+        for args in arg_tuples:
+            enqueue_after_commit(task, *args, using=using)
+        return len(arg_tuples)
+    from django_tasks_db.models import DBTaskResult
+
+    built = [_new_row(task, args, using) for args in arg_tuples]
+    with transaction.mark_for_rollback_on_error(using=using):
+        DBTaskResult.objects.using(using).bulk_create([row for _backend, row in built])
+    for backend, row in built:
+        _row_written(backend, row, using)
+    return len(built)
+
+
 def _new_row(task, args: tuple, using: str):
     """The task row django-tasks-db's own ``enqueue`` would save (the backend's id, the normalised
     arguments, priority, queue, ``run_after``), validated, with the ``pre_save`` that ``Model.save``

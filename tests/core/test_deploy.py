@@ -26,7 +26,7 @@ def test_systemd_units_verify(tmp_path):
     # Timers point at instances of the template unit: verify those instances too.
     instances = [f"comcep-cron@{job}.service" for job in
                  ("publish", "digest-daily", "digest-weekly", "mail-retry", "event-reminders", "purge",
-                  "animation-summary")]
+                  "animation-summary", "requeue-tasks")]
     targets = [str(tmp_path / n) for n in names if "@." not in n] + [str(tmp_path / i) for i in instances]
     result = subprocess.run(
         ["systemd-analyze", "verify", *targets], capture_output=True, text=True, cwd=tmp_path, timeout=60
@@ -103,3 +103,15 @@ def test_gunicorn_workers_write_their_buffered_view_counts_on_exit():
 
     config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert callable(config["worker_exit"])
+
+
+def test_the_task_queue_recovery_runs_every_10_minutes_and_at_the_worker_start():
+    # requeue_stale_tasks: tasks whose worker died, then the apps' recoveries (comcep.core.recovery: forum posts
+    # left waiting for their announcement by a failed task). At the worker's start it must not keep the worker
+    # from starting ("-"): the timer runs it again and shows its failure.
+    timer = (DEPLOY / "systemd" / "comcep-requeue-tasks.timer").read_text()
+    assert "OnCalendar=*:5/10" in timer and "Unit=comcep-cron@requeue-tasks.service" in timer
+    run_job = (DEPLOY / "run-job").read_text()
+    assert "requeue-tasks)  exec $PY manage.py requeue_stale_tasks --older-than 30 ;;" in run_job
+    worker = (DEPLOY / "systemd" / "comcep-worker.service").read_text()
+    assert "ExecStartPre=-/srv/comcep/.venv/bin/python manage.py requeue_stale_tasks --older-than 30" in worker

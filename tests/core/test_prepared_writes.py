@@ -234,6 +234,43 @@ def test_enqueue_row_writes_the_row_and_signals_task_enqueue_does():
 
 
 @override_settings(TASKS=DB_QUEUE)
+def test_enqueue_many_writes_the_rows_and_signals_task_enqueue_does_in_one_statement():
+    from django_tasks_db.compat import task_enqueued
+
+    from forums.tasks import announce_thread
+
+    seen = []
+
+    def record(sender, task_result, **kwargs):
+        seen.append(task_result)
+
+    task_enqueued.connect(record)
+    try:
+        with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+            assert taskqueue.enqueue_many(announce_thread, [(7,), (8,), (9,)]) == 3
+        theirs = announce_thread.enqueue(8)
+    finally:
+        task_enqueued.disconnect(record)
+    assert [q["sql"].split()[0] for q in queries.captured_queries].count("INSERT") == 1
+    ours = seen[:3]
+    assert [r.args for r in ours] == [[7], [8], [9]] and len({r.id for r in ours}) == 3
+    assert _row(ours[1].id) == _row(theirs.id)
+    assert all(taskqueue.pending(announce_thread, n) for n in (7, 8, 9))
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_enqueue_many_rolls_back_with_its_transaction():
+    from django_tasks_db.models import DBTaskResult
+
+    from forums.tasks import announce_thread
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        taskqueue.enqueue_many(announce_thread, [(7,)])
+        raise RuntimeError("the caller's transaction fails")
+    assert not DBTaskResult.objects.exists()
+
+
+@override_settings(TASKS=DB_QUEUE)
 def test_pending_finds_only_ready_identical_tasks():
     from django_tasks_db.models import DBTaskResult
 
