@@ -38,7 +38,10 @@ def test_the_permalink_leads_to_the_page_and_anchor_of_the_post(client, member):
 
 def test_a_post_the_reader_may_not_see_is_not_found(client, member):
     group = Group.objects.create(name="Région Occitanie")
-    thread = make_thread(space=SpaceFactory(slug="occitanie", groups=[group]), replies=1)
+    insider = UserFactory()
+    insider.groups.add(group)
+    thread = make_thread(space=SpaceFactory(slug="occitanie", groups=[group]), author=insider, replies=1,
+                         repliers=[insider])
     post = thread.posts.order_by("pk").last()
     client.force_login(member)
     assert client.get(f"/echanges/message/{post.pk}/").status_code == 404
