@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-import os
 import time
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,7 +30,7 @@ from django.utils.translation import ngettext
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
 from comcep.core.markdown import clean_source, count_links, html_to_text, without_quotes
-from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate, one_round_trip
+from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
 
@@ -346,16 +344,12 @@ def mark_read(user, thread: Thread, post: Post, *, has_marker: bool | None = Non
         fields = [f for f in ReadMarker._meta.concrete_fields if not f.primary_key]
         ReadMarker._base_manager._insert([marker], fields=fields, on_conflict=OnConflict.IGNORE)
         return
-
-    def first_marker(updated: int) -> None:
-        if not updated and has_marker is None:
-            ReadMarker.objects.bulk_create(
-                [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
-                ignore_conflicts=True,
-            )
-
-    # Inside prepared.one_round_trip (a reply's writes), first_marker runs once the UPDATE's result is in.
-    READ_MARKER_FORWARD.execute(user=user.pk, thread=thread.pk, post=post.pk, at=post.created_at, then=first_marker)
+    updated = READ_MARKER_FORWARD.execute(user=user.pk, thread=thread.pk, post=post.pk, at=post.created_at)
+    if not updated and has_marker is None:
+        ReadMarker.objects.bulk_create(
+            [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
+            ignore_conflicts=True,
+        )
 
 
 # --- Notifications ----------------------------------------------------------------------
@@ -680,20 +674,14 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
         now = created_at or timezone.now()
         post = REPLY_INSERT.create(Post(thread=thread, author=author, body=body, html=html, created_at=now,
                                         needs_approval=pending, announce_pending=None if pending else True))
+        if not pending:
+            REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
+            if space_counts:
+                REPLY_SPACE_COUNTERS.execute(space=thread.space_id, post=post.pk, at=now)
         if cited:
-            thread.cited_pages.add(*cited)  # reads the pages already linked: before the round trip below
-        # The writes whose results Python does not need: one round trip on PostgreSQL (psycopg's pipeline
-        # mode; docs/performance.md, "Session 14: the reply's round trips").
-        with (one_round_trip() if PIPELINED_REPLY else nullcontext()):
-            if not pending:
-                REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
-                if space_counts:
-                    REPLY_SPACE_COUNTERS.execute(space=thread.space_id, post=post.pk, at=now)
-            _after_post(author, thread, post, pending=pending)
+            thread.cited_pages.add(*cited)
+        _after_post(author, thread, post, pending=pending)
     return post
-
-
-PIPELINED_REPLY = os.environ.get("COMCEP_REPLY_ROUND_TRIPS", "one") == "one"  # experiment toggle
 
 
 @transaction.atomic

@@ -43,7 +43,6 @@ import datetime
 import inspect
 import threading
 from collections.abc import Callable, Hashable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,8 +60,7 @@ from django.db.models.query import (
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
-__all__ = ["PreparedCreate", "PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate",
-           "one_round_trip", "write"]
+__all__ = ["PreparedCreate", "PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 MAX_SHAPES = 256  # per PreparedQuery: slices (offsets) are part of the shape
@@ -335,19 +333,19 @@ class PreparedUpdate:
     def __repr__(self):
         return f"<PreparedUpdate {self.name}>"
 
-    def execute(self, *shape: Hashable, using: str | None = None, then: Callable[[int], Any] | None = None,
-                **values) -> int | None:
-        """Run the ``UPDATE``; the number of rows updated, or ``None`` inside ``one_round_trip`` (``then``
-        receives it once known, see ``write``)."""
+    def execute(self, *shape: Hashable, using: str | None = None, **values) -> int:
         _check_values(self.name, self.params, values)
         alias = using or DEFAULT_DB_ALIAS
         sql, prepared_params, slots = self._shape(shape, alias)
         if any(self.params[name] is int and not _INT64_MIN <= value <= _INT64_MAX for name, value in values.items()):
-            return _known(0, then)  # no row has such an id (the ORM's exact lookups answer the same)
+            return 0  # no row has such an id (the ORM's exact lookups answer the same)
         params = list(prepared_params)
         for position, name, adapter in slots:
             params[position] = adapter(values[name])
-        return write(sql, params, using=alias, then=then)
+        # As QuerySet.update: an error marks the enclosing atomic block for rollback.
+        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
 
     def sql(self, *shape: Hashable, using: str | None = None) -> tuple[str, list]:
         sql, params, _slots = self._shape(shape, using or DEFAULT_DB_ALIAS)
@@ -447,12 +445,13 @@ class PreparedInsert:
             raise PreparedQueryError(f"{self.name}: not a single INSERT with one placeholder per field")
         return statements[0][0], fields
 
-    def execute(self, obj, *, using: str | None = None, then: Callable[[int], Any] | None = None) -> int | None:
-        """Insert ``obj`` (its primary key is not read back). Returns the row count (0: ignored), or ``None``
-        inside ``one_round_trip`` (``then`` receives it once known, see ``write``)."""
+    def execute(self, obj, *, using: str | None = None) -> int:
+        """Insert ``obj`` (its primary key is not read back). Returns the row count (0: ignored)."""
         alias = using or DEFAULT_DB_ALIAS
         sql, params = self._statement(obj, alias)
-        return write(sql, params, using=alias, then=then)
+        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
 
     def _statement(self, obj, alias: str) -> tuple[str, list]:
         """The compiled ``INSERT`` and ``obj``'s values for it, as ``Model.save`` prepares them (each field's
@@ -721,74 +720,3 @@ def _rows_finisher(compiler, *, flat: bool):
 
     return finish
 
-
-
-# --- One round trip ---------------------------------------------------------------------------------
-
-_round_trips = threading.local()
-
-
-@contextmanager
-def one_round_trip(using: str | None = None):
-    """The writes made through ``write`` (and the prepared statements' ``execute``) inside this block go to
-    PostgreSQL in **one** round trip: psycopg's pipeline mode sends each statement without waiting for its
-    result, and the block's end waits once for all of them. Elsewhere (SQLite: no network, no round trip)
-    they run one by one as always. For a transaction's writes whose results Python does not need: each
-    round trip costs the web process more than the statement's own instructions (it gives its core away
-    and takes it back: docs/performance.md, "Session 11" and "Session 14").
-
-    The statements still go through Django's cursor (``execute_wrapper``s, query logging and counting see
-    each one). Their results are not known inside the block: ``write`` returns ``None`` there and hands
-    the row count to its ``then`` at the block's end, in the order of the statements. An error in any of
-    them is raised at the block's end as Django's exception (``IntegrityError``...), marks the enclosing
-    atomic block for rollback as a failed ``execute`` would, and the statements after it are not run.
-    Only for plain statements: no ``atomic`` (savepoint) or read inside the block."""
-    alias = using or DEFAULT_DB_ALIAS
-    connection = connections[alias]
-    if connection.vendor != "postgresql" or getattr(_round_trips, alias, None) is not None:
-        yield
-        return
-    connection.ensure_connection()
-    pending: list[tuple[Any, Callable[[int], Any]]] = []
-    setattr(_round_trips, alias, pending)
-    try:
-        try:
-            with transaction.mark_for_rollback_on_error(using=alias), connection.wrap_database_errors, \
-                    connection.connection.pipeline():
-                yield
-        finally:
-            setattr(_round_trips, alias, None)  # what the callbacks below run is not part of the round trip
-        for cursor, then in pending:
-            then(cursor.rowcount)
-    finally:
-        for cursor, _then in pending:  # closing a cursor forgets its result: after the callbacks
-            cursor.close()
-
-
-def write(sql: str, params, *, using: str | None = None, then: Callable[[int], Any] | None = None) -> int | None:
-    """Execute one statement whose rows Python does not read; the row count it reports. Inside
-    ``one_round_trip`` on PostgreSQL it is only sent: ``None`` is returned, and ``then(row count)`` runs at
-    the block's end once the result is in. Outside, ``then`` (if any) runs at once. An error marks the
-    enclosing atomic block for rollback, as ``QuerySet.update`` does."""
-    alias = using or DEFAULT_DB_ALIAS
-    connection = connections[alias]
-    pending = getattr(_round_trips, alias, None)
-    if pending is None:
-        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            count = cursor.rowcount
-        return _known(count, then)
-    cursor = connection.cursor()  # kept open until the round trip's end: its result arrives then
-    pending.append((cursor, then or _ignore))
-    cursor.execute(sql, params)
-    return None
-
-
-def _known(count: int, then: Callable[[int], Any] | None) -> int:
-    if then is not None:
-        then(count)
-    return count
-
-
-def _ignore(_count: int) -> None:
-    pass

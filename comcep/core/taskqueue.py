@@ -104,7 +104,7 @@ def _row_written(backend, row, using: str):
     return result
 
 
-def enqueue_unless_pending(task, *args, using: str = "default") -> bool | None:
+def enqueue_unless_pending(task, *args, using: str = "default") -> bool:
     """Queue ``task(*args)`` to run after the current transaction commits, unless an identical task is
     queued and not started yet (it will read what this transaction writes): ``pending`` and
     ``enqueue_row`` in **one** statement for the database queue, an ``INSERT … SELECT … WHERE NOT
@@ -113,8 +113,7 @@ def enqueue_unless_pending(task, *args, using: str = "default") -> bool | None:
     between, as with ``pending``; if a worker holds it (claiming it), the statement waits, sees it
     started, and inserts. On SQLite a transaction holds the write lock from BEGIN, which a claim needs.
     Signals as ``enqueue_row`` (``post_save`` and ``task_enqueued`` only for a row written).
-    Other backends: queued after the commit every time. Returns whether a task was queued (``None`` inside
-    ``prepared.one_round_trip``, where the statement's result, and the signals, come at the block's end)."""
+    Other backends: queued after the commit every time. Returns whether a task was queued."""
     alias = _database_backend(task)
     if alias != using:
         enqueue_after_commit(task, *args, using=using)
@@ -127,14 +126,12 @@ def enqueue_unless_pending(task, *args, using: str = "default") -> bool | None:
     pending_sql, pending_params, slot = _pending_statement(using, task.module_path, for_update)
     pending_params = list(pending_params)
     pending_params[slot] = _json_param(row.args_kwargs, connection)
-    from .prepared import write
-
-    def written(count):
-        if count == 1:
-            _row_written(backend, row, using)
-
-    count = write(sql, [*values, *pending_params], using=using, then=written)
-    return None if count is None else count == 1
+    with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
+        cursor.execute(sql, [*values, *pending_params])
+        written = cursor.rowcount == 1
+    if written:
+        _row_written(backend, row, using)
+    return written
 
 
 _ONCE: dict[tuple, str] = {}
