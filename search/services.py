@@ -285,9 +285,9 @@ def reindex_later(obj) -> None:
         # The database queue on this database (production): the task row is written now, inside the
         # transaction (comcep.core.taskqueue), so it becomes visible to the worker with the change.
         # A task of this source that has not started yet will read the change: none is added
-        # (a busy thread has at most one reindex waiting, whatever the rate of replies).
-        if not taskqueue.pending(reindex_source, ct_id, source_id):
-            reindex_source.enqueue(ct_id, source_id)
+        # (a busy source has at most one reindex waiting, whatever the rate of its changes). One
+        # statement either way (INSERT ... SELECT ... WHERE NOT EXISTS, taskqueue.enqueue_unless_pending).
+        taskqueue.enqueue_unless_pending(reindex_source, ct_id, source_id)
         return
 
     def enqueue():

@@ -1,0 +1,78 @@
+"""``reindex_later`` with the database task queue (production, the benchmark): the task row is written in
+the caller's transaction, in one statement whether or not a task of the source already waits, and a
+source has at most one reindex waiting (READY); once that one has started, a change queues another."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from comcep.core.models import StandardPage
+from search import services
+from search.tasks import reindex_source
+
+pytestmark = pytest.mark.django_db
+
+DB_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def _reindexes(status=None):
+    rows = DBTaskResult.objects.filter(task_path=reindex_source.module_path).order_by("enqueued_at")
+    if status is not None:
+        rows = rows.filter(status=status)
+    return [row.task_result.args for row in rows]
+
+
+def _row(pk):
+    row = DBTaskResult.objects.get(pk=pk)
+    return {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields
+            if f.attname not in ("id", "enqueued_at")}
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_one_reindex_waits_per_source_written_in_one_statement_each_time():
+    page, other = StandardPage(pk=41), StandardPage(pk=42)  # the task reads the source when it runs
+    ct = ContentType.objects.get_for_model(StandardPage, for_concrete_model=False)
+    statements = []
+    with transaction.atomic():
+        for _ in range(4):
+            with CaptureQueriesContext(connection) as change:
+                services.reindex_later(page)
+            statements.append(len(change))
+        services.reindex_later(other)
+        assert _reindexes() == [[ct.pk, "41"], [ct.pk, "42"]]  # in the transaction: seen by the worker with it
+    assert statements == [1, 1, 1, 1]
+    assert _reindexes(TaskResultStatus.READY) == [[ct.pk, "41"], [ct.pk, "42"]]
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_a_change_after_the_reindex_started_queues_another():
+    page = StandardPage(pk=41)
+    ct = ContentType.objects.get_for_model(StandardPage, for_concrete_model=False)
+    services.reindex_later(page)
+    DBTaskResult.objects.get().claim("test")  # started: it may have read the page before the change below
+    with transaction.atomic():
+        services.reindex_later(page)
+        services.reindex_later(page)
+    assert _reindexes(TaskResultStatus.RUNNING) == [[ct.pk, "41"]]
+    assert _reindexes(TaskResultStatus.READY) == [[ct.pk, "41"]]
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_the_reindex_row_is_the_one_the_task_queue_writes():
+    ct = ContentType.objects.get_for_model(StandardPage, for_concrete_model=False)
+    services.reindex_later(StandardPage(pk=41))
+    ours = DBTaskResult.objects.get()
+    theirs = reindex_source.enqueue(ct.pk, "41")  # django-tasks-db's own enqueue
+    assert _row(ours.pk) == _row(theirs.id)
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_a_rolled_back_change_leaves_no_reindex():
+    with transaction.atomic():
+        services.reindex_later(StandardPage(pk=41))
+        transaction.set_rollback(True)
+    assert _reindexes() == []
