@@ -5,10 +5,12 @@ For each database (SQLite; PostgreSQL too when DATABASE_URL points to one) it se
 size (small: ~1k posts, large: ~100k posts) with `manage.py seed_bulk`, serves each size with its own
 gunicorn and production-like settings (comcep.settings.bench: DEBUG off, cached templates) on loopback, both
 at once, logs in as a member, and drives every page with wrk (an established load generator) for a fixed
-duration and concurrency, the small and the large pass of a page back to back (``schedule``: a page's sizes
-are measured in the same minute, so p95(large)/p95(small) is not skewed by the machine's speed drifting
-between two passes ten minutes apart). It writes a table to bench/results/: requests/s, p50/p95/p99,
-errors, SQL queries per request, p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small);
+duration and concurrency, in rounds (``--rounds``), each round the small and the large pass of a page back to
+back (``schedule``: a page's sizes are measured in the same minute, so p95(large)/p95(small) is not skewed by
+the machine's speed drifting between two passes ten minutes apart; several rounds, so that one slow minute is
+not the page's result). It writes a table to bench/results/, medians over rounds (``aggregate_rounds``):
+requests/s, p50/p95/p99, errors, SQL queries per request, p95(page)/p95(baseline), p50(page)/p50(baseline) and
+p95(large)/p95(small), the median of the rounds' paired ratios with their spread (``flat_ratio``);
 beside them, what the server saw: gunicorn's own request times (access log), the CPU per request of the web
 workers, the task worker and the PostgreSQL backends, the CPU other programs took (the idle server of the
 other size included), and the load average at the end of each page's pass.
@@ -858,7 +860,8 @@ def main() -> None:
     machine = (f"{platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
                f"Python {platform.python_version()}")
     table = render_table(results, args)
-    rounds_note = (f" and size in each of {args.rounds} rounds; the table gives the median over rounds (CPU: "
+    rounds_note = (f" and size in each of {args.rounds} rounds (warm-up before the first only); the table gives "
+                   "the median over rounds (CPU: "
                    "totals over all rounds per request; errors: summed), p95(large)/p95(small) the median of the "
                    "rounds' paired ratios (min–max)") if args.rounds > 1 else ""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
