@@ -24,12 +24,12 @@ if pass then wrk.headers["X-Bench-Pass"] = pass end
 -- Every POST carries a distinct text: the forums store a resubmitted identical reply once
 -- (forums.services.DUPLICATE_WINDOW), so a constant body would measure the duplicate check
 -- after the first request instead of posting. Suffix: " (<start time>-<thread>-<n>)".
-local threads = 0
+local threads = {}
 function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
+  threads[#threads + 1] = thread
+  thread:set("tid", #threads)
 end
-local sent = 0
+sent = 0  -- global: done() reads each thread's count (paths_next)
 local started = tostring(os.time())
 local paths = nil
 local paths_file = os.getenv("BENCH_PATHS")
@@ -60,10 +60,17 @@ end
 done = function(summary, latency, requests)
   local e = summary.errors
   local socket_errors = e.connect + e.read + e.write + e.timeout
+  -- With BENCH_PATHS: the index after the last path any thread sent (unbounded; run.py wraps it), where the
+  -- next round of the page starts, so that a round's requests are first visits too.
+  local paths_next = paths_start
+  for _, thread in ipairs(threads) do
+    local after = paths_start + (thread:get("tid") - 1) + paths_stride * (thread:get("sent") or 0)
+    if after > paths_next then paths_next = after end
+  end
   io.write(string.format(
     '\nBENCH_JSON {"requests": %d, "duration_s": %.3f, "rps": %.2f, "p50_ms": %.2f, "p95_ms": %.2f, ' ..
-    '"p99_ms": %.2f, "max_ms": %.2f, "errors": %d, "status_errors": %d, "socket_errors": %d}\n',
+    '"p99_ms": %.2f, "max_ms": %.2f, "errors": %d, "status_errors": %d, "socket_errors": %d, "paths_next": %d}\n',
     summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000, socket_errors + e.status, e.status, socket_errors))
+    latency.max / 1000, socket_errors + e.status, e.status, socket_errors, paths_next))
 end

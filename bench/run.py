@@ -5,10 +5,12 @@ For each database (SQLite; PostgreSQL too when DATABASE_URL points to one) it se
 size (small: ~1k posts, large: ~100k posts) with `manage.py seed_bulk`, serves each size with its own
 gunicorn and production-like settings (comcep.settings.bench: DEBUG off, cached templates) on loopback, both
 at once, logs in as a member, and drives every page with wrk (an established load generator) for a fixed
-duration and concurrency, the small and the large pass of a page back to back (``schedule``: a page's sizes
-are measured in the same minute, so p95(large)/p95(small) is not skewed by the machine's speed drifting
-between two passes ten minutes apart). It writes a table to bench/results/: requests/s, p50/p95/p99,
-errors, SQL queries per request, p95(page)/p95(baseline), p50(page)/p50(baseline) and p95(large)/p95(small);
+duration and concurrency, in rounds (``--rounds``), each round the small and the large pass of a page back to
+back (``schedule``: a page's sizes are measured in the same minute, so p95(large)/p95(small) is not skewed by
+the machine's speed drifting between two passes ten minutes apart; several rounds, so that one slow minute is
+not the page's result). It writes a table to bench/results/, medians over rounds (``aggregate_rounds``):
+requests/s, p50/p95/p99, errors, SQL queries per request, p95(page)/p95(baseline), p50(page)/p50(baseline) and
+p95(large)/p95(small), the median of the rounds' paired ratios with their spread (``flat_ratio``);
 beside them, what the server saw: gunicorn's own request times (access log), the CPU per request of the web
 workers, the task worker and the PostgreSQL backends, the CPU other programs took (the idle server of the
 other size included), and the load average at the end of each page's pass.
@@ -29,6 +31,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -263,16 +266,142 @@ def pass_order(sizes: list[str], index: int, flip: bool = False) -> list[str]:
     return list(reversed(sizes)) if (index % 2 == 1) != flip else list(sizes)
 
 
-def schedule(pages_by_size: dict[str, list[str]], flip: bool = False) -> list[tuple[str, str]]:
-    """Every pass of a database's run, in order, as (page, size): each page's passes back to back, one per
-    size that has the page, the first size alternating from page to page (``pass_order``). Pages in the
-    order of the first size's list, then any page only a later size has."""
+def schedule(pages_by_size: dict[str, list[str]], flip: bool = False, rounds: int = 1) -> list[tuple[str, str, int]]:
+    """Every pass of a database's run, in order, as (page, size, round), rounds counted from 1: each page's
+    ``rounds`` rounds back to back, a round being one pass per size that has the page, back to back. The first
+    size alternates from page to page and from round to round (``pass_order`` of page index + round index), so
+    that neither size is always first, in a page nor over the run. Pages in the order of the first size's list,
+    then any page only a later size has."""
     names: list[str] = []
     for listed in pages_by_size.values():
         names.extend(name for name in listed if name not in names)
     sizes = list(pages_by_size)
-    return [(name, size) for index, name in enumerate(names) for size in pass_order(sizes, index, flip)
-            if name in pages_by_size[size]]
+    return [(name, size, number + 1) for index, name in enumerate(names) for number in range(rounds)
+            for size in pass_order(sizes, index + number, flip) if name in pages_by_size[size]]
+
+
+def _finite(values) -> list[float]:
+    return [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+
+
+def median(values) -> float | None:
+    """The median of the values that are numbers (None and NaN left out); None if there are none."""
+    values = _finite(values)
+    return statistics.median(values) if values else None
+
+
+def aggregate_server(rounds: list[dict]) -> dict | None:
+    """What the server saw over a page's rounds: medians of the rounds' p50/p95/p99 (rounds with requests),
+    requests, statuses and unmatched lines summed, the slowest requests of all rounds, the highest max."""
+    servers = [r["server"] for r in rounds if r.get("server")]
+    if not servers:
+        return None
+    timed = [s for s in servers if s.get("requests")] or servers
+    statuses: dict[str, int] = {}
+    for server in servers:
+        for status, count in (server.get("statuses") or {}).items():
+            statuses[status] = statuses.get(status, 0) + count
+    slowest = sorted((e for s in servers for e in s.get("slowest") or []), key=lambda e: e["ms"], reverse=True)
+    return {"requests": sum(s.get("requests", 0) for s in servers),
+            **{key: median(s.get(key) for s in timed) for key in ("p50_ms", "p95_ms", "p99_ms")},
+            "max_ms": max(_finite(s.get("max_ms") for s in servers), default=math.nan),
+            "statuses": statuses, "unmatched": sum(s.get("unmatched", 0) for s in servers),
+            "slowest": slowest[:accesslog.SLOWEST]}
+
+
+def aggregate_cpu(rounds: list[dict]) -> dict | None:
+    """The CPU of a page's rounds: seconds per group summed, and per request the total over all rounds divided
+    by all the requests wrk completed (a round without requests adds its CPU, not requests); others' share of
+    the machine over all the rounds' windows."""
+    cpus = [(r["cpu"], r.get("requests", 0)) for r in rounds if r.get("cpu")]
+    if not cpus:
+        return None
+    requests = sum(n for _, n in cpus)
+    groups = list(dict.fromkeys(g for cpu, _ in cpus for g in cpu.get("seconds") or cpu.get("ms_per_request") or {}))
+    total_ms = {}
+    for group in groups:
+        total = 0.0
+        for cpu, n in cpus:
+            per_request = (cpu.get("ms_per_request") or {}).get(group)
+            # ms per request x requests is the round's own number (exact for one round); seconds otherwise.
+            if per_request is not None and n:
+                total += per_request * n
+            else:
+                total += (cpu.get("seconds") or {}).get(group, 0) * 1000
+        total_ms[group] = total
+    windows = [cpu.get("window_s") or 0 for cpu, _ in cpus]
+
+    def weighted(key):  # a share of the machine over all the windows (one round: its own value)
+        pairs = [(cpu.get(key), w) for (cpu, _), w in zip(cpus, windows, strict=True) if cpu.get(key) is not None]
+        weight = sum(w for _, w in pairs)
+        if not pairs:
+            return None
+        return sum(v * w for v, w in pairs) / weight if weight else pairs[0][0]
+
+    idle: dict[str, dict[str, float]] = {}
+    for cpu, _ in cpus:
+        for size, by_group in (cpu.get("idle_servers") or {}).items():
+            for group, value in by_group.items():
+                idle.setdefault(size, {})[group] = round(idle.get(size, {}).get(group, 0) + value, 3)
+    return {"window_s": round(sum(windows), 3),
+            "seconds": {g: round(sum((cpu.get("seconds") or {}).get(g, 0) for cpu, _ in cpus), 3) for g in groups},
+            "ms_per_request": {g: (total_ms[g] / requests if requests else None) for g in groups},
+            "machine_busy_s": round(sum(cpu.get("machine_busy_s", 0) for cpu, _ in cpus), 3),
+            "machine_busy_pct": weighted("machine_busy_pct"),
+            "others_s": round(sum(cpu.get("others_s", 0) for cpu, _ in cpus), 3),
+            "others_pct": weighted("others_pct"),
+            "idle_servers": idle, "idle_servers_pct": weighted("idle_servers_pct"),
+            **{key: {g: sum((cpu.get(key) or {}).get(g, 0) for cpu, _ in cpus) for g in
+                     dict.fromkeys(g for cpu, _ in cpus for g in cpu.get(key) or {})}
+               for key in ("lost_processes", "unreadable_processes")}}
+
+
+def aggregate_rounds(rounds: list[dict]) -> dict:
+    """One page's row at one size from its rounds (each a pass's raw numbers, kept under ``rounds``): the median
+    over rounds of req/s, p50, p95, p99 (rounds in which wrk saw requests end), of the queue's drain time and of
+    the load average; errors and requests summed; the server's times and CPU (``aggregate_server``,
+    ``aggregate_cpu``); SQL per request from the first round's first request. With one round, the table's
+    numbers are that pass's own."""
+    rounds = sorted(rounds, key=lambda r: r.get("round", 1))
+    answered = [r for r in rounds if r.get("requests", r.get("rps"))] or rounds
+    first = rounds[0]
+    row = {"requests": sum(r.get("requests", 0) for r in rounds),
+           "duration_s": sum(r.get("duration_s", 0) for r in rounds),
+           **{key: median(r.get(key) for r in answered) for key in ("rps", "p50_ms", "p95_ms", "p99_ms")},
+           "max_ms": max(_finite(r.get("max_ms") for r in rounds), default=math.nan),
+           **{key: sum(r.get(key, 0) for r in rounds) for key in ("errors", "status_errors", "socket_errors")},
+           "queries": first.get("queries"),
+           "drain_s": median(r.get("drain_s") for r in rounds)}
+    loads = [r["loadavg"] for r in rounds if r.get("loadavg")]
+    if loads:
+        row["loadavg"] = [median(load[i] for load in loads) for i in range(3)]
+    for key, value in (("server", aggregate_server(rounds)), ("cpu", aggregate_cpu(rounds))):
+        if value is not None:
+            row[key] = value
+    row.update({"started_at": first.get("started_at"), "position": first.get("position"),
+                "positions": [r.get("position") for r in rounds], "rounds": rounds})
+    return row
+
+
+def round_ratios(large: dict, small: dict) -> list[float]:
+    """p95(large)/p95(small) of each round both sizes measured (paired by round number: the two passes of one
+    round run back to back); a row without rounds (results written before them) is its own single round."""
+    small_p95 = {r.get("round", 1): r.get("p95_ms") for r in small.get("rounds") or [small]}
+    ratios = []
+    for r in large.get("rounds") or [large]:
+        below = small_p95.get(r.get("round", 1))
+        if below and r.get("p95_ms") is not None and r.get("requests", r.get("rps")):
+            ratios.append(r["p95_ms"] / below)
+    return ratios
+
+
+def flat_ratio(large: dict, small: dict) -> dict | None:
+    """The flat-scaling ratio of a page: the median of its rounds' paired p95(large)/p95(small), their min and
+    max (the noise) and how many rounds were paired; None if none was."""
+    ratios = round_ratios(large, small)
+    if not ratios:
+        return None
+    return {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "rounds": ratios}
 
 
 class ProcessGroups:
@@ -300,6 +429,8 @@ class ProcessGroups:
         if self.pg is not None:
             self.pg.close()
 
+
+WARMUP_S = 3  # seconds of wrk before a page's first round on a server (capped by --duration)
 
 IDLE = "idle"  # prefix of the idle servers' groups in a pass's sample: "idle:<size>:<group>"
 
@@ -389,16 +520,22 @@ def start_size(size: str, db: str, db_url: str, args, stack: contextlib.ExitStac
     return server
 
 
-def run_pass(server: Server, page: dict, args, idle: list[Server]) -> dict:
-    """One page's measured pass on ``server``: warm-up, wrk, then the task queue drained; the CPU of the
-    server's processes over that window, with the ``idle`` servers' processes sampled apart."""
+def run_pass(server: Server, page: dict, args, idle: list[Server], first: bool = True, paths_start: int = 1,
+             label: str = "") -> dict:
+    """One page's measured pass on ``server``: warm-up (``first``: the page's first round on this server; later
+    rounds follow its previous round on the same warm server and have none), wrk, then the task queue drained;
+    the CPU of the server's processes over that window, with the ``idle`` servers' processes sampled apart.
+    ``first`` also reads the SQL count (the page's first request). A page of varied paths starts its measured
+    requests at ``paths_start`` (the first round: 1, after the path query_count requested; later rounds: where
+    the previous round stopped, JSON ``paths_next``), so that every round sends paths not sent yet. ``label``
+    (e.g. "round 2/3") goes into the log lines."""
     size, db, base = server.size, server.db, server.base
     url = base + page["path"]
     extra = {"BENCH_COOKIE": server.cookie} if page.get("auth", True) else {}
     if page.get("method") == "POST":
         extra.update({"BENCH_METHOD": "POST", "BENCH_BODY": page["body"], "BENCH_CSRF": server.csrf,
                       "BENCH_REFERER": base + page.get("referer", page["path"])})
-    queries = None if page.get("method") == "POST" else query_count(url, extra.get("BENCH_COOKIE", ""))
+    queries = None if page.get("method") == "POST" or not first else query_count(url, extra.get("BENCH_COOKIE", ""))
     expected = {"name": page["name"], "path": page["path"], "method": page.get("method", "GET"),
                 "paths": page.get("paths")}
     warm = {**extra, "BENCH_PASS": f"warmup:{page['name']}"}
@@ -409,11 +546,13 @@ def run_pass(server: Server, page: dict, args, idle: list[Server]) -> dict:
         # requests are first visits (search-varied: summary-cache misses).
         paths_file = DATA / f"paths-{size}-{page['name']}.txt"
         paths_file.write_text("\n".join(page["paths"]) + "\n")
+        paths_start %= len(page["paths"])
         extra = {**extra, "BENCH_PATHS": str(paths_file), "BENCH_THREADS": str(min(2, args.concurrency)),
-                 "BENCH_PATHS_START": "1"}
+                 "BENCH_PATHS_START": str(paths_start)}
         warm = {**extra, "BENCH_PATHS_START": str(len(page["paths"]) // 2),
                 "BENCH_PASS": f"warmup:{page['name']}"}
-    run_wrk(url, argparse.Namespace(concurrency=args.concurrency, duration=min(3, args.duration)), warm)
+    if first:
+        run_wrk(url, argparse.Namespace(concurrency=args.concurrency, duration=min(WARMUP_S, args.duration)), warm)
     access_log = server.access_log
     log_offset = access_log.stat().st_size if access_log.exists() else 0
 
@@ -434,12 +573,18 @@ def run_pass(server: Server, page: dict, args, idle: list[Server]) -> dict:
                                 result.pop("wrk_cpu_s"), runner)
     result["server"] = accesslog.page_times(accesslog.read_entries(access_log, log_offset), expected)
     result["started_at"] = started.strftime("%H:%M:%S")
+    if page.get("paths"):
+        result["paths_start"] = paths_start
+    else:
+        result.pop("paths_next", None)
     server_times, per_request = result["server"], result["cpu"]["ms_per_request"]
-    log(f"{db}/{size} {page['name']:<22} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
-        f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  queries {queries}  "
+    round_label = f" {label} " if label else " "
+    log(f"{db}/{size} {page['name']:<22}{round_label}{result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.1f} ms  "
+        f"p95 {result['p95_ms']:7.1f} ms  errors {result['errors']}  " + (f"queries {queries}  " if first else "") +
         f"task queue drained in {result['drain_s']:.1f} s")
     idle_pct = result["cpu"]["idle_servers_pct"]
-    log(f"{db}/{size} {'':<22} server p50 {server_times['p50_ms']:.1f} p95 {server_times['p95_ms']:.1f} "
+    log(f"{db}/{size} {'':<22}{' ' * len(round_label)}server p50 {server_times['p50_ms']:.1f} "
+        f"p95 {server_times['p95_ms']:.1f} "
         f"p99 {server_times['p99_ms']:.1f} max {server_times['max_ms']:.1f} ms ({server_times['requests']} requests)  "
         "CPU ms/req: "
         + "  ".join(f"{k} {v:.2f}" for k, v in per_request.items() if v is not None)
@@ -449,36 +594,108 @@ def run_pass(server: Server, page: dict, args, idle: list[Server]) -> dict:
     return result
 
 
-def bench_database(db: str, urls: dict[str, str], args, flip: bool = False, progress=None) -> dict:
-    """One database's run: a server per size, all running at once; each page's passes back to back, one per
-    size (``schedule``), so that a page's sizes are measured in the same minute. The other size's server
-    stays idle meanwhile (its CPU is sampled and counted under ``others``)."""
+def kept_rounds(partial: dict | None, pages_by_size: dict[str, list[str]]) -> dict[str, dict[str, list[dict]]]:
+    """The rounds a resumed run keeps from a database's partial results (``--resume``), per size and page: a
+    page's round is kept when every size that has the page measured it, as the paired ratio needs both passes
+    of a round (half a round is measured again, both passes)."""
+    kept: dict[str, dict[str, list[dict]]] = {size: {} for size in pages_by_size}
+    if not partial:
+        return kept
+    measured = {size: {name: {r.get("round", 1): r for r in (row.get("rounds") or [row])}
+                       for name, row in (partial.get(size) or {}).get("pages", {}).items()}
+                for size in pages_by_size}
+    for size, names in pages_by_size.items():
+        for name in names:
+            sizes = [other for other, listed in pages_by_size.items() if name in listed]
+            for number, row in sorted(measured[size].get(name, {}).items()):
+                if all(number in measured[other].get(name, {}) for other in sizes):
+                    kept[size].setdefault(name, []).append(row)
+    return kept
+
+
+def measure_rounds(order: list[tuple[str, str, int]], measure, kept: dict[str, dict[str, list[dict]]] | None = None,
+                   progress=None) -> dict[str, dict[str, list[dict]]]:
+    """Every pass of ``order`` (``schedule``) but the ``kept`` ones (``kept_rounds``), through
+    ``measure(name, size, round_number=..., first=..., paths_start=...)``, which returns the pass's raw
+    numbers. ``first``: the first pass of that page and size in this run (warm-up, SQL count);
+    ``paths_start``: where the previous round of that page and size stopped in its list of paths (1 before
+    any). Each row gets its ``round`` and its ``position`` among its page's passes (1 to sizes x rounds).
+    ``progress`` is called with the rounds so far after every pass. Returns the rounds per size and page,
+    kept ones included, in round order."""
+    rounds = {size: {name: list(rows) for name, rows in by_page.items()} for size, by_page in (kept or {}).items()}
+    done = {(size, name, row.get("round", 1)) for size, by_page in rounds.items() for name, rows in by_page.items()
+            for row in rows}
+    started: set[tuple[str, str]] = set()
+    for number, (name, size, round_number) in enumerate(order):
+        if (size, name, round_number) in done:
+            continue
+        previous = rounds.setdefault(size, {}).setdefault(name, [])
+        paths_start = previous[-1].get("paths_next", 1) if previous else 1
+        row = measure(name, size, round_number=round_number, first=(size, name) not in started,
+                      paths_start=paths_start)
+        started.add((size, name))
+        row["round"] = round_number
+        row["position"] = 1 + sum(1 for other, _, _ in order[:number] if other == name)
+        previous.append(row)
+        previous.sort(key=lambda r: r.get("round", 1))
+        if progress is not None:
+            progress(rounds)
+    return rounds
+
+
+def page_rows(rounds_by_page: dict[str, list[dict]], names: list[str]) -> dict[str, dict]:
+    """The table's rows of one size (``aggregate_rounds``), in the pages' order."""
+    return {name: aggregate_rounds(rounds_by_page[name]) for name in names if rounds_by_page.get(name)}
+
+
+def partial_results(measured: dict[str, dict[str, list[dict]]], pages_by_size: dict[str, list[str]]) -> dict:
+    """A database's results so far, as partial.json.tmp holds them and ``kept_rounds`` reads them back: per size,
+    the pages' rows, each with its rounds."""
+    return {size: {"pages": page_rows(measured.get(size, {}), names)} for size, names in pages_by_size.items()}
+
+
+def bench_database(db: str, urls: dict[str, str], args, flip: bool = False, progress=None,
+                   partial: dict | None = None) -> dict:
+    """One database's run: a server per size, all running at once; each page's rounds back to back, each round
+    one pass per size back to back (``schedule``), so that a page's sizes are measured in the same minute. The
+    other size's server stays idle meanwhile (its CPU is sampled and counted under ``others``). ``partial``:
+    this database's results of an interrupted run (``--resume``), whose complete rounds are kept."""
     results: dict[str, dict] = {}
+    rounds = getattr(args, "rounds", 1)
     with contextlib.ExitStack() as stack:
         servers = {size: start_size(size, db, db_url, args, stack) for size, db_url in urls.items()}
         for server in servers.values():  # what preparing enqueued (the reply thread's reindex...)
             log(f"{db}/{server.size}: task queue drained in {drain_tasks(server.db_url):.1f} s before the first pass")
         pages_by_size = {size: [name for name in server.pages() if not args.pages or name in args.pages]
                          for size, server in servers.items()}
-        rows: dict[str, dict] = {size: {} for size in servers}
-        order = schedule(pages_by_size, flip)
-        log(f"{db}: {len(order)} passes, sizes side by side: "
-            + ", ".join(f"{name} {size}" for name, size in order[:4]) + (" ..." if len(order) > 4 else ""))
-        for number, (name, size) in enumerate(order):
+        order = schedule(pages_by_size, flip, rounds)
+        kept = kept_rounds(partial, pages_by_size)
+        resumed = sum(len(rows) for by_page in kept.values() for rows in by_page.values())
+        log(f"{db}: {len(order)} passes ({rounds} round{'s' if rounds > 1 else ''} per page), sizes side by side: "
+            + ", ".join(f"{name} {size}" for name, size, _ in order[:4]) + (" ..." if len(order) > 4 else "")
+            + (f"; {resumed} kept from the partial results" if resumed else ""))
+
+        def measure(name, size, round_number, first, paths_start):
             server = servers[size]
-            page = server.pages()[name]
             idle = [other for other in servers.values() if other is not server]
-            row = run_pass(server, page, args, idle)
-            row["position"] = 1 + sum(1 for previous, _ in order[:number] if previous == name)
-            rows[size][name] = row
+            return run_pass(server, server.pages()[name], args, idle, first=first, paths_start=paths_start,
+                            label=f"r{round_number}/{rounds}" if rounds > 1 else "")
+
+        def report(measured):
             if progress is not None:
-                progress(db, {size: {"pages": rows[size]} for size in servers})
+                progress(db, partial_results(measured, pages_by_size))
+
+        measured = measure_rounds(order, measure, kept, report)
         for size, server in servers.items():
             for page in server.targets["pages"]:
                 if isinstance(page.get("paths"), list):
                     page["paths"] = len(page["paths"])  # the results JSON keeps the count, not the list
-            results[size] = {"pages": rows[size], "worker_peak_mb": worker_peak_memory_mb(server.proc),
-                             "targets": server.targets}
+            results[size] = {"pages": page_rows(measured.get(size, {}), pages_by_size[size]),
+                             "worker_peak_mb": worker_peak_memory_mb(server.proc), "targets": server.targets}
+        if "small" in results and "large" in results:
+            for name, row in results["large"]["pages"].items():
+                if name in results["small"]["pages"]:
+                    row["flat_ratio"] = flat_ratio(row, results["small"]["pages"][name])
     loadavg = os.getloadavg()
     for size, db_url in urls.items():
         tasks = json.loads(manage(db_url, "shell", "-v0", "-c", TASKS_SUMMARY, capture=True).strip().splitlines()[-1])
@@ -512,6 +729,17 @@ def server_cells(row: dict) -> list[str]:
             _number(cpu.get("others_pct"), 0), _number(load[0], 2) if load else "–"]
 
 
+def flat_cell(large: dict, small: dict) -> str:
+    """The p95(large)/p95(small) cell: the median of the rounds' paired ratios, and with several rounds their
+    spread in brackets, "1.05 (0.92–1.31)" (one round: the ratio alone, as before rounds)."""
+    ratio = flat_ratio(large, small)
+    if ratio is None:
+        return ""
+    if len(ratio["rounds"]) == 1:
+        return f"{ratio['median']:.2f}"
+    return f"{ratio['median']:.2f} ({ratio['min']:.2f}–{ratio['max']:.2f})"
+
+
 def render_table(results: dict, args) -> str:
     lines = []
     header = WRK_HEADER + SERVER_HEADER
@@ -529,8 +757,7 @@ def render_table(results: dict, args) -> str:
                 ratio50 = row["p50_ms"] / base["p50_ms"] if base and base["p50_ms"] else float("nan")
                 scale = ""
                 if size == "large" and "small" in by_size and name in by_size["small"]["pages"]:
-                    small = by_size["small"]["pages"][name]["p95_ms"]
-                    scale = f"{row['p95_ms'] / small:.2f}" if small else ""
+                    scale = flat_cell(row, by_size["small"]["pages"][name])
                 queries = row["queries"] if row["queries"] is not None else "–"
                 server = " | ".join(server_cells(row))
                 if not row.get("requests", row["rps"]):  # every request slower than the run: wrk saw none end
@@ -539,7 +766,7 @@ def render_table(results: dict, args) -> str:
                     continue
                 lines.append(f"| {name} | {size} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
                              f"{row['p99_ms']:.1f} | {row['errors']} | {queries} | "
-                             f"{ratio95:.1f} | {ratio50:.1f} | {scale} | {row.get('drain_s', 0):.1f} | {server} |")
+                             f"{ratio95:.1f} | {ratio50:.1f} | {scale} | {row.get('drain_s') or 0:.1f} | {server} |")
             peak = by_size[size]["worker_peak_mb"]
             lines.append(f"| _worker peak memory_ | {size} | {peak:.0f} MB |{blank}")
             load = by_size[size].get("loadavg")
@@ -553,13 +780,38 @@ def render_table(results: dict, args) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_ROUNDS = 3
+# What a resumed run must share with the interrupted one for their rounds to be comparable.
+MEASUREMENT_SETTINGS = ("duration", "concurrency", "workers", "rounds")
+
+
+def measurement_settings(args) -> dict:
+    return {key: getattr(args, key) for key in MEASUREMENT_SETTINGS}
+
+
+def read_partial(path: Path, args) -> dict:
+    """The results of an interrupted run (``--resume``): {database: {size: {"pages": ...}}}, each page with its
+    rounds; refused if it was measured with other settings (``MEASUREMENT_SETTINGS``) or written before rounds."""
+    if not path.exists():
+        raise SystemExit(f"--resume: no partial results in {path}")
+    document = json.loads(path.read_text())
+    if "args" not in document or "results" not in document:
+        raise SystemExit(f"--resume: {path} was written before rounds (no settings to check): run without --resume")
+    wanted = measurement_settings(args)
+    if document["args"] != wanted:
+        raise SystemExit(f"--resume: {path} was measured with {document['args']}, this run asks for {wanted}")
+    return document["results"]
+
+
 def main() -> None:
     global DATA, RESULTS
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="small,large", help="comma-separated: small,large")
     parser.add_argument("--databases", default="sqlite,postgres",
                         help="sqlite and/or postgres (postgres only when DATABASE_URL points to a server)")
-    parser.add_argument("--duration", type=int, default=20, help="seconds of load per page")
+    parser.add_argument("--duration", type=int, default=7,
+                        help="seconds of load per pass (page, size and round: 3 rounds of 7 s, about the 20 s per page "
+                             "of one pass before rounds)")
     parser.add_argument("--concurrency", type=int, default=4, help="open connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--pages", nargs="*", help="only these pages (names from bench/targets.py)")
@@ -570,34 +822,56 @@ def main() -> None:
                         help="where the tables go (default: bench/results)")
     parser.add_argument("--pg-prefix", default="comcep_bench_",
                         help="PostgreSQL database names: <prefix>small, <prefix>large (default: comcep_bench_)")
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                        help="rounds per page: each round one pass per size back to back, the table gives medians "
+                             f"over rounds (default: {DEFAULT_ROUNDS})")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rounds the interrupted run's results-dir/partial.json.tmp holds (same "
+                             "--duration, --concurrency, --workers, --rounds), measure the rest")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     DATA, RESULTS = args.data_dir.resolve(), args.results_dir.resolve()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     results: dict = {}
     partial = RESULTS / "partial.json.tmp"
+    resumed = read_partial(partial, args) if args.resume else {}
     RESULTS.mkdir(parents=True, exist_ok=True)
     urls_by_db: dict[str, dict[str, str]] = {}
     for size in args.sizes.split(","):
         for db, db_url in database_urls(size, args).items():
             urls_by_db.setdefault(db, {})[size] = db_url
+    settings = measurement_settings(args)
 
-    def progress(db, partial_results):  # after each pass: survives a crash of a later one
-        partial.write_text(json.dumps({**results, db: partial_results}, indent=2, default=str))
+    def progress(db, partial_results):  # after each pass: survives a crash of a later one (--resume)
+        partial.write_text(json.dumps({"args": settings, "results": {**results, db: partial_results}}, indent=2,
+                                      default=str))
 
     for number, (db, urls) in enumerate(urls_by_db.items()):
+        earlier = resumed.get(db)
+        if earlier and all((earlier.get(size) or {}).get("tasks") is not None for size in urls):
+            log(f"{db}: complete in the partial results, kept")  # its run ended (queue summary written)
+            results[db] = earlier
+            continue
         # The second database starts with the other size: each size runs first on every page once per run.
-        results[db] = bench_database(db, urls, args, flip=number % 2 == 1, progress=progress)
-        partial.write_text(json.dumps(results, indent=2, default=str))
+        results[db] = bench_database(db, urls, args, flip=number % 2 == 1, progress=progress, partial=earlier)
+        partial.write_text(json.dumps({"args": settings, "results": results}, indent=2, default=str))
     machine = (f"{platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()} · "
                f"Python {platform.python_version()}")
     table = render_table(results, args)
+    rounds_note = (f" and size in each of {args.rounds} rounds (warm-up before the first only); the table gives "
+                   "the median over rounds (CPU: "
+                   "totals over all rounds per request; errors: summed), p95(large)/p95(small) the median of the "
+                   "rounds' paired ratios (min–max)") if args.rounds > 1 else ""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     RESULTS.mkdir(parents=True, exist_ok=True)
     header = (f"# Benchmark {stamp}\n\nMachine: {machine}\n\nwrk: {args.concurrency} connections, "
-              f"{args.duration} s per page; gunicorn: {args.workers} workers; settings comcep.settings.bench\n\n"
+              f"{args.duration} s per page{rounds_note}; gunicorn: {args.workers} workers; settings "
+              "comcep.settings.bench\n\n"
               "Sizes side by side: per database one server per size, each page's passes back to back, the size "
-              "that runs first alternating from page to page (JSON: `position`, `started_at`)\n")
+              "that runs first alternating from page to page"
+              + (" and from round to round" if args.rounds > 1 else "") + " (JSON: `position`, `started_at`)\n")
     (RESULTS / f"{stamp}.md").write_text(header + table + "\n")
     document = {"machine": machine, "args": vars(args), "results": results}
     (RESULTS / f"{stamp}.json").write_text(json.dumps(document, indent=2, default=str))

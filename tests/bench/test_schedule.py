@@ -10,7 +10,7 @@ PAGES = ["baseline", "home", "search-varied", "post-reply", "notifications"]
 
 
 def test_each_pages_sizes_run_back_to_back_the_first_size_alternating():
-    order = run.schedule({"small": PAGES, "large": PAGES})
+    order = [(page, size) for page, size, _ in run.schedule({"small": PAGES, "large": PAGES})]
     assert order == [("baseline", "small"), ("baseline", "large"), ("home", "large"), ("home", "small"),
                      ("search-varied", "small"), ("search-varied", "large"), ("post-reply", "large"),
                      ("post-reply", "small"), ("notifications", "small"), ("notifications", "large")]
@@ -22,8 +22,8 @@ def test_each_pages_sizes_run_back_to_back_the_first_size_alternating():
 
 def test_the_second_database_starts_with_the_other_size():
     """So that over a run neither size always follows the other's posting pass (nor always runs first)."""
-    first = run.schedule({"small": PAGES, "large": PAGES})
-    flipped = run.schedule({"small": PAGES, "large": PAGES}, flip=True)
+    first = [(page, size) for page, size, _ in run.schedule({"small": PAGES, "large": PAGES})]
+    flipped = [(page, size) for page, size, _ in run.schedule({"small": PAGES, "large": PAGES}, flip=True)]
     assert [page for page, _ in flipped] == [page for page, _ in first]
     for page in PAGES:
         assert [s for p, s in flipped if p == page] == [s for p, s in first if p == page][::-1]
@@ -36,12 +36,12 @@ def test_the_second_database_starts_with_the_other_size():
 
 
 def test_one_size_only_and_pages_one_size_lacks():
-    assert run.schedule({"small": PAGES}) == [(page, "small") for page in PAGES]
-    assert run.schedule({"large": PAGES}, flip=True) == [(page, "large") for page in PAGES]
+    assert run.schedule({"small": PAGES}) == [(page, "small", 1) for page in PAGES]
+    assert run.schedule({"large": PAGES}, flip=True) == [(page, "large", 1) for page in PAGES]
     # A page only one size has (e.g. no group at that size) runs alone, in its place; the alternation goes on.
     order = run.schedule({"small": ["baseline", "group-page", "home"], "large": ["baseline", "home", "extra"]})
-    assert order == [("baseline", "small"), ("baseline", "large"), ("group-page", "small"),
-                     ("home", "small"), ("home", "large"), ("extra", "large")]
+    assert order == [("baseline", "small", 1), ("baseline", "large", 1), ("group-page", "small", 1),
+                     ("home", "small", 1), ("home", "large", 1), ("extra", "large", 1)]
 
 
 def test_a_pass_samples_the_idle_server_apart_and_never_twice():
