@@ -249,7 +249,8 @@ class _Converter(HTMLParser):
                 if any(_INLINE.get(element[0]) == "~~" for element in self.inline):
                     text = _escape_tildes(text)
         self._write(text)
-        self.line_start = False
+        if text.strip():  # only spaces (no-break ones too) are stripped at the line's start: it still begins
+            self.line_start = False  # with the next text ("<b>\xa0</b> #" is the paragraph "#", not a heading)
 
 
 def _escape_edges(text: str) -> str:

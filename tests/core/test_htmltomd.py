@@ -342,6 +342,15 @@ def test_a_mark_character_at_the_edge_of_emphasis_stays_text(text, tag):
     assert read_back(html_to_markdown(value)) == canonical(value)
 
 
+@pytest.mark.parametrize("second", ["#", "+", "-", ">", " #", "1."])
+@pytest.mark.parametrize("blank", ["\u00a0", " ", "\u00a0 "])
+def test_text_after_a_blank_bold_at_a_lines_start_keeps_its_line_start_escaping(blank, second):
+    """A bold (or italics) of spaces alone writes nothing: the text after it begins the line, and a "#", "-",
+    "+" or ">" there must stay text, not a heading, list or quotation. Found by Hypothesis (first="\xa0")."""
+    value = f"<p><b>{blank}</b> {html.escape(second)}</p><p>suite <em>{blank}</em>{html.escape(second)}</p>"
+    assert read_back(html_to_markdown(value)) == canonical(value)
+
+
 @given(TEXT, TEXT, st.sampled_from(["p", "li", "blockquote", "h2"]))
 def test_text_around_a_line_break_reads_back_as_the_same(first, second, block):
     inner = f"{html.escape(first)}<br>{html.escape(second)}"
