@@ -9,6 +9,7 @@ import json
 import pytest
 
 from bench import run
+from tests.bench.test_run_table import table_rows
 
 PAGES = ["baseline", "home", "post-reply"]
 
@@ -33,17 +34,6 @@ def cpu(web_s, tasks_s, requests, others_pct, window_s=4.0):
             "machine_busy_s": 6.0, "machine_busy_pct": 75.0, "others_s": others_pct * window_s * 2 / 100,
             "others_pct": others_pct, "idle_servers": {"large": {"web": 0.01, "tasks": 0.02}},
             "idle_servers_pct": 0.4, "lost_processes": {"web": 0, "tasks": 1}, "unreadable_processes": {"web": 0}}
-
-
-def table_rows(markdown):
-    lines = [line for line in markdown.splitlines() if line.startswith("|")]
-    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
-    rows = {}
-    for line in lines[2:]:
-        cells = [cell.strip() for cell in line[1:-1].split("|")]
-        assert len(cells) == len(header), line
-        rows[(cells[0], cells[1])] = dict(zip(header, cells, strict=True))
-    return header, rows
 
 
 # The schedule of rounds.
