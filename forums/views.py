@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -93,14 +93,16 @@ def post_url(post: Post, user, *, thread_checked: bool = False, earlier: int | N
     and ``post`` was just written (a reply): its place comes from the thread's counter and the few
     posts that do not count (``queries.NEW_POST_PLACE``: one statement whose cost does not grow with
     the thread) instead of counting the posts before it. ``earlier``: the posts ``user`` is listed before
-    it, when the caller has read them (``queries.POST_PLACE``)."""
+    it, when the caller has read them. Otherwise they are counted by ``queries.POST_PLACE`` (through
+    indexes, one prepared statement); a post the reader can no longer see (changed meanwhile) is placed
+    on the first page."""
     if earlier is None and thread_checked:
         ((post_count, public_from, others_before),) = queries.NEW_POST_PLACE.rows(
             queries.reader_kind(user), user=user.pk, thread=post.thread_id, at=post.created_at, post=post.pk)
         earlier = post_count - public_from + others_before
     elif earlier is None:
-        earlier = Post.objects.filter(thread_id=post.thread_id).visible_to(user).filter(
-            Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)).count()
+        placed = queries.POST_PLACE.first(queries.reader_kind(user), user=user.pk, post=post.pk)
+        earlier = placed.reader_posts_before if placed is not None else 0
     page = earlier // POSTS_PER_PAGE + 1
     url = post.thread.get_absolute_url()
     if page > 1:

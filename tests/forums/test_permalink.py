@@ -63,3 +63,24 @@ def test_the_permalink_costs_the_same_statements_whatever_the_threads_length(cli
             _location(client, post)
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 3
+
+
+def test_an_action_on_a_post_leads_back_to_its_page(client, member):
+    """After thanking a post (as after editing, certifying, marking it solved...), the member is taken back to
+    the page and anchor of the post: views.post_url, counted like the permalink."""
+    thread = make_thread(title="Long sujet", replies=24)
+    later = thread.posts.order_by("created_at", "pk")[20]
+    client.force_login(member)
+    response = client.post(f"/echanges/message/{later.pk}/merci/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{thread.get_absolute_url()}?page=2#message-{later.pk}"
+
+
+def test_a_post_the_reader_can_no_longer_see_is_placed_on_the_first_page(member):
+    from forums.views import post_url
+
+    thread = make_thread(replies=24)
+    later = thread.posts.order_by("created_at", "pk")[20]
+    assert post_url(later, member).endswith(f"?page=2#message-{later.pk}")
+    Post.objects.filter(pk=later.pk).update(needs_approval=True)  # e.g. held for approval meanwhile
+    assert post_url(later, member) == f"{thread.get_absolute_url()}#message-{later.pk}"
