@@ -391,12 +391,6 @@ def _notify(kind: str, recipients, **kwargs) -> int:
     return notify(kind, recipients, **kwargs)
 
 
-def _notify_readers(kind: str, readers: dict[int, str], **kwargs) -> int:
-    """``_notify`` for recipients read by ``reader_emails_among`` (approved, hence active, and not
-    deleted): ``notify`` takes their addresses instead of reading them again."""
-    return _notify(kind, list(readers), recipient_emails=readers, **kwargs)
-
-
 def _announce_post(post_id: int) -> None:
     """The notifications of one post, read now (a task ``announce_post`` queued before the thread's
     coalesced task existed; forums.tasks.announce_post): the post is marked as waiting, then its thread is
@@ -439,7 +433,7 @@ ANNOUNCE_CLAIM_BATCH = 500
 
 def _announce_thread(thread_id: int) -> None:
     """Announce every post of the thread waiting for it (``Post.announce_pending``), in id order: what
-    one task per post did (``_announce_one``: the same recipients, texts, dedupe keys and order per post),
+    one task per post did (``_announce_events``: the same recipients, texts, dedupe keys and order per post),
     with the thread, its first post and its followers read once for all of them.
 
     At least once, as every task here (``requeue_stale_tasks``): the posts read are **claimed** first, in
@@ -457,7 +451,7 @@ def _announce_thread(thread_id: int) -> None:
     groups of ANNOUNCE_EMAIL_GROUP posts, in the posts' order. A post that is not public (any more) when
     claimed is consumed without notifications, as the per-post task returned for it; one awaiting approval
     is never marked (``approve_post`` marks it)."""
-    from comcep.notifications.services import immediate_emails_sent_here
+    from comcep.notifications.services import immediate_emails_sent_here, notify_many
 
     waiting = list(ANNOUNCE_PENDING_POSTS.objects(thread=thread_id))  # compiled once per process (queries.py)
     if not waiting:
@@ -471,11 +465,15 @@ def _announce_thread(thread_id: int) -> None:
             group = posts[first:first + ANNOUNCE_EMAIL_GROUP]
             # The e-mails of a group of posts are sent together once their notifications are committed: the
             # notifications read back, the recipients' preferences and the "sent" mark once for the group.
+            # Their notifications are written together: one read of the dedupe keys, one of the preferences,
+            # one INSERT, one transaction for the group (notify_many: what notify per post would create).
             with immediate_emails_sent_here():
+                events = []
                 for post in group:
                     post.thread = audience.thread
                     if post.is_public and _thread_counts(audience.thread):
-                        _announce_one(post, audience)
+                        events.extend(_announce_events(post, audience))
+                notify_many(events)
             # Done: unless marked waiting again meanwhile (an edit).
             Post.objects.filter(pk__in=[post.pk for post in group], announce_pending=False).update(
                 announce_pending=None)
@@ -496,9 +494,11 @@ def _claim_announcements(thread_id: int, post_ids: list[int]) -> set[int]:
             if Post.objects.filter(pk=pk, announce_pending__isnull=False).update(announce_pending=False)}
 
 
-def _announce_one(post: Post, audience: _ThreadAudience) -> None:
-    """Notify mentioned members, then followers of the thread (and of the space for a new thread).
-    Only for public posts; every recipient is filtered by visibility."""
+def _announce_events(post: Post, audience: _ThreadAudience) -> list:
+    """The notifications of a public post (``notify_many`` events, in order): mentioned members, then
+    followers of the thread (and of the space for a new thread). Every recipient is filtered by visibility."""
+    from comcep.notifications.services import Event
+
     thread = audience.thread
     is_first = audience.first_post_id == post.pk
     url = post.get_absolute_url()
@@ -510,23 +510,25 @@ def _announce_one(post: Post, audience: _ThreadAudience) -> None:
     # find_mentions: exactly the members the post's HTML marks up (same parse rule as render_post).
     found = reader_emails_among(thread, [u.pk for u in find_mentions(post.body)])
     mentioned = {pk: found[pk] for pk in sorted(found) if pk != actor.pk}
-    _notify_readers("mention", mentioned, title=_("%(name)s vous a mentionné dans « %(title)s »")
-                    % {"name": actor.public_name, "title": thread.title},
-                    url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
-
+    events = [Event("mention", list(mentioned), recipient_emails=mentioned, url=url, actor=actor, excerpt=excerpt,
+                    target=post, dedupe_key=dedupe,
+                    title=_("%(name)s vous a mentionné dans « %(title)s »")
+                    % {"name": actor.public_name, "title": thread.title})]
     if is_first:
         found = audience.space_followers
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
-        _notify_readers("new_thread", recipients, title=_("Nouveau sujet dans « %(space)s » : %(title)s")
-                        % {"space": thread.space.title, "title": thread.title},
-                        url=url, actor=actor, excerpt=excerpt, target=thread,
-                        dedupe_key=f"forums.thread.{thread.pk}")
+        events.append(Event("new_thread", list(recipients), recipient_emails=recipients, url=url, actor=actor,
+                            excerpt=excerpt, target=thread, dedupe_key=f"forums.thread.{thread.pk}",
+                            title=_("Nouveau sujet dans « %(space)s » : %(title)s")
+                            % {"space": thread.space.title, "title": thread.title}))
     else:
         found = audience.thread_followers
         recipients = {pk: found[pk] for pk in sorted(found) if pk not in mentioned}
-        _notify_readers("reply", recipients, title=_("%(name)s a répondu à « %(title)s »")
-                        % {"name": actor.public_name, "title": thread.title},
-                        url=url, actor=actor, excerpt=excerpt, target=post, dedupe_key=dedupe)
+        events.append(Event("reply", list(recipients), recipient_emails=recipients, url=url, actor=actor,
+                            excerpt=excerpt, target=post, dedupe_key=dedupe,
+                            title=_("%(name)s a répondu à « %(title)s »")
+                            % {"name": actor.public_name, "title": thread.title}))
+    return events
 
 
 def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key: str = "") -> None:

@@ -7,7 +7,8 @@ from their own service functions (inside their transaction: e-mails are queued o
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
@@ -80,23 +81,31 @@ def kind_label(slug: str) -> str:
 def effective_frequencies(user_ids: Iterable[int], kind: str) -> dict[int, str]:
     """The frequency that applies now to each user for ``kind`` (one query): their row for
     the kind, else the kind's default; the global switch (kind "*", never) overrides both."""
-    user_ids = list(user_ids)
-    default = get_kind(kind).default_frequency if kind in _kinds else Frequency.IMMEDIATE
-    result = dict.fromkeys(user_ids, str(default))
-    if not user_ids:
+    return effective_frequencies_by_kind({kind: user_ids})[kind]
+
+
+def effective_frequencies_by_kind(user_ids_by_kind: dict[str, Iterable[int]]) -> dict[str, dict[int, str]]:
+    """``effective_frequencies`` for several kinds, {kind: {user id: frequency}}, in one query."""
+    wanted = {kind: list(ids) for kind, ids in user_ids_by_kind.items()}
+    result = {}
+    for kind, ids in wanted.items():
+        default = get_kind(kind).default_frequency if kind in _kinds else Frequency.IMMEDIATE
+        result[kind] = dict.fromkeys(ids, str(default))
+    everyone = {pk for ids in wanted.values() for pk in ids}
+    if not everyone:
         return result
     opted_out = set()
-    rows = NotificationPreference.objects.filter(user_id__in=user_ids, kind__in=[kind, ALL_KINDS]).values_list(
-        "user_id", "kind", "frequency"
-    )
+    rows = NotificationPreference.objects.filter(
+        user_id__in=everyone, kind__in=[*wanted, ALL_KINDS]).values_list("user_id", "kind", "frequency")
     for user_id, row_kind, frequency in rows:
         if row_kind == ALL_KINDS:
             if frequency == Frequency.NEVER:
                 opted_out.add(user_id)
-        else:
-            result[user_id] = frequency
-    for user_id in opted_out:
-        result[user_id] = Frequency.NEVER.value
+        elif user_id in result[row_kind]:
+            result[row_kind][user_id] = frequency
+    for frequencies in result.values():
+        for user_id in opted_out.intersection(frequencies):
+            frequencies[user_id] = Frequency.NEVER.value
     return result
 
 
@@ -163,6 +172,21 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@dataclass(frozen=True)
+class Event:
+    """One event to notify (see ``notify`` for the fields): ``notify_many`` takes several."""
+
+    kind: str
+    recipients: Sequence
+    title: str
+    url: str
+    actor: object = None
+    excerpt: str = ""
+    target: object = None
+    dedupe_key: str | None = None
+    recipient_emails: dict[int, str] | None = None
+
+
 def notify(
     kind: str,
     recipients,
@@ -184,63 +208,96 @@ def notify(
     condition at least as strict as notify's own (active, not deleted), e.g. the forums'
     ``reader_emails_among``: notify then does not read them again (one query fewer); a recipient
     missing from it is left out, as an inactive or deleted one would be."""
-    get_kind(kind)
-    actor_id = _pk(actor)
-    wanted = list(dict.fromkeys(pk for pk in (_pk(r) for r in recipients) if pk is not None and pk != actor_id))
-    if not wanted:
+    return notify_many([Event(kind, recipients, title=title, url=url, actor=actor, excerpt=excerpt, target=target,
+                              dedupe_key=dedupe_key, recipient_emails=recipient_emails)])
+
+
+def notify_many(events: Iterable[Event]) -> int:
+    """``notify`` for several events at once, with the same queries as one ``notify`` (the users
+    not given by ``recipient_emails``, the dedupe keys, the preferences of every kind, one
+    ``INSERT``) in one transaction: exactly the notifications that calling ``notify`` for each
+    event in turn would create, in the same order (an event's (recipient, dedupe_key) already
+    taken by an earlier event of the batch is skipped, as the earlier ``notify`` would have
+    committed it). A background task that announces a burst of events (forums'
+    ``_announce_thread``) pays one write transaction for all of them instead of one per event.
+    Returns how many were created."""
+    events = list(events)
+    for event in events:
+        get_kind(event.kind)
+    wanted = []  # per event: its recipients' ids, in order, without the actor
+    for event in events:
+        actor_id = _pk(event.actor)
+        wanted.append(list(dict.fromkeys(
+            pk for pk in (_pk(r) for r in event.recipients) if pk is not None and pk != actor_id)))
+    if not any(wanted):
         return 0
 
-    if recipient_emails is not None:
-        users = {pk: recipient_emails[pk] for pk in wanted if pk in recipient_emails}
-    else:
-        users = dict(
-            get_user_model()
-            .objects.filter(pk__in=wanted, is_active=True, deleted_at__isnull=True)
-            .values_list("pk", "email")
-        )
-    ids = [pk for pk in wanted if pk in users]
-    if dedupe_key and ids:
-        already = set(
-            Notification.objects.filter(recipient_id__in=ids, dedupe_key=dedupe_key).values_list(
-                "recipient_id", flat=True
-            )
-        )
-        ids = [pk for pk in ids if pk not in already]
-    if not ids:
+    # Addresses: the callers' (recipient_emails), else one read of every other recipient.
+    unread = {pk for event, ids in zip(events, wanted, strict=True) if event.recipient_emails is None for pk in ids}
+    read = dict(
+        get_user_model().objects.filter(pk__in=unread, is_active=True, deleted_at__isnull=True)
+        .values_list("pk", "email")
+    ) if unread else {}
+    emails = []  # per event: {recipient id: address} of the recipients kept
+    for event, ids in zip(events, wanted, strict=True):
+        known = read if event.recipient_emails is None else event.recipient_emails
+        emails.append({pk: known[pk] for pk in ids if pk in known})
+
+    # Dedupe keys: what exists already, and what an earlier event of the batch takes.
+    keys = {event.dedupe_key for event, found in zip(events, emails, strict=True) if event.dedupe_key and found}
+    taken = set()
+    if keys:
+        taken = set(Notification.objects.filter(
+            recipient_id__in={pk for event, found in zip(events, emails, strict=True) if event.dedupe_key
+                              for pk in found},
+            dedupe_key__in=keys,
+        ).values_list("recipient_id", "dedupe_key"))
+    kept = []  # per event: the ids to notify
+    for event, found in zip(events, emails, strict=True):
+        ids = list(found)
+        if event.dedupe_key:
+            ids = [pk for pk in ids if (pk, event.dedupe_key) not in taken]
+            taken.update((pk, event.dedupe_key) for pk in ids)
+        kept.append(ids)
+    if not any(kept):
         return 0
 
-    frequencies = effective_frequencies(ids, kind)
-    target_type = ContentType.objects.get_for_model(target) if target is not None else None
-    target_id = str(target.pk) if target is not None else ""
+    by_kind: dict[str, set[int]] = defaultdict(set)
+    for event, ids in zip(events, kept, strict=True):
+        by_kind[event.kind].update(ids)
+    frequencies = effective_frequencies_by_kind(by_kind)
     now = timezone.now()
-    title = _truncate(title, TITLE_MAX)
-    excerpt = _truncate(excerpt, EXCERPT_MAX)
-    if len(url) > URL_MAX:
-        raise ValueError(f"Notification url longer than {URL_MAX} characters")
-
     sent_here = _sent_here.get()
+    objects = []
+    for event, ids, found in zip(events, kept, emails, strict=True):
+        if not ids:
+            continue
+        if len(event.url) > URL_MAX:
+            raise ValueError(f"Notification url longer than {URL_MAX} characters")
+        target_type = ContentType.objects.get_for_model(event.target) if event.target is not None else None
+        common = {
+            "kind": event.kind, "actor_id": _pk(event.actor), "title": _truncate(event.title, TITLE_MAX),
+            "url": event.url, "excerpt": _truncate(event.excerpt, EXCERPT_MAX), "target_type": target_type,
+            "target_id": str(event.target.pk) if event.target is not None else "",
+            "dedupe_key": event.dedupe_key or None, "created_at": now,
+        }
+        for pk in ids:
+            delivery = frequencies[event.kind][pk]
+            email_status = EmailStatus.SKIPPED if delivery == Frequency.NEVER or not found[pk] else EmailStatus.PENDING
+            claim = {}
+            if (sent_here is not None and delivery == Frequency.IMMEDIATE and email_status == EmailStatus.PENDING
+                    and sent_here.take_room()):
+                # Written already claimed by the block that will send it (see immediate_emails_sent_here).
+                email_status = EmailStatus.SENDING
+                claim = {"email_claim": sent_here.token, "email_claimed_at": now}
+            objects.append(Notification(recipient_id=pk, delivery=delivery, email_status=email_status,
+                                        **common, **claim))
 
-    def build(pk):
-        delivery = frequencies[pk]
-        email_status = EmailStatus.SKIPPED if delivery == Frequency.NEVER or not users[pk] else EmailStatus.PENDING
-        claim = {}
-        if (sent_here is not None and delivery == Frequency.IMMEDIATE and email_status == EmailStatus.PENDING
-                and sent_here.take_room()):
-            # Written already claimed by the block that will send it (see immediate_emails_sent_here).
-            email_status = EmailStatus.SENDING
-            claim = {"email_claim": sent_here.token, "email_claimed_at": now}
-        return Notification(
-            recipient_id=pk, kind=kind, actor_id=actor_id, title=title, url=url, excerpt=excerpt,
-            target_type=target_type, target_id=target_id, dedupe_key=dedupe_key or None, created_at=now,
-            delivery=delivery, email_status=email_status, **claim,
-        )
-
-    objects = [build(pk) for pk in ids]
     try:
         with transaction.atomic():
             created = Notification.objects.bulk_create(objects, batch_size=500)
     except IntegrityError:
-        if not dedupe_key:
+        if not any(obj.dedupe_key for obj in objects):
             raise
         # A concurrent notify() with the same dedupe_key won the race for some recipients:
         # insert one by one and keep the others.
@@ -253,6 +310,8 @@ def notify(
                     obj.save(force_insert=True)
                 created.append(obj)
             except IntegrityError:
+                if not obj.dedupe_key:
+                    raise
                 continue
 
     immediate = [n.pk for n in created if n.delivery == Frequency.IMMEDIATE and n.email_status == EmailStatus.PENDING]

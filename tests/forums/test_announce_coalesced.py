@@ -267,7 +267,7 @@ def test_a_failed_announcement_is_retried_by_the_next_task_of_the_thread(setting
     post = services.add_reply(thread=thread, author=replier, body="Réponse.")
     (task,) = _announce_tasks()
     task.claim("test")
-    with (mock.patch("comcep.notifications.services.effective_frequencies", side_effect=RuntimeError("down")),
+    with (mock.patch("comcep.notifications.services.effective_frequencies_by_kind", side_effect=RuntimeError("down")),
           pytest.raises(RuntimeError)):
         task.task.call(thread.pk)
     # Left claimed (not finished): still to announce, nothing sent.
@@ -305,14 +305,15 @@ def test_a_post_edited_while_its_task_runs_is_announced_again(settings):
     post = services.add_reply(thread=thread, author=replier, body="Première version.")
     (task,) = _announce_tasks()
     task.claim("test")
-    real_announce = services._announce_one
+    real_announce = services._announce_events
 
     def edited_meanwhile(announced, audience):
-        real_announce(announced, audience)
+        events = real_announce(announced, audience)
         services.edit_post(post=Post.objects.get(pk=announced.pk), editor=replier,
                            body="Seconde version, pour @Nina Nouvelle.")
+        return events
 
-    with mock.patch.object(services, "_announce_one", edited_meanwhile):
+    with mock.patch.object(services, "_announce_events", edited_meanwhile):
         task.task.call(thread.pk)
     task.set_successful(None)
     assert Post.objects.get(pk=post.pk).announce_pending is True  # the edit's mark, left alone

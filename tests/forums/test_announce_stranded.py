@@ -53,11 +53,12 @@ def _recover(*args) -> str:
 
 
 class FailingNotify:
-    """``notify`` failing as the database does under load ("database is locked") at the given calls."""
+    """``notify_many`` (one call per group of posts the thread's task announces) failing as the database does
+    under load ("database is locked") at the given calls."""
 
     def __init__(self, *failing_calls, always=False):
         self.failing, self.always, self.calls = set(failing_calls), always, 0
-        self.real = notification_services.notify
+        self.real = notification_services.notify_many
 
     def __call__(self, *args, **kwargs):
         self.calls += 1
@@ -86,33 +87,38 @@ def _stranded(thread, replier, *, failing: FailingNotify) -> list[Post]:
     posts = [services.add_reply(thread=thread, author=replier, body="Voir @Mona Mention, qui connaît."),
              services.add_reply(thread=thread, author=replier, body="Et la région finance aussi.")]
     assert len(_announce_tasks(TaskResultStatus.READY)) == 1  # one task for both
-    with mock.patch.object(notification_services, "notify", failing):
+    with mock.patch.object(notification_services, "notify_many", failing):
         _worker_runs_the_queue()
     return posts
 
 
-def test_a_failed_announcement_is_requeued_and_everyone_is_told_once(cast, caplog):
+def test_a_failed_announcement_is_requeued_and_everyone_is_told_once(cast, caplog, monkeypatch):
     thread, author, follower, mentioned, replier = cast
-    # The first notification (the mention) is committed, the followers' one fails: the task ends FAILED.
+    # One post per group: the first post's notifications are committed (and e-mailed), the second's fail:
+    # the task ends FAILED.
+    monkeypatch.setattr(services, "ANNOUNCE_EMAIL_GROUP", 1)
     first, second = _stranded(thread, replier, failing=FailingNotify(2))
     (failed,) = _announce_tasks(TaskResultStatus.FAILED)
     assert failed.exception_class_path.endswith("OperationalError")
-    assert list(Post.objects.filter(pk__in=[first.pk, second.pk]).values_list("announce_pending", flat=True)) == [
-        False, False]  # claimed, not finished: nothing else would ever announce them on a quiet thread
+    # The first finished; the second claimed, not finished: nothing else would ever announce it on a quiet thread.
+    assert [Post.objects.get(pk=first.pk).announce_pending, Post.objects.get(pk=second.pk).announce_pending] == [
+        None, False]
     assert _announce_tasks(TaskResultStatus.READY, TaskResultStatus.RUNNING) == []
-    assert list(Notification.objects.values_list("recipient_id", "kind")) == [(mentioned.pk, "mention")]
+    assert list(Notification.objects.order_by("pk").values_list("recipient_id", "kind", "dedupe_key")) == [
+        (mentioned.pk, "mention", f"forums.post.{first.pk}"), (author.pk, "reply", f"forums.post.{first.pk}"),
+        (follower.pk, "reply", f"forums.post.{first.pk}")]
 
     with caplog.at_level(logging.WARNING, logger="forums.services"):
         out = _recover()
-    assert f"queued the announcement of thread {thread.pk}: 2 post(s) waiting, the oldest post {first.pk}" in out
-    assert "1 thread(s) with 2 post(s) waiting for their announcement and no task requeued" in out
+    assert f"queued the announcement of thread {thread.pk}: 1 post(s) waiting, the oldest post {second.pk}" in out
+    assert "1 thread(s) with 1 post(s) waiting for their announcement and no task requeued" in out
     (warning,) = [r for r in caplog.records if r.name == "forums.services"]
     assert warning.levelno == logging.WARNING
-    assert f"thread {thread.pk}: 2 post(s) waiting" in warning.getMessage()
+    assert f"thread {thread.pk}: 1 post(s) waiting" in warning.getMessage()
     (requeued,) = _announce_tasks(TaskResultStatus.READY)
     assert requeued.task_result.args == [thread.pk]
 
-    _worker_runs_the_queue()  # the requeued task, and the e-mail of the mention committed before the failure
+    _worker_runs_the_queue()  # the requeued task: the second post only (the first one's are deduplicated)
     assert _announce_tasks(TaskResultStatus.SUCCESSFUL) == [requeued]
     notified = Counter(Notification.objects.values_list("recipient_id", "kind", "dedupe_key"))
     assert notified == {(mentioned.pk, "mention", f"forums.post.{first.pk}"): 1,
@@ -188,7 +194,7 @@ def test_a_task_that_fails_every_time_is_queued_once_per_run_with_a_warning(cast
         assert len(_announce_tasks(TaskResultStatus.READY)) == 1
         assert [r.getMessage().split(":")[0] for r in caplog.records if r.name == "forums.services"] == [
             f"thread {thread.pk}"]
-        with mock.patch.object(notification_services, "notify", failing):
+        with mock.patch.object(notification_services, "notify_many", failing):
             _worker_runs_the_queue()
         assert len(_announce_tasks(TaskResultStatus.FAILED)) == 1 + run
     assert not Notification.objects.exists()
