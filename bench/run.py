@@ -575,6 +575,9 @@ def run_pass(server: Server, page: dict, args, idle: list[Server], first: bool =
     result["started_at"] = started.strftime("%H:%M:%S")
     if page.get("paths"):
         result["paths_start"] = paths_start
+        if result.get("paths_next", 0) > len(page["paths"]) // 2:
+            log(f"{db}/{size} {page['name']}: WARNING the measured requests reached the paths the warm-up "
+                f"requested (from {len(page['paths']) // 2}): some were cache hits; raise VARIED_COUNT")
     else:
         result.pop("paths_next", None)
     server_times, per_request = result["server"], result["cpu"]["ms_per_request"]
