@@ -118,9 +118,24 @@ def space_index(request):
     user = request.user
     if not can_use_forums(user):
         return render(request, "forums/members_only.html")
-    spaces = Space.objects.for_index(user).annotate(
-        is_followed=Exists(Subscription.objects.filter(user=user, space=OuterRef("pk"))))
+    spaces = list(Space.objects.for_index(user).annotate(
+        is_followed=Exists(Subscription.objects.filter(user=user, space=OuterRef("pk")))))
+    key = keyer()
+    for space in spaces:
+        space.fragment_key = _space_row_fragment_key(space, key)
     return render(request, "forums/index.html", {"spaces": spaces})
+
+
+def _space_row_fragment_key(space, key=fragment_key) -> str:
+    """The cache key of one row of forums/index.html: every value the row reads."""
+    last_post = space.last_post if space.last_post_id else None
+    return key(
+        "forum-space-row", space.pk, space.slug, space.title, space.description, space.visibility,
+        space.is_archived, bool(space.is_followed), space.thread_count, space.post_count, space.last_post_at,
+        last_post.pk if last_post is not None else None,
+        last_post.thread.title if last_post is not None else None,
+        last_post.author.public_name if last_post is not None else None,
+    )
 
 
 @require_GET
