@@ -34,7 +34,7 @@ from .models import (
 
 __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCE_PENDING_POSTS", "CERTIFIED_POSTS", "CITED_PAGES",
            "DUPLICATE_REPLY",
-           "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POST_PLACE", "POSTS_BEFORE",
+           "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POST_PLACE",
            "SOLVED_POST",
            "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
            "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
@@ -312,14 +312,12 @@ def _thread_filter(threads, current, user):
 SPACE_THREADS = PreparedQuery("forums.space_threads", _space_threads, params={"user": int, "space": int},
                               window_by_key=True)  # a big space's later pages
 
-# How many posts the reader sees before a post of a thread they may open:
-# ``PostQuerySet.visible_to(user, thread_checked=True)``. O(posts before it); ``views.post_url`` after a
-# reply uses NEW_POST_PLACE below instead (tests compare both).
 # A post's permalink (``views.post_detail``: /echanges/message/<pk>/, where notifications and e-mails lead):
 # the post if the reader may see it (``PostQuerySet.visible_to``), with its thread and space for the URL, and
-# ``reader_posts_before``: how many posts the reader is listed before it on the thread's pages (what
-# POSTS_BEFORE counts), counted through indexes (``_listed_count``). One statement, compiled once per
-# reader kind: it was two ORM-built ones, ~10 ms of CPU per redirect on the large bench database.
+# ``reader_posts_before``: how many posts the reader is listed before it on the thread's pages (the posts of
+# ``PostQuerySet.visible_to(user)`` before it in the thread's order), counted through indexes
+# (``_listed_count``). One statement, compiled once per reader kind: it was two ORM-built ones, ~10 ms of CPU
+# per redirect on the large bench database.
 def _post_place(kind, *, user, post):
     before = Post.objects.filter(thread_id=OuterRef("thread_id")).filter(
         Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
@@ -332,15 +330,6 @@ def _post_place(kind, *, user, post):
 
 
 POST_PLACE = PreparedQuery("forums.post_place", _post_place, params={"user": int, "post": int})
-
-POSTS_BEFORE = PreparedQuery(
-    "forums.posts_before",
-    lambda kind, *, user, thread, at, post: (
-        Post.objects.filter(thread_id=thread).visible_to(sentinel_reader(kind, user), thread_checked=True)
-        .filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=post))
-    ),
-    params={"user": int, "thread": int, "at": datetime.datetime, "post": int},
-)
 
 # A post that does not count (``PostQuerySet.public`` negated): the condition of the partial index
 # ``forums_post_not_public`` (written the same way, so that SQLite recognises the index as usable).
@@ -368,7 +357,8 @@ def _new_post_place(kind, *, user, thread, at, post):
       placeholders; awaiting approval: their author and moderators), through the partial index
       ``forums_post_not_public`` (rare rows).
 
-    posts before it, as ``POSTS_BEFORE`` counts them = post_count - public_from + others_before.
+    posts before it that the reader sees (``POST_PLACE``'s ``reader_posts_before``) = post_count - public_from
+    + others_before.
     One statement, so one snapshot: the counter and the posts are read at the same moment."""
     reader = sentinel_reader(kind, user)
     posts = Post.objects.filter(thread_id=OuterRef("pk"))
