@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -118,8 +117,7 @@ def space_index(request):
     user = request.user
     if not can_use_forums(user):
         return render(request, "forums/members_only.html")
-    spaces = list(Space.objects.for_index(user).annotate(
-        is_followed=Exists(Subscription.objects.filter(user=user, space=OuterRef("pk")))))
+    spaces = list(queries.SPACE_INDEX.objects(queries.reader_kind(user), user=user.pk))
     key = keyer()
     for space in spaces:
         space.fragment_key = _space_row_fragment_key(space, key)

@@ -22,6 +22,7 @@ from forums.models import (
     Post,
     Reaction,
     Space,
+    Subscription,
     Thread,
     can_moderate,
     member_listed_posts_q,
@@ -581,3 +582,24 @@ def test_an_id_beyond_64_bits_finds_nothing_rather_than_failing(client, db):
     member = UserFactory()
     client.force_login(member)
     assert client.get("/messages/" + "9" * 25 + "/").status_code == 404
+
+
+def test_the_spaces_index_matches_the_orm_for_every_reader(forum):
+    readers, threads = forum
+    services.follow(readers["insider"], space=threads["private"].space)
+    seen = {}
+    for name, reader, kind in _readers(readers):
+        if kind == "none":
+            continue  # the view shows the members-only page without reading spaces
+        expected = list(Space.objects.for_index(reader).annotate(
+            is_followed=Exists(Subscription.objects.filter(user=reader, space=OuterRef("pk")))))
+        found = list(queries.SPACE_INDEX.objects(kind, user=reader.pk))
+        assert [(s.pk, s.is_followed, s.last_post_id) for s in found] == [
+            (s.pk, s.is_followed, s.last_post_id) for s in expected], name
+        for space, reference in zip(found, expected, strict=True):
+            if reference.last_post_id:
+                assert (space.last_post.author.public_name, space.last_post.thread.title) == (
+                    reference.last_post.author.public_name, reference.last_post.thread.title)
+        seen[name] = {s.slug for s in found}
+    assert "bretagne" not in seen["member"] and "bretagne" in seen["insider"] and "bretagne" in seen["moderator"]
+    assert seen["space_moderator"] == seen["member"] | {"anime"}
