@@ -37,8 +37,8 @@ __all__ = ["ABOUT_PAGE", "ACTIVE_SANCTION", "ANNOUNCE_PENDING_POSTS", "CERTIFIED
            "FIRST_POST_ID", "GROUP_SPACE_IDS", "NEW_POST_PLACE", "NOT_PUBLIC", "POST_PLACE",
            "SOLVED_POST",
            "SPACE_INDEX", "SPACE_MODERATOR", "SPACE_PAGE", "SPACE_THREADS", "THREAD_FOLLOWER_IDS",
-           "THREAD_FOR_REPLY", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE", "attach_solved_post_and_page",
-           "reader_kind", "reader_sanction", "sentinel_reader"]
+           "THREAD_FOR_REPLY", "THREAD_LOCK", "THREAD_PAGE", "THREAD_POSTS", "THREAD_VISIBLE",
+           "attach_solved_post_and_page", "reader_kind", "reader_sanction", "sentinel_reader"]
 
 
 def reader_kind(user) -> str:
@@ -265,6 +265,14 @@ ACTIVE_SANCTION = PreparedQuery(
 # in the SQL let SQLite replace the column by the value in the tail's condition and walk every post of
 # the thread in the window instead (~1 ms per reply once the benchmark's member had posted ~1 500
 # replies in ten minutes; docs/performance.md, "Session 10: the posting request").
+# The reply's lock on its thread row (PostgreSQL: ``services._duplicate_reply`` serialises two identical
+# submissions racing each other), compiled once per process like the reply's other statements.
+THREAD_LOCK = PreparedQuery(
+    "forums.thread_lock",
+    lambda *, thread: Thread.objects.select_for_update().filter(pk=thread).order_by().values_list("pk"),
+    params={"thread": int},
+)
+
 DUPLICATE_REPLY = PreparedQuery(
     "forums.duplicate_reply",
     lambda *, thread, author, body, since: (

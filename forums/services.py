@@ -59,6 +59,7 @@ from .queries import (
     DUPLICATE_REPLY,
     FIRST_POST_ID,
     THREAD_FOLLOWER_IDS,
+    THREAD_LOCK,
     THREAD_VISIBLE,
     reader_kind,
 )
@@ -700,7 +701,7 @@ def _duplicate_reply(thread: Thread, author, body: str) -> Post | None:
     # and the second one sees the first (PostgreSQL). SQLite ignores FOR UPDATE (a query for nothing):
     # its transactions are IMMEDIATE, i.e. hold the database's write lock from BEGIN.
     if connection.features.has_select_for_update:
-        list(Thread.objects.select_for_update().filter(pk=thread.pk).values_list("pk", flat=True))
+        THREAD_LOCK.rows(thread=thread.pk)
     # The candidates end like ``body`` (an index finds them); the newest whose text is ``body`` is the one.
     for post in DUPLICATE_REPLY.objects(thread=thread.pk, author=author.pk, body=body,
                                         since=timezone.now() - DUPLICATE_WINDOW):
