@@ -230,6 +230,7 @@ def pages() -> list[dict]:
 
     big = (Thread.objects.filter(post_count__gte=BIG_THREAD_POSTS, is_hidden=False).exclude(import_key=REPLY_THREAD_KEY)
            .select_related("space").order_by("pk").first())
+    pages.append({"name": "forum-index", "path": "/echanges/", "auth": True})
     if big is not None:
         pages.append({"name": "space-thread-list", "path": big.space.get_absolute_url(), "auth": True})
         pages.append({"name": "thread-50-posts", "path": big.get_absolute_url(), "auth": True})
