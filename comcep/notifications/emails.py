@@ -12,6 +12,10 @@ A sender killed between its claim and its mark leaves the notification ``sending
 is older than ``NOTIFICATIONS_EMAIL_CLAIM_MINUTES`` any run may claim it again (the ``mail-retry``
 job, ``send_notification_emails``, runs every 10 minutes). Delivery is at least once: a sender
 killed after the SMTP server accepted the message and before its mark sends it a second time.
+
+Immediate e-mails are sent per batch of claimed notifications, one e-mail per recipient and batch: a
+recipient with several notifications in the batch gets one message listing them (a burst of replies
+to a followed thread, posts approved together), marked sent or failed together.
 """
 
 import logging
@@ -132,6 +136,29 @@ def build_notification_message(notification: Notification) -> EmailMultiAlternat
     )
 
 
+def build_grouped_message(user, notifications: list[Notification]) -> EmailMultiAlternatives:
+    """One immediate e-mail for several notifications of ``user`` claimed in the same batch, listed in
+    their order (each: its kind's label, title, actor, excerpt and link). Unsubscribe link and header:
+    for their kind if they share one, else for all e-mails."""
+    kinds = {n.kind for n in notifications}
+    one_kind = next(iter(kinds)) if len(kinds) == 1 else None
+    for n in notifications:
+        n.absolute_url = absolute_url(reverse("notifications:open", args=[n.pk]))
+        n.item_label = "" if one_kind else kind_label(n.kind)  # one kind: its label heads the list
+    return _message(
+        user,
+        "notifications/email/grouped_subject.txt",
+        "notifications/email/grouped.txt",
+        "notifications/email/grouped.html",
+        {
+            "notifications": notifications,
+            "count": len(notifications),
+            "kind_label": kind_label(one_kind) if one_kind else "",
+        },
+        unsubscribe_kind=one_kind or ALL_KINDS,
+    )
+
+
 def build_digest_message(user, notifications: list[Notification], frequency: str) -> EmailMultiAlternatives:
     groups = defaultdict(list)
     for n in notifications:
@@ -173,8 +200,13 @@ def _record_failure(pks: list[int], attempts: int, exc: Exception, claim) -> str
 #: Notifications claimed together by ``deliver_immediate_emails`` (the task of one reply carries its
 #: followers' notifications): one write claims the batch, one marks what was sent, one what was skipped.
 #: A sender killed in the middle of a batch leaves it ``sending``: after NOTIFICATIONS_EMAIL_CLAIM_MINUTES
-#: the batch is sent again, including the messages that had gone out (at least once).
+#: the batch is sent again, including the messages that had gone out (at least once). A recipient gets
+#: one e-mail per batch, listing their notifications of the batch.
 CLAIM_BATCH = 20
+#: Notifications written already claimed by one ``immediate_emails_sent_here`` block (at most its limit,
+#: ``services.ENQUEUE_CHUNK`` = 100 by default) are one batch: e.g. a follower of the posts of one group of
+#: ``forums.services.ANNOUNCE_EMAIL_GROUP`` (20) posts gets one e-mail for them, however many followers.
+CLAIMED_BATCH = 100
 
 
 def deliver_immediate_email(notification_id: int) -> str:
@@ -199,18 +231,22 @@ def deliver_immediate_emails(notification_ids) -> dict[str, int]:
 def deliver_claimed_emails(notification_ids, claim: str) -> dict[str, int]:
     """Send the immediate e-mails of notifications that were written already claimed with ``claim``
     (``services.immediate_emails_sent_here``): as ``deliver_immediate_emails`` after its claim, by
-    batches of CLAIM_BATCH; only the rows that still hold this claim are loaded (the others: "nothing")."""
+    batches of CLAIMED_BATCH; only the rows that still hold this claim are loaded (the others: "nothing")."""
     notification_ids = list(notification_ids)
     outcome: dict[str, int] = defaultdict(int)
-    for start in range(0, len(notification_ids), CLAIM_BATCH):
-        chunk = notification_ids[start:start + CLAIM_BATCH]
+    for start in range(0, len(notification_ids), CLAIMED_BATCH):
+        chunk = notification_ids[start:start + CLAIMED_BATCH]
         _deliver_batch(chunk, claim, None, outcome)
     return {key: n for key, n in outcome.items() if n}
 
 
 def _deliver_batch(chunk: list[int], claim: str, claimed: list[int] | None, outcome: dict[str, int]) -> None:
     """Deliver the notifications of ``chunk`` held by ``claim`` (``claimed``: their ids, known from the
-    claim; None: the rows of ``chunk`` that still hold it, read here), then mark the batch."""
+    claim; None: the rows of ``chunk`` that still hold it, read here), then mark the batch.
+
+    The notifications to send are grouped by recipient, in the batch's order: one e-mail per recipient
+    and batch (``build_notification_message`` for one notification, ``build_grouped_message`` for
+    several). A grouped e-mail's notifications are marked sent together, or all keep the failure."""
     if claimed is None:
         loaded = _ours(chunk, claim).select_related("recipient", "actor").in_bulk()
         outcome["nothing"] += len(chunk) - len(loaded)
@@ -222,32 +258,54 @@ def _deliver_batch(chunk: list[int], claim: str, claimed: list[int] | None, outc
         by_kind[notification.kind].add(notification.recipient_id)
     frequencies = {kind: effective_frequencies(ids, kind) for kind, ids in by_kind.items()}
     done: dict[str, list[int]] = defaultdict(list)
+    to_send: dict[int, list[Notification]] = {}  # recipient id -> notifications, in the batch's order
     for pk in (pk for pk in chunk if pk in loaded):
         notification = loaded[pk]
-        result = _deliver_claimed(notification, claim, frequencies[notification.kind][notification.recipient_id])
-        done[result].append(pk)
-        outcome[result] += 1
+        decision = _decide(notification, claim, frequencies[notification.kind][notification.recipient_id])
+        if decision == "send":
+            to_send.setdefault(notification.recipient_id, []).append(notification)
+        else:
+            done[decision].append(pk)
+            outcome[decision] += 1
+    for notifications in to_send.values():
+        result = _send(notifications, claim)
+        done[result].extend(n.pk for n in notifications)
+        outcome[result] += len(notifications)
     if done["skipped"]:
         _ours(done["skipped"], claim).update(email_status=EmailStatus.SKIPPED)
     if done["sent"]:
         _mark_sent(done["sent"], claim)
 
 
-def _deliver_claimed(notification: Notification, claim, frequency: str) -> str:
-    """Deliver one claimed notification (``frequency``: its recipient's preference for its kind, read by
-    the caller for the batch); "sent" and "skipped" are marked by the caller, for the batch."""
-    ids = [notification.pk]
+def _decide(notification: Notification, claim, frequency: str) -> str:
+    """What becomes of one claimed notification (``frequency``: its recipient's preference for its kind,
+    read by the caller for the batch): "send", "skipped" (marked by the caller, for the batch) or
+    "deferred" (put back to wait for the digest now chosen)."""
     user = notification.recipient
     if _cannot_receive(user) or frequency == Frequency.NEVER or notification.read_at is not None:
         return "skipped"
     if frequency in DIGEST_FREQUENCIES:
         # The member switched to a digest since: the digest will carry it.
-        _ours(ids, claim).update(email_status=EmailStatus.PENDING, delivery=frequency)
+        _ours([notification.pk], claim).update(email_status=EmailStatus.PENDING, delivery=frequency)
         return "deferred"
+    return "send"
+
+
+def _send(notifications: list[Notification], claim) -> str:
+    """Send one recipient's claimed notifications in one e-mail: "sent" (marked by the caller, for the
+    batch) or "failed" (the failure recorded on each of them, each with its own attempt count)."""
     try:
-        build_notification_message(notification).send()
-    except Exception as exc:  # noqa: BLE001 - any transport error: keep it pending and retry later
-        _record_failure(ids, notification.email_attempts + 1, exc, claim)
+        if len(notifications) == 1:
+            message = build_notification_message(notifications[0])
+        else:
+            message = build_grouped_message(notifications[0].recipient, notifications)
+        message.send()
+    except Exception as exc:  # noqa: BLE001 - any transport error: keep them pending and retry later
+        by_attempts: dict[int, list[int]] = defaultdict(list)
+        for n in notifications:
+            by_attempts[n.email_attempts + 1].append(n.pk)
+        for attempts, ids in sorted(by_attempts.items()):
+            _record_failure(ids, attempts, exc, claim)
         return "failed"
     return "sent"
 

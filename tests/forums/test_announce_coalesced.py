@@ -1,9 +1,11 @@
 """A thread's posts are announced by one coalesced task (``forums.tasks.announce_thread``), with the
-database queue as in production: a burst of replies gives exactly the notifications and e-mails that one
-task per post gave (same recipients, texts, dedupe keys, order per post), no post is announced twice,
+database queue as in production: a burst of replies gives exactly the notifications that one task per post
+gave (same recipients, texts, dedupe keys, order per post) and e-mails each of them once, one e-mail per
+recipient for the burst (docs/notifications.md, "E-mail life cycle"), no post is announced twice,
 a post committed after a task ran is still announced, a moderated post only once approved, and tasks
 ``announce_post(id)`` queued before the upgrade still announce their post."""
 
+import functools
 import re
 from datetime import timedelta
 from unittest import mock
@@ -11,6 +13,7 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from comcep.notifications.models import Notification
@@ -20,6 +23,7 @@ from forums.models import Post, Thread
 from forums.tasks import announce_post
 from tests.factories import UserFactory
 from tests.factories.forums import SpaceFactory, make_thread
+from tests.notifications.outbox import linked, mailed
 
 # Transactional: the worker runs tasks in autocommit, where a commit runs its on_commit callbacks at once.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -89,9 +93,11 @@ def _unsubscribe(match) -> str:
     return f"unsubscribe-{user_id}-{kind}"
 
 
-def _normalised(thread: Thread) -> tuple[list, list]:
-    """The thread's notifications (in creation order) and the e-mails sent, with the thread's and posts'
-    ids replaced by their rank, so that two threads built alike compare equal."""
+def _normalised(thread: Thread) -> tuple[list, list, dict]:
+    """The thread's notifications (in creation order), the e-mails sent, and per recipient's address the
+    notifications their e-mails list (one list per e-mail, each notification by its rank in the first
+    list), with the thread's and posts' ids replaced by their rank, so that two threads built alike
+    compare equal."""
     posts = list(Post.objects.filter(thread=thread).order_by("pk"))
     ranks = {p.pk: f"post{chr(65 + i)}" for i, p in enumerate(posts)}  # postA, postB…
     urls = {p.get_absolute_url(): f"/{ranks[p.pk]}/" for p in posts}
@@ -106,17 +112,21 @@ def _normalised(thread: Thread) -> tuple[list, list]:
         text = re.sub(r"[\w-]+:[\w-]+:[\w-]{20,}", _unsubscribe, text)
         return re.sub(r"\d+", "#", text)  # notification ids in links, dates
 
-    rows = []
+    rows, rank_of = [], {}
     for n in Notification.objects.order_by("pk"):
+        rank_of[n.pk] = len(rows)
         target = ranks.get(int(n.target_id)) if n.target_type.model == "post" else n.target_type.model
         rows.append((n.recipient_id, n.kind, n.title, norm(n.url), n.excerpt, norm(n.dedupe_key or ""), n.actor_id,
                      target, n.delivery, n.email_status))
     mails = [(m.to, m.subject, norm(m.body), [norm(html) for html, _type in getattr(m, "alternatives", [])])
              for m in mail.outbox]
-    return rows, mails
+    listed = {}
+    for m in mail.outbox:
+        listed.setdefault(m.to[0], []).append([rank_of[pk] for pk in linked(m)])
+    return rows, mails, listed
 
 
-def test_a_burst_of_replies_gives_the_notifications_and_emails_of_one_task_per_post(settings):
+def test_a_burst_of_replies_gives_the_notifications_of_one_task_per_post_and_one_email_per_recipient(settings):
     settings.FORUMS_NEW_MEMBER_DAYS = 0
     cast = Cast()
     space = SpaceFactory()
@@ -142,12 +152,33 @@ def test_a_burst_of_replies_gives_the_notifications_and_emails_of_one_task_per_p
     burst = _scenario(cast, space)
     assert [t.task_result.args for t in _announce_tasks()] == [[burst.pk]]
     assert _run_announcements() == 1
-    assert _normalised(burst) == expected
+    rows, mails, listed = _normalised(burst)
+    expected_rows, expected_mails, expected_listed = expected
+    assert rows == expected_rows
+    # One task per post sent one e-mail per notification; the burst's task sends each recipient one e-mail
+    # listing the same notifications, in the same order (a single one: the same message as per post).
+    assert all(len(per_mail) == 1 for lists in expected_listed.values() for per_mail in lists)
+    by_address = {to: (subject, body, html) for (to,), subject, body, (html,) in mails}
+    assert len(by_address) == len(mails) == len(expected_listed)
+    for to, lists in expected_listed.items():
+        ranks = [rank for (rank,) in lists]
+        assert listed[to] == [ranks]
+        subject, body, html = by_address[to]
+        if len(ranks) == 1:  # the very message one task per post sent
+            assert ([to], subject, body, [html]) == next(m for m in expected_mails if m[0] == [to])
+        else:
+            assert subject == f"[Comcep] {len(ranks)} nouvelles notifications"
+            titles = [expected_rows[rank][2] for rank in ranks]
+            digits = functools.partial(re.sub, r"\d+", "#")  # as in the normalised texts
+            assert all(digits(title) in body and digits(escape(title)) in html for title in titles)
+    # Mailed (the new thread goes to the space follower's digest by default): the author 4, the follower 4,
+    # the other replier 2, the first replier 2, the mentioned member 1.
+    assert sorted(len(lists) for lists in expected_listed.values()) == [1, 2, 2, 4, 4]
 
     # What that is, explicitly: per post, mentions first, then the followers by id (those following when
     # the task ran: the repliers follow from their first reply); nobody twice per post, nothing for the
     # deleted follower, the moderated post, or the authors themselves.
-    rows, mails = expected
+    rows, mails = expected_rows, expected_mails
     by_post = {}
     for recipient, kind, _title, _url, _excerpt, key, *_rest in rows:
         by_post.setdefault(key, []).append((kind, recipient))
@@ -195,7 +226,9 @@ def test_two_tasks_of_a_thread_never_announce_a_post_twice(settings):
     _run(first)
     sent = len(mail.outbox)
     _run(second)
-    assert len(mail.outbox) == sent == 2 * len(posts)
+    # One e-mail per recipient (author, follower) listing the three posts' notifications, each once.
+    assert len(mail.outbox) == sent == 2
+    assert set(mailed(mail.outbox).values()) == {1} and len(mailed(mail.outbox)) == 2 * len(posts)
     assert set(_replies_per_recipient(thread).values()) == {1}
 
     # A post another worker finished between this task's read and its claim is not announced again.
@@ -291,9 +324,9 @@ def test_posts_claimed_by_a_killed_worker_are_announced_by_the_requeued_task(set
     task.task.call(thread.pk)  # the requeued task
     assert _replies_per_recipient(thread) == {(who.pk, f"forums.post.{post.pk}"): 1
                                               for post in posts for who in (author, follower)}
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 2 and len(mailed(mail.outbox)) == 4  # one e-mail each, both posts listed
     task.task.call(thread.pk)  # run once more (two workers, or a second requeue): nothing new
-    assert len(mail.outbox) == 4 and set(_replies_per_recipient(thread).values()) == {1}
+    assert len(mail.outbox) == 2 and set(_replies_per_recipient(thread).values()) == {1}
     assert not Post.objects.filter(announce_pending__isnull=False).exists()
 
 
@@ -373,5 +406,8 @@ def test_a_backlog_is_claimed_by_batches_and_announced_whole(settings, monkeypat
     assert _run_announcements() == 1
     assert _replies_per_recipient(thread) == {(who.pk, f"forums.post.{post.pk}"): 1
                                               for post in posts for who in (author, follower)}
-    assert len(mail.outbox) == 10
+    # One e-mail per recipient and group of posts (2, 2, 1), each notification in one of them.
+    assert len(mail.outbox) == 6
+    assert mailed(mail.outbox) == {(n.recipient.email, n.pk): 1
+                                   for n in Notification.objects.filter(kind="reply").select_related("recipient")}
     assert not Post.objects.filter(announce_pending=True).exists()

@@ -12,6 +12,7 @@ from comcep.notifications.models import Notification
 from forums import services
 from tests.factories import UserFactory
 from tests.factories.forums import SpaceFactory, make_thread
+from tests.notifications.outbox import linked
 
 # Transactional: the worker runs tasks in autocommit, where a commit runs its on_commit callbacks at once
 # (inside the test's transaction they would wait for its end, after the task).
@@ -78,3 +79,34 @@ def test_the_reply_task_reads_the_recipients_once(settings):
     assert len(users_read) == 1
     assert sorted(m.to[0] for m in mail.outbox) == sorted([author.email, follower.email])
     assert set(Notification.objects.values_list("recipient_id", flat=True)) == {author.pk, follower.pk}
+
+
+def test_a_follower_gets_one_email_for_the_replies_one_task_announces(settings):
+    """Three replies announced by one task (a burst, or held posts approved together): the follower gets one
+    e-mail listing the three, in order, and each notification is marked sent."""
+    settings.FORUMS_NEW_MEMBER_DAYS = 0
+    author = UserFactory()
+    follower = UserFactory(email="suit@exemple.fr", display_name="Fanny Suiveuse")
+    replier = UserFactory(display_name="Rémi Répond")
+    thread = make_thread(space=SpaceFactory(), author=author, title="Financement d'une VAE")
+    services.follow(follower, thread=thread)
+    settings.TASKS = DATABASE_QUEUE
+    settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0
+    bodies = ["Le CPF, en général.", "La région aussi.", "Et l'employeur, parfois."]
+    for body in bodies:
+        services.add_reply(thread=thread, author=replier, body=body)
+    (announce,) = _queued("announce_thread")
+
+    _run(announce)
+
+    (message,) = [m for m in mail.outbox if m.to == ["suit@exemple.fr"]]
+    assert message.subject == "[Comcep] 3 nouvelles notifications"
+    html = next(content for content, mimetype in message.alternatives if mimetype == "text/html")
+    notifications = list(Notification.objects.filter(recipient=follower).order_by("pk"))
+    assert len(notifications) == 3 and linked(message) == [n.pk for n in notifications]
+    for n, body in zip(notifications, bodies, strict=True):
+        link = f"{settings.SITE_URL}/mon-espace/notifications/{n.pk}/"
+        assert f"- Rémi Répond a répondu à « Financement d'une VAE » (Rémi Répond)\n  {body}\n  {link}" in message.body
+        assert f'<a href="{link}">Rémi Répond a répondu à « Financement d&#x27;une VAE »</a>' in html
+    assert {(n.email_status, n.email_attempts) for n in notifications} == {(EmailStatus.SENT, 1)}
+    assert len(mail.outbox) == 2  # and the thread's author, likewise

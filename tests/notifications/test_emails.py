@@ -123,3 +123,15 @@ def test_a_failing_recipient_does_not_block_the_others(django_capture_on_commit_
     call_command("send_notification_emails")
     assert sorted(m.to[0] for m in mail.outbox) == sorted([awa.email, bruno.email])
 
+
+
+def test_the_subject_is_plain_text_not_html(reader, django_capture_on_commit_callbacks):
+    """A title with an apostrophe or an ampersand (most French thread titles) reads as written in the
+    subject line, which is not HTML (it was escaped: « Financement d&#x27;une VAE »)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        notify("test-reply", [reader], title="Nouvelle réponse dans « Financement d'une VAE & <CPF> »",
+               url="/echanges/vae/1-sujet/")
+    (message,) = mail.outbox
+    assert message.subject == "[Comcep] Nouvelle réponse dans « Financement d'une VAE & <CPF> »"
+    html, _mimetype = message.alternatives[0]
+    assert "Financement d&#x27;une VAE &amp; &lt;CPF&gt;" in html  # the HTML part stays escaped
