@@ -138,6 +138,25 @@ def ensure_conversation(user, messages: int = 30):
     return conversation
 
 
+def ensure_directory_profiles() -> None:
+    """Directory profiles for a share of the seeded members (comcep/directory/seeding.py), written once:
+    the databases were seeded before the directory existed. Deterministic (seed 42)."""
+    from django.db import connection
+
+    from comcep.accounts.models import User
+    from comcep.directory.models import DirectoryProfile
+
+    if DirectoryProfile.objects.exists():
+        return
+    from comcep.directory.seeding import seed_profiles
+
+    seed_profiles(User.objects.filter(email__endswith="@seed.comcep.test").order_by("pk"), random.Random(42))
+    if connection.vendor == "postgresql":
+        # bench/run.py analyses a reused database before this runs: the planner's statistics of the new rows.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE directory_directoryprofile, directory_directoryprofile_themes")
+
+
 def reply_thread(big=None):
     """The thread ``post-reply`` posts into: the bench's own (``import_key`` REPLY_THREAD_KEY), created on the
     first run and **reset** at every later one, so that every run (each database, each size) posts into the
@@ -262,6 +281,20 @@ def pages() -> list[dict]:
     from comcep.groups.models import RegionalGroup
 
     pages.append({"name": "groups", "path": "/groupes/", "auth": True})
+    ensure_directory_profiles()
+    pages.append({"name": "directory", "path": "/annuaire/", "auth": True})
+    # The directory filtered by the region with the most listed members (a fixed slug would be empty on
+    # some seeds), and the last page of the whole list (the deepest OFFSET).
+    from comcep.directory.models import DirectoryProfile
+    from comcep.directory.views import PROFILES_PER_PAGE
+
+    region = (DirectoryProfile.objects.listed().values("user__region__slug").exclude(user__region=None)
+              .annotate(n=Count("pk")).order_by("-n", "user__region__slug").first() or {}).get("user__region__slug")
+    if region:
+        pages.append({"name": "directory-filtered", "path": "/annuaire/?" + urllib.parse.urlencode(
+            {"region": region}), "auth": True})
+    last = max(1, -(-DirectoryProfile.objects.listed().count() // PROFILES_PER_PAGE))
+    pages.append({"name": "directory-last-page", "path": f"/annuaire/?page={last}", "auth": True})
     group = RegionalGroup.objects.order_by("pk").first()
     if group is not None:
         pages.append({"name": "group-page", "path": group.get_absolute_url(), "auth": True})

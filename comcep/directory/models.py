@@ -23,15 +23,37 @@ def search_text_for(user) -> str:
     return fold(f"{user.display_name}\n{user.organisation}")
 
 
+def account_may_appear(user) -> bool:
+    """Whether the account may appear in the directory: active, approved and not deleted (the member's
+    own choice, ``DirectoryProfile.listed``, is the other half of the rule)."""
+    return bool(user.is_active and user.status == MembershipStatus.APPROVED and user.deleted_at is None)
+
+
+def derived_from(user, *, listed: bool) -> dict:
+    """The profile's columns that copy or derive from its account (``DirectoryProfile`` "Derived from the
+    account"), for a profile whose member chose ``listed``."""
+    return {
+        "search_text": search_text_for(user),
+        "sort_name": user.display_name,
+        "region_id": user.region_id,
+        "operator_id": user.operator_id,
+        "shown": bool(listed) and account_may_appear(user),
+    }
+
+
+#: The account fields the derived columns read: a save of the user that writes one of them refreshes
+#: the member's profile (signals.py).
+ACCOUNT_FIELDS = {"display_name", "organisation", "operator", "operator_id", "region", "region_id", "status",
+                  "is_active", "deleted_at"}
+
+
 class DirectoryProfileQuerySet(models.QuerySet):
     def listed(self):
-        """Profiles shown in the directory: opted in, account active, approved and not deleted."""
-        return self.filter(
-            listed=True,
-            user__is_active=True,
-            user__status=MembershipStatus.APPROVED,
-            user__deleted_at__isnull=True,
-        )
+        """Profiles shown in the directory: opted in, account active, approved and not deleted. Read from
+        ``shown``, which holds exactly that rule (kept by ``DirectoryProfile.save`` and, for the account's
+        half, by the user's ``post_save`` receiver), so that the list, its count and its filters are walked
+        in the partial indexes of the profile table instead of joining every profile with its account."""
+        return self.filter(shown=True)
 
     def matching(self, query: str):
         """Accent- and case-insensitive search on display name and organisation: every word of
@@ -43,6 +65,10 @@ class DirectoryProfileQuerySet(models.QuerySet):
 
     def for_listing(self):
         return self.select_related("user__operator", "user__region").prefetch_related("themes")
+
+    def in_directory_order(self):
+        """The directory's order: by display name, then account (``sort_name`` copies the display name)."""
+        return self.order_by("sort_name", "user_id")
 
 
 class DirectoryProfile(models.Model):
@@ -56,19 +82,40 @@ class DirectoryProfile(models.Model):
     # Denormalised, folded "display name + organisation" of the member (``search_text_for``), kept
     # up to date by services.save_profile and by the post_save receiver on the user (signals.py).
     search_text = models.TextField(_("texte de recherche"), blank=True, editable=False)
+    # Derived from the account (``derived_from``), kept by save() and by the user's post_save receiver
+    # (signals.py, one UPDATE): whether the profile appears in the directory (``listed`` and the account
+    # active, approved, not deleted), the display name it is sorted by, and the region and operator it is
+    # filtered by. The partial indexes below serve the list, its count and those filters.
+    shown = models.BooleanField(_("affichée dans l'annuaire"), default=False, editable=False)
+    sort_name = models.CharField(_("nom pour le tri"), max_length=80, blank=True, editable=False)
+    region = models.ForeignKey("taxonomy.Region", verbose_name=_("région"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False)
+    operator = models.ForeignKey("taxonomy.Operator", verbose_name=_("opérateur"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False)
 
     objects = DirectoryProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("fiche d'annuaire")
         verbose_name_plural = _("fiches d'annuaire")
+        indexes = [
+            models.Index(fields=["sort_name", "user"], condition=models.Q(shown=True), name="directory_shown_name"),
+            models.Index(fields=["region", "sort_name", "user"], condition=models.Q(shown=True),
+                         name="directory_shown_region"),
+            models.Index(fields=["operator", "sort_name", "user"], condition=models.Q(shown=True),
+                         name="directory_shown_operator"),
+        ]
 
     def __str__(self):
         return str(self.user)
 
     def save(self, *args, **kwargs):
-        # A derived column of this row (like a slug): always in step with the member's names.
-        self.search_text = search_text_for(self.user)
+        # Derived columns of this row (like a slug): always in step with the member's account and choice.
+        for name, value in derived_from(self.user, listed=self.listed).items():
+            setattr(self, name, value)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *DERIVED_FIELDS}
         super().save(*args, **kwargs)
+
+
+DERIVED_FIELDS = ("search_text", "sort_name", "region", "operator", "shown")

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from comcep.accounts.enums import MembershipStatus
 from search.registry import EntryData, Indexer
 
-from .models import DirectoryProfile
+from .models import ACCOUNT_FIELDS, DirectoryProfile, account_may_appear
 
 #: Account fields the entry shows: saving one of them rewrites the entry (signals.py).
-USER_FIELDS = {"display_name", "organisation", "operator", "operator_id", "region", "region_id", "status",
-               "is_active", "deleted_at"}
+USER_FIELDS = ACCOUNT_FIELDS
 
 
 class DirectoryProfileIndexer(Indexer):
@@ -23,7 +21,7 @@ class DirectoryProfileIndexer(Indexer):
     def entry(self, obj: DirectoryProfile) -> EntryData | None:
         user = obj.user
         # The rule of DirectoryProfile.objects.listed(), on the loaded rows.
-        if not (obj.listed and user.is_active and user.status == MembershipStatus.APPROVED and user.deleted_at is None):
+        if not (obj.listed and account_may_appear(user)):
             return None
         operator, region = user.operator, user.region
         facts = [user.organisation, operator.name if operator else "", region.name if region else ""]

@@ -1,4 +1,5 @@
-"""Keep ``DirectoryProfile.search_text`` and the member's entry in the unified search in step with
+"""Keep the columns of ``DirectoryProfile`` derived from the account (search text, sort name, region, operator,
+``shown``) and the member's entry in the unified search in step with
 the account, whichever code saves the user (Mon espace profile form, approval, import, account
 deletion, admin)."""
 
@@ -9,11 +10,12 @@ from django.db.models.signals import post_save
 def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
+    from .models import ACCOUNT_FIELDS
     from .search import USER_FIELDS
-    from .services import refresh_search_text, reindex_member
+    from .services import refresh_from_account, reindex_member
 
-    if update_fields is None or {"display_name", "organisation"} & set(update_fields):
-        refresh_search_text(instance)
+    if update_fields is None or ACCOUNT_FIELDS & set(update_fields):
+        refresh_from_account(instance)
     if update_fields is None or USER_FIELDS & set(update_fields):
         reindex_member(instance)  # the unified search's entry (search.py)
 

@@ -36,23 +36,30 @@ def directory(request):
 
     form = DirectoryFilterForm(request.GET)
     filters = form.filters()
+    # Every filter reads the profile's own columns (region and operator are copies of the account's), so
+    # the count and the page's keys are walked in the profile table's partial indexes (models.py): the
+    # accounts are joined for the page's 25 rows only.
     profiles = DirectoryProfile.objects.listed()
     if "q" in filters:
         profiles = profiles.matching(filters["q"])
     if "region" in filters:
-        profiles = profiles.filter(user__region=filters["region"])
+        profiles = profiles.filter(region=filters["region"])
     if "operateur" in filters:
-        profiles = profiles.filter(user__operator=filters["operateur"])
+        profiles = profiles.filter(operator=filters["operateur"])
     if "theme" in filters:
         profiles = profiles.filter(themes=filters["theme"])
-    profiles = profiles.for_listing().order_by("user__display_name", "user_id")
 
-    page = Paginator(profiles, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
+    # The paginator counts the filtered profiles and slices their keys (user_id: unique, and in the
+    # indexes); the page's rows are then read by those keys in one statement (a deferred join: the rows
+    # skipped by a deep page's OFFSET are index entries, never joined or built).
+    page = Paginator(profiles.in_directory_order().values_list("user_id", flat=True),
+                     PROFILES_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(DirectoryProfile.objects.filter(user_id__in=page.object_list).for_listing().in_directory_order())
     own = DirectoryProfile.objects.filter(user=request.user).values_list("listed", flat=True).first()
     return render(request, "directory/index.html", {
         "form": form,
         "page": page,
-        "profiles": page.object_list,
+        "profiles": rows,
         "is_filtered": bool(filters),
         "own_listed": bool(own),
     })

@@ -138,6 +138,31 @@ def test_directory_queries_are_constant(client, member, theme_vae, theme_numeriq
     assert len(small) == len(large)
 
 
+@pytest.mark.parametrize("query", ["", "?region=occitanie", "?operateur=apec", "?q=membre", "?page=2",
+                                   "?region=occitanie&page=2"])
+def test_directory_pages_queries_do_not_grow_with_the_members(client, member, query, django_assert_max_num_queries):
+    """The first and a deep page, unfiltered and filtered: the same statements with 3 and 60 listed members
+    (and unlisted, pending and deleted ones), each page's rows read by their keys (a deferred join)."""
+    from comcep.accounts.enums import MembershipStatus
+
+    def add(count):
+        for i in range(count):
+            listed_member(display_name=f"Membre {i:03d}", operator=operator("apec"), region=region("occitanie"))
+            UserFactory(status=MembershipStatus.PENDING)
+            DirectoryProfile.objects.create(user=UserFactory(display_name=f"Membre réservé {i}"), listed=False)
+
+    add(3)
+    client.force_login(member)
+    with django_assert_max_num_queries(15) as small:
+        assert client.get("/annuaire/" + query).status_code == 200
+    add(57)
+    with django_assert_max_num_queries(15) as large:
+        response = client.get("/annuaire/" + query)
+    assert response.context["page"].paginator.count == 60
+    assert len(names(response)) == PROFILES_PER_PAGE
+    assert len(small) == len(large)
+
+
 # --- Accent- and case-insensitive search (name and organisation) ---------------------------
 
 
