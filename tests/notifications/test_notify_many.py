@@ -1,6 +1,8 @@
 """notify_many: several events at once create exactly what one notify per event creates, in one
 transaction and a constant number of queries (the forums' announce task writes a burst of replies so)."""
 
+from collections import Counter
+
 import pytest
 from django.core import mail
 from django.db import connection
@@ -19,6 +21,7 @@ from comcep.notifications.services import (
     set_preferences,
 )
 from tests.factories import UserFactory
+from tests.notifications.outbox import mailed
 
 pytestmark = pytest.mark.django_db
 
@@ -103,10 +106,14 @@ def test_a_batch_creates_what_one_notify_per_event_creates_in_the_same_order(dja
     assert [(r[0], r[1], r[9], r[10]) for r in many] == expected
     # Everything else equal too (url and key carry each arm's prefix).
     assert [tuple(v.replace("one", "many") if isinstance(v, str) else v for v in row) for row in _rows("one")] == many
-    # The same e-mails, in the same order.
-    assert [(m.to, m.subject) for m in mail.outbox] == mails_one
+    # The same notifications e-mailed, each once; one notify per event sends one e-mail per event, the batch
+    # one per recipient (a recipient's notifications of one delivery batch share an e-mail).
     assert [to for to, _subject in mails_one] == [[plain.email], [earlier.email], [plain.email], [plain.email],
                                                   [digest.email]]
+    many_ids = list(Notification.objects.filter(url__startswith="/many/", email_status=EmailStatus.SENT)
+                    .order_by("pk").values_list("recipient__email", "pk"))
+    assert mailed(mail.outbox) == Counter(many_ids)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([plain.email, earlier.email, digest.email])
 
 
 def test_a_batch_costs_the_queries_of_one_notify_whatever_its_size(django_capture_on_commit_callbacks):
@@ -143,7 +150,9 @@ def test_immediate_emails_of_a_batch_are_sent_by_the_block_that_wrote_it(django_
         notify_many([Event("test-reply", [awa, bruno], title=f"Réponse {n}", url=f"/r/{n}/", actor=actor)
                      for n in range(3)])
     assert Notification.objects.filter(email_status=EmailStatus.SENT).count() == 6
-    assert sorted(m.to[0] for m in mail.outbox) == sorted([awa.email, bruno.email] * 3)
+    # One e-mail per recipient, listing their three notifications.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([awa.email, bruno.email])
+    assert mailed(mail.outbox) == Counter(Notification.objects.values_list("recipient__email", "pk"))
 
 
 def test_frequencies_of_several_kinds_in_one_query_are_each_kinds_own():
