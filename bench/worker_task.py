@@ -77,9 +77,10 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
 
-    # The thread's announce task at once (production waits FORUMS_ANNOUNCE_DELAY_SECONDS so that a burst
-    # shares it): this script runs each reply's tasks right after it.
+    # The thread's announce and reindex tasks at once (production waits FORUMS_ANNOUNCE_DELAY_SECONDS and
+    # SEARCH_REINDEX_DELAY_SECONDS so that a burst shares them): this script runs each reply's tasks right after it.
     settings.FORUMS_ANNOUNCE_DELAY_SECONDS = 0
+    settings.SEARCH_REINDEX_DELAY_SECONDS = 0
     from django.test.utils import CaptureQueriesContext
     from django_tasks_db.models import DBTaskResult
 

@@ -270,6 +270,14 @@ def reindex(obj, *, read_at=None) -> SearchEntry | None:
 COALESCE_MARGIN = timedelta(seconds=1)
 
 
+#: With the database queue, a reindex runs at the earliest this many seconds after the change that queued it
+#: (settings.SEARCH_REINDEX_DELAY_SECONDS; 0: at once): the changes to a source within it share the task. Without
+#: it a worker with time to spare reindexes a thread that receives replies back to back, one reindex per reply or
+#: two, and its CPU competes with the requests (docs/performance.md, "Session 15: the reindex delay"). What is
+#: written is searchable a few seconds later.
+REINDEX_DELAY_SECONDS = 2
+
+
 def reindex_later(obj) -> None:
     """Reindex ``obj`` in the task queue once the current transaction commits.
 
@@ -277,6 +285,8 @@ def reindex_later(obj) -> None:
     Tasks coalesce: when several are queued for one source (a busy thread, replies faster than
     the worker), the first to run reads the latest state and the others find nothing to do.
     """
+    from django.conf import settings
+
     from .tasks import reindex_source
 
     source_type, source_id = _source_key(obj)
@@ -284,10 +294,15 @@ def reindex_later(obj) -> None:
     if taskqueue.in_database_queue(reindex_source):
         # The database queue on this database (production): the task row is written now, inside the
         # transaction (comcep.core.taskqueue), so it becomes visible to the worker with the change.
-        # A task of this source that has not started yet will read the change: none is added
-        # (a busy source has at most one reindex waiting, whatever the rate of its changes). One
-        # statement either way (INSERT ... SELECT ... WHERE NOT EXISTS, taskqueue.enqueue_unless_pending).
-        taskqueue.enqueue_unless_pending(reindex_source, ct_id, source_id)
+        # A task of this source that has not started yet (waiting for its delay, or for the worker) will
+        # read the change: none is added (a busy source has at most one reindex waiting, whatever the rate
+        # of its changes). One statement either way (INSERT ... SELECT ... WHERE NOT EXISTS,
+        # taskqueue.enqueue_unless_pending).
+        task = reindex_source
+        delay = getattr(settings, "SEARCH_REINDEX_DELAY_SECONDS", REINDEX_DELAY_SECONDS)
+        if delay:
+            task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
+        taskqueue.enqueue_unless_pending(task, ct_id, source_id)
         return
 
     def enqueue():

@@ -2,11 +2,14 @@
 the caller's transaction, in one statement whether or not a task of the source already waits, and a
 source has at most one reindex waiting (READY); once that one has started, a change queues another."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -66,8 +69,28 @@ def test_the_reindex_row_is_the_one_the_task_queue_writes():
     ct = ContentType.objects.get_for_model(StandardPage, for_concrete_model=False)
     services.reindex_later(StandardPage(pk=41))
     ours = DBTaskResult.objects.get()
-    theirs = reindex_source.enqueue(ct.pk, "41")  # django-tasks-db's own enqueue
+    theirs = reindex_source.using(run_after=ours.run_after).enqueue(ct.pk, "41")  # django-tasks-db's own enqueue
     assert _row(ours.pk) == _row(theirs.id)
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_a_reindex_waits_a_short_delay_that_the_changes_within_it_share():
+    """A source changed again and again (a thread receiving replies) is reindexed once per delay, not once
+    per change: the task waits SEARCH_REINDEX_DELAY_SECONDS (default 2), and the changes meanwhile find it
+    waiting. With 0 it may run at once."""
+    page = StandardPage(pk=41)
+    before = timezone.now()
+    for _ in range(3):
+        services.reindex_later(page)
+    (waiting,) = DBTaskResult.objects.filter(task_path=reindex_source.module_path)
+    assert waiting.status == TaskResultStatus.READY
+    delay = timedelta(seconds=services.REINDEX_DELAY_SECONDS)
+    assert before + delay <= waiting.run_after <= timezone.now() + delay
+    assert not DBTaskResult.objects.ready().exists()  # what the worker may claim now: nothing yet
+    DBTaskResult.objects.all().delete()
+    with override_settings(SEARCH_REINDEX_DELAY_SECONDS=0):
+        services.reindex_later(page)
+    assert DBTaskResult.objects.ready().count() == 1
 
 
 @override_settings(TASKS=DB_QUEUE)
