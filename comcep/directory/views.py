@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from comcep.accounts.models import User
 from comcep.core import access
+from comcep.core.fragments import fragment_key, keyer
 
 from . import contributions, services
 from .forms import DirectoryFilterForm, ProfileForm
@@ -55,6 +56,9 @@ def directory(request):
     page = Paginator(profiles.in_directory_order().values_list("user_id", flat=True),
                      PROFILES_PER_PAGE).get_page(request.GET.get("page"))
     rows = list(DirectoryProfile.objects.filter(user_id__in=page.object_list).for_listing().in_directory_order())
+    key = keyer()
+    for row in rows:
+        row.fragment_key = _card_fragment_key(row, key)
     own = DirectoryProfile.objects.filter(user=request.user).values_list("listed", flat=True).first()
     return render(request, "directory/index.html", {
         "form": form,
@@ -63,6 +67,16 @@ def directory(request):
         "is_filtered": bool(filters),
         "own_listed": bool(own),
     })
+
+
+def _card_fragment_key(profile, key=fragment_key) -> str:
+    """The cache key of one card of directory/index.html (directory/includes/card.html): every value it reads."""
+    user = profile.user
+    return key(
+        "directory-card", profile.user_id, user.public_name, user.organisation,
+        user.operator.name if user.operator_id else None, user.region.name if user.region_id else None,
+        tuple(theme.name for theme in profile.themes.all()), profile.presentation,
+    )
 
 
 @approved_members_only
