@@ -570,12 +570,10 @@ def _announce_later(thread_id: int) -> None:
     in the action's transaction, as the per-post task's ``INSERT`` was)."""
     from .tasks import announce_thread
 
-    task = announce_thread
-    delay = getattr(settings, "FORUMS_ANNOUNCE_DELAY_SECONDS", ANNOUNCE_DELAY_SECONDS)
-    if delay and taskqueue.in_database_queue(task):
-        # Not before a short delay: the replies to a busy thread within it are announced by the same task.
-        task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
-    taskqueue.enqueue_unless_pending(task, thread_id)
+    # Not before a short delay (database queue): the replies to a busy thread within it are announced by the
+    # same task.
+    taskqueue.enqueue_unless_pending(
+        announce_thread, thread_id, delay=getattr(settings, "FORUMS_ANNOUNCE_DELAY_SECONDS", ANNOUNCE_DELAY_SECONDS))
 
 
 def _stranded_announcements() -> list[dict]:

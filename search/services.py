@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
@@ -285,8 +286,6 @@ def reindex_later(obj) -> None:
     Tasks coalesce: when several are queued for one source (a busy thread, replies faster than
     the worker), the first to run reads the latest state and the others find nothing to do.
     """
-    from django.conf import settings
-
     from .tasks import reindex_source
 
     source_type, source_id = _source_key(obj)
@@ -298,11 +297,9 @@ def reindex_later(obj) -> None:
         # read the change: none is added (a busy source has at most one reindex waiting, whatever the rate
         # of its changes). One statement either way (INSERT ... SELECT ... WHERE NOT EXISTS,
         # taskqueue.enqueue_unless_pending).
-        task = reindex_source
-        delay = getattr(settings, "SEARCH_REINDEX_DELAY_SECONDS", REINDEX_DELAY_SECONDS)
-        if delay:
-            task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
-        taskqueue.enqueue_unless_pending(task, ct_id, source_id)
+        taskqueue.enqueue_unless_pending(
+            reindex_source, ct_id, source_id,
+            delay=getattr(settings, "SEARCH_REINDEX_DELAY_SECONDS", REINDEX_DELAY_SECONDS))
         return
 
     def enqueue():

@@ -17,9 +17,11 @@ on SQLite a transaction holds the write lock from BEGIN, which a claim needs).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.db import connections, router, transaction
 from django.db.models.signals import post_save, pre_save
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +126,12 @@ def _row_written(backend, row, using: str):
     return result
 
 
-def enqueue_unless_pending(task, *args, using: str = "default") -> bool:
+def enqueue_unless_pending(task, *args, using: str = "default", delay: float = 0) -> bool:
     """Queue ``task(*args)`` to run after the current transaction commits, unless an identical task is
-    queued and not started yet (it will read what this transaction writes): ``pending`` and
+    queued and not started yet (it will read what this transaction writes). ``delay`` (seconds, database
+    queue only): the task runs at the earliest that long from now, so that the changes within it find it
+    waiting and share it (a busy thread's announcements and reindex); a waiting task coalesces whether it
+    is due yet or not. ``pending`` and
     ``enqueue_row`` in **one** statement for the database queue, an ``INSERT … SELECT … WHERE NOT
     EXISTS (<pending's query>)``. On PostgreSQL inside a transaction the pending row found is locked
     (``FOR UPDATE`` in the sub-select) until the transaction ends, so the worker cannot claim it in
@@ -138,6 +143,8 @@ def enqueue_unless_pending(task, *args, using: str = "default") -> bool:
     if alias != using:
         enqueue_after_commit(task, *args, using=using)
         return True
+    if delay:
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
     backend, row = _new_row(task, args, using)
     connection = transaction.get_connection(using)
     for_update = connection.in_atomic_block and connection.features.has_select_for_update
