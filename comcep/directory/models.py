@@ -41,8 +41,8 @@ def derived_from(user, *, listed: bool) -> dict:
     }
 
 
-#: The account fields the derived columns read: a save of the user that writes one of them refreshes
-#: the member's profile (signals.py).
+#: The account fields the derived columns and the search entry (search.py) read: a save of the user that
+#: writes one of them refreshes the member's profile and entry (signals.py).
 ACCOUNT_FIELDS = {"display_name", "organisation", "operator", "operator_id", "region", "region_id", "status",
                   "is_active", "deleted_at"}
 

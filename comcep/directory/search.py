@@ -9,10 +9,7 @@ from django.urls import reverse
 
 from search.registry import EntryData, Indexer
 
-from .models import ACCOUNT_FIELDS, DirectoryProfile, account_may_appear
-
-#: Account fields the entry shows: saving one of them rewrites the entry (signals.py).
-USER_FIELDS = ACCOUNT_FIELDS
+from .models import DirectoryProfile, account_may_appear
 
 
 class DirectoryProfileIndexer(Indexer):

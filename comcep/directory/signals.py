@@ -11,12 +11,11 @@ def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw:
         return
     from .models import ACCOUNT_FIELDS
-    from .search import USER_FIELDS
     from .services import refresh_from_account, reindex_member
 
+    # The profile's derived columns and the search entry read the same account fields.
     if update_fields is None or ACCOUNT_FIELDS & set(update_fields):
         refresh_from_account(instance)
-    if update_fields is None or USER_FIELDS & set(update_fields):
         reindex_member(instance)  # the unified search's entry (search.py)
 
 

@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 
 from .enums import ALL_KINDS, DIGEST_FREQUENCIES, EmailStatus, Frequency
 from .models import Notification, NotificationPreference
-from .services import effective_frequencies, get_kind, kind_label
+from .services import ENQUEUE_CHUNK, effective_frequencies, get_kind, kind_label
 from .tokens import make_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -206,7 +206,7 @@ CLAIM_BATCH = 20
 #: Notifications written already claimed by one ``immediate_emails_sent_here`` block (at most its limit,
 #: ``services.ENQUEUE_CHUNK`` = 100 by default) are one batch: e.g. a follower of the posts of one group of
 #: ``forums.services.ANNOUNCE_EMAIL_GROUP`` (20) posts gets one e-mail for them, however many followers.
-CLAIMED_BATCH = 100
+CLAIMED_BATCH = ENQUEUE_CHUNK
 
 
 def deliver_immediate_email(notification_id: int) -> str:
