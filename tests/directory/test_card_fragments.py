@@ -8,6 +8,7 @@ import pytest
 from comcep.core import fragments
 from comcep.directory import services
 from comcep.directory.models import DirectoryProfile
+from tests.html import without_tokens
 
 from .conftest import listed_member, operator, region
 
@@ -16,8 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on"
 
 def page(client) -> str:
     """The directory, CSRF tokens aside (masked differently on every response)."""
-    html = client.get("/annuaire/").content.decode()
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="X"', html)
+    return without_tokens(client.get("/annuaire/").content.decode())
 
 
 def card(client, user) -> str:

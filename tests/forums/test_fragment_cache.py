@@ -13,6 +13,7 @@ from forums import services
 from forums.models import Post
 from tests.factories import UserFactory
 from tests.factories.forums import make_thread
+from tests.html import without_tokens
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragment_cache_on")]
 
@@ -31,10 +32,6 @@ def page(client, thread) -> str:
     response = client.get(url(thread))
     assert response.status_code == 200
     return response.content.decode()
-
-
-def without_tokens(html: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', 'name="csrfmiddlewaretoken" value="X"', html)
 
 
 def test_fragments_are_cached_and_served_again(client, member, space):
