@@ -61,6 +61,19 @@ class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
         return self._create_user(email, password, **extra_fields)
 
 
+#: The account columns ``public_name_from`` reads, in its arguments' order: a listing that reads plain rows
+#: rather than accounts (e.g. the member directory's cards) selects these.
+PUBLIC_NAME_FIELDS = ("display_name", "first_name", "last_name", "email", "deleted_at")
+
+
+def public_name_from(display_name: str, first_name: str, last_name: str, email: str, deleted_at) -> str:
+    """The name other members see (``User.public_name``): the display name, else the full name, else the
+    e-mail's local part; "Membre supprimé" once the account is deleted."""
+    if deleted_at:
+        return str(_("Membre supprimé"))
+    return display_name or f"{first_name} {last_name}".strip() or email.split("@")[0]
+
+
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("adresse e-mail"), unique=True)
@@ -101,9 +114,7 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
-        if self.deleted_at:
-            return str(_("Membre supprimé"))
-        return self.display_name or self.get_full_name() or self.email.split("@")[0]
+        return public_name_from(self.display_name, self.first_name, self.last_name, self.email, self.deleted_at)
 
     def get_full_name(self):
         full = super().get_full_name()

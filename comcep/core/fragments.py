@@ -93,6 +93,16 @@ def _key(env: tuple, kind: str, parts: tuple) -> str:
     return f"{kind}:{hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()}"
 
 
+def form_fragment_parts(form) -> tuple:
+    """Everything a rendered form depends on, for its fragment key: each field's shown value, the errors
+    and every field's choices (value and label). A form whose ``<select>`` choices come from the database
+    must have read them into ``field.choices`` beforehand (e.g. ``comcep.taxonomy.options``), so that the
+    key holds them and the widgets do not query again."""
+    errors = [(name, list(messages)) for name, messages in form.errors.items()] if form.is_bound else []
+    return ([(name, form[name].value()) for name in form.fields], errors,
+            [[(value, str(label)) for value, label in getattr(field, "choices", ())] for field in form.fields.values()])
+
+
 def clear() -> None:
     FRAGMENTS.clear()
 

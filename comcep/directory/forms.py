@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.fragments import form_fragment_parts
+from comcep.taxonomy import options
 from comcep.taxonomy.models import Operator, Region, Theme
 
 from .models import PRESENTATION_MAX_LENGTH, DirectoryProfile
@@ -48,6 +50,18 @@ class DirectoryFilterForm(forms.Form):
                                        empty_label=_("Tous les opérateurs"))
     theme = forms.ModelChoiceField(label=_("Thème d'expertise"), required=False, to_field_name="slug",
                                    queryset=Theme.objects.all(), empty_label=_("Tous les thèmes"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The options read once, as (slug, name) rows (the widget's own rendering would read the querysets):
+        # they key the form's cached rendering (``fragment_parts``); validation still reads the querysets.
+        for name, rows in (("region", options.REGIONS), ("operateur", options.OPERATORS), ("theme", options.THEMES)):
+            field = self.fields[name]
+            field.choices = [("", field.empty_label), *rows.rows()]
+
+    def fragment_parts(self) -> tuple:
+        """Everything the rendered form depends on: the shown values, the errors and the options."""
+        return form_fragment_parts(self)
 
     def filters(self) -> dict:
         """The valid filters only (an unknown slug is dropped rather than failing the page)."""

@@ -1,12 +1,15 @@
 """The member directory: an opt-in profile next to the account (docs/directory.md)."""
 
 import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from comcep.accounts.enums import MembershipStatus
+from comcep.accounts.models import PUBLIC_NAME_FIELDS, public_name_from
 
 PRESENTATION_MAX_LENGTH = 600
 
@@ -47,6 +50,20 @@ ACCOUNT_FIELDS = {"display_name", "organisation", "operator", "operator_id", "re
                   "is_active", "deleted_at"}
 
 
+@dataclass(slots=True)
+class DirectoryCard:
+    """What one card of the directory's list shows (templates/directory/includes/card.html)."""
+
+    user_id: int
+    name: str  # the member's public name
+    organisation: str
+    operator: str | None  # the account's operator's name
+    region: str | None  # the account's region's name (None: national)
+    themes: tuple[str, ...]  # the profile's themes' names, in the themes' order
+    presentation: str
+    fragment_key: str = ""  # set by the view (comcep.directory.views._card_fragment_key)
+
+
 class DirectoryProfileQuerySet(models.QuerySet):
     def listed(self):
         """Profiles shown in the directory: opted in, account active, approved and not deleted. Read from
@@ -62,6 +79,28 @@ class DirectoryProfileQuerySet(models.QuerySet):
         for word in fold(query).split()[:10]:
             qs = qs.filter(search_text__contains=word)
         return qs
+
+    def cards(self) -> list[DirectoryCard]:
+        """The profiles' cards, in directory order, read as plain rows: one statement for the profiles and
+        their accounts' columns, one for their themes' names. A page's 25 cards built as model instances
+        (``for_listing``: profiles, accounts, operators, regions, prefetched themes) cost ~3.7 ms of CPU,
+        as rows ~0.5 ms."""
+        rows = list(self.in_directory_order().values_list(
+            "pk", "user_id", *(f"user__{name}" for name in PUBLIC_NAME_FIELDS), "user__organisation",
+            "user__operator__name", "user__region__name", "presentation",
+        ))
+        themes = defaultdict(list)
+        if rows:
+            through = DirectoryProfile.themes.through.objects
+            for profile_id, name in (through.filter(directoryprofile_id__in=[row[0] for row in rows])
+                                     .order_by("theme__sort_order", "theme__name", "theme_id")
+                                     .values_list("directoryprofile_id", "theme__name")):
+                themes[profile_id].append(name)
+        return [
+            DirectoryCard(user_id=user_id, name=public_name_from(*name_parts), organisation=organisation,
+                          operator=operator, region=region, themes=tuple(themes[pk]), presentation=presentation)
+            for pk, user_id, *name_parts, organisation, operator, region, presentation in rows
+        ]
 
     def for_listing(self):
         return self.select_related("user__operator", "user__region").prefetch_related("themes")

@@ -55,28 +55,25 @@ def directory(request):
     # skipped by a deep page's OFFSET are index entries, never joined or built).
     page = Paginator(profiles.in_directory_order().values_list("user_id", flat=True),
                      PROFILES_PER_PAGE).get_page(request.GET.get("page"))
-    rows = list(DirectoryProfile.objects.filter(user_id__in=page.object_list).for_listing().in_directory_order())
+    cards = DirectoryProfile.objects.filter(user_id__in=page.object_list).cards()
     key = keyer()
-    for row in rows:
-        row.fragment_key = _card_fragment_key(row, key)
+    for card in cards:
+        card.fragment_key = _card_fragment_key(card, key)
     own = DirectoryProfile.objects.filter(user=request.user).values_list("listed", flat=True).first()
     return render(request, "directory/index.html", {
         "form": form,
+        "filter_form_fragment_key": key("directory-filters", form.fragment_parts()),
         "page": page,
-        "profiles": rows,
+        "cards": cards,
         "is_filtered": bool(filters),
         "own_listed": bool(own),
     })
 
 
-def _card_fragment_key(profile, key=fragment_key) -> str:
+def _card_fragment_key(card, key=fragment_key) -> str:
     """The cache key of one card of directory/index.html (directory/includes/card.html): every value it reads."""
-    user = profile.user
-    return key(
-        "directory-card", profile.user_id, user.public_name, user.organisation,
-        user.operator.name if user.operator_id else None, user.region.name if user.region_id else None,
-        tuple(theme.name for theme in profile.themes.all()), profile.presentation,
-    )
+    return key("directory-card", card.user_id, card.name, card.organisation, card.operator, card.region,
+               card.themes, card.presentation)
 
 
 @approved_members_only

@@ -2,16 +2,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from comcep.core.prepared import PreparedQuery
-from comcep.taxonomy.models import Region, Theme
+from comcep.core.fragments import form_fragment_parts
+from comcep.taxonomy import options
+from comcep.taxonomy.models import Theme
 
 from .enums import EventKind
-
-# The filter's options, read on every agenda request: compiled once (comcep.core.prepared).
-_REGION_OPTIONS = PreparedQuery("events.region_options", lambda: Region.objects.values_list("slug", "name"),
-                                params={})
-_THEME_OPTIONS = PreparedQuery("events.theme_options", lambda: Theme.objects.values_list("slug", "name"),
-                               params={})
 
 
 class EventFilterForm(forms.Form):
@@ -33,19 +28,17 @@ class EventFilterForm(forms.Form):
         self.fields["region"].choices = [
             ("", _("Toutes les régions")),
             (self.NATIONAL, _("Événements nationaux")),
-            *_REGION_OPTIONS.rows(),
+            *options.REGIONS.rows(),
         ]
         # The theme options read once here (the rows the widget would read while rendering: slug and
         # ``str(theme)``, the name, in the model's order), so that the listing can key the form's cached
         # rendering on them (EventIndexPage.listing).
         theme = self.fields["theme"]
-        theme.choices = [("", theme.empty_label), *_THEME_OPTIONS.rows()]
+        theme.choices = [("", theme.empty_label), *options.THEMES.rows()]
 
     def fragment_parts(self) -> tuple:
         """Everything the rendered form depends on: the shown values, the errors and the options."""
-        errors = [(name, list(messages)) for name, messages in self.errors.items()] if self.is_bound else []
-        return ([(name, self[name].value()) for name in self.fields], errors,
-                [[(value, str(label)) for value, label in field.choices] for field in self.fields.values()])
+        return form_fragment_parts(self)
 
     def has_filters(self) -> bool:
         """Whether the query string asks for a filter (valid or not: ``filter`` reports errors)."""

@@ -8,6 +8,7 @@ import pytest
 from comcep.core import fragments
 from comcep.directory import services
 from comcep.directory.models import DirectoryProfile
+from comcep.taxonomy.models import Operator
 from tests.html import without_tokens
 
 from .conftest import listed_member, operator, region
@@ -58,3 +59,38 @@ def test_a_changed_profile_or_account_shows_at_once(client, member, theme_vae, t
     renamed = card(client, alice)
     assert "Alice R." in renamed and "Apec Lyon" in renamed and "Bretagne" in renamed and "Apec" in renamed
     assert DirectoryProfile.objects.get(user=alice).sort_name == "Alice R."
+
+
+def filter_form(client, query="") -> str:
+    match = re.search(r'<form method="get" action="/annuaire/" class="directory-filters".*?</form>',
+                      without_tokens(client.get(f"/annuaire/{query}").content.decode()), re.S)
+    assert match
+    return match.group(0)
+
+
+def test_the_filter_form_is_cached_keyed_by_its_options_and_the_selection(client, member, theme_vae, settings):
+    client.force_login(member)
+    first = filter_form(client, "?region=bretagne")
+    assert fragments.cached_count("directory-filters") == 1
+    assert '<option value="bretagne" selected>Bretagne</option>' in first
+    assert filter_form(client, "?region=bretagne") == first
+    assert fragments.cached_count("directory-filters") == 1
+    settings.FRAGMENT_CACHE = False
+    assert filter_form(client, "?region=bretagne") == first
+    settings.FRAGMENT_CACHE = True
+
+    # Another selection, a renamed theme and a new operator show at once.
+    assert '<option value="corse" selected>Corse</option>' in filter_form(client, "?region=corse")
+    theme_vae.name = "VAE et certification"
+    theme_vae.save()
+    Operator.objects.create(slug="operateur-test", name="Opérateur de test", sort_order=99)
+    after = filter_form(client, "?region=bretagne")
+    assert 'value="vae-test">VAE et certification</option>' in after and "Validation des acquis" not in after
+    assert '<option value="operateur-test">Opérateur de test</option>' in after
+    assert fragments.cached_count("directory-filters") == 3
+
+
+def test_a_card_without_display_name_shows_the_members_full_name(client, member):
+    nameless = listed_member(display_name="", first_name="Anne", last_name="Martin")
+    client.force_login(member)
+    assert ">Anne Martin</a></h3>" in card(client, nameless)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def names(response) -> list[str]:
-    return [profile.user.display_name for profile in response.context["profiles"]]
+    return [card.name for card in response.context["cards"]]
 
 
 @pytest.fixture

@@ -159,7 +159,7 @@ def test_the_page_lists_and_counts_as_the_rule_at_every_page_and_filter(client, 
         for number in range(1, pages + 1):
             response = client.get(f"/annuaire/?{query}page={number}")
             assert response.context["page"].paginator.count == len(expected)
-            seen += [profile.user_id for profile in response.context["profiles"]]
+            seen += [card.user_id for card in response.context["cards"]]
         assert seen == expected, query
 
 

@@ -18,7 +18,7 @@ def test_opt_in_is_off_by_default(client, member):
     response = client.get("/annuaire/mon-profil/")
     assert response.status_code == 200
     assert response.context["form"]["listed"].value() is False
-    assert member.display_name not in [p.user.display_name for p in client.get("/annuaire/").context["profiles"]]
+    assert member.display_name not in [card.name for card in client.get("/annuaire/").context["cards"]]
 
 
 def test_member_opts_in_with_themes_and_presentation(client, member, theme_vae):
@@ -33,7 +33,7 @@ def test_member_opts_in_with_themes_and_presentation(client, member, theme_vae):
     assert profile.presentation == "Conseillère VAE à Lyon."
     page = client.get(response["Location"])
     assert "vous figurez dans l&#x27;annuaire" in page.content.decode()
-    assert member.display_name in [p.user.display_name for p in client.get("/annuaire/").context["profiles"]]
+    assert member.display_name in [card.name for card in client.get("/annuaire/").context["cards"]]
 
 
 def test_member_opts_out(client, theme_vae):
