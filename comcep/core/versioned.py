@@ -79,7 +79,12 @@ class Versioned:
         if value is not None:
             with self._lock:
                 if len(self._entries) >= self.max_entries:
-                    self._entries.clear()
+                    # Full: the entries of older versions (unreachable) go first; only if the current
+                    # version alone fills the cache is it emptied.
+                    current = entry_key[0]
+                    self._entries = {k: v for k, v in self._entries.items() if k[0] == current}
+                    if len(self._entries) >= self.max_entries:
+                        self._entries.clear()
                 self._entries[entry_key] = (now + self.timeout, value)
         return value
 

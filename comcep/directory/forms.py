@@ -53,11 +53,11 @@ class DirectoryFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The options read once, as (slug, name) rows (the widget's own rendering would read the querysets):
+        # The options as (slug, name) rows, kept per process (the widget's own rendering would read the querysets):
         # they key the form's cached rendering (``fragment_parts``); validation still reads the querysets.
-        for name, rows in (("region", options.REGIONS), ("operateur", options.OPERATORS), ("theme", options.THEMES)):
+        for name, rows in (("region", options.regions), ("operateur", options.operators), ("theme", options.themes)):
             field = self.fields[name]
-            field.choices = [("", field.empty_label), *rows.rows()]
+            field.choices = [("", field.empty_label), *rows()]
 
     def fragment_parts(self) -> tuple:
         """Everything the rendered form depends on: the shown values, the errors and the options."""

@@ -28,13 +28,13 @@ class EventFilterForm(forms.Form):
         self.fields["region"].choices = [
             ("", _("Toutes les régions")),
             (self.NATIONAL, _("Événements nationaux")),
-            *options.REGIONS.rows(),
+            *options.regions(),
         ]
-        # The theme options read once here (the rows the widget would read while rendering: slug and
+        # The theme options (taxonomy.options: the rows the widget would read while rendering: slug and
         # ``str(theme)``, the name, in the model's order), so that the listing can key the form's cached
         # rendering on them (EventIndexPage.listing).
         theme = self.fields["theme"]
-        theme.choices = [("", theme.empty_label), *options.THEMES.rows()]
+        theme.choices = [("", theme.empty_label), *options.themes()]
 
     def fragment_parts(self) -> tuple:
         """Everything the rendered form depends on: the shown values, the errors and the options."""

@@ -10,6 +10,8 @@ class TaxonomyConfig(AppConfig):
     def ready(self):
         from comcep.core import exchange
 
+        from . import options
         from .exchange import ThemeSection
 
         exchange.register(ThemeSection())
+        options.connect()

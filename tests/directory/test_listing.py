@@ -127,6 +127,7 @@ def test_directory_queries_are_constant(client, member, theme_vae, theme_numeriq
     for _ in range(2):
         listed_member(themes=[theme_vae], region=region("bretagne"))
     client.force_login(member)
+    client.get("/annuaire/?theme=vae-test")  # the process caches (e.g. the filters' options) warm
     with django_assert_max_num_queries(15) as small:
         assert client.get("/annuaire/?theme=vae-test").status_code == 200
     for _ in range(20):
@@ -153,6 +154,7 @@ def test_directory_pages_queries_do_not_grow_with_the_members(client, member, qu
 
     add(3)
     client.force_login(member)
+    client.get("/annuaire/" + query)  # the process caches (e.g. the filters' options) warm
     with django_assert_max_num_queries(15) as small:
         assert client.get("/annuaire/" + query).status_code == 200
     add(57)
