@@ -5,6 +5,11 @@ flags), plus the active language, time zone and script prefix. When any of them 
 changes, so a cached fragment can never be stale: no invalidation is needed, and a per-process
 cache is correct with several workers. Old keys simply age out (least recently used first, one-hour timeout).
 
+The store is bounded by bytes (``MAX_FRAGMENT_BYTES``, the strings' own sizes as Python holds them) as well as
+by entries: fragments range from ~1 kB (a thread row) to ~70 kB (a search's results area, whose text is stored
+2 bytes a character as soon as it holds a "…"), so a bound on entries alone was a bound on nothing (4 000
+search fragments grew a worker by ~100 MB; docs/performance.md, "Session 16: worker memory").
+
 Rules for a cached fragment (``{% load fragments %}{% fragment key %}...{% endfragment %}``):
 - the view computes ``key`` with :func:`fragment_key` from **everything** the fragment renders or
   tests (permission flags included, e.g. ``is_moderator``, "is the reader the author"); a value the
@@ -27,6 +32,7 @@ Disabled when ``settings.DEBUG`` is on (template edits show at once in developme
 from __future__ import annotations
 
 import hashlib
+import sys
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -37,15 +43,25 @@ from django.utils.translation import get_language
 from .lru import ExpiringLRU
 
 FRAGMENT_SECONDS = 3600
-MAX_FRAGMENTS = 4000  # ~3-6 kB per forum post fragment: at most ~20 MB per worker.
+MAX_FRAGMENTS = 4000
+MAX_FRAGMENT_BYTES = 32 * 1024 * 1024  # per process: key and text of every entry, plus ENTRY_OVERHEAD each
+ENTRY_OVERHEAD = 200  # the store's own bytes per entry (ordered-dict slot and link, expiry tuple, float, int)
 CSRF_PLACEHOLDER = "comcep-csrf-fragment-placeholder"
 
 
-class FragmentStore(ExpiringLRU):
-    """The per-process store of rendered fragments (str), each kept ``timeout`` seconds at most."""
+def entry_bytes(key: str, html: str) -> int:
+    """What an entry holds in memory: ``sys.getsizeof`` of a str is exact (header plus 1, 2 or 4 bytes a
+    character, whichever its widest character needs) and costs nothing to read."""
+    return sys.getsizeof(key) + sys.getsizeof(html) + ENTRY_OVERHEAD
 
-    def __init__(self, max_entries: int = MAX_FRAGMENTS, timeout: float = FRAGMENT_SECONDS):
-        super().__init__(max_entries, timeout)
+
+class FragmentStore(ExpiringLRU):
+    """The per-process store of rendered fragments (str), each kept ``timeout`` seconds at most, at most
+    ``max_entries`` of them and ``max_bytes`` in all (``entry_bytes``)."""
+
+    def __init__(self, max_entries: int = MAX_FRAGMENTS, timeout: float = FRAGMENT_SECONDS,
+                 max_bytes: int = MAX_FRAGMENT_BYTES):
+        super().__init__(max_entries, timeout, max_bytes=max_bytes, sizeof=entry_bytes)
 
 
 FRAGMENTS = FragmentStore()

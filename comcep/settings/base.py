@@ -135,11 +135,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            # A 64 MB page cache per connection (default 2 MB): search joins the FTS matches to
-            # the index rows and facet rows by id; with the default cache those lookups
-            # re-read pages from the OS on every search (half the CPU time at 100k entries).
+            # A 16 MB page cache per connection (default 2 MB). It was 64 MB when search joined the
+            # FTS matches to the index and facet rows by id (re-reading pages from the OS on every
+            # search); since the facet counts come from in-memory bitmaps (search/sqlite_summary.py),
+            # first visits cost the same CPU with 16 MB as with 64 MB, and a worker's connection no
+            # longer fills 64 MB of pages at 100k entries (docs/performance.md, "Session 16: worker
+            # memory"). Not mmap_size: mapped pages count in each worker's RSS (~380 MB of the large
+            # bench database after 600 first-visit searches) and I/O errors become SIGBUS.
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                            "PRAGMA cache_size=-65536;",
+                            "PRAGMA cache_size=-16384;",
         }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

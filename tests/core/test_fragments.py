@@ -86,6 +86,73 @@ def test_a_value_can_have_its_own_lifetime_and_bound(monkeypatch):
     assert store.get("b") is None
 
 
+# --- Bounded by bytes (session 16) ------------------------------------------------------------------------
+
+
+def test_the_store_drops_the_least_recently_used_fragments_to_stay_within_its_bytes():
+    """A search's results area is ~70 kB where a thread row is ~1 kB: the entry bound alone let 4 000 search
+    fragments grow a worker by ~100 MB. The byte budget evicts the oldest entries, whatever their count."""
+    big, small = "x" * 10_000, "y" * 100
+    budget = 3 * fragments.entry_bytes("f:1", big)
+    store = fragments.FragmentStore(max_entries=1000, timeout=60, max_bytes=budget)
+    for n in range(3):
+        store.set(f"f:{n}", big)
+    assert store.get("f:0") == big  # now the most recently used
+    store.set("f:3", big)
+    assert store.get("f:1") is None  # the least recently used made room
+    assert [store.get(f"f:{n}") for n in (0, 2, 3)] == [big] * 3
+    assert store.bytes <= budget
+    for n in range(20):  # small entries fit beside the big ones until the budget is reached
+        store.set(f"s:{n}", small)
+    assert store.bytes <= budget and store.get("s:19") == small
+    assert store.get("f:0") is None and store.get("f:3") == big  # the oldest big one made room
+
+
+def test_a_fragment_larger_than_the_whole_budget_is_not_kept():
+    store = fragments.FragmentStore(max_entries=10, timeout=60, max_bytes=5_000)
+    store.set("a:1", "A")
+    store.set("b:1", "B" * 10_000)
+    assert store.get("b:1") is None and store.get("a:1") == "A"  # rendered live each time, nothing evicted
+    store.set("a:1", "A" * 10_000)  # a key's new value replaces the old one, even when it is not kept
+    assert store.get("a:1") is None and store.bytes == 0
+
+
+def test_the_stores_bytes_follow_replacements_expiry_and_clearing(monkeypatch):
+    import time
+
+    store = fragments.FragmentStore(max_entries=10, timeout=60, max_bytes=1_000_000)
+    store.set("a:1", "A" * 100)
+    store.set("a:1", "A" * 1000)
+    store.set("b:1", "é" * 10)
+    assert store.bytes == fragments.entry_bytes("a:1", "A" * 1000) + fragments.entry_bytes("b:1", "é" * 10)
+    now = time.monotonic()
+    monkeypatch.setattr(lru.time, "monotonic", lambda: now + 61)
+    assert store.get("a:1") is None
+    assert store.bytes == fragments.entry_bytes("b:1", "é" * 10)
+    store.clear()
+    assert store.bytes == 0
+
+
+def test_a_fragments_bytes_are_what_python_holds():
+    """A text with one character beyond Latin-1 (an ellipsis, a dash) is stored 2 bytes a character."""
+    latin = "résultat " * 1000
+    wide = latin + "…"
+    assert fragments.entry_bytes("k", wide) - fragments.entry_bytes("k", latin) > len(latin)
+
+
+@override_settings(DEBUG=False, FRAGMENT_CACHE=True)
+def test_pages_rendering_many_large_fragments_keep_the_process_store_within_its_budget(monkeypatch):
+    monkeypatch.setattr(fragments, "FRAGMENTS", fragments.FragmentStore(max_bytes=200_000))
+    request = RequestFactory().get("/")
+    for n in range(50):
+        html = render(fragments.fragment_key("test-big", n), "résultat " * 2_000, request)
+        assert "résultat" in html
+    assert fragments.FRAGMENTS.bytes <= 200_000
+    assert 0 < fragments.cached_count("test-big") < 50
+    assert "premier" not in render(fragments.fragment_key("test-big", 49), "premier", request)  # newest: cached
+    assert "premier" in render(fragments.fragment_key("test-big", 0), "premier", request)  # oldest: evicted
+
+
 def test_switching_the_cache_on_and_off_takes_effect_at_once():
     with override_settings(DEBUG=False, FRAGMENT_CACHE=True):
         assert fragments.enabled()
