@@ -31,7 +31,7 @@ from django.utils.translation import ngettext
 from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
 from comcep.core.markdown import clean_source, count_links, html_to_text, without_quotes
-from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate, Writes
+from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
 
@@ -348,16 +348,10 @@ def mark_read(user, thread: Thread, post: Post, *, has_marker: bool | None = Non
         return
     updated = READ_MARKER_FORWARD.execute(user=user.pk, thread=thread.pk, post=post.pk, at=post.created_at)
     if not updated and has_marker is None:
-        _first_marker(user, thread, post)
-
-
-def _first_marker(user, thread: Thread, post: Post) -> None:
-    """``mark_read``'s second statement, when its ``UPDATE`` found no marker behind ``post``: the member's
-    first marker of the thread (a concurrent one, or one already ahead, wins)."""
-    ReadMarker.objects.bulk_create(
-        [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
-        ignore_conflicts=True,
-    )
+        ReadMarker.objects.bulk_create(
+            [ReadMarker(user=user, thread=thread, last_read_post=post, last_read_at=post.created_at)],
+            ignore_conflicts=True,
+        )
 
 
 # --- Notifications ----------------------------------------------------------------------
@@ -550,14 +544,12 @@ def _notify_author(post: Post, title: str, *, actor=None, reason: str = "", key:
             target=post, dedupe_key=key or None)
 
 
-def _reindex(thread_id: int, *, writes: Writes | None = None) -> None:
+def _reindex(thread_id: int) -> None:
     """Keep the unified search up to date (search knows no app; the forums call it). Called inside
     the action's transaction: ``reindex_later`` queues the background task so that it runs after
-    the commit (a deleted thread is removed), at most one pending per thread. ``writes``: the task's
-    statement joins the caller's (``comcep.core.prepared.Writes``)."""
+    the commit (a deleted thread is removed), at most one pending per thread."""
     try:
-        # The task reads the thread (or removes it).
-        search_services.reindex_later(Thread(pk=thread_id), writes=writes)
+        search_services.reindex_later(Thread(pk=thread_id))  # the task reads the thread (or removes it)
     except Exception:  # noqa: BLE001 - search must never break posting
         logger.exception("search reindex failed for thread %s", thread_id)
 
@@ -569,21 +561,19 @@ def _reindex(thread_id: int, *, writes: Writes | None = None) -> None:
 ANNOUNCE_DELAY_SECONDS = 2
 
 
-def _announce_later(thread_id: int, *, writes: Writes | None = None) -> None:
+def _announce_later(thread_id: int) -> None:
     """Notifications of the thread's posts marked ``announce_pending`` (the caller has written the mark in
     this transaction), in the task queue (forums.tasks), after the commit: the fan-out to followers grows
     with the thread's audience, the member who posts does not wait for it. One task per thread at a
     time: with the database queue a task of the thread not started yet (waiting for its delay, or for the
     worker) will read the mark, and none is added (``taskqueue.enqueue_unless_pending``: one statement,
-    in the action's transaction, as the per-post task's ``INSERT`` was; ``writes``: it joins the caller's
-    statement, ``comcep.core.prepared.Writes``)."""
+    in the action's transaction, as the per-post task's ``INSERT`` was)."""
     from .tasks import announce_thread
 
     # Not before a short delay (database queue): the replies to a busy thread within it are announced by the
     # same task.
     taskqueue.enqueue_unless_pending(
-        announce_thread, thread_id, delay=getattr(settings, "FORUMS_ANNOUNCE_DELAY_SECONDS", ANNOUNCE_DELAY_SECONDS),
-        writes=writes)
+        announce_thread, thread_id, delay=getattr(settings, "FORUMS_ANNOUNCE_DELAY_SECONDS", ANNOUNCE_DELAY_SECONDS))
 
 
 def _stranded_announcements() -> list[dict]:
@@ -687,21 +677,15 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     return thread
 
 
-def _after_post(author, thread: Thread, post: Post, *, pending: bool, writes: Writes | None = None) -> None:
+def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:
     """What follows a new post, in its transaction: the author follows the thread and has read it,
     once it is public, the followers are told and the thread is reindexed (tasks,
-    comcep.core.taskqueue). The statements (subscription, read marker, the two tasks) are independent:
-    they run together (``comcep.core.prepared.Writes``: one statement on PostgreSQL), after the caller's
-    own ``writes`` (a reply's counters) if given; the read marker's first ``INSERT`` follows when its
-    ``UPDATE`` found none, as ``mark_read`` does."""
-    writes = writes if writes is not None else Writes()
-    SUBSCRIBE.execute(Subscription(user=author, thread=thread, space=None), writes=writes)
-    READ_MARKER_FORWARD.execute(user=author.pk, thread=thread.pk, post=post.pk, at=post.created_at, writes=writes,
-                                then=lambda updated: None if updated else _first_marker(author, thread, post))
+    comcep.core.taskqueue)."""
+    follow(author, thread=thread)
+    mark_read(author, thread, post)
     if not pending:
-        _announce_later(thread.pk, writes=writes)  # the post was written marked (announce_pending)
-        _reindex(thread.pk, writes=writes)
-    writes.run()
+        _announce_later(thread.pk)  # the post was written marked (announce_pending)
+        _reindex(thread.pk)
 
 
 # A form submitted twice (double click, the browser's "resend", a retry after a timeout whose
@@ -754,17 +738,13 @@ def add_reply(*, thread: Thread, author, body: str, created_at=None, visible: bo
         now = created_at or timezone.now()
         post = REPLY_INSERT.create(Post(thread=thread, author=author, body=body, html=html, created_at=now,
                                         needs_approval=pending, announce_pending=None if pending else True))
+        if not pending:
+            REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now)
+            if space_counts:
+                REPLY_SPACE_COUNTERS.execute(space=thread.space_id, post=post.pk, at=now)
         if cited:
             thread.cited_pages.add(*cited)
-        # The counters join the subscription, read marker and tasks of _after_post: independent writes, one
-        # statement on PostgreSQL (comcep.core.prepared.Writes; docs/performance.md, "Session 16: posting on
-        # PostgreSQL").
-        writes = Writes()
-        if not pending:
-            REPLY_THREAD_COUNTERS.execute(answered, thread=thread.pk, post=post.pk, at=now, writes=writes)
-            if space_counts:
-                REPLY_SPACE_COUNTERS.execute(space=thread.space_id, post=post.pk, at=now, writes=writes)
-        _after_post(author, thread, post, pending=pending, writes=writes)
+        _after_post(author, thread, post, pending=pending)
     return post
 
 

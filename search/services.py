@@ -279,14 +279,12 @@ COALESCE_MARGIN = timedelta(seconds=1)
 REINDEX_DELAY_SECONDS = 2
 
 
-def reindex_later(obj, *, writes=None) -> None:
+def reindex_later(obj) -> None:
     """Reindex ``obj`` in the task queue once the current transaction commits.
 
     Safe for deleted objects too: the task removes the entry when the object is gone.
     Tasks coalesce: when several are queued for one source (a busy thread, replies faster than
     the worker), the first to run reads the latest state and the others find nothing to do.
-    ``writes`` (``comcep.core.prepared.Writes``): with the database queue, the task's statement joins the
-    caller's other writes (``taskqueue.enqueue_unless_pending(writes=...)``) and runs with them.
     """
     from .tasks import reindex_source
 
@@ -301,7 +299,7 @@ def reindex_later(obj, *, writes=None) -> None:
         # taskqueue.enqueue_unless_pending).
         taskqueue.enqueue_unless_pending(
             reindex_source, ct_id, source_id,
-            delay=getattr(settings, "SEARCH_REINDEX_DELAY_SECONDS", REINDEX_DELAY_SECONDS), writes=writes)
+            delay=getattr(settings, "SEARCH_REINDEX_DELAY_SECONDS", REINDEX_DELAY_SECONDS))
         return
 
     def enqueue():

@@ -60,7 +60,7 @@ from django.db.models.query import (
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
-__all__ = ["PreparedCreate", "PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate", "Writes"]
+__all__ = ["PreparedCreate", "PreparedInsert", "PreparedQuery", "PreparedQueryError", "PreparedUpdate"]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 MAX_SHAPES = 256  # per PreparedQuery: slices (offsets) are part of the shape
@@ -348,34 +348,19 @@ class PreparedUpdate:
     def __repr__(self):
         return f"<PreparedUpdate {self.name}>"
 
-    def execute(self, *shape: Hashable, using: str | None = None, writes: Writes | None = None,
-                then: Callable[[int], Any] | None = None, **values) -> int | None:
-        """Run the ``UPDATE``; the number of rows updated. With ``writes`` (a :class:`Writes` of the same
-        database) the statement is added to it instead, ``then`` receives the row count when the writes
-        run, and None is returned."""
-        alias = writes.alias if writes is not None else (using or DEFAULT_DB_ALIAS)
-        statement = self.statement(*shape, using=alias, **values)
-        if writes is not None:
-            writes.add(statement, then=then)
-            return None
-        if statement is None:
-            return 0
-        # As QuerySet.update: an error marks the enclosing atomic block for rollback.
-        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
-            cursor.execute(*statement)
-            return cursor.rowcount
-
-    def statement(self, *shape: Hashable, using: str | None = None, **values) -> tuple[str, list] | None:
-        """The compiled ``UPDATE`` and its parameters for ``values``; None when it cannot touch a row (an
-        integer parameter beyond 64 bits, which no id can be: the ORM's exact lookups answer the same)."""
+    def execute(self, *shape: Hashable, using: str | None = None, **values) -> int:
         _check_values(self.name, self.params, values)
-        sql, prepared_params, slots = self._shape(shape, using or DEFAULT_DB_ALIAS)
+        alias = using or DEFAULT_DB_ALIAS
+        sql, prepared_params, slots = self._shape(shape, alias)
         if any(self.params[name] is int and not _INT64_MIN <= value <= _INT64_MAX for name, value in values.items()):
-            return None
+            return 0  # no row has such an id (the ORM's exact lookups answer the same)
         params = list(prepared_params)
         for position, name, adapter in slots:
             params[position] = adapter(values[name])
-        return sql, params
+        # As QuerySet.update: an error marks the enclosing atomic block for rollback.
+        with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
 
     def sql(self, *shape: Hashable, using: str | None = None) -> tuple[str, list]:
         sql, params, _slots = self._shape(shape, using or DEFAULT_DB_ALIAS)
@@ -475,15 +460,10 @@ class PreparedInsert:
             raise PreparedQueryError(f"{self.name}: not a single INSERT with one placeholder per field")
         return statements[0][0], fields
 
-    def execute(self, obj, *, using: str | None = None, writes: Writes | None = None,
-                then: Callable[[int], Any] | None = None) -> int | None:
-        """Insert ``obj`` (its primary key is not read back). Returns the row count (0: ignored). With
-        ``writes``, the statement is added to it instead (``then`` receives the row count) and None returned."""
-        alias = writes.alias if writes is not None else (using or DEFAULT_DB_ALIAS)
+    def execute(self, obj, *, using: str | None = None) -> int:
+        """Insert ``obj`` (its primary key is not read back). Returns the row count (0: ignored)."""
+        alias = using or DEFAULT_DB_ALIAS
         sql, params = self._statement(obj, alias)
-        if writes is not None:
-            writes.add((sql, params), then=then)
-            return None
         with transaction.mark_for_rollback_on_error(using=alias), connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
@@ -535,7 +515,7 @@ class PreparedCreate(PreparedInsert):
             raise PreparedQueryError(f"{self.name}: not a single INSERT with one placeholder per field")
         return statements[0][0], fields
 
-    def execute(self, obj, *, using: str | None = None, writes=None, then=None) -> int:
+    def execute(self, obj, *, using: str | None = None) -> int:
         raise TypeError("PreparedCreate: use create(obj)")
 
     def create(self, obj, *, using: str | None = None):
@@ -565,92 +545,6 @@ class PreparedCreate(PreparedInsert):
         obj._state.db = alias
         post_save.send(sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias)
         return obj
-
-
-class Writes:
-    """Writes whose results nobody needs before the last of them (a reply's counters, subscription, read
-    marker and tasks), sent as **one statement** on PostgreSQL: each a data-modifying ``WITH`` query of
-    ``WITH w0 AS (<sql> RETURNING 1), w1 AS (…) SELECT (SELECT count(*) FROM w0), …``, one round trip and
-    one pass through Django's and psycopg's execute instead of one per write. Elsewhere (SQLite, whose
-    statements cost no round trip) each is executed in turn, as before.
-
-    Explicit: a write joins only when its caller passes ``writes=`` (``PreparedUpdate.execute``,
-    ``PreparedInsert.execute``, ``taskqueue.enqueue_unless_pending``), and then returns None; its row
-    count reaches its ``then`` callback in :meth:`run`, after the statement, in the order the writes
-    were added. Nothing else is deferred.
-
-    Semantics on PostgreSQL (READ COMMITTED): the sub-statements share the statement's snapshot, where
-    separate statements would each take a new one. That is the same result for writes that do not read
-    each other's rows (different rows, none reads what another writes): each ``UPDATE`` still waits for a
-    row locked by a concurrent transaction and re-evaluates its condition on the row's latest version, as
-    a separate ``UPDATE`` does; ``ON CONFLICT`` and ``FOR UPDATE`` behave as in separate statements. The
-    main query reads the counts in the order of the writes, which runs them in that order. Do not add
-    writes that must see another's effect (the same row twice, or a read of what an earlier one wrote):
-    a ``WITH`` query does not see the other sub-statements' changes (e.g. two identical
-    ``enqueue_unless_pending`` in one ``Writes`` would both write their row). A write that fails makes the whole
-    statement fail (inside a transaction, which a caller of several writes has): the transaction rolls
-    back as it would after any of the separate statements failing."""
-
-    def __init__(self, using: str | None = None):
-        self.alias = using or DEFAULT_DB_ALIAS
-        self._statements: list[tuple[str, list]] = []
-        self._thens: list[Callable[[int], Any] | None] = []
-        self._skipped: list[int] = []  # positions of writes that cannot touch a row (statement None)
-
-    def __len__(self) -> int:
-        return len(self._thens)
-
-    def add(self, statement: tuple[str, list] | None, *, then: Callable[[int], Any] | None = None) -> None:
-        """Add a write: ``(sql, params)`` of one ``INSERT`` / ``UPDATE`` / ``DELETE`` without ``RETURNING``
-        (None: a write that touches no row, whose ``then`` gets 0)."""
-        if statement is None:
-            self._skipped.append(len(self._thens))
-        else:
-            self._statements.append((statement[0], list(statement[1])))
-        self._thens.append(then)
-
-    def run(self) -> list[int]:
-        """Execute the writes (one statement on PostgreSQL), hand each row count to its ``then`` in order,
-        return the counts. An error marks the enclosing atomic block for rollback and runs no callback."""
-        statements, thens, skipped = self._statements, self._thens, set(self._skipped)
-        self._statements, self._thens, self._skipped = [], [], []
-        connection = connections[self.alias]
-        counts: list[int] = []
-        with transaction.mark_for_rollback_on_error(using=self.alias), connection.cursor() as cursor:
-            if len(statements) > 1 and connection.vendor == "postgresql":
-                cursor.execute(*_together(statements))
-                counts = list(cursor.fetchone())
-            else:
-                for sql, params in statements:
-                    cursor.execute(sql, params)
-                    counts.append(cursor.rowcount)
-        found = iter(counts)
-        counts = [0 if position in skipped else next(found) for position in range(len(thens))]
-        for then, count in zip(thens, counts, strict=True):
-            if then is not None:
-                then(count)
-        return counts
-
-
-_TOGETHER: dict[tuple[str, ...], str] = {}
-
-
-def _together(statements: list[tuple[str, list]]) -> tuple[str, list]:
-    """``Writes``' statement for PostgreSQL: one data-modifying ``WITH`` query per write (text cached per
-    sequence of texts: the same writes send the same text, which psycopg then prepares)."""
-    texts = tuple(sql for sql, _params in statements)
-    sql = _TOGETHER.get(texts)
-    if sql is None:
-        for text in texts:
-            if " RETURNING " in text.upper() or not text.lstrip().upper().startswith(("INSERT ", "UPDATE ", "DELETE ")):
-                raise PreparedQueryError(f"Writes: not a plain INSERT, UPDATE or DELETE: {text[:80]}")
-        withs = ", ".join(f"w{index} AS ({text} RETURNING 1)" for index, text in enumerate(texts))
-        counts = ", ".join(f"(SELECT count(*) FROM w{index})" for index in range(len(texts)))  # noqa: S608 - numbered names only
-        sql = f"WITH {withs} SELECT {counts}"
-        if len(_TOGETHER) >= MAX_SHAPES:
-            _TOGETHER.pop(next(iter(_TOGETHER)))
-        _TOGETHER[texts] = sql
-    return sql, [param for _sql, params in statements for param in params]
 
 
 class PreparedSequence:

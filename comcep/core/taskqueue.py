@@ -126,7 +126,7 @@ def _row_written(backend, row, using: str):
     return result
 
 
-def enqueue_unless_pending(task, *args, using: str = "default", delay: float = 0, writes=None) -> bool | None:
+def enqueue_unless_pending(task, *args, using: str = "default", delay: float = 0) -> bool:
     """Queue ``task(*args)`` to run after the current transaction commits, unless an identical task is
     queued and not started yet (it will read what this transaction writes). ``delay`` (seconds, database
     queue only): the task runs at the earliest that long from now, so that the changes within it find it
@@ -138,13 +138,7 @@ def enqueue_unless_pending(task, *args, using: str = "default", delay: float = 0
     between, as with ``pending``; if a worker holds it (claiming it), the statement waits, sees it
     started, and inserts. On SQLite a transaction holds the write lock from BEGIN, which a claim needs.
     Signals as ``enqueue_row`` (``post_save`` and ``task_enqueued`` only for a row written).
-    Other backends: queued after the commit every time. Returns whether a task was queued.
-
-    ``writes`` (a ``comcep.core.prepared.Writes``): the statement joins it (one statement with the other
-    writes on PostgreSQL) instead of running now; the signals follow when the writes run, if the row was
-    written; None is returned (other backends: queued after the commit, True returned, as without it)."""
-    if writes is not None:
-        using = writes.alias
+    Other backends: queued after the commit every time. Returns whether a task was queued."""
     alias = _database_backend(task)
     if alias != using:
         enqueue_after_commit(task, *args, using=using)
@@ -159,12 +153,8 @@ def enqueue_unless_pending(task, *args, using: str = "default", delay: float = 0
     pending_sql, pending_params, slot = _pending_statement(using, task.module_path, for_update)
     pending_params = list(pending_params)
     pending_params[slot] = _json_param(row.args_kwargs, connection)
-    params = [*values, *pending_params]
-    if writes is not None:
-        writes.add((sql, params), then=lambda count: _row_written(backend, row, using) if count == 1 else None)
-        return None
     with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*values, *pending_params])
         written = cursor.rowcount == 1
     if written:
         _row_written(backend, row, using)
