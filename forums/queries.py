@@ -14,6 +14,7 @@ import datetime
 from django.db.models import Case, Exists, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from wagtail.models import Page
 
+from comcep.accounts.models import PUBLIC_NAME_FIELDS
 from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
@@ -232,8 +233,8 @@ SPACE_MODERATOR = PreparedQuery(
 )
 
 #: What a space page's row shows of a thread and of its authors (forums/space.html, the row's
-#: fragment key in forums.views): the rows are loaded with these columns only.
-PUBLIC_NAME_FIELDS = ("display_name", "first_name", "last_name", "email", "deleted_at")
+#: fragment key in forums.views): the rows are loaded with these columns only (the authors' public names:
+#: ``comcep.accounts.models.PUBLIC_NAME_FIELDS``).
 SPACE_ROW_FIELDS = (
     "id", "space_id", "slug", "title", "created_at", "author", "is_pinned", "solved_post_id", "is_locked",
     "is_hidden", "needs_approval", "post_count", "last_post_at", "last_post", "last_post__author",

@@ -328,19 +328,13 @@ class PreparedUpdate:
     reply's transaction"). No signals are sent (``QuerySet.update`` sends none either); an update
     that would need several statements (inherited fields) is refused."""
 
-    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type],
-                 window_by_key: bool = False):
+    def __init__(self, name: str, build: Callable[..., Any], *, params: dict[str, type]):
         for kind in params.values():
             if kind not in _SUPPORTED_TYPES:
                 raise TypeError(f"{name}: unsupported parameter type {kind!r}")
         self.name = name
         self.build = build
         self.params = dict(params)
-        # A window that skips rows (``offset``) selects the window's primary keys first, in a subquery of
-        # the same filter and order, and builds the rows (joins, annotations) for those only: the rows
-        # skipped are walked in an index, not joined, annotated and sorted (a deferred join). For lists
-        # paged deep (a long thread's last page): see docs/performance.md, "Session 14: deep pages".
-        self.window_by_key = window_by_key
         self._shapes: dict[tuple, tuple[str, list, list]] = {}
         self._lock = threading.Lock()
         self.compilations = 0

@@ -14,7 +14,7 @@ from comcep.accounts.models import User
 from comcep.core import access
 from comcep.core.fragments import fragment_key, keyer
 
-from . import contributions, services
+from . import contributions, queries, services
 from .forms import DirectoryFilterForm, ProfileForm
 from .models import DirectoryProfile
 
@@ -59,14 +59,14 @@ def directory(request):
     key = keyer()
     for card in cards:
         card.fragment_key = _card_fragment_key(card, key)
-    own = DirectoryProfile.objects.filter(user=request.user).values_list("listed", flat=True).first()
+    own = queries.OWN_LISTED.rows(user=request.user.pk, limit=1)
     return render(request, "directory/index.html", {
         "form": form,
         "filter_form_fragment_key": key("directory-filters", form.fragment_parts()),
         "page": page,
         "cards": cards,
         "is_filtered": bool(filters),
-        "own_listed": bool(own),
+        "own_listed": bool(own and own[0]),
     })
 
 

@@ -212,3 +212,22 @@ def test_search_follows_a_change_of_name_or_organisation(client, member, accente
     assert names(client.get("/annuaire/?q=garcon")) == ["Noémie Garçon"]
     assert names(client.get("/annuaire/?q=apec")) == []
     assert DirectoryProfile.objects.get(user=user).search_text == "noemie garcon\nfrance travail orleans"
+
+
+def test_the_unfiltered_list_is_every_listed_member_in_order_page_by_page(client, member, theme_vae):
+    """The unfiltered list pages every listed member once, in the directory's order, with the cards read for
+    them all at once (themes and region included): every page, the last one partial."""
+    for i in range(60):
+        listed_member(display_name=f"Membre {59 - i:02d}", themes=[theme_vae] if i % 3 else [],
+                      region=region("occitanie"))
+    DirectoryProfile.objects.create(user=UserFactory(display_name="Membre réservé"), listed=False)
+    client.force_login(member)
+    expected = DirectoryProfile.objects.listed().cards()
+    seen = []
+    for number in (1, 2, 3):
+        response = client.get("/annuaire/" + (f"?page={number}" if number > 1 else ""))
+        assert response.context["page"].paginator.count == 60
+        seen += response.context["cards"]
+    assert [card.name for card in seen] == [f"Membre {i:02d}" for i in range(60)]
+    assert [(c.user_id, c.themes, c.region) for c in seen] == [(c.user_id, c.themes, c.region) for c in expected]
+    assert len(client.get("/annuaire/?page=3").context["cards"]) == 10
