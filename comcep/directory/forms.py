@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comcep.core.fragments import form_fragment_parts
 from comcep.taxonomy import options
-from comcep.taxonomy.models import Operator, Region, Theme
+from comcep.taxonomy.models import Theme
 
 from .models import PRESENTATION_MAX_LENGTH, DirectoryProfile
 
@@ -40,30 +40,39 @@ class ProfileForm(forms.ModelForm):
 
 
 class DirectoryFilterForm(forms.Form):
-    """The directory's filters (GET). Invalid values are ignored, never an error page."""
+    """The directory's filters (GET). Invalid values are ignored, never an error page.
+
+    The region, operator and theme are chosen among the taxonomy's options (``comcep.taxonomy.options``, kept per
+    process): neither validating a slug nor rendering the form reads the database."""
+
+    #: Field name -> the options' kind (taxonomy.options).
+    TERMS = {"region": "regions", "operateur": "operators", "theme": "themes"}
+    EMPTY_LABELS = {"region": _("Toutes les régions"), "operateur": _("Tous les opérateurs"),
+                    "theme": _("Tous les thèmes")}
 
     q = forms.CharField(label=_("Nom ou structure"), required=False, max_length=100)
-    region = forms.ModelChoiceField(label=_("Région"), required=False, to_field_name="slug",
-                                    queryset=Region.objects.all(), empty_label=_("Toutes les régions"))
-    operateur = forms.ModelChoiceField(label=_("Opérateur"), required=False, to_field_name="slug",
-                                       queryset=Operator.objects.all(),
-                                       empty_label=_("Tous les opérateurs"))
-    theme = forms.ModelChoiceField(label=_("Thème d'expertise"), required=False, to_field_name="slug",
-                                   queryset=Theme.objects.all(), empty_label=_("Tous les thèmes"))
+    region = forms.ChoiceField(label=_("Région"), required=False)
+    operateur = forms.ChoiceField(label=_("Opérateur"), required=False)
+    theme = forms.ChoiceField(label=_("Thème d'expertise"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The options as (slug, name) rows, kept per process (the widget's own rendering would read the querysets):
-        # they key the form's cached rendering (``fragment_parts``); validation still reads the querysets.
-        for name, rows in (("region", options.regions), ("operateur", options.operators), ("theme", options.themes)):
-            field = self.fields[name]
-            field.choices = [("", field.empty_label), *rows()]
+        # The options as (slug, name) rows: they key the form's cached rendering (``fragment_parts``).
+        for name, kind in self.TERMS.items():
+            self.fields[name].choices = [("", self.EMPTY_LABELS[name]), *getattr(options, kind)()]
 
     def fragment_parts(self) -> tuple:
         """Everything the rendered form depends on: the shown values, the errors and the options."""
         return form_fragment_parts(self)
 
     def filters(self) -> dict:
-        """The valid filters only (an unknown slug is dropped rather than failing the page)."""
+        """The valid filters only: ``q`` the text, the others the chosen term's id (an unknown slug is dropped
+        rather than failing the page)."""
         self.is_valid()
-        return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}
+        cleaned = getattr(self, "cleaned_data", {})
+        filters = {"q": cleaned["q"]} if cleaned.get("q") else {}
+        for name, kind in self.TERMS.items():
+            term = options.ids(kind).get(cleaned.get(name) or "")
+            if term is not None:
+                filters[name] = term
+        return filters

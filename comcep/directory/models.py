@@ -1,11 +1,11 @@
 """The member directory: an opt-in profile next to the account (docs/directory.md)."""
 
 import unicodedata
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
 from django.utils.translation import gettext_lazy as _
 
 from comcep.accounts.enums import MembershipStatus
@@ -19,6 +19,16 @@ def fold(text: str) -> str:
     The directory's search compares folded text on every database engine (see ``search_text``)."""
     text = (text or "").lower().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+MAX_SEARCH_WORDS = 10
+#: The directory's order: by display name (``DirectoryProfile.sort_name`` copies it), then account.
+DIRECTORY_ORDER = ("sort_name", "user_id")
+
+
+def search_words(query: str) -> list[str]:
+    """The words of the directory's name/organisation search, folded (at most ``MAX_SEARCH_WORDS``)."""
+    return fold(query).split()[:MAX_SEARCH_WORDS]
 
 
 def search_text_for(user) -> str:
@@ -63,6 +73,22 @@ class DirectoryCard:
     presentation: str
     fragment_key: str = ""  # set by the view (comcep.directory.views._card_fragment_key)
 
+    @classmethod
+    def from_rows(cls, rows) -> list["DirectoryCard"]:
+        """The cards of ``DirectoryProfileQuerySet.card_rows`` rows, in their order (a profile's rows are
+        consecutive: the order's first keys are the profile's)."""
+        cards, last = [], None
+        for pk, user_id, *name_parts, organisation, operator, region, presentation, theme in rows:
+            if pk != last:
+                last, themes = pk, []
+                cards.append(cls(user_id=user_id, name=public_name_from(*name_parts), organisation=organisation,
+                                 operator=operator, region=region, themes=themes, presentation=presentation))
+            if theme is not None:
+                themes.append(theme)
+        for card in cards:
+            card.themes = tuple(card.themes)
+        return cards
+
 
 class DirectoryProfileQuerySet(models.QuerySet):
     def listed(self):
@@ -72,42 +98,36 @@ class DirectoryProfileQuerySet(models.QuerySet):
         in the partial indexes of the profile table instead of joining every profile with its account."""
         return self.filter(shown=True)
 
-    def matching(self, query: str):
-        """Accent- and case-insensitive search on display name and organisation: every word of
-        ``query`` must appear (``search_text`` holds both, folded; a plain LIKE on every engine)."""
+    def filtered(self, *, words=(), region=None, operator=None, theme=None):
+        """The list's filters (``DirectoryFilterForm``): every word in the folded name and organisation
+        (``search_words``), the region's, operator's and theme's ids. Every value reaches the SQL as a plain query
+        parameter (the words through ``Value``: the database escapes the LIKE pattern itself), so that the list's
+        statements can be prepared (queries.py)."""
         qs = self
-        for word in fold(query).split()[:10]:
-            qs = qs.filter(search_text__contains=word)
+        for word in words:
+            qs = qs.filter(search_text__contains=Value(word))
+        if region is not None:
+            qs = qs.filter(region_id=region)
+        if operator is not None:
+            qs = qs.filter(operator_id=operator)
+        if theme is not None:
+            qs = qs.filter(themes=theme)
         return qs
 
-    def cards(self) -> list[DirectoryCard]:
-        """The profiles' cards, in directory order, read as plain rows: one statement for the profiles and
-        their accounts' columns, one for their themes' names. A page's 25 cards built as model instances
-        (``for_listing``: profiles, accounts, operators, regions, prefetched themes) cost ~3.7 ms of CPU,
-        as rows ~0.5 ms."""
-        rows = list(self.in_directory_order().values_list(
+    def card_rows(self):
+        """What ``DirectoryCard.from_rows`` reads, in directory order: one row per profile and theme (one row
+        with no theme's name for a profile without themes), the themes in their order."""
+        return self.order_by(*DIRECTORY_ORDER, "themes__sort_order", "themes__name", "themes__id").values_list(
             "pk", "user_id", *(f"user__{name}" for name in PUBLIC_NAME_FIELDS), "user__organisation",
-            "user__operator__name", "user__region__name", "presentation",
-        ))
-        themes = defaultdict(list)
-        if rows:
-            through = DirectoryProfile.themes.through.objects
-            for profile_id, name in (through.filter(directoryprofile_id__in=[row[0] for row in rows])
-                                     .order_by("theme__sort_order", "theme__name", "theme_id")
-                                     .values_list("directoryprofile_id", "theme__name")):
-                themes[profile_id].append(name)
-        return [
-            DirectoryCard(user_id=user_id, name=public_name_from(*name_parts), organisation=organisation,
-                          operator=operator, region=region, themes=tuple(themes[pk]), presentation=presentation)
-            for pk, user_id, *name_parts, organisation, operator, region, presentation in rows
-        ]
+            "user__operator__name", "user__region__name", "presentation", "themes__name",
+        )
 
     def for_listing(self):
         return self.select_related("user__operator", "user__region").prefetch_related("themes")
 
     def in_directory_order(self):
         """The directory's order: by display name, then account (``sort_name`` copies the display name)."""
-        return self.order_by("sort_name", "user_id")
+        return self.order_by(*DIRECTORY_ORDER)
 
 
 class DirectoryProfile(models.Model):

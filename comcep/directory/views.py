@@ -16,7 +16,7 @@ from comcep.core.fragments import fragment_key, keyer
 
 from . import contributions, queries, services
 from .forms import DirectoryFilterForm, ProfileForm
-from .models import DirectoryProfile
+from .models import DirectoryProfile, search_words
 
 PROFILES_PER_PAGE = 25
 FILTER_PARAMS = ("q", "region", "operateur", "theme", "page")
@@ -37,25 +37,15 @@ def directory(request):
 
     form = DirectoryFilterForm(request.GET)
     filters = form.filters()
-    # Every filter reads the profile's own columns (region and operator are copies of the account's), so
-    # the count and the page's keys are walked in the profile table's partial indexes (models.py): the
-    # accounts are joined for the page's 25 rows only.
-    profiles = DirectoryProfile.objects.listed()
-    if "q" in filters:
-        profiles = profiles.matching(filters["q"])
-    if "region" in filters:
-        profiles = profiles.filter(region=filters["region"])
-    if "operateur" in filters:
-        profiles = profiles.filter(operator=filters["operateur"])
-    if "theme" in filters:
-        profiles = profiles.filter(themes=filters["theme"])
-
-    # The paginator counts the filtered profiles and slices their keys (user_id: unique, and in the
-    # indexes); the page's rows are then read by those keys in one statement (a deferred join: the rows
-    # skipped by a deep page's OFFSET are index entries, never joined or built).
-    page = Paginator(profiles.in_directory_order().values_list("user_id", flat=True),
-                     PROFILES_PER_PAGE).get_page(request.GET.get("page"))
-    cards = DirectoryProfile.objects.filter(user_id__in=page.object_list).cards()
+    # Two statements whatever the filters (queries.py): the count, and the page's cards, whose profiles are
+    # picked in the profile table's partial indexes before their accounts and themes are joined (the rows a
+    # deep page's OFFSET skips are index entries, never joined or built).
+    listing = queries.Listing(
+        words=search_words(filters.get("q", "")),
+        region=filters.get("region"), operator=filters.get("operateur"), theme=filters.get("theme"),
+    )
+    page = Paginator(listing, PROFILES_PER_PAGE).get_page(request.GET.get("page"))
+    cards = page.object_list
     key = keyer()
     for card in cards:
         card.fragment_key = _card_fragment_key(card, key)

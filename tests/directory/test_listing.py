@@ -189,7 +189,12 @@ def accented(db):
     ("noël", ["Noel Martin"]),
     ("zoe coeur", ["Zoé Bœuf"]),  # every word must match, in any field
     ("chloe apec", []),
-    ("100%", []),  # LIKE wildcards are matched literally
+    # LIKE's wildcards are matched literally ("l_on" would match "lyon", "%" and "_" every member).
+    ("100%", []),
+    ("%", []),
+    ("_", []),
+    ("l_on", []),
+    ("d'ile", ["Zoé Bœuf"]),
 ])
 def test_search_ignores_accents_and_case(client, member, accented, query, expected):
     """Through the ORM on the configured engine (CI runs the suite on SQLite and PostgreSQL)."""
@@ -222,12 +227,41 @@ def test_the_unfiltered_list_is_every_listed_member_in_order_page_by_page(client
                       region=region("occitanie"))
     DirectoryProfile.objects.create(user=UserFactory(display_name="Membre réservé"), listed=False)
     client.force_login(member)
-    expected = DirectoryProfile.objects.listed().cards()
+    expected = [(profile.user_id, tuple(theme.name for theme in profile.themes.all()),
+                 profile.user.region.name)
+                for profile in DirectoryProfile.objects.listed().in_directory_order().for_listing()]
     seen = []
     for number in (1, 2, 3):
         response = client.get("/annuaire/" + (f"?page={number}" if number > 1 else ""))
         assert response.context["page"].paginator.count == 60
         seen += response.context["cards"]
     assert [card.name for card in seen] == [f"Membre {i:02d}" for i in range(60)]
-    assert [(c.user_id, c.themes, c.region) for c in seen] == [(c.user_id, c.themes, c.region) for c in expected]
+    assert [(c.user_id, c.themes, c.region) for c in seen] == expected
     assert len(client.get("/annuaire/?page=3").context["cards"]) == 10
+
+
+def test_the_lists_statements_are_built_once_per_shape_whatever_the_values(client, member, people):
+    """The count and the cards are prepared statements (directory/queries.py): another region, operator, theme,
+    search word or page of the same shape runs the statement already built, with its own values."""
+    from comcep.directory import queries
+
+    client.force_login(member)
+    assert names(client.get("/annuaire/?region=bretagne&q=apec")) == ["Bruno Breton"]
+    built = queries.LISTED.compilations, queries.CARD_ROWS.compilations
+    assert names(client.get("/annuaire/?region=hauts-de-france&q=travail")) == ["Chloé Nord"]
+    assert names(client.get("/annuaire/?region=bretagne&q=lyon")) == []
+    assert (queries.LISTED.compilations, queries.CARD_ROWS.compilations) == built
+
+
+def test_a_new_region_can_be_chosen_and_filters_at_once(client, member, people):
+    """The filter's options and their ids are kept per process (taxonomy.options): a region created since is
+    offered and filters the list on the next request."""
+    from comcep.taxonomy.models import Region
+
+    client.force_login(member)
+    assert "outre-mer-test" not in client.get("/annuaire/").content.decode()
+    new = Region.objects.create(slug="outre-mer-test", name="Outre-mer (test)")
+    listed_member(display_name="Dora Lointaine", region=new)
+    response = client.get("/annuaire/?region=outre-mer-test")
+    assert 'value="outre-mer-test" selected' in response.content.decode()
+    assert names(response) == ["Dora Lointaine"]
