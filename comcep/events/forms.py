@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from comcep.core.fragments import form_fragment_parts
 from comcep.taxonomy import options
-from comcep.taxonomy.models import Theme
 
 from .enums import EventKind
 
@@ -18,9 +17,11 @@ class EventFilterForm(forms.Form):
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Tous les types")), *EventKind.choices], required=False,
     )
-    theme = forms.ModelChoiceField(
-        label=_("Thème"), queryset=Theme.objects.all(), to_field_name="slug", required=False,
-        empty_label=_("Tous les thèmes"),
+    # A theme's slug, checked against the cached options (taxonomy.options) and filtered by the theme's id: no
+    # statement. The error is the one a ModelChoiceField gave (it names no value).
+    theme = forms.ChoiceField(
+        label=_("Thème"), required=False,
+        error_messages={"invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]},
     )
 
     def __init__(self, *args, **kwargs):
@@ -33,8 +34,7 @@ class EventFilterForm(forms.Form):
         # The theme options (taxonomy.options: the rows the widget would read while rendering: slug and
         # ``str(theme)``, the name, in the model's order), so that the listing can key the form's cached
         # rendering on them (EventIndexPage.listing).
-        theme = self.fields["theme"]
-        theme.choices = [("", theme.empty_label), *options.themes()]
+        self.fields["theme"].choices = [("", _("Tous les thèmes")), *options.themes()]
 
     def fragment_parts(self) -> tuple:
         """Everything the rendered form depends on: the shown values, the errors and the options."""
@@ -57,13 +57,13 @@ class EventFilterForm(forms.Form):
             events = events.filter(region__slug=region)
         if data.get("type"):
             events = events.filter(kind=data["type"])
-        theme = data.get("theme")
-        if theme:
+        theme = options.ids("themes").get(data.get("theme") or "")
+        if theme is not None:
             from .models import EventPage
 
             through = EventPage.themes.through
             events = events.filter(
-                pk__in=through.objects.filter(Q(theme=theme) | Q(theme__parent=theme))
+                pk__in=through.objects.filter(Q(theme_id=theme) | Q(theme__parent_id=theme))
                 .values("eventpage_id")
             )
         return events

@@ -46,6 +46,18 @@ def test_filters_by_region_kind_and_theme(client):
     assert "Webinaire VAE" in html and "Formation posture" not in html
 
 
+def test_a_theme_filter_lists_the_events_of_its_sub_themes_too(client):
+    parent = ThemeFactory(slug="parcours-test", name="Parcours")
+    child = ThemeFactory(slug="vae-test", name="VAE", parent=parent)
+    EventPageFactory(title="Atelier parcours", themes=[parent])
+    EventPageFactory(title="Webinaire VAE", themes=[child])
+    EventPageFactory(title="Formation posture", themes=[ThemeFactory(slug="posture-test")])
+    html = client.get("/agenda/", {"theme": "parcours-test"}).content.decode()
+    assert "Atelier parcours" in html and "Webinaire VAE" in html and "Formation posture" not in html
+    html = client.get("/agenda/", {"theme": "vae-test"}).content.decode()
+    assert "Webinaire VAE" in html and "Atelier parcours" not in html
+
+
 def test_bad_filter_values_are_reported_not_a_server_error(client):
     EventPageFactory(title="Webinaire VAE")
     response = client.get("/agenda/", {"region": "atlantide", "type": "concert", "page": "abc"})
