@@ -3,7 +3,10 @@ together (one ``immediate_emails_sent_here`` block, or one batch of the queued t
 gets one message listing them in order; with one notification, the message they always got. Each
 notification keeps its own bookkeeping: marked sent with its message, or failed with it and retried."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
@@ -17,7 +20,7 @@ from comcep.notifications.services import immediate_emails_sent_here, notify, se
 from comcep.notifications.tokens import read_unsubscribe_token
 from tests.factories import UserFactory
 
-from .outbox import linked, mailed
+from .outbox import linked, mailed, tokens_read
 from .test_emails import SMTP_DOWN
 
 pytestmark = pytest.mark.django_db
@@ -87,16 +90,30 @@ def test_three_notifications_of_one_block_make_one_email_listing_them(django_cap
     assert all(n.emailed_at is not None for n in notifications)
 
 
+def _read_tokens(message) -> tuple[str, str, str, dict]:
+    """The message's subject, text, HTML and headers, each unsubscribe token replaced by what it carries."""
+    return (message.subject, tokens_read(message.body), tokens_read(_html(message)),
+            {name: tokens_read(value) for name, value in message.extra_headers.items()})
+
+
 def test_one_notification_gets_the_message_it_always_got(django_capture_on_commit_callbacks):
-    reader, other = UserFactory(), UserFactory()
-    _in_one_block(django_capture_on_commit_callbacks,
-                  [([reader, other], "Nouvelle réponse dans « VAE »", {}), ([other], "Autre réponse", {})])
-    mine = next(message for message in mail.outbox if message.to == [reader.email])
-    notification = Notification.objects.select_related("recipient", "actor").get(recipient=reader)
-    alone = build_notification_message(notification)
-    assert (mine.subject, mine.body, _html(mine), mine.extra_headers) == (
-        alone.subject, alone.body, _html(alone), alone.extra_headers)
+    """Compared with the message built alone from the database, later: on a loaded machine, in another second.
+    The unsubscribe tokens hold the second they were signed (``signing.dumps``), so they are compared by
+    what they carry (the member and the kind); everything else byte for byte."""
+    with time_machine.travel(dt.datetime(2026, 11, 30, 12, 0, 59, 999_000, tzinfo=dt.UTC), tick=False) as clock:
+        reader, other = UserFactory(), UserFactory()
+        _in_one_block(django_capture_on_commit_callbacks,
+                      [([reader, other], "Nouvelle réponse dans « VAE »", {}), ([other], "Autre réponse", {})])
+        mine = next(message for message in mail.outbox if message.to == [reader.email])
+        clock.shift(dt.timedelta(milliseconds=2))  # the rebuild falls in the next second (and minute)
+        notification = Notification.objects.select_related("recipient", "actor").get(recipient=reader)
+        alone = build_notification_message(notification)
+    assert _read_tokens(mine) == _read_tokens(alone)
     assert mine.subject == "[Comcep] Nouvelle réponse dans « VAE »"
+    _subject, text, html, headers = _read_tokens(mine)
+    unsubscribe = f"{settings.SITE_URL}/mon-espace/notifications/desabonnement/unsubscribe-{reader.pk}-"
+    assert headers["List-Unsubscribe"] == f"<{unsubscribe}test-reply/>"
+    assert f"{unsubscribe}test-reply/" in text and f"{unsubscribe}*/" in text and f"{unsubscribe}*/" in html
 
 
 def test_two_recipients_each_get_their_own(django_capture_on_commit_callbacks):
