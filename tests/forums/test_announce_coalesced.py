@@ -17,13 +17,12 @@ from django.utils.html import escape
 from django_tasks_db.models import DBTaskResult
 
 from comcep.notifications.models import Notification
-from comcep.notifications.tokens import read_unsubscribe_token
 from forums import services
 from forums.models import Post, Thread
 from forums.tasks import announce_post
 from tests.factories import UserFactory
 from tests.factories.forums import SpaceFactory, make_thread
-from tests.notifications.outbox import linked, mailed
+from tests.notifications.outbox import linked, mailed, tokens_read
 
 # Transactional: the worker runs tasks in autocommit, where a commit runs its on_commit callbacks at once.
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -88,11 +87,6 @@ def _scenario(cast: Cast, space, *, between=lambda: None) -> Thread:
     return thread
 
 
-def _unsubscribe(match) -> str:
-    user_id, kind = read_unsubscribe_token(match[0])
-    return f"unsubscribe-{user_id}-{kind}"
-
-
 def _normalised(thread: Thread) -> tuple[list, list, dict]:
     """The thread's notifications (in creation order), the e-mails sent, and per recipient's address the
     notifications their e-mails list (one list per e-mail, each notification by its rank in the first
@@ -109,7 +103,7 @@ def _normalised(thread: Thread) -> tuple[list, list, dict]:
         text = re.sub(r"forums\.post\.(\d+)", lambda m: f"forums.post.{ranks.get(int(m[1]), '?')}", text)
         text = re.sub(r"forums\.thread\.\d+", "forums.thread.T", text)
         # The unsubscribe links' signed tokens hold the second they were made: compared by what they carry.
-        text = re.sub(r"[\w-]+:[\w-]+:[\w-]{20,}", _unsubscribe, text)
+        text = tokens_read(text)
         return re.sub(r"\d+", "#", text)  # notification ids in links, dates
 
     rows, rank_of = [], {}
