@@ -13,7 +13,8 @@ requests/s, p50/p95/p99, errors, SQL queries per request, p95(page)/p95(baseline
 p95(large)/p95(small), the median of the rounds' paired ratios with their spread (``flat_ratio``);
 beside them, what the server saw: gunicorn's own request times (access log), the CPU per request of the web
 workers, the task worker and the PostgreSQL backends, the CPU other programs took (the idle server of the
-other size included), and the load average at the end of each page's pass.
+other size included), the load average at the end of each page's pass, and how fast the machine was during it
+(``bench/speed.py``).
 """
 
 from __future__ import annotations
