@@ -13,7 +13,8 @@ requests/s, p50/p95/p99, errors, SQL queries per request, p95(page)/p95(baseline
 p95(large)/p95(small), the median of the rounds' paired ratios with their spread (``flat_ratio``);
 beside them, what the server saw: gunicorn's own request times (access log), the CPU per request of the web
 workers, the task worker and the PostgreSQL backends, the CPU other programs took (the idle server of the
-other size included), and the load average at the end of each page's pass.
+other size included), the load average at the end of each page's pass, and how fast the machine was during it
+(``bench/speed.py``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python bench/run.py` puts bench/ first, not the project
     sys.path.insert(0, str(ROOT))
 
-from bench import accesslog, procstat  # noqa: E402
+from bench import accesslog, procstat, speed  # noqa: E402
 
 PY = str(ROOT / ".venv" / "bin" / "python")
 DATA = ROOT / "bench" / "data"  # --data-dir
@@ -371,7 +372,8 @@ def aggregate_rounds(rounds: list[dict]) -> dict:
            "max_ms": max(_finite(r.get("max_ms") for r in rounds), default=math.nan),
            **{key: sum(r.get(key, 0) for r in rounds) for key in ("errors", "status_errors", "socket_errors")},
            "queries": first.get("queries"),
-           "drain_s": median(r.get("drain_s") for r in rounds)}
+           "drain_s": median(r.get("drain_s") for r in rounds),
+           "probe_ms": median(r.get("probe_ms") for r in rounds)}
     loads = [r["loadavg"] for r in rounds if r.get("loadavg")]
     if loads:
         row["loadavg"] = [median(load[i] for load in loads) for i in range(3)]
@@ -566,7 +568,9 @@ def run_pass(server: Server, page: dict, args, idle: list[Server], first: bool =
     started = datetime.now(UTC)
     runner_before = resource.getrusage(resource.RUSAGE_SELF)
     before = procstat.sample(groups())
-    result = run_wrk(url, args, extra)
+    with speed.Probe() as probe:  # how fast the machine is during the pass (its CPU counts as the runner's)
+        result = run_wrk(url, args, extra)
+    result["probe_ms"] = probe.median_ms
     result["loadavg"] = list(os.getloadavg())  # at the end of the measured pass
     result["queries"] = queries
     result["drain_s"] = drain_tasks(server.db_url)
@@ -599,7 +603,7 @@ def run_pass(server: Server, page: dict, args, idle: list[Server], first: bool =
         + "  ".join(f"{k} {v:.2f}" for k, v in per_request.items() if v is not None)
         + f"  others {result['cpu']['others_pct']:.0f} % of the machine"
         + (f" (idle server {idle_pct:.1f} %)" if idle_pct is not None else "")
-        + f"  load {result['loadavg'][0]:.2f}")
+        + f"  load {result['loadavg'][0]:.2f}  speed probe {_number(result['probe_ms'], 2)} ms")
     return result
 
 
@@ -717,7 +721,7 @@ WRK_HEADER = ["page", "size", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "
               "p95/p95(base)", "p50/p50(base)", "p95(large)/p95(small)", "queue drained (s)"]
 # What the server saw, after wrk's columns (bench/README.md explains them).
 SERVER_HEADER = ["srv p50 ms", "srv p95 ms", "srv p99 ms", "CPU web ms/req", "CPU tasks ms/req",
-                 "CPU db ms/req", "others' CPU %", "load 1m"]
+                 "CPU db ms/req", "others' CPU %", "load 1m", "speed probe ms"]
 
 
 def _number(value, digits: int = 1) -> str:
@@ -735,7 +739,8 @@ def server_cells(row: dict) -> list[str]:
     load = row.get("loadavg")
     return [_number(server.get("p50_ms")), _number(server.get("p95_ms")), _number(server.get("p99_ms")),
             _number(per_request.get("web"), 2), _number(per_request.get("tasks"), 2), _number(per_request.get("db"), 2),
-            _number(cpu.get("others_pct"), 0), _number(load[0], 2) if load else "–"]
+            _number(cpu.get("others_pct"), 0), _number(load[0], 2) if load else "–",
+            _number(row.get("probe_ms"), 2)]
 
 
 def flat_cell(large: dict, small: dict) -> str:
@@ -776,6 +781,10 @@ def render_table(results: dict, args) -> str:
                 lines.append(f"| {name} | {size} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
                              f"{row['p99_ms']:.1f} | {row['errors']} | {queries} | "
                              f"{ratio95:.1f} | {ratio50:.1f} | {scale} | {row.get('drain_s') or 0:.1f} | {server} |")
+            probes = _finite(r.get("probe_ms") for row in pages.values() for r in row.get("rounds") or [row])
+            if probes:
+                lines.append(f"| _speed probe (ms; median of the passes, min–max)_ | {size} | "
+                             f"{statistics.median(probes):.2f} ({min(probes):.2f}–{max(probes):.2f}) |{blank}")
             peak = by_size[size]["worker_peak_mb"]
             lines.append(f"| _worker peak memory_ | {size} | {peak:.0f} MB |{blank}")
             load = by_size[size].get("loadavg")

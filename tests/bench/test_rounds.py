@@ -294,3 +294,27 @@ def test_resuming_refuses_partial_results_of_other_settings(tmp_path):
         run.read_partial(path, args)
     with pytest.raises(SystemExit, match="no partial results"):
         run.read_partial(tmp_path / "missing.json.tmp", args)
+
+
+# The speed probe: how fast the machine was when a page was measured.
+
+def test_each_rows_speed_probe_is_the_median_of_its_rounds_and_each_size_gets_the_runs_range():
+    rounds = {
+        "small": {"baseline": [wrk_round(n, 3000.0, 0.5, 0.8, 1.0, probe_ms=p) for n, p in ((1, 4.0), (2, 4.4),
+                                                                                            (3, 4.2))],
+                  "home": [wrk_round(n, 900.0, 2.0, 3.0, 5.0, probe_ms=p) for n, p in ((1, 6.5), (2, 5.0),
+                                                                                       (3, 4.1))]},
+        # Results written before the probe: no cell value, no range row.
+        "large": {"baseline": [wrk_round(n, 3000.0, 0.5, 0.8, 1.0) for n in (1, 2, 3)]},
+    }
+    by_size = {size: {"pages": {name: run.aggregate_rounds(rows) for name, rows in pages.items()},
+                      "worker_peak_mb": 200.0} for size, pages in rounds.items()}
+    assert by_size["small"]["pages"]["home"]["probe_ms"] == 5.0
+    _, rows = table_rows(run.render_table({"sqlite": by_size}, argparse.Namespace(duration=4)))
+    assert rows[("baseline", "small")]["speed probe ms"] == "4.20"
+    assert rows[("home", "small")]["speed probe ms"] == "5.00"
+    assert rows[("baseline", "large")]["speed probe ms"] == "–"
+    # Over every pass of the size: a run measured in a slow window shows it at a glance.
+    probe_rows = {size: row for (name, size), row in rows.items() if name.startswith("_speed probe")}
+    assert probe_rows["small"]["req/s"] == "4.30 (4.00–6.50)"
+    assert "large" not in probe_rows

@@ -57,7 +57,7 @@ def test_wrk_columns_unchanged_and_server_columns_beside_them(results):
     assert header[:12] == ["page", "size", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "SQL/req",
                            "p95/p95(base)", "p50/p50(base)", "p95(large)/p95(small)", "queue drained (s)"]
     assert header[12:] == ["srv p50 ms", "srv p95 ms", "srv p99 ms", "CPU web ms/req", "CPU tasks ms/req",
-                           "CPU db ms/req", "others' CPU %", "load 1m"]
+                           "CPU db ms/req", "others' CPU %", "load 1m", "speed probe ms"]
 
     posting = rows[("post-reply", "small")]
     assert (posting["req/s"], posting["p50 ms"], posting["p95 ms"], posting["p99 ms"]) == ("230.0", "7.6", "16.2",
@@ -71,7 +71,7 @@ def test_wrk_columns_unchanged_and_server_columns_beside_them(results):
 
     old = rows[("home", "small")]
     assert old["p95 ms"] == "3.2"
-    assert [old[name] for name in header[12:]] == ["–"] * 8
+    assert [old[name] for name in header[12:]] == ["–"] * 9
     # The note rows keep the table's shape (table_rows checks every row has as many cells as the header).
     assert rows[("_worker peak memory_", "small")]["req/s"] == "201 MB"
     assert rows[("_task queue after the run_", "small")]["req/s"] == "SUCCESSFUL 12"
