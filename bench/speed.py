@@ -4,8 +4,8 @@ On the benchmark VM the same request costs up to 1.5-2 x more CPU in one window 
 else running in the VM and the same code and data (docs/performance.md, "Session 17: the SQLite drift"); wrk's
 own CPU per request rises with it, so the cause is outside the pages, most likely outside the VM (the host's
 other tenants), where no counter inside it shows it (steal time stays ~0). A page's CPU per
-request is therefore comparable from run to run only together with how fast the machine was. ``probe_ms`` runs
-the same work before every measured pass (the servers idle, ~25 ms of CPU) and bench/run.py reports its median
+request is therefore comparable from run to run only together with how fast the machine was. ``Probe`` times the
+same work every 0.5 s while a pass runs, and bench/run.py records each pass's median (``probe_ms``) and reports it
 per page and per run ("speed probe ms": higher is a slower machine).
 
 The work is what a page's rendering does most: building dicts, sorting, formatting and escaping strings, JSON.
