@@ -10,7 +10,7 @@ bench/gunicorn.conf.py's hooks call this module when ``BENCH_WORKER_PROFILE`` is
 - ``between``: from the previous request's ``post_request`` to this one's ``pre_request``: freeing the previous
   request's objects (the sync worker's locals die after ``post_request``), closing its connection (gunicorn's
   ``close_graceful``), the worker loop (heartbeat, ``select``), ``accept`` and parsing the request line and
-  headers;
+  headers; split into ``free``, ``close_connection`` and ``accept_parse`` (``close_graceful`` timed);
 - ``environ``: gunicorn's WSGI environ and response object (``pre_request`` to the application's call);
 - ``app``: Django's handler, middleware, view and rendering, until it returns the response — what the test
   client measures, the test client's own work aside;
@@ -42,6 +42,9 @@ ENV_DIR = "BENCH_WORKER_PROFILE"
 ENV_CPROFILE = "BENCH_WORKER_CPROFILE"
 STRETCHES = ("between", "environ", "app", "write", "access_log", "close", "post")
 WRITE_EVERY_S = 1.0
+# ``between`` split: the previous request's objects freed (the sync worker's locals, after ``post_request``), its
+# connection closed (``close_graceful``), then the loop, ``accept`` and the parsing of this request.
+BETWEEN = ("free", "close_connection", "accept_parse")
 MAX_SAMPLES = 20000  # per tag: each request's app and whole-cycle CPU, for their medians
 
 
@@ -68,6 +71,7 @@ class WorkerProfile:
         self.tag = ""
         self.marks: dict[str, float] = {}
         self.last_post: float | None = None
+        self.connection_marks: list[float] = []  # gunicorn's close_graceful of the previous connection
         self.last_times = None
         self.gc_started: float | None = None
         self.written_at = 0.0
@@ -81,6 +85,13 @@ class WorkerProfile:
         stats = self._stats(self.tag)
         if self.last_post is not None:
             stats["cpu_s"]["between"] += now - self.last_post
+            closing = self.connection_marks
+            if len(closing) == 2 and self.last_post <= closing[0] <= closing[1] <= now:
+                split = stats["between_s"]
+                split["free"] += closing[0] - self.last_post
+                split["close_connection"] += closing[1] - closing[0]
+                split["accept_parse"] += now - closing[1]
+        self.connection_marks = []
         self.marks = {"pre": now}
         profile = self._profile(self.tag)
         if profile is not None:
@@ -103,6 +114,13 @@ class WorkerProfile:
 
     def close_ended(self) -> None:
         self.marks["closed"] = self.clock()
+
+    def connection_closing(self) -> None:
+        self.connection_marks = [self.clock()]
+
+    def connection_closed(self) -> None:
+        if len(self.connection_marks) == 1:
+            self.connection_marks.append(self.clock())
 
     def post_request(self) -> None:
         profile = self.profiles.get(self.tag)
@@ -149,7 +167,7 @@ class WorkerProfile:
         if tag not in self.tags:
             self.tags[tag] = {"requests": 0, "cpu_s": dict.fromkeys(STRETCHES, 0.0), "gc_s": 0.0,
                               "gc_collections": {}, "user_s": 0.0, "system_s": 0.0, "app_samples": [],
-                              "cycle_samples": []}
+                              "cycle_samples": [], "between_s": dict.fromkeys(BETWEEN, 0.0)}
         return self.tags[tag]
 
     def _profile(self, tag: str):
@@ -213,6 +231,17 @@ def wrap_access_log(access, profile: WorkerProfile):
     return timed
 
 
+def wrap_connection_close(close, profile: WorkerProfile):
+    def timed(*args, **kwargs):
+        profile.connection_closing()
+        try:
+            return close(*args, **kwargs)
+        finally:
+            profile.connection_closed()
+
+    return timed
+
+
 _profile: WorkerProfile | None = None
 
 
@@ -222,6 +251,9 @@ def install(worker) -> None:
     _profile = WorkerProfile(os.environ[ENV_DIR], cprofile_tag=os.environ.get(ENV_CPROFILE, ""))
     worker.wsgi = wrap_application(worker.wsgi, _profile)
     worker.log.access = wrap_access_log(worker.log.access, _profile)
+    from gunicorn import util
+
+    util.close_graceful = wrap_connection_close(util.close_graceful, _profile)
     gc.callbacks.append(_profile.gc_callback)
 
 
@@ -249,7 +281,8 @@ def summary(directory: Path | str) -> dict[str, dict]:
         for tag, stats in json.loads(path.read_text())["tags"].items():
             total = totals.setdefault(tag, {"requests": 0, "cpu_s": dict.fromkeys(STRETCHES, 0.0), "gc_s": 0.0,
                                             "gc_collections": {}, "user_s": 0.0, "system_s": 0.0,
-                                            "app_samples": [], "cycle_samples": []})
+                                            "app_samples": [], "cycle_samples": [],
+                                            "between_s": dict.fromkeys(BETWEEN, 0.0)})
             total["requests"] += stats["requests"]
             for name in STRETCHES:
                 total["cpu_s"][name] += stats["cpu_s"].get(name, 0.0)
@@ -257,6 +290,8 @@ def summary(directory: Path | str) -> dict[str, dict]:
                 total[key] += stats.get(key, 0.0)
             for key in ("app_samples", "cycle_samples"):
                 total[key].extend(stats.get(key, []))
+            for name in BETWEEN:
+                total["between_s"][name] += stats.get("between_s", {}).get(name, 0.0)
             for generation, count in stats.get("gc_collections", {}).items():
                 total["gc_collections"][generation] = total["gc_collections"].get(generation, 0) + count
     result = {}
@@ -266,6 +301,7 @@ def summary(directory: Path | str) -> dict[str, dict]:
         result[tag] = {"requests": total["requests"], "ms_per_request": per_request,
                        "total_ms_per_request": sum(per_request.values()),
                        "gc_ms_per_request": 1000 * total["gc_s"] / n,
+                       "between_ms_per_request": {name: 1000 * value / n for name, value in total["between_s"].items()},
                        "user_ms_per_request": 1000 * total["user_s"] / n,
                        "system_ms_per_request": 1000 * total["system_s"] / n,
                        "gc_collections": total["gc_collections"],
@@ -288,7 +324,8 @@ def main() -> None:
         print(f"{tag:<28} n={row['requests']:6d}  total {row['total_ms_per_request']:.3f} ms/req  {stretches}  "
               f"gc {row['gc_ms_per_request']:.3f} {row['gc_collections']}  "
               f"user {row['user_ms_per_request']:.2f} sys {row['system_ms_per_request']:.2f}  "
-              f"p50: app {row['app_p50_ms'] or 0:.3f} cycle {row['cycle_p50_ms'] or 0:.3f}")
+              f"p50: app {row['app_p50_ms'] or 0:.3f} cycle {row['cycle_p50_ms'] or 0:.3f}  between: "
+              + " ".join(f"{name} {value:.3f}" for name, value in row["between_ms_per_request"].items()))
 
 
 if __name__ == "__main__":

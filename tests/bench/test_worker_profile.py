@@ -89,6 +89,42 @@ def test_the_stretches_add_up_to_the_workers_cpu(tmp_path):
         (clock.now - start) * 1000, 6)
 
 
+def test_the_time_between_two_requests_is_split_around_closing_the_previous_connection(tmp_path):
+    profile, clock = make(tmp_path)
+    serve(profile, clock, "page", app=0.003)
+    clock.advance(0.0002)  # the previous request's objects freed
+    profile.connection_closing()
+    clock.advance(0.0001)
+    profile.connection_closed()
+    clock.advance(0.0004)  # the loop, accept, parsing
+    serve(profile, clock, "page", app=0.003)
+    serve(profile, clock, "page", between=0.0006, app=0.003)  # no connection closed meanwhile: not split
+    profile.write()
+
+    row = workerprofile.summary(tmp_path)["page"]
+    assert round(row["ms_per_request"]["between"] * 3, 6) == 1.3
+    split = {name: round(value * 3, 6) for name, value in row["between_ms_per_request"].items()}
+    assert split == {"free": 0.2, "close_connection": 0.1, "accept_parse": 0.4}
+
+
+def test_the_wrapped_connection_close_closes_and_is_timed(tmp_path):
+    profile, clock = make(tmp_path)
+    closed = []
+
+    def close_graceful(sock, timeout=2.0):
+        clock.advance(0.0001)
+        closed.append((sock, timeout))
+
+    serve(profile, clock, "page", app=0.001)
+    workerprofile.wrap_connection_close(close_graceful, profile)("socket", timeout=1.0)
+    serve(profile, clock, "page", app=0.001)
+    profile.write()
+
+    assert closed == [("socket", 1.0)]
+    row = workerprofile.summary(tmp_path)["page"]
+    assert round(row["between_ms_per_request"]["close_connection"] * 2, 6) == 0.1
+
+
 def test_a_request_that_never_reached_the_application_is_charged_to_the_stretch_it_was_in(tmp_path):
     profile, clock = make(tmp_path)
     profile.pre_request("page")
