@@ -61,6 +61,20 @@ def main() -> None:
 
     resultcache.get = counting_get
 
+    # The garbage collector's CPU during the measured requests (its full collections are the CPU mean's tail).
+    import gc
+
+    gc_clock = {"seconds": 0.0, "collections": 0, "started": None}
+
+    def gc_callback(phase, info):
+        if phase == "start":
+            gc_clock["started"] = time.process_time()
+        elif gc_clock["started"] is not None:
+            gc_clock["seconds"] += time.process_time() - gc_clock["started"]
+            gc_clock["collections"] += 1
+            gc_clock["started"] = None
+
+    gc.callbacks.append(gc_callback)
     targets = bench_targets.targets()
     from comcep.accounts.models import User
 
@@ -76,6 +90,7 @@ def main() -> None:
         status = response.status_code
         summary_lookups.clear()
         times, cpu = [], []
+        gc_clock.update(seconds=0.0, collections=0)
         for _ in range(args.repeat):
             started, started_cpu = time.perf_counter(), time.process_time()
             request()
@@ -89,9 +104,10 @@ def main() -> None:
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         cpu_p95 = sorted(cpu)[min(len(cpu) - 1, int(len(cpu) * 0.95))]
         sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+        gc_ms = gc_clock["seconds"] * 1000 / args.repeat
         print(f"{page['name']:<24} {status}  wall p50 {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-              f"cpu p50 {statistics.median(cpu):6.1f} ms  p95 {cpu_p95:6.1f} ms  "
-              f"queries {len(queries):3d}  sql {sql_ms:6.1f} ms "
+              f"cpu p50 {statistics.median(cpu):6.2f} ms  mean {statistics.fmean(cpu):6.2f} ms  "
+              f"p95 {cpu_p95:6.2f} ms  gc {gc_ms:5.2f} ms/req  queries {len(queries):3d}  sql {sql_ms:6.1f} ms "
               f"(last {last:.1f} ms){_cache_line(summary_lookups)}", flush=True)
         if args.sql:
             for q in queries.captured_queries:
