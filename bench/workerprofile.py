@@ -220,26 +220,24 @@ def wrap_application(application, profile: WorkerProfile):
     return timed
 
 
-def wrap_access_log(access, profile: WorkerProfile):
+def _timed_between(function, started, ended):
+    """``function``, with ``started()`` before each call and ``ended()`` after it (even when it raises)."""
     def timed(*args, **kwargs):
-        profile.access_log_started()
+        started()
         try:
-            return access(*args, **kwargs)
+            return function(*args, **kwargs)
         finally:
-            profile.access_log_ended()
+            ended()
 
     return timed
+
+
+def wrap_access_log(access, profile: WorkerProfile):
+    return _timed_between(access, profile.access_log_started, profile.access_log_ended)
 
 
 def wrap_connection_close(close, profile: WorkerProfile):
-    def timed(*args, **kwargs):
-        profile.connection_closing()
-        try:
-            return close(*args, **kwargs)
-        finally:
-            profile.connection_closed()
-
-    return timed
+    return _timed_between(close, profile.connection_closing, profile.connection_closed)
 
 
 _profile: WorkerProfile | None = None
