@@ -41,7 +41,8 @@ LISTED = PreparedQuery(
 #: (``offset``/``limit`` of the filtered list, in the shape: SQL cannot take them as parameters), then their
 #: rows read for them alone. The window's subquery is built apart so that the cards' joins stay out of it, and
 #: selects ``user_id`` (unique), which the partial indexes hold: PostgreSQL walks a deep page's skipped rows in
-#: an index-only scan (selecting ``pk`` made it sort every shown profile: "Session 17: the directory's list").
+#: an index-only scan (selecting ``pk`` made it sort every shown profile: docs/performance.md, "Session 17: the
+#: directory's list prepared").
 CARD_ROWS = PreparedQuery(
     "directory.card_rows",
     lambda *shape, **values: DirectoryProfile.objects.filter(
