@@ -241,8 +241,8 @@ def test_the_unfiltered_list_is_every_listed_member_in_order_page_by_page(client
 
 
 def test_the_lists_statements_are_built_once_per_shape_whatever_the_values(client, member, people):
-    """The count and the cards are prepared statements (directory/queries.py): another region, operator, theme,
-    search word or page of the same shape runs the statement already built, with its own values."""
+    """The count and the cards are prepared statements (directory/queries.py): another region or search word with
+    the same filters and page (the same shape) runs the statement already built, with its own values."""
     from comcep.directory import queries
 
     client.force_login(member)
