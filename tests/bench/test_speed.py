@@ -12,7 +12,9 @@ def test_the_probe_does_the_same_work_every_time():
 
 def test_the_probe_samples_while_the_pass_runs_and_stops_with_it():
     with speed.Probe(interval=0.01) as probe:
-        time.sleep(0.2)
+        deadline = time.monotonic() + 30  # generous: a loaded machine still takes two samples
+        while len(probe.samples) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
     taken = len(probe.samples)
     assert taken >= 2
     assert probe.median_ms > 0
