@@ -40,26 +40,28 @@ class ProfileForm(forms.ModelForm):
 
 
 class DirectoryFilterForm(forms.Form):
-    """The directory's filters (GET). Invalid values are ignored, never an error page.
+    """The directory's filters (GET). An invalid value is reported next to its field and ignored, never an error
+    page.
 
     The region, operator and theme are chosen among the taxonomy's options (``comcep.taxonomy.options``, kept per
     process): neither validating a slug nor rendering the form reads the database."""
 
-    #: Field name -> the options' kind (taxonomy.options).
-    TERMS = {"region": "regions", "operateur": "operators", "theme": "themes"}
-    EMPTY_LABELS = {"region": _("Toutes les régions"), "operateur": _("Tous les opérateurs"),
-                    "theme": _("Tous les thèmes")}
+    #: Field name -> the options' kind (taxonomy.options) and the empty choice's label.
+    TERMS = {"region": ("regions", _("Toutes les régions")), "operateur": ("operators", _("Tous les opérateurs")),
+             "theme": ("themes", _("Tous les thèmes"))}
+    # The error names no value (a ModelChoiceField's, as the agenda's theme).
+    _INVALID = {"invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"]}
 
     q = forms.CharField(label=_("Nom ou structure"), required=False, max_length=100)
-    region = forms.ChoiceField(label=_("Région"), required=False)
-    operateur = forms.ChoiceField(label=_("Opérateur"), required=False)
-    theme = forms.ChoiceField(label=_("Thème d'expertise"), required=False)
+    region = forms.ChoiceField(label=_("Région"), required=False, error_messages=_INVALID)
+    operateur = forms.ChoiceField(label=_("Opérateur"), required=False, error_messages=_INVALID)
+    theme = forms.ChoiceField(label=_("Thème d'expertise"), required=False, error_messages=_INVALID)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The options as (slug, name) rows: they key the form's cached rendering (``fragment_parts``).
-        for name, kind in self.TERMS.items():
-            self.fields[name].choices = [("", self.EMPTY_LABELS[name]), *getattr(options, kind)()]
+        for name, (kind, empty_label) in self.TERMS.items():
+            self.fields[name].choices = [("", empty_label), *getattr(options, kind)()]
 
     def fragment_parts(self) -> tuple:
         """Everything the rendered form depends on: the shown values, the errors and the options."""
@@ -71,7 +73,7 @@ class DirectoryFilterForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         filters = {"q": cleaned["q"]} if cleaned.get("q") else {}
-        for name, kind in self.TERMS.items():
+        for name, (kind, _label) in self.TERMS.items():
             term = options.ids(kind).get(cleaned.get(name) or "")
             if term is not None:
                 filters[name] = term

@@ -94,6 +94,20 @@ def test_unknown_filter_values_are_ignored_not_errors(client, member, people):
     assert len(names(response)) == 3
 
 
+def test_an_unknown_filter_value_is_reported_next_to_its_field(client, member, people):
+    """The select is marked invalid and described by a message that exists on the page (without echoing the
+    value); the other filters still apply."""
+    client.force_login(member)
+    response = client.get("/annuaire/?region=atlantide&operateur=apec")
+    html = response.content.decode()
+    assert 'aria-describedby="id_region_error"' in html
+    assert ('<ul class="errorlist" id="id_region_error"><li>Sélectionnez un choix valide. '
+            "Ce choix ne fait pas partie") in html
+    assert "atlantide" not in html.split('id="id_region_error"')[1].split("</ul>")[0]
+    assert "id_operateur_error" not in html
+    assert names(response) == ["Bruno Breton"]
+
+
 def test_empty_and_unknown_parameters_redirect_to_a_clean_url(client, member, people):
     client.force_login(member)
     response = client.get("/annuaire/?q=&region=bretagne&operateur=&theme=&utm=1")
