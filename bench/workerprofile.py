@@ -48,6 +48,12 @@ BETWEEN = ("free", "close_connection", "accept_parse")
 MAX_SAMPLES = 20000  # per tag: each request's app and whole-cycle CPU, for their medians
 
 
+def _empty_stats() -> dict:
+    """One tag's counters, in a worker and added up over the workers (``summary``)."""
+    return {"requests": 0, "cpu_s": dict.fromkeys(STRETCHES, 0.0), "gc_s": 0.0, "gc_collections": {}, "user_s": 0.0,
+            "system_s": 0.0, "app_samples": [], "cycle_samples": [], "between_s": dict.fromkeys(BETWEEN, 0.0)}
+
+
 def enabled() -> bool:
     return bool(os.environ.get(ENV_DIR))
 
@@ -165,9 +171,7 @@ class WorkerProfile:
     # -- results -------------------------------------------------------------------------------------------
     def _stats(self, tag: str) -> dict:
         if tag not in self.tags:
-            self.tags[tag] = {"requests": 0, "cpu_s": dict.fromkeys(STRETCHES, 0.0), "gc_s": 0.0,
-                              "gc_collections": {}, "user_s": 0.0, "system_s": 0.0, "app_samples": [],
-                              "cycle_samples": [], "between_s": dict.fromkeys(BETWEEN, 0.0)}
+            self.tags[tag] = _empty_stats()
         return self.tags[tag]
 
     def _profile(self, tag: str):
@@ -277,10 +281,7 @@ def summary(directory: Path | str) -> dict[str, dict]:
     totals: dict[str, dict] = {}
     for path in sorted(Path(directory).glob("worker-*.json")):
         for tag, stats in json.loads(path.read_text())["tags"].items():
-            total = totals.setdefault(tag, {"requests": 0, "cpu_s": dict.fromkeys(STRETCHES, 0.0), "gc_s": 0.0,
-                                            "gc_collections": {}, "user_s": 0.0, "system_s": 0.0,
-                                            "app_samples": [], "cycle_samples": [],
-                                            "between_s": dict.fromkeys(BETWEEN, 0.0)})
+            total = totals.setdefault(tag, _empty_stats())
             total["requests"] += stats["requests"]
             for name in STRETCHES:
                 total["cpu_s"][name] += stats["cpu_s"].get(name, 0.0)
