@@ -74,7 +74,7 @@ class DirectoryFilterForm(forms.Form):
         cleaned = getattr(self, "cleaned_data", {})
         filters = {"q": cleaned["q"]} if cleaned.get("q") else {}
         for name, (kind, _label) in self.TERMS.items():
-            term = options.ids(kind).get(cleaned.get(name) or "")
+            term = options.ids(kind).get(cleaned[name]) if cleaned.get(name) else None
             if term is not None:
                 filters[name] = term
         return filters

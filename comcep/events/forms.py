@@ -57,7 +57,7 @@ class EventFilterForm(forms.Form):
             events = events.filter(region__slug=region)
         if data.get("type"):
             events = events.filter(kind=data["type"])
-        theme = options.ids("themes").get(data.get("theme") or "")
+        theme = options.ids("themes").get(data["theme"]) if data.get("theme") else None
         if theme is not None:
             from .models import EventPage
 
