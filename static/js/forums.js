@@ -1,6 +1,7 @@
 /* Espaces d'échanges: progressive enhancements of the Markdown editor (toolbar, live preview,
-   "Citer" without reloading, @mention autocomplete). Every feature works without this file:
-   the preview button re-renders the form on the server, "Citer" is a link. */
+   @mention autocomplete). Every feature works without this file: the preview button re-renders
+   the form on the server. "Citer" is a plain link (the page comes back with the quote in the
+   reply box); this file does not change it. */
 (function () {
   "use strict";
 

@@ -9,6 +9,9 @@
   the live server runs in another thread, and serialized_rollback restores the data that
   migrations created (vocabularies, groups, home page) for the tests that follow.
 - ``from tests.e2e.a11y import assert_no_serious_violations`` runs axe-core offline.
+- A click that loads a page returns before the new page is there: after it, wait for the new
+  URL (``page.wait_for_url``) or assert with ``expect(locator)``, which retries; a bare
+  ``locator.is_visible()`` reads whichever page is shown at that instant.
 """
 
 import os
@@ -62,8 +65,9 @@ def _serialized_contents_for_every_connection(django_db_setup, django_db_blocker
 @pytest.fixture(scope="session")
 def browser():
     _require_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)  # as the contexts' default timeout below (CI machines can be busy)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from forums.models import Post, Thread
 from tests.e2e.a11y import assert_no_serious_violations
@@ -36,8 +37,10 @@ def test_question_reply_with_quote_notification_and_solution(browser, live_serve
     context_a, page_a = logged_in_page(browser, live_server, awa)
     page_a.goto("/echanges/")
     page_a.get_by_role("link", name="VAE et certification").click()
+    page_a.wait_for_url("**/echanges/vae-certification/")
     page_a.get_by_role("link", name="Poser une question").click()
-    assert page_a.get_by_role("toolbar", name="Mise en forme").is_visible()  # forums.js enhancement
+    page_a.wait_for_url("**/echanges/vae-certification/poser-une-question/")
+    expect(page_a.get_by_role("toolbar", name="Mise en forme")).to_be_visible()  # forums.js enhancement
     assert_no_serious_violations(page_a)
     page_a.get_by_label("Titre de votre question").fill("Recevabilité VAE : quels délais ?")
     page_a.get_by_label("Votre message").fill("Bonjour, quels délais constatez-vous pour la recevabilité ?")
@@ -50,6 +53,7 @@ def test_question_reply_with_quote_notification_and_solution(browser, live_serve
     page_b.goto(thread.get_absolute_url())
     question = Post.objects.get()
     page_b.locator(f"#message-{question.pk}").get_by_role("link", name="Citer").click()
+    page_b.wait_for_url(f"**?citer={question.pk}#repondre")
     reply_box = page_b.get_by_label("Votre réponse")
     assert "> **Awa Diallo** :" in reply_box.input_value()
     reply_box.press("End")
@@ -67,11 +71,11 @@ def test_question_reply_with_quote_notification_and_solution(browser, live_serve
     page_a.get_by_role("link", name="Bruno Martin a répondu à « Recevabilité VAE : quels délais ? »").click()
     page_a.wait_for_url(f"**{thread.get_absolute_url()}*")
     page_a.locator(f"#message-{answer.pk}").get_by_role("button", name="Marquer comme solution (résolu)").click()
-    page_a.wait_for_url(f"**{thread.get_absolute_url()}*")
-    assert page_a.get_by_role("heading", name="✔ Résolu : la réponse retenue").is_visible()
+    # The form posts to the thread's own address: wait for the new page's heading, not for the URL.
+    expect(page_a.get_by_role("heading", name="✔ Résolu : la réponse retenue")).to_be_visible()
     assert_no_serious_violations(page_a)
     page_a.goto("/echanges/vae-certification/")
-    assert page_a.get_by_text("Résolu", exact=True).first.is_visible()
+    expect(page_a.get_by_text("Résolu", exact=True).first).to_be_visible()
     assert_no_serious_violations(page_a)
     thread.refresh_from_db()
     assert thread.solved_post == answer

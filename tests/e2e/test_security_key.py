@@ -42,6 +42,7 @@ def test_member_adds_a_security_key_then_logs_in_with_it(page):
     # Log out, then log in again: the password alone is not enough, the key completes the login.
     page.goto("/comptes/logout/")
     page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(lambda url: "/logout/" not in url)  # the logout is done before the next page
     page.goto("/comptes/login/")
     page.get_by_label("E-mail").fill(member.email)
     page.locator("#id_password").fill(PASSWORD)
