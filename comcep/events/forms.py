@@ -13,6 +13,7 @@ class EventFilterForm(forms.Form):
 
     NATIONAL = "national"
 
+    # Like the theme below: a slug checked against the cached options, filtered by the region's id.
     region = forms.ChoiceField(label=_("Région"), required=False)
     type = forms.ChoiceField(
         label=_("Type"), choices=[("", _("Tous les types")), *EventKind.choices], required=False,
@@ -53,8 +54,8 @@ class EventFilterForm(forms.Form):
         region = data.get("region")
         if region == self.NATIONAL:
             events = events.filter(region__isnull=True)
-        elif region:
-            events = events.filter(region__slug=region)
+        elif region and (region_id := options.ids("regions").get(region)) is not None:
+            events = events.filter(region_id=region_id)  # by id, as the theme below: no join
         if data.get("type"):
             events = events.filter(kind=data["type"])
         theme = options.ids("themes").get(data["theme"]) if data.get("theme") else None
