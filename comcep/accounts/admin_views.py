@@ -99,6 +99,8 @@ class RejectView(ModeratorRequiredMixin, _admin_template_mixin(), FormView):
             User.objects.filter(is_active=True, deleted_at__isnull=True).select_related("operator", "region"),
             pk=kwargs["pk"],
         )
+        if (self.member.is_superuser or self.member.is_staff) and not request.user.is_superuser:
+            raise PermissionDenied  # only administrators act on administrators (as in the member list)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
