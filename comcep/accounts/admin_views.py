@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView, View
+from django.views.generic import FormView, TemplateView
 
 from . import services
+from .enums import MembershipStatus
 from .forms import RejectionForm
 from .models import User
 
@@ -49,14 +50,43 @@ class QueueView(ModeratorRequiredMixin, _admin_template_mixin(), TemplateView):
         return context
 
 
-class ApproveView(ModeratorRequiredMixin, View):
-    http_method_names = ["post"]
+class ApproveView(ModeratorRequiredMixin, _admin_template_mixin(), TemplateView):
+    """POST from the queue approves a pending member at once; GET (from the member list) asks to confirm
+    the approval of a member whose membership was refused or withdrawn, showing the earlier decision."""
+
+    template_name = "accounts/admin/approve.html"
+    header_icon = "user"
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if can_moderate(request.user):
+            self.member = get_object_or_404(
+                User.objects.filter(is_active=True, deleted_at__isnull=True,
+                                    status__in=[MembershipStatus.PENDING, MembershipStatus.REJECTED])
+                .select_related("operator", "region", "status_changed_by"),
+                pk=kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Valider l'adhésion de %(name)s") % {"name": self.member}
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("membres:index"), "label": _("Tous les membres")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(member=self.member, **kwargs)
 
     def post(self, request, pk):
-        member = get_object_or_404(User.objects.pending(), pk=pk, deleted_at__isnull=True)
+        member = self.member
+        was_refused = member.status == MembershipStatus.REJECTED  # approved again from the member list
         services.approve(member, by=request.user)
         messages.success(request, _("Adhésion de %(name)s validée : un e-mail l'en informe.") % {"name": member})
-        return redirect("membres_adhesions:index")
+        return redirect("membres:index" if was_refused else "membres_adhesions:index")
 
 
 class RejectView(ModeratorRequiredMixin, _admin_template_mixin(), FormView):
@@ -69,6 +99,8 @@ class RejectView(ModeratorRequiredMixin, _admin_template_mixin(), FormView):
             User.objects.filter(is_active=True, deleted_at__isnull=True).select_related("operator", "region"),
             pk=kwargs["pk"],
         )
+        if (self.member.is_superuser or self.member.is_staff) and not request.user.is_superuser:
+            raise PermissionDenied  # only administrators act on administrators (as in the member list)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):

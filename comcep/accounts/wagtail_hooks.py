@@ -90,6 +90,16 @@ class MemberIndexView(generic.IndexView):
             buttons.append(ActionMenuItem(
                 label, url=reverse("membres_adhesions:reject", args=[instance.pk]), icon_name="cross", priority=50,
             ))
+        if (
+            instance.status == MembershipStatus.REJECTED
+            and instance.is_active
+            and admin_views.can_moderate(self.request.user)
+        ):
+            # A refused or withdrawn membership can be approved again (the queue lists pending members only).
+            buttons.append(ActionMenuItem(
+                _("Valider l'adhésion"), url=reverse("membres_adhesions:approve", args=[instance.pk]),
+                icon_name="tick", priority=50,
+            ))
         return buttons
 
 

@@ -166,6 +166,17 @@ def test_moderator_cannot_edit_administrators_or_delete_members(client, moderato
     assert User.objects.filter(pk=member.pk).exists()
 
 
+def test_moderator_cannot_withdraw_an_administrators_membership_by_its_url(client, moderator, admin_user):
+    # The member list hides "Retirer l'adhésion" for administrators; the URL must refuse it too.
+    assert admin_user.is_approved
+    client.force_login(moderator)
+    assert client.get(f"/admin/membres/adhesions/{admin_user.pk}/refuser/").status_code in (302, 403)
+    response = client.post(f"/admin/membres/adhesions/{admin_user.pk}/refuser/", {"reason": "Au revoir."})
+    assert response.status_code in (302, 403)
+    admin_user.refresh_from_db()
+    assert admin_user.status == MembershipStatus.APPROVED and admin_user.rejection_reason == ""
+
+
 def test_moderator_cannot_use_wagtail_user_management_to_grant_privileges(client, moderator, member):
     client.force_login(moderator)
     assert client.get("/admin/users/").status_code in (302, 403)

@@ -93,3 +93,18 @@ def test_mfa_authenticate_page(client, member):
     TOTP.activate(member, generate_totp_secret())
     client.post("/comptes/login/", {"login": member.email, "password": PASSWORD})
     assert_in_layout(client.get("/comptes/2fa/authenticate/"), "Authentification à deux facteurs")
+
+
+def test_an_error_of_a_hand_built_field_has_a_unique_id_that_the_input_points_to(client, member):
+    # templates/allauth/elements/field.html (the e-mail change form): the wrapper of the error list and
+    # Django's error list both had the id "id_email_error" (duplicate ids: aria-describedby is ambiguous).
+    client.force_login(member)
+    client.post("/comptes/reauthenticate/", {"password": PASSWORD})
+    response = client.post("/comptes/email/", {"action_add": "", "email": "pas-une-adresse"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    describedby = re.search(r'<input name="email"[^>]*aria-describedby="([^"]+)"', html).group(1).split()
+    assert describedby and all(f'id="{target}"' in html for target in describedby)
+    assert "Saisissez une adresse de courriel valide." in html

@@ -6,7 +6,7 @@ from django.core import mail
 
 from comcep.accounts.enums import MembershipStatus
 from comcep.accounts.models import User
-from tests.factories import ApprovedDomainFactory
+from tests.factories import ApprovedDomainFactory, PendingUserFactory
 
 from .helpers import SIGNUP_PASSWORD, confirm, mails_to, signup
 
@@ -164,3 +164,43 @@ def test_signup_form_is_french_and_reports_unknown_operator(client):
     assert response.status_code == 200
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert not User.objects.filter(email="x@exemple.fr").exists()
+
+
+def test_a_refused_or_withdrawn_membership_can_be_approved_again_from_the_member_list(client, moderator, committed):
+    # The refusal e-mail invites the person to answer if it was a mistake, and a moderator may withdraw a
+    # membership by mistake: the admin must offer a way back (the queue only lists pending members).
+    member = PendingUserFactory(email="lea@exemple-non-cep.fr", display_name="Léa V.")
+    client.force_login(moderator)
+    with committed():
+        client.post(f"/admin/membres/adhesions/{member.pk}/refuser/", {"reason": "Structure inconnue."})
+    member.refresh_from_db()
+    assert member.status == MembershipStatus.REJECTED
+    mail.outbox.clear()
+
+    listing = client.get("/admin/membres/liste/").content.decode()
+    assert f'href="/admin/membres/adhesions/{member.pk}/valider/"' in listing
+    confirm_page = client.get(f"/admin/membres/adhesions/{member.pk}/valider/")
+    assert confirm_page.status_code == 200
+    html = confirm_page.content.decode()
+    assert "Léa V." in html and "Structure inconnue." in html  # the earlier decision, before deciding again
+    assert f'action="/admin/membres/adhesions/{member.pk}/valider/"' in html and 'method="post"' in html
+    with committed():
+        response = client.post(f"/admin/membres/adhesions/{member.pk}/valider/")
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == MembershipStatus.APPROVED and member.status_changed_by == moderator
+    assert member.rejection_reason == ""
+    [message] = mail.outbox
+    assert message.to == [member.email] and "validée" in message.subject
+
+
+def test_approving_is_refused_to_members_and_pointless_for_approved_or_deleted_accounts(client, member, moderator):
+    pending = PendingUserFactory()
+    client.force_login(member)
+    assert client.post(f"/admin/membres/adhesions/{pending.pk}/valider/").status_code in (302, 403)
+    pending.refresh_from_db()
+    assert pending.status == MembershipStatus.PENDING
+    client.force_login(moderator)
+    assert client.get(f"/admin/membres/adhesions/{member.pk}/valider/").status_code == 404  # already approved
+    listing = client.get("/admin/membres/liste/").content.decode()
+    assert f'href="/admin/membres/adhesions/{member.pk}/valider/"' not in listing

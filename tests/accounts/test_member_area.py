@@ -209,3 +209,11 @@ def test_member_area_queries_do_not_grow(client, url, extension_points, django_a
         # private messages' and the regional groups' included.
         with django_assert_max_num_queries(13):
             assert client.get(url).status_code == 200
+
+
+def test_the_greeting_does_not_double_the_period_of_an_abbreviated_name(client):
+    # Display names are abbreviated like "Awa D." (the sign-up form's own example): "Bonjour Awa D.." read oddly.
+    member = UserFactory(display_name="Awa D.")
+    client.force_login(member)
+    html = client.get("/mon-espace/").content.decode()
+    assert "Bonjour Awa D." in html and "Awa D.." not in html

@@ -63,3 +63,23 @@ def test_chooser_query_count_does_not_grow_with_members(client, moderator, djang
     UserFactory.create_batch(40)
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_animators_choose_members_by_name_without_seeing_or_searching_their_email_addresses(client):
+    # The "Animateurs" (content authors) reach the admin and this chooser (a resource's author); members'
+    # addresses are shown to nobody but moderators elsewhere (directory, conversations' picker).
+    from django.contrib.auth.models import Group
+
+    UserFactory(display_name="Awa Diallo", organisation="Mission locale de Lyon", email="awa@ml-lyon.fr")
+    animator = UserFactory(display_name="Anim Ateur")
+    animator.groups.add(Group.objects.get(name="Animateurs"))
+    client.force_login(animator)
+    url = reverse("membres_chooser:choose_results")
+    listing = client.get(url)
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "Awa Diallo" in html and "Mission locale de Lyon" in html
+    assert "awa@ml-lyon.fr" not in html
+    assert "Awa Diallo" not in client.get(url, {"q": "ml-lyon.fr"}).content.decode()  # no search by address
+    assert "Awa Diallo" in client.get(url, {"q": "diallo"}).content.decode()
+    assert "awa@ml-lyon.fr" not in client.get(reverse("membres_chooser:choose")).content.decode()

@@ -42,6 +42,18 @@ def test_pending_member_gets_the_members_only_page(client, conversation):
         assert SECRET not in body
 
 
+def test_a_refused_member_is_not_promised_an_approval_email(client):
+    from comcep.accounts.enums import MembershipStatus
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(status=MembershipStatus.REJECTED, rejection_reason="Structure hors CEP."))
+    response = client.get("/messages/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "réservés aux membres dont l'adhésion a été validée" in body and "/mon-espace/en-attente/" in body
+    assert "pas encore validé" not in body and "vous recevrez un e-mail" not in body
+
+
 def test_participants_read_the_conversation(client, conversation, alice, bruno):
     for user in (alice, bruno):
         client.force_login(user)

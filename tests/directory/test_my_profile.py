@@ -65,6 +65,17 @@ def test_unknown_theme_is_a_form_error_not_a_500(client, member):
     assert not DirectoryProfile.objects.filter(user=member).exists()
 
 
+def test_a_theme_id_beyond_any_database_integer_is_a_form_error_not_a_500(client, member):
+    # Django's multiple choice field fetches the ids with an IN list, which does not bound them (OverflowError).
+    client.force_login(member)
+    response = client.post("/annuaire/mon-profil/", {"listed": "on", "themes": ["99999999999999999999999"],
+                                                     "presentation": "Mon texte."})
+    assert response.status_code == 200
+    assert response.context["form"].errors["themes"]
+    assert "Mon texte." in response.content.decode()  # what the member typed is kept
+    assert not DirectoryProfile.objects.filter(user=member).exists()
+
+
 def test_panel_in_mon_espace(client, member, pending_member):
     client.force_login(member)
     html = client.get("/mon-espace/").content.decode()

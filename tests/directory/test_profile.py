@@ -110,3 +110,9 @@ def test_profile_queries_are_constant(client, member, moderator, author, django_
     sizes = {s["key"]: len(s["items"]) for s in response.context["sections"]}
     assert sizes == {"resources": 7, "threads": 7, "certified_answers": 6}
     assert len(small) == len(large)
+
+
+def test_an_id_beyond_any_database_integer_is_a_404_not_a_500(client, member):
+    # /annuaire/<int>/ accepts any digits; a foreign-key lookup with such a number overflowed (500 on SQLite).
+    client.force_login(member)
+    assert client.get("/annuaire/99999999999999999999999/").status_code == 404

@@ -24,6 +24,18 @@ def test_pending_members_get_an_explanation(client, pending_member, group):
     assert client.post(f"/groupes/{group.slug}/rejoindre/").status_code == 403
 
 
+def test_a_refused_member_is_not_promised_an_approval_email(client, group):
+    from comcep.accounts.enums import MembershipStatus
+
+    refused = UserFactory(status=MembershipStatus.REJECTED, rejection_reason="Structure hors CEP.")
+    client.force_login(refused)
+    response = client.get("/groupes/")
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "adhésion a été validée" in html and "/mon-espace/en-attente/" in html
+    assert "pas encore validé" not in html and "vous recevrez un e-mail" not in html
+
+
 def test_a_member_sees_the_groups_but_not_the_space_of_a_group_they_are_not_in(client, member, group):
     thread = make_thread(space=group.space, author=group.coordinators[0], title="Réunion de Lyon en juin")
     client.force_login(member)
