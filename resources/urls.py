@@ -8,8 +8,8 @@ urlpatterns = [
     # Dots cannot appear in a Wagtail slug: these never shadow a page under /ressources/.
     path("ressources/flux.rss", ResourceRssFeed(), name="feed_rss"),
     path("ressources/flux.atom", ResourceAtomFeed(), name="feed_atom"),
-    path("ressources-actions/<int:page_id>/favori/", views.bookmark, name="bookmark"),
-    path("ressources-actions/<int:page_id>/utile/", views.useful, name="useful"),
+    path("ressources-actions/<id:page_id>/favori/", views.bookmark, name="bookmark"),
+    path("ressources-actions/<id:page_id>/utile/", views.useful, name="useful"),
     path("ressources-actions/proposer/", views.propose, name="propose"),
     path("ressources-actions/favoris/", views.bookmarks, name="bookmarks"),
     path("ressources-actions/mes-propositions/", views.my_proposals, name="my_proposals"),

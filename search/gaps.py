@@ -30,6 +30,7 @@ from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from comcep.core.ids import is_db_id
 from comcep.core.prepared import PreparedCreate, PreparedQuery
 
 from . import highlight, labels
@@ -38,7 +39,6 @@ from .models import SearchEntry, SearchGap, SearchQueryLog
 from .permissions import Reader
 from .query import ParsedQuery
 
-MAX_DB_ID = 2**63 - 1
 DEFAULT_RETENTION_DAYS = 365
 
 SHOW_GAPS = "lacunes"  # no result or no click
@@ -225,7 +225,7 @@ def valid_id(value) -> int | None:
         number = int(str(value))
     except (TypeError, ValueError):
         return None
-    return number if 0 < number <= MAX_DB_ID else None
+    return number if is_db_id(number) else None
 
 
 def track(parsed: ParsedQuery, *, total: int, filtered: bool, source: str, page: int = 1, ref=None,

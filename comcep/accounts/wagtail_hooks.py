@@ -54,8 +54,8 @@ class ApprovalQueueViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", admin_views.QueueView.as_view(), name="index"),
-            path("<int:pk>/valider/", admin_views.ApproveView.as_view(), name="approve"),
-            path("<int:pk>/refuser/", admin_views.RejectView.as_view(), name="reject"),
+            path("<id:pk>/valider/", admin_views.ApproveView.as_view(), name="approve"),
+            path("<id:pk>/refuser/", admin_views.RejectView.as_view(), name="reject"),
         ]
 
 

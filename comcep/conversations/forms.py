@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.ids import BoundedModelMultipleChoiceField
+
 from .enums import ReportReason
 from .services import SUBJECT_MAX_LENGTH, eligible_recipients, max_message_length, max_recipients
 
@@ -30,25 +32,9 @@ def member_label(user) -> str:
     return f"{user.public_name} – {user.organisation}" if user.organisation else user.public_name
 
 
-MAX_DB_ID = 2**63 - 1
-
-
-class RecipientsField(forms.ModelMultipleChoiceField):
+class RecipientsField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return member_label(obj)
-
-    def clean(self, value):
-        # Django checks each id with an exact lookup (bounded) and then fetches them with an IN list
-        # (not bounded: an id beyond a database integer would be a 500): such an id is unknown.
-        for pk in value if isinstance(value, (list, tuple)) else ():
-            try:
-                number = int(str(pk))
-            except ValueError:
-                continue  # Django's own check refuses it
-            if abs(number) > MAX_DB_ID:
-                raise forms.ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
-                                            params={"pk": pk})
-        return super().clean(value)
 
 
 class NewConversationForm(forms.Form):

@@ -6,10 +6,10 @@ app_name = "conversations"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("nouveau/", views.new_conversation, name="new"),
-    path("<int:pk>/", views.conversation_detail, name="detail"),
-    path("<int:pk>/repondre/", views.reply, name="reply"),
-    path("<int:pk>/quitter/", views.leave, name="leave"),
-    path("message/<int:pk>/signaler/", views.report_message, name="report"),
-    path("membre/<int:user_id>/bloquer/", views.block_member, name="block"),
-    path("membre/<int:user_id>/debloquer/", views.unblock_member, name="unblock"),
+    path("<id:pk>/", views.conversation_detail, name="detail"),
+    path("<id:pk>/repondre/", views.reply, name="reply"),
+    path("<id:pk>/quitter/", views.leave, name="leave"),
+    path("message/<id:pk>/signaler/", views.report_message, name="report"),
+    path("membre/<id:user_id>/bloquer/", views.block_member, name="block"),
+    path("membre/<id:user_id>/debloquer/", views.unblock_member, name="unblock"),
 ]

@@ -23,7 +23,7 @@ from comcep.core.fragments import fragment_key
 from comcep.core.markdown import html_to_text
 
 from . import queries, services
-from .forms import MAX_DB_ID, NewConversationForm, ReplyForm, ReportForm
+from .forms import NewConversationForm, ReplyForm, ReportForm
 from .models import Block, Conversation, Message, Participant, can_use_conversations
 
 CONVERSATIONS_PER_PAGE = queries.INBOX_PAGE_SIZE
@@ -276,7 +276,7 @@ def block_member(request, user_id):
 @members_only
 def unblock_member(request, user_id):
     block = get_object_or_404(Block.objects.filter(blocker=request.user).select_related("blocked"),
-                              blocked_id=user_id if user_id <= MAX_DB_ID else 0)  # a foreign key lookup is unbounded
+                              blocked_id=user_id)
     services.unblock(blocker=request.user, blocked_id=block.blocked_id)
     messages.success(request, _("%(name)s est débloqué(e).") % {"name": block.blocked.public_name})
     return redirect(request.POST.get("suivant") == "messages" and "conversations:inbox" or "accounts:dashboard")

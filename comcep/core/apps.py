@@ -10,6 +10,11 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.core import checks
+        from django.urls import register_converter
+
+        from .ids import IdConverter
+
+        register_converter(IdConverter, "id")  # <id:pk> in every app's URLs: before any URLconf is imported
 
         from .tagmemo import check_template_tag_labels
 

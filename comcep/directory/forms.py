@@ -2,31 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from comcep.core.fragments import form_fragment_parts
+from comcep.core.ids import BoundedModelMultipleChoiceField
 from comcep.taxonomy import options
 from comcep.taxonomy.models import Theme
 
 from .models import PRESENTATION_MAX_LENGTH, DirectoryProfile
-
-MAX_DB_ID = 2**63 - 1
-
-
-class ThemesField(forms.ModelMultipleChoiceField):
-    def clean(self, value):
-        # Django checks each id with an exact lookup (bounded), then fetches them with an IN list (not bounded:
-        # an id beyond a database integer was a 500): such an id is refused as unknown.
-        for pk in value if isinstance(value, (list, tuple)) else ():
-            text = str(pk)
-            if text.lstrip("-").isascii() and text.lstrip("-").isdigit() and abs(int(text)) > MAX_DB_ID:
-                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
-                                            params={"value": pk})
-        return super().clean(value)
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = DirectoryProfile
         fields = ["listed", "themes", "presentation"]
-        field_classes = {"themes": ThemesField}
+        field_classes = {"themes": BoundedModelMultipleChoiceField}
         labels = {
             "listed": _("Je souhaite figurer dans l'annuaire des membres"),
             "themes": _("Mes thèmes d'expertise"),

@@ -7,5 +7,5 @@ app_name = "directory"
 urlpatterns = [
     path("", views.directory, name="index"),
     path("mon-profil/", views.my_profile, name="my_profile"),
-    path("<int:user_id>/", views.profile, name="profile"),
+    path("<id:user_id>/", views.profile, name="profile"),
 ]

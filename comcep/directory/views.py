@@ -19,7 +19,6 @@ from .forms import DirectoryFilterForm, ProfileForm
 from .models import DirectoryProfile, search_words
 
 PROFILES_PER_PAGE = 25
-MAX_DB_ID = 2**63 - 1  # a foreign-key lookup is not bounded by Django: a larger number overflows the driver
 FILTER_PARAMS = ("q", "region", "operateur", "theme", "page")
 
 
@@ -74,8 +73,6 @@ def profile(request, user_id):
         profile = (DirectoryProfile.objects.filter(user=request.user).for_listing().first()
                    or DirectoryProfile(user=request.user))
     else:
-        if user_id > MAX_DB_ID:
-            raise Http404
         profile = DirectoryProfile.objects.listed().for_listing().filter(user_id=user_id).first()
         if profile is None:
             # Unknown, unlisted, pending or deleted: the same answer, never a hint that the account exists.
