@@ -796,6 +796,7 @@ def delete_post(*, post: Post, user, reason: str = "") -> Post:
         Thread.objects.filter(pk=thread.pk).update(solved_post=None)
     if post.is_certified:
         Post.objects.filter(pk=post.pk).update(is_certified=False)
+    _withdraw_announcements(post)
     recount_thread(thread.pk)
     recount_space(thread.space_id)
     if not own:
@@ -893,6 +894,17 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
         status=FlagStatus.RESOLVED, resolved_by=moderator, resolved_at=timezone.now(), resolution=resolution[:300])
 
 
+def _withdraw_announcements(post: Post) -> None:
+    """Delete the notifications that announced ``post`` to other members (mention, reply, and the space's
+    "new thread" for a thread's first post): their excerpt quotes the text, which is no longer shown."""
+    from comcep.notifications.services import withdraw
+
+    withdraw(post, kind="mention")
+    withdraw(post, kind="reply")
+    if _ThreadAudience(post.thread).first_post_id == post.pk:
+        withdraw(post.thread, kind="new_thread")
+
+
 @transaction.atomic
 def hide_post(*, post: Post, moderator, reason: str) -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
@@ -905,6 +917,7 @@ def hide_post(*, post: Post, moderator, reason: str) -> Post:
     recount_thread(post.thread_id)
     recount_space(post.thread.space_id)
     _resolve_flags(post, moderator, _("Message masqué"))
+    _withdraw_announcements(post)
     _log(moderator, ModerationAction.HIDE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été masqué par l'équipe d'animation")
                   % {"title": post.thread.title}, reason=reason, key=f"forums.hidden.{post.pk}.{int(time.time())}")
