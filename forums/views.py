@@ -579,24 +579,22 @@ def post_edit(request, pk):
     if not services.can_edit(request.user, post):
         raise PermissionDenied(_("Vous ne pouvez pas modifier ce message."))
     preview = None
-    if request.method == "POST":
-        form = ReplyForm(request.POST)
-        if form.is_valid():
-            if "apercu" in request.POST:
-                preview = render_post(form.cleaned_data["body"])
-            else:
-                try:
-                    services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
-                except ValidationError as exc:
-                    form.add_error("body", exc.error_dict["body"] if hasattr(exc, "error_dict") else exc)
-                except PermissionDenied as exc:
-                    form.add_error(None, _error_message(exc))
-                else:
-                    messages.success(request, _("Votre message est modifié."))
-                    return redirect(post_url(post, request.user))
-    else:
-        form = ReplyForm(initial={"body": post.body})
+    form = ReplyForm(request.POST) if request.method == "POST" else ReplyForm(initial={"body": post.body})
+    # Before validation: a bound field, cached by is_valid(), keeps the label it was created with.
     form.fields["body"].label = _("Message")
+    if request.method == "POST" and form.is_valid():
+        if "apercu" in request.POST:
+            preview = render_post(form.cleaned_data["body"])
+        else:
+            try:
+                services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
+            except ValidationError as exc:
+                form.add_error("body", exc.error_dict["body"] if hasattr(exc, "error_dict") else exc)
+            except PermissionDenied as exc:
+                form.add_error(None, _error_message(exc))
+            else:
+                messages.success(request, _("Votre message est modifié."))
+                return redirect(post_url(post, request.user))
     return render(request, "forums/post_edit.html", {"post": post, "thread": post.thread, "form": form,
                                                      "preview": preview})
 

@@ -237,6 +237,16 @@ def test_edit_keeps_a_revision_and_shows_modifie(client, member, moderator, spac
     assert "Version 1" in client.get(f"/echanges/message/{post.pk}/historique/").content.decode()
 
 
+@pytest.mark.parametrize("data", [{"body": "Version 2", "apercu": "1"}, {"body": " "}], ids=["preview", "error"])
+def test_the_edit_form_keeps_its_label_after_a_preview_or_an_error(client, member, space, data):
+    post = make_thread(space=space, author=member, body="Version 1").posts.get()
+    client.force_login(member)
+    label = '<label for="id_body">Message\xa0:</label>'
+    assert label in client.get(f"/echanges/message/{post.pk}/modifier/").content.decode()
+    page = client.post(f"/echanges/message/{post.pk}/modifier/", data).content.decode()
+    assert label in page and "Votre réponse" not in page
+
+
 def test_members_cannot_edit_or_delete_others_posts(client, member, other_member, space):
     post = make_thread(space=space, author=other_member).posts.get()
     client.force_login(member)
