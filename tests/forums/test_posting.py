@@ -237,6 +237,20 @@ def test_edit_keeps_a_revision_and_shows_modifie(client, member, moderator, spac
     assert "Version 1" in client.get(f"/echanges/message/{post.pk}/historique/").content.decode()
 
 
+def test_a_reply_preview_or_error_without_javascript_comes_back_at_the_reply_form(client, member, space):
+    """The reply form is at the bottom of a page of 20 posts: its action names its section, so the
+    browser shows the preview or the error there (a success redirects to the post's own anchor)."""
+    thread = make_thread(space=space, replies=3)
+    client.force_login(member)
+    action = f'action="/echanges/sujet/{thread.pk}/repondre/#repondre"'
+    assert action in client.get(thread.get_absolute_url()).content.decode()
+    preview = client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": "Mon **brouillon**", "apercu": "1"})
+    html = preview.content.decode()
+    assert action in html and 'id="repondre"' in html and "<strong>brouillon</strong>" in html
+    response = client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": "Ma réponse."})
+    assert response["Location"].endswith(f"#message-{thread.posts.latest('pk').pk}")
+
+
 @pytest.mark.parametrize("data", [{"body": "Version 2", "apercu": "1"}, {"body": " "}], ids=["preview", "error"])
 def test_the_edit_form_keeps_its_label_after_a_preview_or_an_error(client, member, space, data):
     post = make_thread(space=space, author=member, body="Version 1").posts.get()
