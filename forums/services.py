@@ -897,12 +897,24 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
 def _withdraw_announcements(post: Post) -> None:
     """Delete the notifications that announced ``post`` to other members (mention, reply, and the space's
     "new thread" for a thread's first post): their excerpt quotes the text, which is no longer shown."""
-    from comcep.notifications.services import withdraw
+    from comcep.notifications.services import withdraw, withdraw_many
 
-    withdraw(post, kind="mention")
-    withdraw(post, kind="reply")
+    withdraw_many(Post, [post.pk], kinds=ANNOUNCE_KINDS)
     if _ThreadAudience(post.thread).first_post_id == post.pk:
         withdraw(post.thread, kind="new_thread")
+
+
+def _withdraw_thread_announcements(thread: Thread) -> None:
+    """Delete the notifications that announced ``thread`` and its posts (a thread hidden by the moderators:
+    their excerpts quote its text)."""
+    from comcep.notifications.services import withdraw, withdraw_many
+
+    withdraw(thread, kind="new_thread")
+    withdraw_many(Post, Post.objects.filter(thread=thread).values_list("pk", flat=True), kinds=ANNOUNCE_KINDS)
+
+
+#: The kinds of the notifications that announce a post to other members (their excerpt quotes it).
+ANNOUNCE_KINDS = ("mention", "reply")
 
 
 @transaction.atomic
@@ -1020,8 +1032,11 @@ def pin_thread(*, thread: Thread, moderator, pinned: bool = True, reason: str = 
 
 @transaction.atomic
 def hide_thread(*, thread: Thread, moderator, hidden: bool = True, reason: str = "") -> Thread:
+    was_hidden = thread.is_hidden
     thread = _set_thread_flag(thread, moderator, "is_hidden", hidden,
                               ModerationAction.HIDE_THREAD if hidden else ModerationAction.RESTORE_THREAD, reason)
+    if hidden and not was_hidden:
+        _withdraw_thread_announcements(thread)
     recount_space(thread.space_id)
     _reindex(thread.pk)
     return thread

@@ -96,3 +96,23 @@ def test_hiding_a_reply_keeps_the_notifications_of_the_other_posts(space, member
 
     assert Notification.objects.filter(recipient=follower, kind="new_thread").exists()
     assert Notification.objects.filter(recipient=follower, kind="reply", target_id=str(kept.pk)).exists()
+
+
+def test_hiding_a_thread_withdraws_the_notifications_of_the_thread_and_its_posts(client, space, member, follower,
+                                                                                moderator, announced):
+    with announced():
+        thread = make_thread(space=space, author=member, body=SECRET)
+    services.follow(follower, thread=thread)
+    with announced():
+        reply_with_secret(thread, member)
+    other_thread = make_thread(space=space, author=member, title="Un autre sujet")
+    with announced():
+        kept = services.add_reply(thread=other_thread, author=member, body=f"@Fanny Suiveuse {SECRET}", visible=True)
+    assert announcements_quoting(follower).filter(kind="new_thread").exists()
+    assert announcements_quoting(follower).filter(kind="mention").count() == 2
+
+    client.force_login(moderator)
+    response = client.post(f"/echanges/sujet/{thread.pk}/moderer/", {"action": "masquer", "reason": "Données"})
+
+    assert response.status_code == 302
+    assert list(announcements_quoting(follower)) == list(Notification.objects.filter(target_id=str(kept.pk)))
