@@ -656,6 +656,8 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     ensure_can_post(author, space=space)
     title = _clean_title(title)
     body = _clean_body(body)
+    if created_at is None and (existing := _duplicate_thread(space, author, title, body)) is not None:
+        return existing
     take_rate(author)
     html = render_post(body)  # mentions marked up (forums.mentions)
     pending = needs_approval(author, html) and not can_moderate(author, space)
@@ -675,6 +677,23 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     _link_cited_pages(thread, html)
     _after_post(author, thread, post, pending=pending)
     return thread
+
+
+def _duplicate_thread(space: Space, author, title: str, body: str) -> Thread | None:
+    """The member's thread of the same space, title and text created within ``DUPLICATE_WINDOW``: a
+    "Poser une question" form submitted twice (double click, the browser's "resend") is published once."""
+    # Lock the author's row first, so that two identical submissions racing each other are serialised
+    # and the second one sees the first (PostgreSQL; SQLite's transactions hold the write lock from BEGIN).
+    if connection.features.has_select_for_update:
+        list(get_user_model().objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True))
+    candidates = Thread.objects.filter(space=space, author=author, title=title,
+                                       created_at__gte=timezone.now() - DUPLICATE_WINDOW).order_by("-pk")
+    for thread in candidates[:5]:
+        first = Post.objects.filter(thread=thread).order_by("created_at", "pk").only("body").first()
+        if first is not None and first.body == body:
+            thread.duplicate = True
+            return thread
+    return None
 
 
 def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:

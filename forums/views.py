@@ -272,7 +272,10 @@ def _handle_thread_form(request, form, *, space_getter, about_page=None):
         except PermissionDenied as exc:
             form.add_error(None, _error_message(exc))
         else:
-            if thread.needs_approval:
+            if getattr(thread, "duplicate", False):
+                messages.info(request, _("Cette question était déjà enregistrée : elle n'a pas été publiée une "
+                                         "seconde fois."))
+            elif thread.needs_approval:
                 messages.info(request, _("Merci ! Votre question sera publiée après validation par l'équipe "
                                          "d'animation (nouveaux membres ou messages avec beaucoup de liens)."))
             else:
