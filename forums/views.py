@@ -332,17 +332,18 @@ def discuss_page(request, page_id):
 
 
 def _post_fragment_key(post, thread, reader_pk, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
-                       is_thread_author, key=fragment_key) -> str:
+                       is_thread_author, page_number=1, key=fragment_key) -> str:
     """The cache key of one post as forums/includes/post.html renders it for the reader whose pk is
     ``reader_pk`` (``user.pk`` in the template): every value that template reads (keep them in step;
-    see comcep/core/fragments.py). ``first_of_thread`` is ``post.first_of_thread`` in the template."""
+    see comcep/core/fragments.py). ``first_of_thread`` is ``post.first_of_thread`` in the template,
+    ``page_number`` ``post.page_number``."""
     author = post.author
     return key(
         "forum-post", post.pk, post.author_id, author.public_name, author.organisation, bool(author.deleted_at),
         post.created_at, post.edited_at, post.is_deleted, post.is_hidden, post.hidden_reason, post.needs_approval,
         post.is_certified, post.useful_count, post.html, post.is_unread, bool(getattr(post, "i_reacted", False)),
         post.author_id == reader_pk, thread.solved_post_id == post.pk, thread.is_locked, first_of_thread,
-        can_reply, is_moderator, is_global_moderator, is_thread_author,
+        can_reply, is_moderator, is_global_moderator, is_thread_author, page_number,
     )
 
 
@@ -383,10 +384,11 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     key = keyer()
     for index, post in enumerate(post_list):
         post.first_of_thread = index == 0 and page.number == 1  # no "Mark as solution" on the question
+        post.page_number = page.number  # "Citer" keeps the reader on this page
         post.fragment_key = _post_fragment_key(
             post, thread, reader_pk, first_of_thread=post.first_of_thread, can_reply=can_reply,
             is_moderator=is_moderator, is_global_moderator=is_global_moderator, is_thread_author=is_thread_author,
-            key=key)
+            page_number=page.number, key=key)
     if reply_form is None and can_reply:
         initial = {}
         quoted_id = request.GET.get("citer", "")

@@ -223,6 +223,20 @@ def test_quote_link_prefills_the_reply(client, member, other_member, space):
     assert "&gt; **Bruno Martin** :" in html and "&gt; Il faut 1 an d&#x27;expérience." in html
 
 
+def test_quoting_a_post_of_page_two_stays_on_page_two(client, member, other_member, space):
+    thread = make_thread(space=space, replies=22, repliers=[other_member])
+    quoted = thread.posts.order_by("created_at", "pk")[21]  # the 22nd post: page 2 (20 posts a page)
+    client.force_login(member)
+    html = client.get(thread.get_absolute_url(), {"page": 2}).content.decode()
+    link = f'href="?page=2&amp;citer={quoted.pk}#repondre"'
+    assert link in html
+    html = client.get(thread.get_absolute_url(), {"page": 2, "citer": quoted.pk}).content.decode()
+    assert f'id="message-{quoted.pk}"' in html  # the page the reader was on
+    assert "&gt; Réponse numéro 21." in html  # and the quotation in the reply box
+    first_page = client.get(thread.get_absolute_url()).content.decode()
+    assert f'href="?citer={thread.posts.order_by("created_at", "pk")[1].pk}#repondre"' in first_page
+
+
 def test_edit_keeps_a_revision_and_shows_modifie(client, member, moderator, space):
     thread = make_thread(space=space, author=member, body="Version 1")
     post = thread.posts.get()
