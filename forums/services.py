@@ -656,6 +656,8 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     ensure_can_post(author, space=space)
     title = _clean_title(title)
     body = _clean_body(body)
+    if created_at is None and (existing := _duplicate_thread(space, author, title, body)) is not None:
+        return existing
     take_rate(author)
     html = render_post(body)  # mentions marked up (forums.mentions)
     pending = needs_approval(author, html) and not can_moderate(author, space)
@@ -675,6 +677,23 @@ def create_thread(*, space: Space, author, title: str, body: str, about_page=Non
     _link_cited_pages(thread, html)
     _after_post(author, thread, post, pending=pending)
     return thread
+
+
+def _duplicate_thread(space: Space, author, title: str, body: str) -> Thread | None:
+    """The member's thread of the same space, title and text created within ``DUPLICATE_WINDOW``: a
+    "Poser une question" form submitted twice (double click, the browser's "resend") is published once."""
+    # Lock the author's row first, so that two identical submissions racing each other are serialised
+    # and the second one sees the first (PostgreSQL; SQLite's transactions hold the write lock from BEGIN).
+    if connection.features.has_select_for_update:
+        list(get_user_model().objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True))
+    candidates = Thread.objects.filter(space=space, author=author, title=title,
+                                       created_at__gte=timezone.now() - DUPLICATE_WINDOW).order_by("-pk")
+    for thread in candidates[:5]:
+        first = Post.objects.filter(thread=thread).order_by("created_at", "pk").only("body").first()
+        if first is not None and first.body == body:
+            thread.duplicate = True
+            return thread
+    return None
 
 
 def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:
@@ -796,6 +815,7 @@ def delete_post(*, post: Post, user, reason: str = "") -> Post:
         Thread.objects.filter(pk=thread.pk).update(solved_post=None)
     if post.is_certified:
         Post.objects.filter(pk=post.pk).update(is_certified=False)
+    _withdraw_announcements(post)
     recount_thread(thread.pk)
     recount_space(thread.space_id)
     if not own:
@@ -893,6 +913,29 @@ def _resolve_flags(post: Post, moderator, resolution: str) -> None:
         status=FlagStatus.RESOLVED, resolved_by=moderator, resolved_at=timezone.now(), resolution=resolution[:300])
 
 
+def _withdraw_announcements(post: Post) -> None:
+    """Delete the notifications that announced ``post`` to other members (mention, reply, and the space's
+    "new thread" for a thread's first post): their excerpt quotes the text, which is no longer shown."""
+    from comcep.notifications.services import withdraw, withdraw_many
+
+    withdraw_many(Post, [post.pk], kinds=ANNOUNCE_KINDS)
+    if _ThreadAudience(post.thread).first_post_id == post.pk:
+        withdraw(post.thread, kind="new_thread")
+
+
+def _withdraw_thread_announcements(thread: Thread) -> None:
+    """Delete the notifications that announced ``thread`` and its posts (a thread hidden by the moderators:
+    their excerpts quote its text)."""
+    from comcep.notifications.services import withdraw, withdraw_many
+
+    withdraw(thread, kind="new_thread")
+    withdraw_many(Post, Post.objects.filter(thread=thread).values_list("pk", flat=True), kinds=ANNOUNCE_KINDS)
+
+
+#: The kinds of the notifications that announce a post to other members (their excerpt quotes it).
+ANNOUNCE_KINDS = ("mention", "reply")
+
+
 @transaction.atomic
 def hide_post(*, post: Post, moderator, reason: str) -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
@@ -905,6 +948,7 @@ def hide_post(*, post: Post, moderator, reason: str) -> Post:
     recount_thread(post.thread_id)
     recount_space(post.thread.space_id)
     _resolve_flags(post, moderator, _("Message masqué"))
+    _withdraw_announcements(post)
     _log(moderator, ModerationAction.HIDE_POST, post=post, reason=reason)
     _after_commit(_notify_author, post, _("Votre message dans « %(title)s » a été masqué par l'équipe d'animation")
                   % {"title": post.thread.title}, reason=reason, key=f"forums.hidden.{post.pk}.{int(time.time())}")
@@ -1007,8 +1051,11 @@ def pin_thread(*, thread: Thread, moderator, pinned: bool = True, reason: str = 
 
 @transaction.atomic
 def hide_thread(*, thread: Thread, moderator, hidden: bool = True, reason: str = "") -> Thread:
+    was_hidden = thread.is_hidden
     thread = _set_thread_flag(thread, moderator, "is_hidden", hidden,
                               ModerationAction.HIDE_THREAD if hidden else ModerationAction.RESTORE_THREAD, reason)
+    if hidden and not was_hidden:
+        _withdraw_thread_announcements(thread)
     recount_space(thread.space_id)
     _reindex(thread.pk)
     return thread

@@ -272,7 +272,10 @@ def _handle_thread_form(request, form, *, space_getter, about_page=None):
         except PermissionDenied as exc:
             form.add_error(None, _error_message(exc))
         else:
-            if thread.needs_approval:
+            if getattr(thread, "duplicate", False):
+                messages.info(request, _("Cette question était déjà enregistrée : elle n'a pas été publiée une "
+                                         "seconde fois."))
+            elif thread.needs_approval:
                 messages.info(request, _("Merci ! Votre question sera publiée après validation par l'équipe "
                                          "d'animation (nouveaux membres ou messages avec beaucoup de liens)."))
             else:
@@ -329,17 +332,18 @@ def discuss_page(request, page_id):
 
 
 def _post_fragment_key(post, thread, reader_pk, *, first_of_thread, can_reply, is_moderator, is_global_moderator,
-                       is_thread_author, key=fragment_key) -> str:
+                       is_thread_author, page_number=1, key=fragment_key) -> str:
     """The cache key of one post as forums/includes/post.html renders it for the reader whose pk is
     ``reader_pk`` (``user.pk`` in the template): every value that template reads (keep them in step;
-    see comcep/core/fragments.py). ``first_of_thread`` is ``post.first_of_thread`` in the template."""
+    see comcep/core/fragments.py). ``first_of_thread`` is ``post.first_of_thread`` in the template,
+    ``page_number`` ``post.page_number``."""
     author = post.author
     return key(
         "forum-post", post.pk, post.author_id, author.public_name, author.organisation, bool(author.deleted_at),
         post.created_at, post.edited_at, post.is_deleted, post.is_hidden, post.hidden_reason, post.needs_approval,
         post.is_certified, post.useful_count, post.html, post.is_unread, bool(getattr(post, "i_reacted", False)),
         post.author_id == reader_pk, thread.solved_post_id == post.pk, thread.is_locked, first_of_thread,
-        can_reply, is_moderator, is_global_moderator, is_thread_author,
+        can_reply, is_moderator, is_global_moderator, is_thread_author, page_number,
     )
 
 
@@ -380,10 +384,11 @@ def _thread_context(request, thread: Thread, *, reply_form=None, preview=None) -
     key = keyer()
     for index, post in enumerate(post_list):
         post.first_of_thread = index == 0 and page.number == 1  # no "Mark as solution" on the question
+        post.page_number = page.number  # "Citer" keeps the reader on this page
         post.fragment_key = _post_fragment_key(
             post, thread, reader_pk, first_of_thread=post.first_of_thread, can_reply=can_reply,
             is_moderator=is_moderator, is_global_moderator=is_global_moderator, is_thread_author=is_thread_author,
-            key=key)
+            page_number=page.number, key=key)
     if reply_form is None and can_reply:
         initial = {}
         quoted_id = request.GET.get("citer", "")
@@ -579,24 +584,22 @@ def post_edit(request, pk):
     if not services.can_edit(request.user, post):
         raise PermissionDenied(_("Vous ne pouvez pas modifier ce message."))
     preview = None
-    if request.method == "POST":
-        form = ReplyForm(request.POST)
-        if form.is_valid():
-            if "apercu" in request.POST:
-                preview = render_post(form.cleaned_data["body"])
-            else:
-                try:
-                    services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
-                except ValidationError as exc:
-                    form.add_error("body", exc.error_dict["body"] if hasattr(exc, "error_dict") else exc)
-                except PermissionDenied as exc:
-                    form.add_error(None, _error_message(exc))
-                else:
-                    messages.success(request, _("Votre message est modifié."))
-                    return redirect(post_url(post, request.user))
-    else:
-        form = ReplyForm(initial={"body": post.body})
+    form = ReplyForm(request.POST) if request.method == "POST" else ReplyForm(initial={"body": post.body})
+    # Before validation: a bound field, cached by is_valid(), keeps the label it was created with.
     form.fields["body"].label = _("Message")
+    if request.method == "POST" and form.is_valid():
+        if "apercu" in request.POST:
+            preview = render_post(form.cleaned_data["body"])
+        else:
+            try:
+                services.edit_post(post=post, editor=request.user, body=form.cleaned_data["body"])
+            except ValidationError as exc:
+                form.add_error("body", exc.error_dict["body"] if hasattr(exc, "error_dict") else exc)
+            except PermissionDenied as exc:
+                form.add_error(None, _error_message(exc))
+            else:
+                messages.success(request, _("Votre message est modifié."))
+                return redirect(post_url(post, request.user))
     return render(request, "forums/post_edit.html", {"post": post, "thread": post.thread, "form": form,
                                                      "preview": preview})
 

@@ -33,8 +33,8 @@ def test_members_csv_has_french_headers_and_the_figures(client, moderator):
 
 def test_decimals_use_a_comma(client, moderator):
     space, author, other = SpaceFactory(), UserFactory(), UserFactory()
-    for _ in range(3):
-        forum_services.create_thread(space=space, author=author, title="Une question", body="?")
+    for i in range(3):  # three questions (the same one three times at once would be a resubmission)
+        forum_services.create_thread(space=space, author=author, title=f"Une question n° {i}", body="?")
     thread = forum_services.create_thread(space=space, author=author, title="Une autre question", body="?")
     forum_services.add_reply(thread=thread, author=other, body="Réponse")
     client.force_login(moderator)

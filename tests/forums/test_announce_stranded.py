@@ -236,8 +236,8 @@ def test_the_recovery_reads_and_writes_in_a_constant_number_of_statements(cast):
     space = SpaceFactory()
 
     def strand(count: int) -> list[str]:
-        for _ in range(count):
-            other = make_thread(space=space, author=author)
+        for i in range(count):
+            other = make_thread(space=space, author=author, title=f"Question {count}.{i}")  # not a resubmission
             services.add_reply(thread=other, author=replier, body="Une réponse.")
         DBTaskResult.objects.filter(task_path=ANNOUNCE, status=TaskResultStatus.READY).update(
             status=TaskResultStatus.FAILED)  # as the worker leaves a task that raised

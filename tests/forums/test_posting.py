@@ -223,6 +223,20 @@ def test_quote_link_prefills_the_reply(client, member, other_member, space):
     assert "&gt; **Bruno Martin** :" in html and "&gt; Il faut 1 an d&#x27;expérience." in html
 
 
+def test_quoting_a_post_of_page_two_stays_on_page_two(client, member, other_member, space):
+    thread = make_thread(space=space, replies=22, repliers=[other_member])
+    quoted = thread.posts.order_by("created_at", "pk")[21]  # the 22nd post: page 2 (20 posts a page)
+    client.force_login(member)
+    html = client.get(thread.get_absolute_url(), {"page": 2}).content.decode()
+    link = f'href="?page=2&amp;citer={quoted.pk}#repondre"'
+    assert link in html
+    html = client.get(thread.get_absolute_url(), {"page": 2, "citer": quoted.pk}).content.decode()
+    assert f'id="message-{quoted.pk}"' in html  # the page the reader was on
+    assert "&gt; Réponse numéro 21." in html  # and the quotation in the reply box
+    first_page = client.get(thread.get_absolute_url()).content.decode()
+    assert f'href="?citer={thread.posts.order_by("created_at", "pk")[1].pk}#repondre"' in first_page
+
+
 def test_edit_keeps_a_revision_and_shows_modifie(client, member, moderator, space):
     thread = make_thread(space=space, author=member, body="Version 1")
     post = thread.posts.get()
@@ -235,6 +249,30 @@ def test_edit_keeps_a_revision_and_shows_modifie(client, member, moderator, spac
     assert client.get(f"/echanges/message/{post.pk}/historique/").status_code == 403
     client.force_login(moderator)
     assert "Version 1" in client.get(f"/echanges/message/{post.pk}/historique/").content.decode()
+
+
+def test_a_reply_preview_or_error_without_javascript_comes_back_at_the_reply_form(client, member, space):
+    """The reply form is at the bottom of a page of 20 posts: its action names its section, so the
+    browser shows the preview or the error there (a success redirects to the post's own anchor)."""
+    thread = make_thread(space=space, replies=3)
+    client.force_login(member)
+    action = f'action="/echanges/sujet/{thread.pk}/repondre/#repondre"'
+    assert action in client.get(thread.get_absolute_url()).content.decode()
+    preview = client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": "Mon **brouillon**", "apercu": "1"})
+    html = preview.content.decode()
+    assert action in html and 'id="repondre"' in html and "<strong>brouillon</strong>" in html
+    response = client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": "Ma réponse."})
+    assert response["Location"].endswith(f"#message-{thread.posts.latest('pk').pk}")
+
+
+@pytest.mark.parametrize("data", [{"body": "Version 2", "apercu": "1"}, {"body": " "}], ids=["preview", "error"])
+def test_the_edit_form_keeps_its_label_after_a_preview_or_an_error(client, member, space, data):
+    post = make_thread(space=space, author=member, body="Version 1").posts.get()
+    client.force_login(member)
+    label = '<label for="id_body">Message\xa0:</label>'
+    assert label in client.get(f"/echanges/message/{post.pk}/modifier/").content.decode()
+    page = client.post(f"/echanges/message/{post.pk}/modifier/", data).content.decode()
+    assert label in page and "Votre réponse" not in page
 
 
 def test_members_cannot_edit_or_delete_others_posts(client, member, other_member, space):

@@ -1,0 +1,118 @@
+"""A post hidden by the moderators, or deleted, no longer shows its text to the other members: neither
+in the thread nor in the notifications that announced it (their excerpt quotes it, in the bell, the
+list and the digests still to send)."""
+
+import pytest
+
+from comcep.notifications.models import Notification
+from forums import services
+from forums.models import Post
+from tests.factories import UserFactory
+from tests.factories.forums import make_thread
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Madame Durand, née le 3 mai 1980, au RSA"
+
+
+@pytest.fixture
+def follower(space):
+    user = UserFactory(display_name="Fanny Suiveuse")
+    services.follow(user, space=space)
+    return user
+
+
+@pytest.fixture
+def announced(django_capture_on_commit_callbacks):
+    """Run the announce task (queued on commit) of what is posted inside the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def reply_with_secret(thread, author):
+    return services.add_reply(thread=thread, author=author, body=f"@Fanny Suiveuse {SECRET}", visible=True)
+
+
+def announcements_quoting(user):
+    return Notification.objects.filter(recipient=user, excerpt__contains="Madame Durand")
+
+
+def test_hiding_a_reply_withdraws_its_reply_and_mention_notifications(client, space, member, follower, moderator,
+                                                                      announced):
+    thread = make_thread(space=space)
+    other_follower = UserFactory()
+    services.follow(other_follower, thread=thread)
+    with announced():
+        post = reply_with_secret(thread, member)
+    assert announcements_quoting(follower).filter(kind="mention").exists()
+    assert announcements_quoting(other_follower).filter(kind="reply").exists()
+
+    client.force_login(moderator)
+    with announced():
+        response = client.post(f"/echanges/message/{post.pk}/masquer/", {"reason": "Données personnelles"})
+
+    assert response.status_code == 302
+    assert not announcements_quoting(follower).exists()
+    assert not announcements_quoting(other_follower).exists()
+    # the author is still told why their post was hidden
+    assert Notification.objects.filter(recipient=member, kind="moderation").exists()
+    client.force_login(other_follower)
+    assert SECRET not in client.get("/mon-espace/notifications/").content.decode()
+
+
+def test_hiding_a_threads_first_post_withdraws_the_new_thread_notifications(space, member, follower, moderator,
+                                                                             announced):
+    with announced():
+        thread = make_thread(space=space, author=member, body=SECRET)
+    assert announcements_quoting(follower).filter(kind="new_thread").exists()
+
+    services.hide_post(post=thread.posts.get(), moderator=moderator, reason="Données personnelles")
+
+    assert not announcements_quoting(follower).exists()
+
+
+def test_the_author_deleting_a_reply_withdraws_its_notifications(client, space, member, follower, announced):
+    thread = make_thread(space=space)
+    services.follow(follower, thread=thread)
+    with announced():
+        post = reply_with_secret(thread, member)
+    assert announcements_quoting(follower).exists()
+
+    client.force_login(member)
+    client.post(f"/echanges/message/{post.pk}/supprimer/")
+
+    assert Post.objects.get(pk=post.pk).is_deleted
+    assert not announcements_quoting(follower).exists()
+
+
+def test_hiding_a_reply_keeps_the_notifications_of_the_other_posts(space, member, follower, moderator, announced):
+    with announced():
+        thread = make_thread(space=space, author=member, body="Une question sans secret.")
+    services.follow(follower, thread=thread)
+    with announced():
+        kept = services.add_reply(thread=thread, author=member, body="Une réponse correcte.", visible=True)
+        hidden = reply_with_secret(thread, member)
+
+    services.hide_post(post=hidden, moderator=moderator, reason="Données personnelles")
+
+    assert Notification.objects.filter(recipient=follower, kind="new_thread").exists()
+    assert Notification.objects.filter(recipient=follower, kind="reply", target_id=str(kept.pk)).exists()
+
+
+def test_hiding_a_thread_withdraws_the_notifications_of_the_thread_and_its_posts(client, space, member, follower,
+                                                                                moderator, announced):
+    with announced():
+        thread = make_thread(space=space, author=member, body=SECRET)
+    services.follow(follower, thread=thread)
+    with announced():
+        reply_with_secret(thread, member)
+    other_thread = make_thread(space=space, author=member, title="Un autre sujet")
+    with announced():
+        kept = services.add_reply(thread=other_thread, author=member, body=f"@Fanny Suiveuse {SECRET}", visible=True)
+    assert announcements_quoting(follower).filter(kind="new_thread").exists()
+    assert announcements_quoting(follower).filter(kind="mention").count() == 2
+
+    client.force_login(moderator)
+    response = client.post(f"/echanges/sujet/{thread.pk}/moderer/", {"action": "masquer", "reason": "Données"})
+
+    assert response.status_code == 302
+    assert list(announcements_quoting(follower)) == list(Notification.objects.filter(target_id=str(kept.pk)))
