@@ -918,7 +918,7 @@ def _withdraw_announcements(post: Post) -> None:
     "new thread" for a thread's first post): their excerpt quotes the text, which is no longer shown."""
     from comcep.notifications.services import withdraw, withdraw_many
 
-    withdraw_many(Post, [post.pk], kinds=ANNOUNCE_KINDS)
+    withdraw_many(Post.objects.filter(pk=post.pk), kinds=ANNOUNCE_KINDS)
     if _ThreadAudience(post.thread).first_post_id == post.pk:
         withdraw(post.thread, kind="new_thread")
 
@@ -929,7 +929,7 @@ def _withdraw_thread_announcements(thread: Thread) -> None:
     from comcep.notifications.services import withdraw, withdraw_many
 
     withdraw(thread, kind="new_thread")
-    withdraw_many(Post, Post.objects.filter(thread=thread).values_list("pk", flat=True), kinds=ANNOUNCE_KINDS)
+    withdraw_many(Post.objects.filter(thread=thread), kinds=ANNOUNCE_KINDS)
 
 
 #: The kinds of the notifications that announce a post to other members (their excerpt quotes it).
