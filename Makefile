@@ -31,7 +31,8 @@ messages: install
 	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v0; else echo "msgfmt not found: using the committed .mo files"; fi
 
 makemessages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -l en -l fr --ignore=.venv --ignore=bench --ignore=tests --no-obsolete
+	$(PY) manage.py french_plurals
 
 demo: install messages
 	$(PY) manage.py migrate --noinput
