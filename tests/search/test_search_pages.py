@@ -228,3 +228,16 @@ def test_the_results_unit_is_remembered_per_language(monkeypatch):
         assert len(calls) == 5  # 0, 1, 2 once each; 5000 (not remembered) twice
     with translation.override("en"):
         assert [views._results_unit(n) for n in (0, 1, 2)] == ["results", "result", "results"]
+
+
+@pytest.mark.django_db
+def test_event_kinds_are_labelled_in_the_readers_language(client, make_entry):
+    """An event's result and its "Type" facet show the kind's name ("Rencontre régionale", not the slug
+    turned into "Rencontre regionale"), translated in the English interface."""
+    make_entry("Rencontre régionale CEP Bretagne", kind="event", subkind="rencontre-regionale", url="/agenda/r/")
+    html = client.get("/recherche/", {"q": "rencontre"}).content.decode()
+    assert '<p class="result-kind">Rencontre régionale</p>' in html
+    assert "Rencontre regionale" not in html
+    client.post("/langue/", {"language": "en", "next": "/"})
+    html = client.get("/recherche/", {"q": "rencontre"}).content.decode()
+    assert '<p class="result-kind">Regional meeting</p>' in html
