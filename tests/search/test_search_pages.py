@@ -241,3 +241,14 @@ def test_event_kinds_are_labelled_in_the_readers_language(client, make_entry):
     client.post("/langue/", {"language": "en", "next": "/"})
     html = client.get("/recherche/", {"q": "rencontre"}).content.decode()
     assert '<p class="result-kind">Regional meeting</p>' in html
+
+
+@pytest.mark.django_db
+def test_an_events_date_is_not_called_a_publication_date(client, make_entry):
+    """An event's date in the results is the day it takes place, not "Publié le" (it is often ahead)."""
+    make_entry("Atelier numérique du conseil", kind="event", subkind="atelier", url="/agenda/a/", days_ago=-15)
+    make_entry("Fiche numérique du conseil", url="/ressources/f/")
+    html = client.get("/recherche/", {"q": "numérique"}).content.decode()
+    dates = dict(re.findall(r'(?s)<h2 class="result-title"><a [^>]*>(.*?)</a>.*?class="result-date">([^<]*)<', html))
+    assert dates == {"Atelier <mark>numérique</mark> du conseil": "Événement le ",
+                     "Fiche <mark>numérique</mark> du conseil": "Publié le "}
