@@ -20,6 +20,11 @@ KIND_LABELS = {
     "video": _("Vidéo"),
     "texte-reference": _("Texte de référence"),
     "retour-experience": _("Retour d'expérience"),
+    # Event kinds (comcep.events.enums.EventKind's labels), shown instead of "event".
+    "webinaire": _("Webinaire"),
+    "rencontre-regionale": _("Rencontre régionale"),
+    "formation": _("Formation"),
+    "atelier": _("Atelier"),
     # Entry kinds.
     "resource": _("Ressource"),
     "thread": _("Discussion"),

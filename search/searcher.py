@@ -337,7 +337,7 @@ def _rerank(entries: list[SearchEntry], stems: set[str], now) -> list[tuple[floa
 
 
 # What a hit reads of its entry once its title and snippet are highlighted (views, API, admin).
-HIT_FIELDS = ("id", "title", "url", "facet_kind", "access", "themes", "published_at", "updated_at")
+HIT_FIELDS = ("id", "kind", "title", "url", "facet_kind", "access", "themes", "published_at", "updated_at")
 
 
 def _shown_query(n_tokens: int, n_ids: int) -> PreparedQuery:

@@ -62,9 +62,20 @@ def _parser(headings: bool) -> MarkdownIt:
     if not headings:
         md.disable("heading")
         md.disable("lheading")
+    else:
+        md.core.ruler.after("block", "heading_levels", _clamp_heading_levels)
     # After linkify (links are skipped), before text_join: an escaped "\@" stays its own token, no mention.
     md.core.ruler.before("text_join", "mentions", _mark_mentions)
     return md
+
+
+def _clamp_heading_levels(state: StateCore) -> None:
+    """``#`` and ``=====`` titles become h2, ``#####``/``######`` h4 (HEADING_TAGS, as htmltomd maps them):
+    the sanitizer would otherwise drop the h1/h5/h6 tags and leave their text glued to what follows."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = min(max(int(token.tag[1]), 2), 4)
+            token.tag = f"h{level}"
 
 
 def sanitize_html(value: str, *, headings: bool = False, mentions: bool = False) -> str:

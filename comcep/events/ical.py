@@ -40,7 +40,12 @@ END:VTIMEZONE
 
 
 def absolute_url(event) -> str:
-    return event.get_full_url() or (settings.SITE_URL.rstrip("/") + (event.url or "/"))
+    """The event's address on the public site (SITE_URL, like every link in e-mails): the Wagtail
+    Site record is created as localhost:80 and nothing sets it to the public host name."""
+    url = event.url or "/"
+    if url.startswith(("http://", "https://")):  # a page of another Wagtail site
+        return url
+    return settings.SITE_URL.rstrip("/") + url
 
 
 def build_calendar(events, *, name: str | None = None, method: str = "PUBLISH", for_registrant: bool = False

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .access import can_see_members_content
+from .ical import absolute_url
 from .models import EventPage, Registration
 
 logger = logging.getLogger(__name__)
@@ -159,7 +160,7 @@ def export_member_registrations(user) -> list:
     return [
         {
             "event": r.event.title,
-            "url": r.event.full_url,
+            "url": absolute_url(r.event),
             "starts_at": r.event.starts_at.isoformat(),
             "registered_at": r.created_at.isoformat(),
             "cancelled_at": r.cancelled_at.isoformat() if r.cancelled_at else None,

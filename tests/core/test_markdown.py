@@ -97,6 +97,13 @@ def test_headings_only_when_allowed():
     assert "<h2>Titre</h2>" in render_markdown("## Titre", headings=True)
 
 
+def test_headings_outside_h2_h4_keep_their_text_apart():
+    """A member's "# Titre" (or "###### Note") is a heading of the allowed levels, not bare text glued
+    to the next paragraph."""
+    out = render_markdown("# Titre\n\nTexte\n\n###### Note\nSuite\n\nSoulignée\n=====", headings=True)
+    assert out.split() == ["<h2>Titre</h2>", "<p>Texte</p>", "<h4>Note</h4>", "<p>Suite</p>", "<h2>Soulignée</h2>"]
+
+
 def test_sanitize_html_keeps_safe_markup_and_drops_the_rest():
     out = sanitize_html('<p class="x">ok <a href="https://a.fr" onclick="x()">lien</a></p><script>x</script>')
     assert out == '<p>ok <a href="https://a.fr" rel="nofollow ugc noopener">lien</a></p>'

@@ -1,4 +1,5 @@
 import pytest
+from django.test import override_settings
 
 from comcep.accounts.gdpr import anonymisers, exporters
 from comcep.events.models import Registration
@@ -38,3 +39,11 @@ def test_member_area_panel_lists_upcoming_registrations_and_organised_events(rf,
     html = render_to_string(panel.template, {"panel_context": panel.context(request), "request": request})
     assert "Atelier outils numériques" in html
     assert "Rencontre organisée par moi" in html and "1 inscrit·e" in html
+
+
+@override_settings(SITE_URL="https://comcep.example.fr")
+def test_gdpr_export_gives_the_events_public_address(member):
+    event = EventPageFactory(title="Webinaire CPF")
+    RegistrationFactory(user=member, event=event)
+    [data] = exporters()["event_registrations"](member)
+    assert data["url"] == f"https://comcep.example.fr{event.url}"

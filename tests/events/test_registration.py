@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -224,3 +224,19 @@ def test_publishing_a_cancelled_event_tells_each_registrant_once(django_capture_
     assert "Événement annulé : Atelier CPF" in mail.outbox[0].subject
     vevent = Calendar.from_ical(mail.outbox[0].attachments[0][1]).walk("VEVENT")[0]
     assert str(vevent["STATUS"]) == "CANCELLED"
+
+
+@override_settings(SITE_URL="https://comcep.example.fr")
+def test_confirmation_links_to_the_public_site_not_the_wagtail_site_record(
+        client, member, django_capture_on_commit_callbacks):
+    # The default Wagtail Site is created as localhost:80: e-mails must use SITE_URL like every other mail.
+    event = EventPageFactory(title="Webinaire CPF")
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, event, "inscription")
+    [message] = mail.outbox
+    expected = f"https://comcep.example.fr{event.url}"
+    assert expected in message.body
+    assert "localhost" not in message.body
+    [vevent] = Calendar.from_ical(message.attachments[0][1]).walk("VEVENT")
+    assert str(vevent["URL"]) == expected

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.test import override_settings
 from wagtail.models import GroupPagePermission, WorkflowPage
 
 from comcep.accounts import gdpr
@@ -49,6 +50,7 @@ def test_moderation_setup_is_in_place_after_migrate_and_idempotent():
     assert animators.collection_permissions.filter(permission__codename="add_resourcedocument").exists()
 
 
+@override_settings(SITE_URL="https://comcep.example.fr")
 def test_gdpr_export_and_anonymisation(themes, django_capture_on_commit_callbacks):
     member = UserFactory(display_name="Awa Diallo")
     other = UserFactory()
@@ -60,7 +62,8 @@ def test_gdpr_export_and_anonymisation(themes, django_capture_on_commit_callback
                               body_markdown="Texte " * 20, themes=[themes["vae"]])
     exported = {key: fn(member) for key, fn in gdpr.exporters().items()}
     assert exported["bookmarks"][0]["resource"] == "Écrite par Awa"
-    assert exported["useful_votes"][0]["url"].endswith("/ressources/ecrite-par-awa/")
+    assert exported["useful_votes"][0]["url"] == "https://comcep.example.fr/ressources/ecrite-par-awa/"
+    assert exported["bookmarks"][0]["url"] == "https://comcep.example.fr/ressources/ecrite-par-awa/"
     assert exported["proposals"][0]["status"] == "pending"
 
     for anonymise in gdpr.anonymisers():

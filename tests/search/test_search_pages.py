@@ -228,3 +228,27 @@ def test_the_results_unit_is_remembered_per_language(monkeypatch):
         assert len(calls) == 5  # 0, 1, 2 once each; 5000 (not remembered) twice
     with translation.override("en"):
         assert [views._results_unit(n) for n in (0, 1, 2)] == ["results", "result", "results"]
+
+
+@pytest.mark.django_db
+def test_event_kinds_are_labelled_in_the_readers_language(client, make_entry):
+    """An event's result and its "Type" facet show the kind's name ("Rencontre régionale", not the slug
+    turned into "Rencontre regionale"), translated in the English interface."""
+    make_entry("Rencontre régionale CEP Bretagne", kind="event", subkind="rencontre-regionale", url="/agenda/r/")
+    html = client.get("/recherche/", {"q": "rencontre"}).content.decode()
+    assert '<p class="result-kind">Rencontre régionale</p>' in html
+    assert "Rencontre regionale" not in html
+    client.post("/langue/", {"language": "en", "next": "/"})
+    html = client.get("/recherche/", {"q": "rencontre"}).content.decode()
+    assert '<p class="result-kind">Regional meeting</p>' in html
+
+
+@pytest.mark.django_db
+def test_an_events_date_is_not_called_a_publication_date(client, make_entry):
+    """An event's date in the results is the day it takes place, not "Publié le" (it is often ahead)."""
+    make_entry("Atelier numérique du conseil", kind="event", subkind="atelier", url="/agenda/a/", days_ago=-15)
+    make_entry("Fiche numérique du conseil", url="/ressources/f/")
+    html = client.get("/recherche/", {"q": "numérique"}).content.decode()
+    dates = dict(re.findall(r'(?s)<h2 class="result-title"><a [^>]*>(.*?)</a>.*?class="result-date">([^<]*)<', html))
+    assert dates == {"Atelier <mark>numérique</mark> du conseil": "Événement le ",
+                     "Fiche <mark>numérique</mark> du conseil": "Publié le "}
