@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import F
 
+from comcep.core.links import public_url
 from comcep.core.markdown import MENTION_LINK_START, unlink_mentions
 
 from .mentions import profile_url
 from .models import Flag, Post, Reaction, ReadMarker, Subscription, Thread
-
-
-def _absolute(url: str) -> str:
-    return (getattr(settings, "SITE_URL", "") or "").rstrip("/") + url
 
 
 def _iso(value) -> str | None:
@@ -29,23 +25,23 @@ def export_member_data(user) -> dict:
     return {
         "threads": [
             {"title": t.title, "space": t.space.slug, "created_at": _iso(t.created_at),
-             "url": _absolute(t.get_absolute_url())}
+             "url": public_url(t.get_absolute_url())}
             for t in threads
         ],
         "posts": [
             {"thread": p.thread.title, "body": p.body, "created_at": _iso(p.created_at),
              "edited_at": _iso(p.edited_at), "deleted": p.is_deleted, "hidden": p.is_hidden,
-             "url": _absolute(p.thread.get_absolute_url()) + f"#message-{p.pk}"}
+             "url": public_url(p.thread.get_absolute_url()) + f"#message-{p.pk}"}
             for p in posts
         ],
         "reactions": [
             {"thread": r.post.thread.title, "created_at": _iso(r.created_at),
-             "url": _absolute(r.post.thread.get_absolute_url()) + f"#message-{r.post_id}"}
+             "url": public_url(r.post.thread.get_absolute_url()) + f"#message-{r.post_id}"}
             for r in reactions
         ],
         "subscriptions": [
-            {"thread": s.thread.title, "url": _absolute(s.thread.get_absolute_url())} if s.thread_id else
-            {"space": s.space.title, "url": _absolute(s.space.get_absolute_url())}
+            {"thread": s.thread.title, "url": public_url(s.thread.get_absolute_url())} if s.thread_id else
+            {"space": s.space.title, "url": public_url(s.space.get_absolute_url())}
             for s in subscriptions
         ],
         "flags": [

@@ -1,21 +1,15 @@
 """What the library holds about a member, for the GDPR export and account deletion."""
 
-from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Greatest
 from wagtail.models import Revision
 
 from comcep.core import routecache
+from comcep.core.links import public_url
 
 from .models import Bookmark, ResourcePage, ResourceProposal, ResourceStats, UsefulVote
 
 DELETED_MEMBER = "Membre supprimé"
-
-
-def _url(page) -> str:
-    """The page's address on the public site (SITE_URL, as in e-mails; the Wagtail Site record says localhost)."""
-    url = page.url or "/"
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL.rstrip("/") + url
 
 
 def _iso(value):
@@ -24,14 +18,14 @@ def _iso(value):
 
 def export_bookmarks(user) -> list:
     return [
-        {"resource": b.page.title, "url": _url(b.page), "created_at": _iso(b.created_at)}
+        {"resource": b.page.title, "url": public_url(b.page.url or "/"), "created_at": _iso(b.created_at)}
         for b in Bookmark.objects.filter(user=user).select_related("page").order_by("created_at")
     ]
 
 
 def export_useful_votes(user) -> list:
     return [
-        {"resource": v.page.title, "url": _url(v.page), "created_at": _iso(v.created_at)}
+        {"resource": v.page.title, "url": public_url(v.page.url or "/"), "created_at": _iso(v.created_at)}
         for v in UsefulVote.objects.filter(user=user).select_related("page").order_by("created_at")
     ]
 

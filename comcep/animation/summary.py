@@ -80,14 +80,14 @@ def summary_context() -> dict:
     from django.conf import settings
     from django.utils import translation
 
-    from comcep.notifications.emails import absolute_url
+    from comcep.core.links import public_url
 
     lines = []
     with translation.override(settings.LANGUAGE_CODE):  # the mail is French, like the other mails
         for line in summary_lines():
             lines.append({"label": str(line.label), "count": line.count(),
-                          "url": absolute_url(line.url()) if line.url else ""})
-    return {"lines": lines, "dashboard_url": absolute_url(reverse("animation_dashboard:index"))}
+                          "url": public_url(line.url()) if line.url else ""})
+    return {"lines": lines, "dashboard_url": public_url(reverse("animation_dashboard:index"))}
 
 
 def build_message(user, context: dict, week: str):

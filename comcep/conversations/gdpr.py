@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import timezone
 
+from comcep.core.links import public_url
+
 from .models import Block, Message, Participant, Report
-
-
-def _absolute(url: str) -> str:
-    return (getattr(settings, "SITE_URL", "") or "").rstrip("/") + url
 
 
 def _iso(value) -> str | None:
@@ -31,7 +28,7 @@ def export_member_data(user) -> dict:
         "conversations": [
             {"subject": p.conversation.subject, "with": names.get(p.conversation_id, []),
              "joined_at": _iso(p.joined_at), "left_at": _iso(p.left_at),
-             "url": _absolute(p.conversation.get_absolute_url())}
+             "url": public_url(p.conversation.get_absolute_url())}
             for p in participations
         ],
         "messages": [

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone
 
+from comcep.core.links import public_url
 from comcep.core.markdown import html_to_text
 
 PRODID = "-//Comcep//Agenda//FR"
@@ -40,12 +41,8 @@ END:VTIMEZONE
 
 
 def absolute_url(event) -> str:
-    """The event's address on the public site (SITE_URL, like every link in e-mails): the Wagtail
-    Site record is created as localhost:80 and nothing sets it to the public host name."""
-    url = event.url or "/"
-    if url.startswith(("http://", "https://")):  # a page of another Wagtail site
-        return url
-    return settings.SITE_URL.rstrip("/") + url
+    """The event's address on the public site (comcep.core.links)."""
+    return public_url(event.url or "/")
 
 
 def build_calendar(events, *, name: str | None = None, method: str = "PUBLISH", for_registrant: bool = False

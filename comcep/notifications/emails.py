@@ -31,6 +31,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from comcep.core.links import public_url
+
 from .enums import ALL_KINDS, DIGEST_FREQUENCIES, EmailStatus, Frequency
 from .models import Notification, NotificationPreference
 from .services import ENQUEUE_CHUNK, effective_frequencies, get_kind, kind_label
@@ -80,14 +82,8 @@ def _mark_sent(ids, claim, *, digest: bool = False) -> None:
                        extra={"notification_ids": list(ids)})
 
 
-def absolute_url(path: str) -> str:
-    if path.startswith(("http://", "https://")):
-        return path
-    return settings.SITE_URL.rstrip("/") + "/" + path.lstrip("/")
-
-
 def unsubscribe_url(user, kind: str = ALL_KINDS) -> str:
-    return absolute_url(reverse("notifications:unsubscribe", args=[make_unsubscribe_token(user, kind)]))
+    return public_url(reverse("notifications:unsubscribe", args=[make_unsubscribe_token(user, kind)]))
 
 
 def _message(user, subject_template, text_template, html_template, context, *, unsubscribe_kind):
@@ -99,8 +95,8 @@ def _message(user, subject_template, text_template, html_template, context, *, u
         "site_url": settings.SITE_URL,
         "unsubscribe_url": unsub,
         "unsubscribe_all_url": unsub if unsubscribe_kind == ALL_KINDS else unsubscribe_url(user, ALL_KINDS),
-        "preferences_url": absolute_url(reverse("notifications:preferences")),
-        "list_url": absolute_url(reverse("notifications:list")),
+        "preferences_url": public_url(reverse("notifications:preferences")),
+        "list_url": public_url(reverse("notifications:list")),
     }
     with translation.override(settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(subject_template, context).split())
@@ -130,7 +126,7 @@ def build_notification_message(notification: Notification) -> EmailMultiAlternat
         {
             "notification": notification,
             "kind_label": kind_label(notification.kind),
-            "notification_url": absolute_url(reverse("notifications:open", args=[notification.pk])),
+            "notification_url": public_url(reverse("notifications:open", args=[notification.pk])),
         },
         unsubscribe_kind=notification.kind,
     )
@@ -143,7 +139,7 @@ def build_grouped_message(user, notifications: list[Notification]) -> EmailMulti
     kinds = {n.kind for n in notifications}
     one_kind = next(iter(kinds)) if len(kinds) == 1 else None
     for n in notifications:
-        n.absolute_url = absolute_url(reverse("notifications:open", args=[n.pk]))
+        n.absolute_url = public_url(reverse("notifications:open", args=[n.pk]))
         n.item_label = "" if one_kind else kind_label(n.kind)  # one kind: its label heads the list
     return _message(
         user,
@@ -162,7 +158,7 @@ def build_grouped_message(user, notifications: list[Notification]) -> EmailMulti
 def build_digest_message(user, notifications: list[Notification], frequency: str) -> EmailMultiAlternatives:
     groups = defaultdict(list)
     for n in notifications:
-        n.absolute_url = absolute_url(reverse("notifications:open", args=[n.pk]))
+        n.absolute_url = public_url(reverse("notifications:open", args=[n.pk]))
         groups[kind_label(n.kind)].append(n)
     return _message(
         user,
