@@ -6,6 +6,9 @@ Apps that need a page of their own under the home page (``/ressources/``,
 ``/echanges/``...) register it with :func:`register_section_page`.
 """
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +30,17 @@ def register_section_page(slug: str, factory) -> None:
     _section_pages.append((slug, factory))
 
 
+#: The default site's address that earlier versions created whatever SITE_URL said.
+PLACEHOLDER_ADDRESS = ("localhost", 80)
+
+
+def public_address() -> tuple[str, int]:
+    """SITE_URL's host name and port, for the default Wagtail Site: Wagtail builds a page's full URL (the
+    sitemap's, ``page.full_url``) from the Site record, and the public address is SITE_URL."""
+    parts = urlsplit(settings.SITE_URL)
+    return parts.hostname or "localhost", parts.port or (443 if parts.scheme == "https" else 80)
+
+
 @transaction.atomic
 def ensure_site_structure() -> None:
     from wagtail.models import Page, Site
@@ -42,12 +56,20 @@ def ensure_site_structure() -> None:
         # Wagtail's initial migration creates a placeholder "Welcome" page: replace it.
         Page.objects.filter(depth=2, content_type__model="page", content_type__app_label="wagtailcore").delete()
     site = Site.objects.filter(is_default_site=True).first()
+    hostname, port = public_address()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Comcep")
-    elif site.root_page_id != home.pk:
-        site.root_page = home
-        site.site_name = site.site_name or "Comcep"
-        site.save()
+        Site.objects.create(hostname=hostname, port=port, root_page=home, is_default_site=True, site_name="Comcep")
+    else:
+        changed = site.root_page_id != home.pk
+        if changed:
+            site.root_page = home
+            site.site_name = site.site_name or "Comcep"
+        if (site.hostname, site.port) == PLACEHOLDER_ADDRESS and (hostname, port) != PLACEHOLDER_ADDRESS:
+            # The placeholder of earlier versions: Wagtail builds full URLs (sitemap, page.full_url) from it.
+            site.hostname, site.port = hostname, port
+            changed = True
+        if changed:
+            site.save()
 
     existing = set(home.get_children().values_list("slug", flat=True))
     for slug, title, text in FOOTER_PAGES:

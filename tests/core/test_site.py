@@ -105,3 +105,27 @@ def test_nul_bytes_in_paths_get_a_french_400_before_any_query(client, member, ur
 def test_nul_bytes_in_query_strings_never_reach_the_database(client, member, url):
     client.force_login(member)
     assert client.get(url, follow=True).status_code < 500
+
+
+def test_the_default_site_is_the_public_address_so_full_urls_and_the_sitemap_use_it(client, settings):
+    """Wagtail builds full URLs (the sitemap's, ``page.full_url``) from the Site record: it must say SITE_URL's
+    host, not the localhost placeholder earlier versions created (a sitemap of http://localhost/ addresses)."""
+    from comcep.core.site_setup import ensure_site_structure
+
+    settings.SITE_URL = "https://comcep.example.fr"
+    Site.objects.filter(is_default_site=True).update(hostname="localhost", port=80)  # an earlier version's site
+    ensure_site_structure()
+    site = Site.objects.get(is_default_site=True)
+    assert site.root_url == "https://comcep.example.fr"
+    assert StandardPage.objects.get(slug="charte").full_url == "https://comcep.example.fr/charte/"
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "<loc>https://comcep.example.fr/charte/</loc>" in sitemap and "localhost" not in sitemap
+
+
+def test_an_address_the_operator_gave_the_site_is_kept(settings):
+    from comcep.core.site_setup import ensure_site_structure
+
+    settings.SITE_URL = "https://comcep.example.fr"
+    Site.objects.filter(is_default_site=True).update(hostname="www.comcep.example.fr", port=443)
+    ensure_site_structure()
+    assert Site.objects.get(is_default_site=True).root_url == "https://www.comcep.example.fr"
