@@ -341,9 +341,14 @@ def test_group_announcement_never_fails(client, coordinator, regional, data):
     after = (Thread.objects.count(), Post.objects.count())
     assert response.status_code < 500
     if response.status_code == 302:
-        assert after == (before[0] + 1, before[1] + 1)
         thread = Thread.objects.latest("pk")
         assert thread.space_id == regional.space_id and thread.is_pinned
+        if after == before:
+            # The same announcement again within minutes (Hypothesis repeats examples): a resubmission, published
+            # once; the coordinator is sent to the announcement already there.
+            assert response["Location"].startswith(thread.get_absolute_url())
+        else:
+            assert after == (before[0] + 1, before[1] + 1)
         return
     assert response.status_code == 400, response.status_code
     assert after == before, "a refused announcement stored something"
