@@ -66,3 +66,20 @@ def test_every_interface_string_has_an_english_translation(tmp_path):
     catalogue = polib.pofile(str(copy / "locale/en/LC_MESSAGES/django.po"))
     missing = [entry.msgid for entry in catalogue if not entry.translated()]
     assert not missing, f"{len(missing)} strings without an English translation, e.g. {missing[:5]}"
+
+
+def test_french_plurals_follow_the_french_rule():
+    """0 takes the singular in French (« 0 réponse »): every plural message of the interface (the English
+    catalogue lists them all, see the test above) has its French forms in locale/fr."""
+    import polib
+    from django.utils import translation
+
+    plurals = [entry for entry in polib.pofile(str(BASE / "locale/en/LC_MESSAGES/django.po")) if entry.msgid_plural]
+    assert plurals
+    with translation.override("fr"):
+        for entry in plurals:
+            if entry.msgctxt:
+                forms = [translation.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, n) for n in (0, 1, 2)]
+            else:
+                forms = [translation.ngettext(entry.msgid, entry.msgid_plural, n) for n in (0, 1, 2)]
+            assert forms == [entry.msgid, entry.msgid, entry.msgid_plural], entry.msgid
