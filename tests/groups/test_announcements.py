@@ -61,3 +61,20 @@ def test_members_cannot_post_announcements(insider, group):
 
     with pytest.raises(PermissionDenied):
         services.post_announcement(group=group, author=insider, title="Fausse annonce", body="x")
+
+
+def test_an_announcement_sent_twice_is_published_and_announced_once(
+    coordinator, insider, group, django_capture_on_commit_callbacks
+):
+    """A double click or the browser's "resend": the second one returns the announcement already there, with no
+    second pin in the moderation log and no second notification."""
+    from forums.models import ModerationLog
+
+    for _attempt in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            thread = services.post_announcement(group=group, author=coordinator, title="Réunion du réseau",
+                                                body="Jeudi à 14 h, en visio.")
+    assert Thread.objects.filter(space=group.space, title="Réunion du réseau").count() == 1
+    assert ModerationLog.objects.filter(thread=thread).count() == 1
+    assert insider.notifications.filter(kind="annonce-groupe").count() == 1
+    assert len(mail.outbox) == 1
