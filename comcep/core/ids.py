@@ -29,7 +29,6 @@ class IdConverter(IntConverter):
         return number
 
 
-
 class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """A multiple choice of rows by id whose ids beyond any database id are refused like unknown ones (Django
     checks each value with a bounded exact lookup, then fetches them all with an ``IN`` list, which it does not
