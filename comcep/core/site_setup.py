@@ -64,7 +64,10 @@ def ensure_site_structure() -> None:
         if changed:
             site.root_page = home
             site.site_name = site.site_name or "Comcep"
-        if (site.hostname, site.port) == PLACEHOLDER_ADDRESS and (hostname, port) != PLACEHOLDER_ADDRESS:
+        if (
+            (site.hostname, site.port) == PLACEHOLDER_ADDRESS and (hostname, port) != PLACEHOLDER_ADDRESS
+            and not Site.objects.filter(hostname=hostname, port=port).exists()  # an operator's own site keeps it
+        ):
             # The placeholder of earlier versions: Wagtail builds full URLs (sitemap, page.full_url) from it.
             site.hostname, site.port = hostname, port
             changed = True

@@ -129,3 +129,16 @@ def test_an_address_the_operator_gave_the_site_is_kept(settings):
     Site.objects.filter(is_default_site=True).update(hostname="www.comcep.example.fr", port=443)
     ensure_site_structure()
     assert Site.objects.get(is_default_site=True).root_url == "https://www.comcep.example.fr"
+
+
+def test_the_placeholder_is_left_when_another_site_already_has_the_public_address(settings):
+    """An operator who added a site for SITE_URL's address beside the placeholder: ``migrate`` must not fail on
+    Wagtail's unique (hostname, port)."""
+    from comcep.core.site_setup import ensure_site_structure
+
+    settings.SITE_URL = "https://comcep.example.fr"
+    default = Site.objects.get(is_default_site=True)
+    Site.objects.filter(pk=default.pk).update(hostname="localhost", port=80)
+    Site.objects.create(hostname="comcep.example.fr", port=443, root_page=default.root_page, site_name="Autre")
+    ensure_site_structure()
+    assert Site.objects.get(is_default_site=True).root_url == "http://localhost"
