@@ -686,14 +686,14 @@ def _duplicate_thread(space: Space, author, title: str, body: str) -> Thread | N
     # and the second one sees the first (PostgreSQL; SQLite's transactions hold the write lock from BEGIN).
     if connection.features.has_select_for_update:
         list(get_user_model().objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True))
-    candidates = Thread.objects.filter(space=space, author=author, title=title,
-                                       created_at__gte=timezone.now() - DUPLICATE_WINDOW).order_by("-pk")
-    for thread in candidates[:5]:
-        first = Post.objects.filter(thread=thread).order_by("created_at", "pk").only("body").first()
-        if first is not None and first.body == body:
-            thread.duplicate = True
-            return thread
-    return None
+    # One statement: the thread and its first post are written with the same ``created_at`` (create_thread).
+    thread = (Thread.objects.filter(space=space, author=author, title=title,
+                                    created_at__gte=timezone.now() - DUPLICATE_WINDOW,
+                                    posts__author=author, posts__created_at=F("created_at"), posts__body=body)
+              .order_by("-pk").first())
+    if thread is not None:
+        thread.duplicate = True
+    return thread
 
 
 def _after_post(author, thread: Thread, post: Post, *, pending: bool) -> None:
