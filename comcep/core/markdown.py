@@ -147,6 +147,7 @@ def render_markdown(source: str, *, headings: bool = False,
 # text after it given to a resolver: the longest display name is 80 characters.
 _MENTION_BEFORE = frozenset("([>")
 _MENTION_AT_RE = re.compile(r"@(?=\w)")
+_EMPHASIS_MARKERS = frozenset(("em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close"))
 MENTION_SITE_LENGTH = 100
 
 
@@ -207,9 +208,13 @@ def _running_text(tokens: list[Token]):
 def _mention_sites(children: list[Token]):
     """(text token, index of its "@") where a mention may start: text outside links (code spans are
     ``code_inline`` tokens), the "@" at the start of the text or after a space or one of "([>",
-    followed by a letter or a digit."""
+    followed by a letter or a digit. Emphasis markers are transparent: ``**@Awa**`` at the start of a
+    line or after a space is a mention (the markers are not text), ``mot**@Awa**`` is not (CommonMark
+    does not open an emphasis there, so the "@" follows "*")."""
     link_depth, previous = 0, "\n"  # the start of a paragraph, cell or item is a boundary
     for token in children:
+        if token.type in _EMPHASIS_MARKERS:
+            continue
         if token.type == "link_open":
             link_depth += 1
         elif token.type == "link_close":
@@ -222,7 +227,7 @@ def _mention_sites(children: list[Token]):
                 if before.isspace() or before in _MENTION_BEFORE:
                     yield token, at
         previous = ("\n" if token.type in ("softbreak", "hardbreak")
-                    else (token.content[-1:] or "x") if token.type in ("text", "text_special") else "x")
+                    else (token.content[-1:] or previous) if token.type in ("text", "text_special") else "x")
 
 
 def _mention_children(children: list[Token], mentions: Mapping[str, str | None], names: list[str]) -> list[Token]:

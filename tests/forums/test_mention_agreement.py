@@ -60,7 +60,8 @@ NOT_MENTIONS = {
     "link text": "[@Jean Dupont](https://exemple.fr/)",
     "escaped at sign": "\\@Jean Dupont",
     "glued to a word": "courriel jean@Jean Dupont",
-    "after an emphasis marker": "**@Jean Dupont**",
+    "emphasis glued to a word": "courriel**@Jean Dupont**",
+    "after an escaped emphasis marker": "\\*@Jean Dupont",
 }
 
 MENTIONS = {
@@ -71,6 +72,10 @@ MENTIONS = {
     "ordered list": "1. @Jean Dupont",
     "emphasis around": "*merci @Jean Dupont* !",
     "inside strong text": "**merci @Jean Dupont**",
+    "strong name": "**@Jean Dupont**",
+    "strong name after a word": "Merci **@Jean Dupont** !",
+    "emphasised name": "_@Jean Dupont_, une question",
+    "struck name": "~~@Jean Dupont~~",
     "after a link": "[ce lien](https://exemple.fr/) (@Jean Dupont)",
     "line after a quotation": "> cité\n\n@Jean Dupont, tu en dis quoi ?",
     "after a line break": "Bonjour\n@Jean Dupont",
