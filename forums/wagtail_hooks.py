@@ -31,6 +31,7 @@ from comcep.core.permissions import WithoutActionsPermissionPolicy
 
 from . import services, space_locks
 from .enums import FlagStatus
+from .forms import SUSPENSION_END_HELP, SuspensionEndField
 from .models import Flag, MemberSanction, ModerationLog, Post, Space, Thread
 
 # Actions these viewsets leave out are never offered (see comcep.core.permissions).
@@ -232,6 +233,8 @@ class SanctionForm(forms.ModelForm):
     class Meta:
         model = MemberSanction
         fields = ["user", "suspended_until", "reason"]
+        field_classes = {"suspended_until": SuspensionEndField}  # a date alone: through the end of that day
+        help_texts = {"suspended_until": SUSPENSION_END_HELP}
 
 
 class SanctionCreateView(generic.CreateView):

@@ -3,7 +3,7 @@ latest end), on every screen that refuses them, and may post again only then; a 
 as a date alone lasts through that day."""
 
 import html
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -69,3 +69,53 @@ def test_an_earlier_suspension_that_ends_later_gives_the_end(client, member, mod
     MemberSanction.objects.filter(pk=longer.pk).update(suspended_until=now - timedelta(minutes=1))
     response = client.post(f"/echanges/sujet/{thread.pk}/repondre/", {"body": "Je reviens"})
     assert response.status_code == 302
+
+
+# --- The end entered as a date alone ---------------------------------------------------------
+
+
+def end_of_local_day(day):
+    return timezone.make_aware(datetime.combine(day, time.max))
+
+
+@pytest.mark.parametrize("screen", ["front end", "admin"])
+def test_an_end_entered_as_a_date_alone_lasts_through_that_day(client, member, moderator, space, screen):
+    day = timezone.localdate() + timedelta(days=10)
+    client.force_login(moderator)
+    if screen == "front end":
+        response = client.post(f"/echanges/membre/{member.pk}/suspendre/",
+                               {"reason": "Propos déplacés", "suspended_until": f"{day:%d/%m/%Y}"})
+    else:
+        response = client.post("/admin/echanges/suspensions/new/",
+                               {"user": member.pk, "reason": "Propos déplacés", "suspended_until": f"{day:%d/%m/%Y}"})
+    assert response.status_code == 302
+    sanction = MemberSanction.objects.get(user=member)
+    assert sanction.suspended_until == end_of_local_day(day)
+    noon = timezone.make_aware(datetime.combine(day, time(12)))
+    assert MemberSanction.objects.active(noon).filter(pk=sanction.pk).exists()  # the whole of that day
+    assert not MemberSanction.objects.active(end_of_local_day(day) + timedelta(seconds=1)).exists()
+    client.force_login(member)
+    reply = client.post(f"/echanges/sujet/{make_thread(space=space).pk}/repondre/", {"body": "Je reviens"})
+    assert f"suspendu jusqu'au {day:%d/%m/%Y} 23:59" in html.unescape(reply.content.decode())
+
+
+def test_today_alone_suspends_until_tonight_and_a_time_is_kept_as_entered(client, member, moderator):
+    today = timezone.localdate()
+    client.force_login(moderator)
+    response = client.post(f"/echanges/membre/{member.pk}/suspendre/",
+                           {"reason": "Propos déplacés", "suspended_until": f"{today:%d/%m/%Y}"})
+    assert response.status_code == 302  # not "in the past": today is not over
+    assert MemberSanction.objects.get(user=member).suspended_until == end_of_local_day(today)
+    MemberSanction.objects.update(lifted_at=timezone.now())
+    later = today + timedelta(days=3)
+    client.post(f"/echanges/membre/{member.pk}/suspendre/",
+                {"reason": "Propos déplacés", "suspended_until": f"{later:%d/%m/%Y} 10:30"})
+    sanction = MemberSanction.objects.active().get(user=member)
+    assert sanction.suspended_until == timezone.make_aware(datetime.combine(later, time(10, 30)))
+
+
+def test_the_suspension_form_says_what_a_date_alone_means(client, member, moderator):
+    client.force_login(moderator)
+    for url in (f"/echanges/membre/{member.pk}/suspendre/", "/admin/echanges/suspensions/new/"):
+        page = html.unescape(client.get(url).content.decode())
+        assert "jusqu'à la fin de ce jour" in page, url
