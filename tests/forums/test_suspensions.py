@@ -119,3 +119,18 @@ def test_the_suspension_form_says_what_a_date_alone_means(client, member, modera
     for url in (f"/echanges/membre/{member.pk}/suspendre/", "/admin/echanges/suspensions/new/"):
         page = html.unescape(client.get(url).content.decode())
         assert "jusqu'à la fin de ce jour" in page, url
+
+
+def test_the_admin_refuses_a_past_end_or_self_suspension_next_to_the_field_keeping_the_input(client, member,
+                                                                                              moderator):
+    client.force_login(moderator)
+    response = client.post("/admin/echanges/suspensions/new/",
+                           {"user": member.pk, "reason": "Propos injurieux", "suspended_until": "01/01/2020 10:00"})
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "La date de fin doit être dans le futur." in page
+    assert 'value="01/01/2020 10:00"' in page and "Propos injurieux" in page
+    response = client.post("/admin/echanges/suspensions/new/", {"user": moderator.pk, "reason": "Test"})
+    assert response.status_code == 400
+    assert "Vous ne pouvez pas vous suspendre vous-même." in html.unescape(response.content.decode())
+    assert not MemberSanction.objects.exists()
