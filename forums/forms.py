@@ -1,5 +1,9 @@
+from datetime import datetime, time
+
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms.utils import from_current_timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import FlagReason
@@ -78,8 +82,26 @@ class MoveForm(ReasonForm):
                                    empty_label=None)
 
 
+SUSPENSION_END_HELP = _("Au format JJ/MM/AAAA HH:MM, ou JJ/MM/AAAA seul : la suspension dure alors jusqu'à la fin "
+                        "de ce jour. Laisser vide pour une suspension sans date de fin.")
+
+
+class SuspensionEndField(forms.DateTimeField):
+    """The end of a suspension. A date alone ("15/12/2026", "2026-12-15") means through the end of that day
+    (23:59:59.999999, local time), as a moderator writing "jusqu'au 15 décembre" means it; Django's
+    DateTimeField would read it as midnight at the *start* of the day, a day short (and "today" as already
+    over). A date with a time is kept as entered."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                day = forms.DateField().to_python(value.strip())
+            except ValidationError:
+                day = None  # not a date alone: a date and a time, or invalid (DateTimeField says which)
+            if day is not None:
+                return from_current_timezone(datetime.combine(day, time.max))
+        return super().to_python(value)
+
+
 class SuspendForm(RequiredReasonForm):
-    suspended_until = forms.DateTimeField(
-        label=_("Suspendu jusqu'au"), required=False,
-        help_text=_("Au format JJ/MM/AAAA HH:MM. Laisser vide pour une suspension sans date de fin."),
-    )
+    suspended_until = SuspensionEndField(label=_("Suspendu jusqu'au"), required=False, help_text=SUSPENSION_END_HELP)

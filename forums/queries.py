@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Case, Exists, Func, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, Func, IntegerField, OuterRef, Q, Subquery, Value, When
 from wagtail.models import Page
 
 from comcep.accounts.models import PUBLIC_NAME_FIELDS
@@ -124,7 +124,12 @@ THREAD_VISIBLE = PreparedQuery(
 )
 
 def _active_sanctions(user, at):
-    return MemberSanction.objects.active(at).filter(user_id=user).order_by("-created_at")
+    """The member's active suspensions, the one that ends last first: an open-ended one (no end) before
+    any dated one, then the latest end. The first row is the member's effective suspension (they may
+    post again only when every active one is over): its end is the one the member is told, whichever
+    suspension was created last."""
+    return (MemberSanction.objects.active(at).filter(user_id=user)
+            .order_by(F("suspended_until").desc(nulls_first=True), "-created_at"))
 
 
 # Posting a reply: the thread with what the services read (a form with errors, rendered with the

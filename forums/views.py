@@ -298,7 +298,8 @@ def thread_create(request, space):
             return response
     else:
         form = ThreadForm()
-    return render(request, "forums/thread_form.html", {"space": space, "form": form, "preview": preview})
+    return render(request, "forums/thread_form.html", {"space": space, "form": form, "preview": preview},
+                  status=400 if form.is_bound and form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -325,7 +326,8 @@ def discuss_page(request, page_id):
             "title": (_("À propos de « %(title)s »") % {"title": page.title})[:160],
             "body": f"[{escape_text(page.title)}]({page_url})\n\n",  # a title may hold "]" or "*"
         })
-    return render(request, "forums/thread_form.html", {"form": form, "preview": preview, "about_page": page})
+    return render(request, "forums/thread_form.html", {"form": form, "preview": preview, "about_page": page},
+                  status=400 if form.is_bound and form.errors else 200)
 
 
 # --- Thread page ------------------------------------------------------------------------
@@ -750,7 +752,7 @@ def member_suspend(request, user_id):
     return render(request, "forums/member_suspend.html", {
         "member": member, "form": form, "sanctions": sanctions,
         "active": any(s.is_active for s in sanctions),
-    })
+    }, status=400 if form.is_bound and form.errors else 200)
 
 
 # --- JSON helpers for the editor --------------------------------------------------------

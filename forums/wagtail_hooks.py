@@ -31,6 +31,7 @@ from comcep.core.permissions import WithoutActionsPermissionPolicy
 
 from . import services, space_locks
 from .enums import FlagStatus
+from .forms import SUSPENSION_END_HELP, SuspensionEndField
 from .models import Flag, MemberSanction, ModerationLog, Post, Space, Thread
 
 # Actions these viewsets leave out are never offered (see comcep.core.permissions).
@@ -232,16 +233,32 @@ class SanctionForm(forms.ModelForm):
     class Meta:
         model = MemberSanction
         fields = ["user", "suspended_until", "reason"]
+        field_classes = {"suspended_until": SuspensionEndField}  # a date alone: through the end of that day
+        help_texts = {"suspended_until": SUSPENSION_END_HELP}
 
 
 class SanctionCreateView(generic.CreateView):
     def save_instance(self):
         data = self.form.cleaned_data
+        return services.suspend_member(member=data["user"], moderator=self.request.user, reason=data["reason"],
+                                       until=data["suspended_until"])
+
+    def form_valid(self, form):
         try:
-            return services.suspend_member(member=data["user"], moderator=self.request.user, reason=data["reason"],
-                                           until=data["suspended_until"])
-        except ValidationError as exc:  # re-checked by the service (dates, self-suspension)
-            raise PermissionDenied(" ".join(exc.messages)) from exc
+            return super().form_valid(form)
+        except ValidationError as exc:  # the service's rules (an end in the past, self-suspension): next to the field
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+            self.produced_error_message = self.get_error_message()  # what Wagtail sets when a form is invalid
+            return self.form_invalid(form)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400  # the project's rule for a form with errors (what was typed is kept)
+        return response
 
 
 class SanctionLiftForm(forms.ModelForm):

@@ -50,36 +50,59 @@ class QueueView(ModeratorRequiredMixin, _admin_template_mixin(), TemplateView):
         return context
 
 
-class ApproveView(ModeratorRequiredMixin, _admin_template_mixin(), TemplateView):
-    """POST from the queue approves a pending member at once; GET (from the member list) asks to confirm
-    the approval of a member whose membership was refused or withdrawn, showing the earlier decision."""
+class MemberDecisionMixin:
+    """What the approval and refusal screens share: the moderator check *before* the member is looked up
+    (an admin user without moderation rights gets the same refusal for any id, never a 404 that would
+    tell which ids exist), the member, the breadcrumbs and the context. Subclasses say which members
+    they act on (``get_member_queryset``), their title (``title_format``) and the screen the breadcrumbs
+    lead back to (``parent_url_name``, ``parent_label``)."""
 
-    template_name = "accounts/admin/approve.html"
     header_icon = "user"
-    http_method_names = ["get", "post"]
+    title_format = ""
+    parent_url_name = ""
+    parent_label = ""
+
+    def get_member_queryset(self):
+        raise NotImplementedError
+
+    def check_member(self, request, member) -> None:
+        """Raise PermissionDenied if the moderator may not act on ``member``."""
 
     def dispatch(self, request, *args, **kwargs):
-        if can_moderate(request.user):
-            self.member = get_object_or_404(
-                User.objects.filter(is_active=True, deleted_at__isnull=True,
-                                    status__in=[MembershipStatus.PENDING, MembershipStatus.REJECTED])
-                .select_related("operator", "region", "status_changed_by"),
-                pk=kwargs["pk"],
-            )
+        if not can_moderate(request.user):
+            raise PermissionDenied
+        self.member = get_object_or_404(self.get_member_queryset(), pk=kwargs["pk"])
+        self.check_member(request, self.member)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
-        return _("Valider l'adhésion de %(name)s") % {"name": self.member}
+        return self.title_format % {"name": self.member}
 
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse("membres:index"), "label": _("Tous les membres")},
+            {"url": reverse(self.parent_url_name), "label": self.parent_label},
             {"url": "", "label": self.get_page_title()},
         ]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(member=self.member, **kwargs)
+
+
+class ApproveView(MemberDecisionMixin, _admin_template_mixin(), TemplateView):
+    """POST from the queue approves a pending member at once; GET (from the member list) asks to confirm
+    the approval of a member whose membership was refused or withdrawn, showing the earlier decision."""
+
+    template_name = "accounts/admin/approve.html"
+    http_method_names = ["get", "post"]
+    title_format = gettext_lazy("Valider l'adhésion de %(name)s")
+    parent_url_name = "membres:index"
+    parent_label = gettext_lazy("Tous les membres")
+
+    def get_member_queryset(self):
+        return (User.objects.filter(is_active=True, deleted_at__isnull=True,
+                                    status__in=[MembershipStatus.PENDING, MembershipStatus.REJECTED])
+                .select_related("operator", "region", "status_changed_by"))
 
     def post(self, request, pk):
         member = self.member
@@ -89,32 +112,19 @@ class ApproveView(ModeratorRequiredMixin, _admin_template_mixin(), TemplateView)
         return redirect("membres:index" if was_refused else "membres_adhesions:index")
 
 
-class RejectView(ModeratorRequiredMixin, _admin_template_mixin(), FormView):
+class RejectView(MemberDecisionMixin, _admin_template_mixin(), FormView):
     template_name = "accounts/admin/reject.html"
     form_class = RejectionForm
-    header_icon = "user"
+    title_format = gettext_lazy("Refuser l'adhésion de %(name)s")
+    parent_url_name = "membres_adhesions:index"
+    parent_label = gettext_lazy("Adhésions à valider")
 
-    def dispatch(self, request, *args, **kwargs):
-        self.member = get_object_or_404(
-            User.objects.filter(is_active=True, deleted_at__isnull=True).select_related("operator", "region"),
-            pk=kwargs["pk"],
-        )
-        if (self.member.is_superuser or self.member.is_staff) and not request.user.is_superuser:
+    def get_member_queryset(self):
+        return User.objects.filter(is_active=True, deleted_at__isnull=True).select_related("operator", "region")
+
+    def check_member(self, request, member) -> None:
+        if (member.is_superuser or member.is_staff) and not request.user.is_superuser:
             raise PermissionDenied  # only administrators act on administrators (as in the member list)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_page_title(self):
-        return _("Refuser l'adhésion de %(name)s") % {"name": self.member}
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("membres_adhesions:index"), "label": _("Adhésions à valider")},
-            {"url": "", "label": self.get_page_title()},
-        ]
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(member=self.member, **kwargs)
 
     def form_valid(self, form):
         services.reject(self.member, by=self.request.user, reason=form.cleaned_data["reason"])

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from .contact import LEGAL_NOTICE_URL, contact_address, reply_to
+
 
 def _render(template_prefix: str, context: dict) -> tuple[str, str]:
     subject = render_to_string(f"{template_prefix}_subject.txt", context)
@@ -33,9 +35,11 @@ def send_membership_decision(user_id: int) -> None:
     prefix = "accounts/email/approved" if user.status == MembershipStatus.APPROVED else "accounts/email/rejected"
     with translation.override(settings.LANGUAGE_CODE):
         context = {**_site_context(), "user": user, "dashboard_url": reverse("accounts:dashboard"),
-                   "login_url": reverse("account_login")}
+                   "login_url": reverse("account_login"), "legal_url": LEGAL_NOTICE_URL,
+                   "contact_address": contact_address()}
         subject, body = _render(prefix, context)
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+    # Sent from DEFAULT_FROM_EMAIL (often no-reply): an answer goes to the moderation team's address, if any.
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], reply_to=reply_to()).send()
 
 
 @task()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import member_area, services
+from .contact import LEGAL_NOTICE_URL, contact_address
 from .forms import DeleteAccountForm, ProfileForm
 
 NOTIFICATIONS_PANEL = "notifications"
@@ -38,7 +39,8 @@ def dashboard(request):
 def pending(request):
     if request.user.is_approved:
         return redirect("accounts:dashboard")
-    return render(request, "accounts/pending.html")
+    return render(request, "accounts/pending.html",
+                  {"contact_address": contact_address(), "legal_url": LEGAL_NOTICE_URL})
 
 
 @login_required

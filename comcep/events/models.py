@@ -271,16 +271,18 @@ class EventPage(OneQueryViewRestrictionsMixin, RoutablePageMixin, Page):
     # --- serving ------------------------------------------------------------------------
 
     def access_denied(self, request):
-        """None when the reader may open the event, else the response to send (login or 403)."""
+        """None when the reader may open the event, else the response to send: the login page for
+        visitors; for pending or refused accounts, as for a members-only resource, a French page saying
+        why (HTTP 403), without the event's title."""
         if not self.is_members_only or can_see_members_content(request.user):
             return None
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
-        from django.core.exceptions import PermissionDenied
+        from django.template.response import TemplateResponse
 
-        raise PermissionDenied
+        return TemplateResponse(request, "events/members_only.html", status=403)
 
     def serve(self, request, view=None, args=None, kwargs=None):
         denied = self.access_denied(request)

@@ -115,7 +115,8 @@ class NewsPage(Page):
                 from django.contrib.auth.views import redirect_to_login
 
                 return redirect_to_login(request.get_full_path())
-            from django.core.exceptions import PermissionDenied
+            from django.template.response import TemplateResponse
 
-            raise PermissionDenied
+            # Pending or refused: why, as for a members-only resource or event (without the title), HTTP 403.
+            return TemplateResponse(request, "news/members_only.html", status=403)
         return super().serve(request, *args, **kwargs)

@@ -7,7 +7,7 @@ import dj_database_url
 import dj_email_url
 from django.utils.translation import gettext_lazy as _
 
-from .env import cache_from_url, env_bool, env_int, env_list, env_str
+from .env import cache_from_url, env_bool, env_email, env_int, env_list, env_str
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -260,6 +260,10 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Comcep <no-reply@comcep.localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Where members write to the moderation team: the Reply-To of the membership e-mails (approval, refusal),
+# and the address the "account pending" page gives. Empty: those texts promise no reply to anyone (the
+# sender, DEFAULT_FROM_EMAIL, is usually a no-reply address). docs/accounts.md, "Contact address".
+COMCEP_CONTACT_EMAIL = env_email("CONTACT_EMAIL")
 
 # --- Background tasks -----------------------------------------------------------------
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}

@@ -5,6 +5,7 @@ README lists them all. These helpers keep parsing rules in one place.
 """
 
 import os
+from email.utils import parseaddr
 from urllib.parse import parse_qs, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,17 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+
+
+def env_email(name: str, default: str = "") -> str:
+    """An e-mail address, bare (``animation@example.fr``) or with a display name
+    (``Équipe d'animation <animation@example.fr>``); empty when unset. A value that holds no address
+    stops the start, rather than e-mails with a broken header."""
+    value = env_str(name, default) or ""
+    if value and "@" not in parseaddr(value)[1]:
+        raise ImproperlyConfigured(f"{name} must be an e-mail address (name@domain or Name <name@domain>), "
+                                   f"got {value!r}")
+    return value
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

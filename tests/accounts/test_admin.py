@@ -236,3 +236,40 @@ def test_moderator_queue_query_count_is_constant(client, moderator, django_asser
         response = client.get("/admin/membres/adhesions/")
     assert len(response.context["members"]) == 27
     assert all(m.status == MembershipStatus.PENDING for m in response.context["members"])
+
+
+# --- Approval and refusal screens: permission before lookup -----------------------------------
+
+
+@pytest.fixture
+def animator(db):
+    """An admin user without the right to moderate members (the "Animateurs" write resources)."""
+    user = UserFactory()
+    user.groups.add(Group.objects.get(name="Animateurs"))
+    return user
+
+
+@pytest.mark.parametrize("action", ["valider", "refuser"])
+def test_admin_user_without_moderation_rights_cannot_tell_which_member_ids_exist(client, animator, action):
+    pending = PendingUserFactory()
+    unknown = pending.pk + 1000
+    client.force_login(animator)
+    for pk in (pending.pk, unknown):  # the same refusal (Wagtail's: back to the dashboard), never a 404
+        url = f"/admin/membres/adhesions/{pk}/{action}/"
+        for response in (client.get(url), client.post(url, {"reason": "Structure inconnue."})):
+            assert (response.status_code, response.get("Location")) == (302, "/admin/"), url
+    pending.refresh_from_db()
+    assert pending.status == MembershipStatus.PENDING and pending.rejection_reason == ""
+
+
+@pytest.mark.parametrize("action", ["valider", "refuser"])
+def test_moderator_gets_404_for_an_unknown_member_and_the_screen_for_a_pending_one(client, moderator, action):
+    pending = PendingUserFactory(display_name="Léa P.")
+    client.force_login(moderator)
+    assert client.get(f"/admin/membres/adhesions/{pending.pk + 1000}/{action}/").status_code == 404
+    response = client.get(f"/admin/membres/adhesions/{pending.pk}/{action}/")
+    assert response.status_code == 200
+    assert response.context["member"] == pending
+    html = response.content.decode()
+    assert "Léa P." in html
+    assert 'href="/admin/membres/' in html  # the breadcrumbs lead back to the members' screens

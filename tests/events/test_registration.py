@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from icalendar import Calendar
 
+from comcep.accounts.enums import MembershipStatus
 from comcep.events.enums import Visibility
 from comcep.events.models import Registration
 from tests.factories import ModeratorFactory, PendingUserFactory, UserFactory
@@ -148,12 +149,36 @@ def test_members_only_event_visitor_login_redirect_pending_403_member_ok(client)
     client.force_login(PendingUserFactory())
     response = client.get(event.url)
     assert response.status_code == 403
-    assert "Accès refusé" in response.content.decode()
     assert "Atelier réservé" not in response.content.decode()
     client.force_login(UserFactory())
     assert client.get(event.url).status_code == 200
     client.force_login(ModeratorFactory())
     assert client.get(event.url).status_code == 200
+
+
+def test_pending_member_is_told_why_a_members_only_event_is_closed_to_them(client):
+    # As for a members-only resource: not the generic "Accès refusé", but the reason and where to learn more.
+    event = EventPageFactory(title="Atelier réservé", visibility=Visibility.MEMBERS)
+    client.force_login(PendingUserFactory())
+    response = client.get(event.url)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Accès refusé" not in html and "Atelier réservé" not in html
+    assert "Votre compte est en attente de validation" in html
+    assert 'href="/mon-espace/en-attente/"' in html
+
+
+def test_refused_member_is_told_a_members_only_event_needs_an_approved_membership(client):
+    event = EventPageFactory(title="Atelier réservé", visibility=Visibility.MEMBERS)
+    client.force_login(UserFactory(status=MembershipStatus.REJECTED, rejection_reason="Hors CEP."))
+    response = client.get(event.url)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Atelier réservé" not in html
+    assert "réservé aux membres dont l&#x27;adhésion a été validée" in html or \
+        "réservé aux membres dont l'adhésion a été validée" in html
+    assert "en attente de validation" not in html  # not pending: no promise of an e-mail
+    assert 'href="/mon-espace/en-attente/"' in html  # where the reason is shown
 
 
 def test_members_only_events_are_invisible_to_visitors_and_pending_in_the_agenda(client):

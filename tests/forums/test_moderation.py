@@ -146,10 +146,13 @@ def test_certify_and_uncertify(client, moderator, space):
 def test_suspend_from_the_front_end(client, moderator, member):
     client.force_login(moderator)
     response = client.post(f"/echanges/membre/{member.pk}/suspendre/", {"reason": ""})
-    assert response.status_code == 200 and "Indiquez le motif" in response.content.decode()
+    assert response.status_code == 400 and "Indiquez le motif" in response.content.decode()
     response = client.post(f"/echanges/membre/{member.pk}/suspendre/",
                            {"reason": "Spam répété", "suspended_until": "01/01/2020 10:00"})
-    assert "dans le futur" in response.content.decode()
+    assert response.status_code == 400 and "dans le futur" in response.content.decode()
+    response = client.post(f"/echanges/membre/{member.pk}/suspendre/",
+                           {"reason": "Spam répété", "suspended_until": "31/02/2030"})
+    assert response.status_code == 400 and 'value="31/02/2030"' in response.content.decode()  # kept as typed
     client.post(f"/echanges/membre/{member.pk}/suspendre/", {"reason": "Spam répété"})
     assert last_log().action == ModerationAction.SUSPEND_MEMBER and last_log().member == member
     client.post(f"/echanges/membre/{member.pk}/suspendre/", {"action": "lever", "reason": "Fin"})

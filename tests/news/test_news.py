@@ -77,3 +77,14 @@ def test_news_index_queries_are_constant(client, member, count, django_assert_ma
     client.get("/actualites/")
     with django_assert_max_num_queries(12):
         assert client.get("/actualites/").status_code == 200
+
+
+def test_pending_member_is_told_why_a_members_only_news_item_is_closed_to_them(client):
+    # As for members-only resources and events: the reason and where to learn more, not "Accès refusé".
+    news = NewsPageFactory(title="Note interne aux membres", visibility=Visibility.MEMBERS)
+    client.force_login(PendingUserFactory())
+    response = client.get(news.url)
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Accès refusé" not in html and "Note interne aux membres" not in html
+    assert "Votre compte est en attente de validation" in html and 'href="/mon-espace/en-attente/"' in html
