@@ -434,13 +434,16 @@ def withdraw(target, *, kind: str | None = None) -> int:
     return deleted
 
 
-def withdraw_many(targets, *, kinds=None) -> int:
+def withdraw_many(targets, *, kinds=None, recipient=None) -> int:
     """Delete the notifications about the objects of the queryset ``targets`` (of the given ``kinds``, all kinds
-    if None), in one statement whatever their number (the ids are a subquery). Returns how many were deleted."""
+    if None; only ``recipient``'s if given, e.g. a member who lost access to them), in one statement whatever their
+    number (the ids are a subquery). Returns how many were deleted."""
     ids = targets.order_by().annotate(target_key=Cast("pk", CharField())).values("target_key")
     qs = Notification.objects.filter(target_type=ContentType.objects.get_for_model(targets.model), target_id__in=ids)
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
+    if recipient is not None:
+        qs = qs.filter(recipient_id=_pk(recipient))
     deleted, _ = qs.delete()
     return deleted
 
