@@ -810,10 +810,23 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
         recount_thread(post.thread_id)
         recount_space(post.thread.space_id)
     _link_cited_pages(post.thread, html)
+    _revise_announcements(post)
     if post.is_public:
         _announce_later(post.thread_id)  # new mentions; notifications are deduplicated per post
         _reindex(post.thread_id)
     return post
+
+
+def _revise_announcements(post: Post) -> None:
+    """The notifications that announced ``post`` quote its new text (e.g. personal data edited out):
+    its "mention"/"reply" ones and, for a thread's first post, the thread's ("new_thread", and any other
+    app's sharing the thread's dedupe key, e.g. a regional group's announcement)."""
+    from comcep.notifications.services import revise_excerpts
+
+    keys = [f"forums.post.{post.pk}"]
+    if _ThreadAudience(post.thread).first_post_id == post.pk:
+        keys.append(f"forums.thread.{post.thread_id}")
+    revise_excerpts(keys, _excerpt(post))
 
 
 @transaction.atomic

@@ -439,6 +439,14 @@ def withdraw(target, *, kind: str | None = None) -> int:
     return deleted
 
 
+def revise_excerpts(dedupe_keys, excerpt: str) -> int:
+    """The text they quote changed (an author edited their post): the notifications with these dedupe keys
+    quote it as it is now, in the bell, the list and every e-mail or digest not sent yet (one UPDATE).
+    Returns how many were revised."""
+    return Notification.objects.filter(dedupe_key__in=list(dedupe_keys)).exclude(
+        excerpt=_truncate(excerpt, EXCERPT_MAX)).update(excerpt=_truncate(excerpt, EXCERPT_MAX))
+
+
 def withdraw_many(targets, *, kinds=None, recipient=None) -> int:
     """Delete the notifications about the objects of the queryset ``targets`` (of the given ``kinds``, all kinds
     if None; only ``recipient``'s if given, e.g. a member who lost access to them), in one statement whatever their
