@@ -57,16 +57,17 @@ def export_member_data(user) -> dict:
 def anonymise_member(user) -> None:
     """Posts and threads keep their content so discussions stay readable; the author FK is kept
     and shows "Membre supprimé" (``User.public_name`` once ``deleted_at`` is set). Reactions are
-    removed with their counts decremented; subscriptions and read markers are deleted; the
-    member's reports stay for the moderators, detached from the reporter; the moderation log stops
-    naming them. Mentions of the member in others' posts lose their link to the (deleted) directory
-    profile and stay as the text typed."""
+    removed with their counts decremented; subscriptions, read markers and the moderation of spaces
+    (``Space.moderators``) are deleted; the member's reports stay for the moderators, detached from
+    the reporter; the moderation log stops naming them. Mentions of the member in others' posts lose
+    their link to the (deleted) directory profile and stay as the text typed."""
     for post_id in list(Reaction.objects.filter(user=user).values_list("post_id", flat=True)):
         Post.objects.filter(pk=post_id, useful_count__gt=0).update(useful_count=F("useful_count") - 1)
     Reaction.objects.filter(user=user).delete()
     Subscription.objects.filter(user=user).delete()
     ReadMarker.objects.filter(user=user).delete()
     Flag.objects.filter(reporter=user).update(reporter=None)
+    user.moderated_spaces.clear()  # « animateurs de l'espace » (m2m_changed: cached search readers follow)
     _unlink_mentions_of(user)
     _scrub_moderation_log(user)
 

@@ -67,3 +67,12 @@ def test_the_moderation_log_keeps_the_actions_but_not_the_deleted_members_name_o
     assert not any("Awa Diallo" in t or email in t for _action, t in targets)
     assert targets[0][1] == "Message de Membre supprimé dans « Financer une VAE »"
     assert targets[1][1] == "Membre supprimé"
+
+
+def test_a_deleted_space_moderator_no_longer_moderates_the_space(member, space):
+    """A space's moderators are listed in its admin (« animateurs de l'espace »): a deleted account leaves the list."""
+    from comcep.accounts.services import delete_account
+
+    space.moderators.add(member)
+    delete_account(member)
+    assert not space.moderators.exists()
