@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
+from django.utils.translation import gettext as _
 
 from comcep.core.links import public_url
 from comcep.core.markdown import MENTION_LINK_START, unlink_mentions
 
 from .mentions import profile_url
-from .models import Flag, Post, Reaction, ReadMarker, Subscription, Thread
+from .models import Flag, ModerationLog, Post, Reaction, ReadMarker, Subscription, Thread
 
 
 def _iso(value) -> str | None:
@@ -55,16 +57,32 @@ def export_member_data(user) -> dict:
 def anonymise_member(user) -> None:
     """Posts and threads keep their content so discussions stay readable; the author FK is kept
     and shows "Membre supprimé" (``User.public_name`` once ``deleted_at`` is set). Reactions are
-    removed with their counts decremented; subscriptions and read markers are deleted; the
-    member's reports stay for the moderators, detached from the reporter. Mentions of the member in
-    others' posts lose their link to the (deleted) directory profile and stay as the text typed."""
+    removed with their counts decremented; subscriptions, read markers and the moderation of spaces
+    (``Space.moderators``) are deleted; the member's reports stay for the moderators, detached from
+    the reporter; the moderation log stops naming them. Mentions of the member in others' posts lose
+    their link to the (deleted) directory profile and stay as the text typed."""
     for post_id in list(Reaction.objects.filter(user=user).values_list("post_id", flat=True)):
         Post.objects.filter(pk=post_id, useful_count__gt=0).update(useful_count=F("useful_count") - 1)
     Reaction.objects.filter(user=user).delete()
     Subscription.objects.filter(user=user).delete()
     ReadMarker.objects.filter(user=user).delete()
     Flag.objects.filter(reporter=user).update(reporter=None)
+    user.moderated_spaces.clear()  # « animateurs de l'espace » (m2m_changed: cached search readers follow)
     _unlink_mentions_of(user)
+    _scrub_moderation_log(user)
+
+
+def _scrub_moderation_log(user) -> None:
+    """The moderation log keeps its entries (who moderated what, when and why), but its "cible" text,
+    written at the time, named the member ("Awa D. <awa@…>", "Message de Awa D. dans « … »"): the name
+    and address become "Membre supprimé", as in the notifications others received. Runs before the
+    account is scrubbed, so the names are still there."""
+    names = {user.email, f"{user.public_name} <{user.email}>", user.display_name, user.get_full_name(),
+             user.public_name}
+    target = F("target")
+    for name in sorted((n for n in names if len(n or "") >= 3), key=len, reverse=True):
+        target = Replace(target, Value(name), Value(_("Membre supprimé")))
+    ModerationLog.objects.filter(Q(member=user) | Q(post__author=user)).update(target=target)
 
 
 def _unlink_mentions_of(user) -> None:

@@ -333,6 +333,22 @@ def unfollow(user, *, thread: Thread | None = None, space: Space | None = None) 
     Subscription.objects.filter(user=user, thread=thread, space=space).delete()
 
 
+def forget_space_notifications(user, space_id: int) -> int:
+    """``user`` may no longer enter the space (e.g. they left a regional group): the notifications they
+    received about its threads and posts go, read or not (their links now answer 404, and a digest would
+    mail excerpts of a space they are out of). Nothing goes while they may still enter it. Returns how many
+    were deleted."""
+    if Space.objects.visible_to(user).filter(pk=space_id).exists():
+        return 0
+    from comcep.notifications.services import forget_unread_count, withdraw_many
+
+    deleted = (withdraw_many(Thread.objects.filter(space_id=space_id), recipient=user)
+               + withdraw_many(Post.objects.filter(thread__space_id=space_id), recipient=user))
+    if deleted:
+        forget_unread_count(user)
+    return deleted
+
+
 def mark_read(user, thread: Thread, post: Post, *, has_marker: bool | None = None) -> None:
     """Move the reader's marker forward to ``post`` (never backwards). Safe under concurrency.
     ``has_marker``: whether the caller already knows the reader has a marker for this thread (the
@@ -794,10 +810,23 @@ def edit_post(*, post: Post, editor, body: str) -> Post:
         recount_thread(post.thread_id)
         recount_space(post.thread.space_id)
     _link_cited_pages(post.thread, html)
+    _revise_announcements(post)
     if post.is_public:
         _announce_later(post.thread_id)  # new mentions; notifications are deduplicated per post
         _reindex(post.thread_id)
     return post
+
+
+def _revise_announcements(post: Post) -> None:
+    """The notifications that announced ``post`` quote its new text (e.g. personal data edited out):
+    its "mention"/"reply" ones and, for a thread's first post, the thread's ("new_thread", and any other
+    app's sharing the thread's dedupe key, e.g. a regional group's announcement)."""
+    from comcep.notifications.services import revise_excerpts
+
+    keys = [f"forums.post.{post.pk}"]
+    if _ThreadAudience(post.thread).first_post_id == post.pk:
+        keys.append(f"forums.thread.{post.thread_id}")
+    revise_excerpts(keys, _excerpt(post))
 
 
 @transaction.atomic

@@ -172,3 +172,33 @@ def register_security_link(request):
         "label": _("Double authentification"),
         "help_text": _("Application d'authentification, clés de sécurité et codes de secours."),
     }
+
+
+# --- Wagtail's own user management (administrators) never deletes an account -----------------
+# Deleting the row would skip the GDPR anonymisers (others' notifications and the moderation log
+# would keep the name, …) and fail with a 500 for anyone who wrote a post or a message (their
+# authorship is protected). Deletion is the member's own action, in Mon espace.
+
+def _refuse_account_deletion(request):
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.error(request, _("Les comptes ne se suppriment pas depuis l'administration : chaque membre "
+                              "supprime le sien depuis Mon espace (« Supprimer mon compte »), ce qui anonymise "
+                              "ses contributions. Pour couper un accès, décochez « Actif » dans Membres › Tous les "
+                              "membres."))
+    return redirect("wagtailusers_users:index")
+
+
+@hooks.register("before_delete_user")
+def refuse_user_deletion(request, user):
+    return _refuse_account_deletion(request)
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_user_deletion(request, action_type, objects, action_class_instance):
+    from django.contrib.auth import get_user_model
+
+    if action_type == "delete" and issubclass(action_class_instance.model, get_user_model()):
+        return _refuse_account_deletion(request)
+    return None

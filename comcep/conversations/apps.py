@@ -19,7 +19,8 @@ class ConversationsConfig(AppConfig):
         from .views import panel_context
 
         register_kind("message", _("Messages privés"),
-                      description=_("Un membre vous écrit ou répond dans une de vos conversations."))
+                      description=_("Un membre vous écrit ou répond dans une de vos conversations."),
+                      private_excerpt=True)  # others' messages are their data: not in my GDPR export
         register_panel(Panel("conversations", _("Messages privés"), "conversations/panel.html",
                              context=panel_context, order=25))
         register_exporter("conversations", gdpr.export_member_data)

@@ -73,11 +73,14 @@ def inbox(request):
     others: dict[int, list] = {}
     for p in queries.inbox_others(user.pk, ids):
         others.setdefault(p.conversation_id, []).append(p)
-    blocked = services.blocked_ids(user)
+    # The members I blocked, and since when: what they wrote after the block is hidden from me
+    # (MessageQuerySet.for_conversation_page), what they wrote before stays readable.
+    blocked_since = dict(Block.objects.filter(blocker=user).values_list("blocked_id", "created_at"))
     for row in rows:
         row.others = others.get(row.conversation_id, [])
         last = row.conversation.last_message
-        row.last_hidden = last is not None and last.author_id in blocked and last.author_id != user.pk
+        since = blocked_since.get(last.author_id) if last is not None and last.author_id != user.pk else None
+        row.last_hidden = since is not None and since <= last.created_at
         row.excerpt = html_to_text(last.html) if last is not None else ""
     return render(request, "conversations/inbox.html", {
         "page_obj": page, "rows": rows, "unread_count": services.unread_count(user),

@@ -89,6 +89,9 @@ def _sync(membership: Membership | None, *, user, group: RegionalGroup) -> None:
         group.space.moderators.add(user)
     else:
         group.space.moderators.remove(user)
+    if not active:
+        # Out of the group: what they were told about its space goes (bell, waiting e-mails and digests).
+        forum_services.forget_space_notifications(user, group.space_id)
 
 
 def space_slug_for(slug: str) -> str:

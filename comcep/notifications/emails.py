@@ -177,7 +177,10 @@ def build_digest_message(user, notifications: list[Notification], frequency: str
 
 
 def _cannot_receive(user) -> bool:
-    return not user.is_active or user.deleted_at is not None or not user.email
+    """Whether ``user`` may no longer be mailed a notification: every kind is about members' content, so
+    a membership withdrawn (or refused) since the notification was written stops it, like a suspended
+    (inactive) or deleted account."""
+    return not user.is_approved or user.deleted_at is not None or not user.email
 
 
 def _record_failure(pks: list[int], attempts: int, exc: Exception, claim) -> str:

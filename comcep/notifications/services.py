@@ -42,19 +42,24 @@ class Kind:
     label: str
     default_frequency: str = Frequency.IMMEDIATE
     description: str = ""
+    #: The excerpt is another member's private text (a private message): left out of the recipient's GDPR export.
+    private_excerpt: bool = False
 
 
 _kinds: dict[str, Kind] = {}
 
 
-def register_kind(slug: str, label: str, *, default_frequency: str = "immediate", description: str = "") -> None:
+def register_kind(slug: str, label: str, *, default_frequency: str = "immediate", description: str = "",
+                  private_excerpt: bool = False) -> None:
     """Declare a kind of notification (call it in ``AppConfig.ready``). Registering the same
-    slug again replaces it. The preferences page lists the kinds in registration order."""
+    slug again replaces it. The preferences page lists the kinds in registration order.
+    ``private_excerpt``: the excerpts are other members' private texts, which the recipient's GDPR
+    export leaves out (their data, not the recipient's)."""
     if not slug or slug == ALL_KINDS or len(slug) > Notification._meta.get_field("kind").max_length:
         raise ValueError(f"Invalid notification kind slug: {slug!r}")
     if default_frequency not in Frequency.values:
         raise ValueError(f"Invalid default frequency {default_frequency!r} for kind {slug!r}")
-    _kinds[slug] = Kind(slug, label, Frequency(default_frequency), description)
+    _kinds[slug] = Kind(slug, label, Frequency(default_frequency), description, private_excerpt)
 
 
 def registered_kinds() -> list[Kind]:
@@ -434,13 +439,24 @@ def withdraw(target, *, kind: str | None = None) -> int:
     return deleted
 
 
-def withdraw_many(targets, *, kinds=None) -> int:
+def revise_excerpts(dedupe_keys, excerpt: str) -> int:
+    """The text they quote changed (an author edited their post): the notifications with these dedupe keys
+    quote it as it is now, in the bell, the list and every e-mail or digest not sent yet (one UPDATE).
+    Returns how many were revised."""
+    return Notification.objects.filter(dedupe_key__in=list(dedupe_keys)).exclude(
+        excerpt=_truncate(excerpt, EXCERPT_MAX)).update(excerpt=_truncate(excerpt, EXCERPT_MAX))
+
+
+def withdraw_many(targets, *, kinds=None, recipient=None) -> int:
     """Delete the notifications about the objects of the queryset ``targets`` (of the given ``kinds``, all kinds
-    if None), in one statement whatever their number (the ids are a subquery). Returns how many were deleted."""
+    if None; only ``recipient``'s if given, e.g. a member who lost access to them), in one statement whatever their
+    number (the ids are a subquery). Returns how many were deleted."""
     ids = targets.order_by().annotate(target_key=Cast("pk", CharField())).values("target_key")
     qs = Notification.objects.filter(target_type=ContentType.objects.get_for_model(targets.model), target_id__in=ids)
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
+    if recipient is not None:
+        qs = qs.filter(recipient_id=_pk(recipient))
     deleted, _ = qs.delete()
     return deleted
 
@@ -506,6 +522,7 @@ def mark_all_read(user) -> int:
 def export_user_data(user) -> dict:
     prefs = get_preferences(user)
     notifications = Notification.objects.filter(recipient=user).select_related("actor").order_by("created_at")
+    private = {kind.slug for kind in registered_kinds() if kind.private_excerpt}
     return {
         "preferences": prefs.frequencies,
         "emails_disabled": prefs.emails_disabled,
@@ -514,7 +531,7 @@ def export_user_data(user) -> dict:
                 "kind": n.kind,
                 "title": n.title,
                 "url": n.url,
-                "excerpt": n.excerpt,
+                "excerpt": None if n.kind in private else n.excerpt,
                 "actor": n.actor.public_name if n.actor else None,
                 "created_at": n.created_at.isoformat(),
                 "read_at": n.read_at.isoformat() if n.read_at else None,

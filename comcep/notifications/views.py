@@ -36,7 +36,10 @@ _LIST_PAGE = PreparedQuery(
 
 @login_required
 def notification_list(request):
-    paginator = Paginator(_LIST_PAGE.sequence(user=request.user.pk), PAGE_SIZE)
+    # Titles and excerpts are members' content: an account that is not (or no longer) an approved member
+    # reads none of them (a re-approval brings them back).
+    rows = _LIST_PAGE.sequence(user=request.user.pk) if request.user.is_approved else []
+    paginator = Paginator(rows, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     notifications = list(page.object_list)
     full_path = request.get_full_path()

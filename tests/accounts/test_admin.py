@@ -273,3 +273,23 @@ def test_moderator_gets_404_for_an_unknown_member_and_the_screen_for_a_pending_o
     html = response.content.decode()
     assert "Léa P." in html
     assert 'href="/admin/membres/' in html  # the breadcrumbs lead back to the members' screens
+
+
+@pytest.mark.parametrize("with_posts", [True, False])
+def test_administrators_cannot_delete_accounts_through_wagtails_user_management(client, admin_user, with_posts):
+    """Deleting a row would skip the anonymisers (a member's name left in others' notifications, in the
+    moderation log…) and, for a member who wrote anything, fail on the protected authorship (HTTP 500).
+    Deletion is the member's own action (Mon espace): the admin refuses it, one account or several."""
+    from tests.factories.forums import make_thread
+
+    member = UserFactory(display_name="Awa Diallo")
+    if with_posts:
+        make_thread(author=member)
+    client.force_login(admin_user)
+    response = client.post(f"/admin/users/delete/{member.pk}/", follow=True)
+    assert response.status_code == 200
+    assert "Mon espace" in response.content.decode()  # says where deletion happens
+    response = client.post(f"/admin/bulk/accounts/user/delete/?next=/admin/users/&id={member.pk}", follow=True)
+    assert response.status_code == 200
+    member.refresh_from_db()
+    assert member.deleted_at is None and member.is_active

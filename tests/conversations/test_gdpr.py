@@ -37,3 +37,23 @@ def test_deleted_account_is_anonymised(client, conversation, alice, bruno):
     # A deleted account is told nothing any more.
     reply = services.add_message(conversation=conversation, author=bruno, body="Encore là ?")
     assert services.recipients_of(reply) == []
+
+
+def test_the_whole_export_holds_no_text_of_the_others_messages(client, alice, bruno,
+                                                               django_capture_on_commit_callbacks):
+    """Others' messages are their data, in every key of the file: the notifications that announced them
+    (kind "message") are exported without their excerpt."""
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = services.start_conversation(author=bruno, recipients=[alice], subject="Atelier CV à Lyon",
+                                                   body="Mon numéro personnel : 06 12 34 56 78")
+        services.add_message(conversation=conversation, author=bruno, body="Réponse confidentielle de Bruno")
+    assert alice.notifications.filter(kind="message").count() == 2
+    client.force_login(alice)
+    response = client.post("/mon-espace/mes-donnees/")
+    raw = (b"".join(response.streaming_content) if response.streaming else response.content).decode()
+    data = json.loads(raw)
+    assert "06 12 34 56 78" not in raw and "Réponse confidentielle" not in raw
+    exported = data["notifications"]["notifications"]
+    assert [n["title"] for n in exported] == ["Bruno Leroy vous a écrit : « Atelier CV à Lyon »",
+                                              "Nouveau message de Bruno Leroy dans « Atelier CV à Lyon »"]
+    assert {n["excerpt"] for n in exported} == {None}

@@ -137,6 +137,19 @@ def test_blocked_member_no_longer_reaches_the_blocker(client, alice, bruno, chlo
     assert "Message après le blocage" in client.get(group.get_absolute_url()).content.decode()
 
 
+def test_the_inbox_shows_a_last_message_written_before_the_block(client, conversation, alice, bruno):
+    """What a blocked member wrote before the block stays readable on the conversation page: the inbox
+    shows its excerpt too, and hides only what was written after the block."""
+    services.block(blocker=bruno, blocked=alice)
+    client.force_login(bruno)
+    inbox = client.get("/messages/").content.decode()
+    assert "secret partagé" in inbox and "que vous avez bloqué" not in inbox
+
+    services.add_message(conversation=conversation, author=alice, body="Message après le blocage")
+    inbox = client.get("/messages/").content.decode()
+    assert "Message après le blocage" not in inbox and "que vous avez bloqué" in inbox
+
+
 def test_unblock_from_mon_espace(client, conversation, alice, bruno):
     services.block(blocker=bruno, blocked=alice)
     client.force_login(bruno)

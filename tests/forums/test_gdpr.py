@@ -44,3 +44,35 @@ def test_anonymisation_keeps_posts_and_shows_membre_supprime(client, member, oth
     client.force_login(other_member)
     html = client.get(thread.get_absolute_url()).content.decode()
     assert "Membre supprimé" in html and "Bonjour, une question." in html
+
+
+def test_the_moderation_log_keeps_the_actions_but_not_the_deleted_members_name_or_address(member, moderator, space):
+    """The log's "cible" column is text written at the time ("Awa Diallo <awa@…>", "Message de Awa Diallo dans
+    « … »"): once the account is deleted, the entries stay (who moderated what, when and why) without naming it."""
+    from comcep.accounts.services import delete_account
+    from forums.models import ModerationLog
+
+    member.display_name = "Awa Diallo"
+    member.save(update_fields=["display_name"])
+    email = member.email
+    thread = make_thread(space=space, author=member, title="Financer une VAE", replies=1, repliers=[member])
+    services.hide_post(post=thread.posts.order_by("pk").last(), moderator=moderator, reason="Hors sujet")
+    services.suspend_member(member=member, moderator=moderator, reason="Propos déplacés")
+    assert any(email in t for t in ModerationLog.objects.values_list("target", flat=True))
+
+    delete_account(member)
+
+    targets = list(ModerationLog.objects.order_by("pk").values_list("action", "target"))
+    assert len(targets) == 2
+    assert not any("Awa Diallo" in t or email in t for _action, t in targets)
+    assert targets[0][1] == "Message de Membre supprimé dans « Financer une VAE »"
+    assert targets[1][1] == "Membre supprimé"
+
+
+def test_a_deleted_space_moderator_no_longer_moderates_the_space(member, space):
+    """A space's moderators are listed in its admin (« animateurs de l'espace »): a deleted account leaves the list."""
+    from comcep.accounts.services import delete_account
+
+    space.moderators.add(member)
+    delete_account(member)
+    assert not space.moderators.exists()

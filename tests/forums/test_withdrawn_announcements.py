@@ -116,3 +116,38 @@ def test_hiding_a_thread_withdraws_the_notifications_of_the_thread_and_its_posts
 
     assert response.status_code == 302
     assert list(announcements_quoting(follower)) == list(Notification.objects.filter(target_id=str(kept.pk)))
+
+
+def test_an_author_who_edits_the_secret_out_of_a_reply_edits_it_out_of_its_notifications(
+        client, space, member, follower, announced):
+    """A counsellor who removes a beneficiary's data by editing the post (rather than deleting it): the bell, the
+    list and the immediate e-mails and digests still to send quote the text as it is now."""
+    from comcep.notifications.services import set_preferences
+
+    set_preferences(follower, {"mention": "daily", "reply": "daily"})
+    thread = make_thread(space=space)
+    other_follower = UserFactory()
+    services.follow(other_follower, thread=thread)
+    with announced():
+        post = reply_with_secret(thread, member)
+    assert announcements_quoting(follower).exists() and announcements_quoting(other_follower).exists()
+
+    client.force_login(member)
+    with announced():
+        client.post(f"/echanges/message/{post.pk}/modifier/", {"body": "@Fanny Suiveuse Une bénéficiaire au RSA."})
+
+    assert Post.objects.get(pk=post.pk).body == "@Fanny Suiveuse Une bénéficiaire au RSA."
+    assert not announcements_quoting(follower).exists() and not announcements_quoting(other_follower).exists()
+    mention = Notification.objects.get(recipient=follower, kind="mention")
+    assert mention.excerpt == "@Fanny Suiveuse Une bénéficiaire au RSA."
+
+
+def test_editing_a_threads_first_post_edits_the_new_thread_notifications(space, member, follower, announced):
+    with announced():
+        thread = make_thread(space=space, author=member, body=SECRET)
+    assert announcements_quoting(follower).filter(kind="new_thread").exists()
+
+    services.edit_post(post=thread.posts.get(), editor=member, body="Une question sur le RSA.")
+
+    assert not announcements_quoting(follower).exists()
+    assert Notification.objects.get(recipient=follower, kind="new_thread").excerpt == "Une question sur le RSA."

@@ -9,6 +9,7 @@ from comcep.groups.enums import MembershipStatus, Role
 from comcep.groups.models import Membership
 from comcep.notifications.models import Notification
 from tests.factories import UserFactory
+from tests.factories.forums import SpaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +165,43 @@ def test_a_removed_coordinator_is_no_longer_a_space_moderator(client, coordinato
     client.force_login(moderator)
     client.post(f"/groupes/{group.slug}/gestion/", {"action": "retirer", "adhesion": membership.pk})
     assert not _moderates(coordinator, group) and not _in_group(coordinator, group)
+
+
+@pytest.mark.parametrize("how", ["leaves", "removed"])
+def test_a_member_who_leaves_gets_nothing_more_of_the_group_space_not_even_the_digest(
+        how, coordinator, insider, group, django_capture_on_commit_callbacks):
+    """The announcement and the replies waiting for the weekly digest are members-only content of the
+    group: once out of the group, the member is not mailed them, and the bell no longer lists them
+    (their links would answer 404)."""
+    from comcep.notifications.emails import send_digests
+    from comcep.notifications.services import set_preferences
+    from forums import services as forum_services
+
+    set_preferences(insider, {"annonce-groupe": "weekly", "reply": "weekly"})
+    keeper = UserFactory(display_name="Reste dans le groupe")
+    services.ensure_active(group=group, user=keeper)
+    set_preferences(keeper, {"annonce-groupe": "weekly", "reply": "weekly"})
+    unrelated = forum_services.create_thread(space=SpaceFactory(), author=coordinator,
+                                             title="Sujet hors du groupe", body="Ouvert à tous.")
+    forum_services.follow(insider, thread=unrelated)
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = services.post_announcement(group=group, author=coordinator, title="Réunion confidentielle",
+                                            body="Ordre du jour : **budget 2027**.")
+        forum_services.follow(insider, thread=thread)
+        forum_services.add_reply(thread=thread, author=coordinator, body="Précision : salle 3, budget serré.")
+        forum_services.add_reply(thread=unrelated, author=coordinator, body="Réponse hors du groupe.")
+    assert insider.notifications.count() == 3
+    mail.outbox.clear()
+
+    if how == "leaves":
+        services.leave(group=group, user=insider)
+    else:
+        services.remove_member(membership=Membership.objects.get(group=group, user=insider), by=coordinator)
+    send_digests("weekly")
+
+    mailed = {m.to[0]: m.body for m in mail.outbox}
+    assert "budget" in mailed[keeper.email]
+    assert "Réunion confidentielle" not in mailed[insider.email] and "budget" not in mailed[insider.email]
+    assert "Réponse hors du groupe" in mailed[insider.email]  # what they may still read stays
+    assert list(insider.notifications.values_list("url", flat=True)) == [
+        unrelated.posts.order_by("-pk").first().get_absolute_url()]

@@ -151,3 +151,32 @@ def test_a_run_working_from_a_stale_list_sends_nothing_already_digested(daily_re
     report = DigestReport(Frequency.DAILY)
     _send_one_digest(stale, Frequency.DAILY, report)
     assert (report.mails_sent, len(mail.outbox)) == (0, 1)
+
+
+def test_a_member_whose_membership_was_withdrawn_gets_no_digest_of_members_content(daily_reader):
+    """The excerpts of a digest are members-only content: once a moderator withdraws the membership
+    (the account stays active, as a refused one), the waiting notifications are not mailed."""
+    from comcep.accounts import services as accounts
+
+    _event([daily_reader], "Nouvelle réponse dans « Financer une VAE »")
+    accounts.reject(daily_reader, None, "Adresse professionnelle non vérifiable.")
+    mail.outbox.clear()  # the refusal e-mail itself
+
+    report = send_digests(Frequency.DAILY)
+    assert mail.outbox == []
+    assert report.skipped == 1
+    assert Notification.objects.get().email_status == EmailStatus.SKIPPED
+
+
+def test_a_member_whose_membership_was_withdrawn_gets_no_waiting_immediate_email():
+    from comcep.accounts import services as accounts
+    from comcep.notifications.emails import retry_pending_immediate_emails
+
+    reader = UserFactory()
+    _event([reader], "Nouvelle réponse dans « Financer une VAE »")  # queued after commit: not sent yet
+    accounts.reject(reader, None, "Adresse professionnelle non vérifiable.")
+    mail.outbox.clear()
+
+    retry_pending_immediate_emails()
+    assert mail.outbox == []
+    assert Notification.objects.get().email_status == EmailStatus.SKIPPED

@@ -148,3 +148,22 @@ def test_bell_costs_one_query(client, member):
 
 def test_anonymous_visitors_have_no_bell(client):
     assert "badge" not in client.get(reverse("account_login")).content.decode()
+
+
+def test_a_member_whose_membership_was_withdrawn_no_longer_reads_the_notifications(client, member, moderator):
+    """Titles and excerpts are members' content (forum posts, private messages): once the membership is
+    withdrawn (the account still logs in), the list and the bell show none of them, and re-approval
+    brings them back."""
+    from comcep.accounts import services as accounts
+
+    NotificationFactory(recipient=member, title="Nouveau message de Camille dans « Un bénéficiaire »",
+                        excerpt="Son numéro de dossier est le 4242.")
+    accounts.reject(member, None, "Adhésion retirée.")
+    client.force_login(member)
+    html = client.get(LIST_URL).content.decode()
+    assert "4242" not in html and "Un bénéficiaire" not in html
+    assert 'class="badge"' not in client.get("/mon-espace/").content.decode()
+
+    accounts.approve(member, by=moderator)
+    html = client.get(LIST_URL).content.decode()
+    assert "4242" in html

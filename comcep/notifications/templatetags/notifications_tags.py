@@ -10,8 +10,8 @@ UNREAD_LIMIT = 100
 def cached_unread_count(request) -> int:
     """The reader's unread count, computed once per request (the bell and the panel share it)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return 0
+    if user is None or not user.is_authenticated or not user.is_approved:
+        return 0  # a withdrawn membership reads no notification (views.notification_list)
     if not hasattr(request, "_notifications_unread_count"):
         # Read with the session's user (comcep.core.sessionuser, annotation registered in apps.py), unless a
         # view of this request changed it (services.forget_unread_count) or another backend loaded the user.
