@@ -823,10 +823,10 @@ def _revise_announcements(post: Post) -> None:
     app's sharing the thread's dedupe key, e.g. a regional group's announcement)."""
     from comcep.notifications.services import revise_excerpts
 
-    keys = [f"forums.post.{post.pk}"]
+    announcements = [(post, f"forums.post.{post.pk}")]
     if _ThreadAudience(post.thread).first_post_id == post.pk:
-        keys.append(f"forums.thread.{post.thread_id}")
-    revise_excerpts(keys, _excerpt(post))
+        announcements.append((post.thread, f"forums.thread.{post.thread_id}"))
+    revise_excerpts(announcements, _excerpt(post))
 
 
 @transaction.atomic

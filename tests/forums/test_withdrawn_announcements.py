@@ -151,3 +151,24 @@ def test_editing_a_threads_first_post_edits_the_new_thread_notifications(space, 
 
     assert not announcements_quoting(follower).exists()
     assert Notification.objects.get(recipient=follower, kind="new_thread").excerpt == "Une question sur le RSA."
+
+
+def test_revising_the_excerpts_reads_the_notifications_through_their_target_index(space, member, follower,
+                                                                                    announced):
+    """An edit must not scan every notification of the site (millions at community scale): the UPDATE finds the
+    post's and thread's notifications through the target index (SQLite's plan; PostgreSQL plans by statistics)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is checked on SQLite, whose planner does not depend on table statistics")
+    with announced():
+        thread = make_thread(space=space, author=member, body=SECRET)
+    with CaptureQueriesContext(connection) as ctx:
+        services.edit_post(post=thread.posts.get(), editor=member, body="Une question sur le RSA.")
+    (update,) = [q["sql"] for q in ctx.captured_queries
+                 if q["sql"].startswith('UPDATE "notifications_notification" SET "excerpt"')]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {update}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "notif_target" in plan and "SCAN notifications_notification" not in plan, plan
