@@ -434,13 +434,17 @@ def withdraw(target, *, kind: str | None = None) -> int:
     return deleted
 
 
-def withdraw_many(targets, *, kinds=None) -> int:
+def withdraw_many(targets, *, kinds=None, except_recipients=None) -> int:
     """Delete the notifications about the objects of the queryset ``targets`` (of the given ``kinds``, all kinds
-    if None), in one statement whatever their number (the ids are a subquery). Returns how many were deleted."""
+    if None), in one statement whatever their number (the ids are a subquery). ``except_recipients``: a
+    queryset of the users (their ``pk``) who keep theirs, e.g. the members who may still read a thread moved
+    to a restricted space (a subquery too). Returns how many were deleted."""
     ids = targets.order_by().annotate(target_key=Cast("pk", CharField())).values("target_key")
     qs = Notification.objects.filter(target_type=ContentType.objects.get_for_model(targets.model), target_id__in=ids)
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
+    if except_recipients is not None:
+        qs = qs.exclude(recipient_id__in=except_recipients.order_by().values("pk"))
     deleted, _ = qs.delete()
     return deleted
 
