@@ -858,6 +858,10 @@ def mark_solved(*, post: Post, user) -> bool:
     if thread.solved_post_id == post.pk:
         Thread.objects.filter(pk=thread.pk).update(solved_post=None)
         return False
+    if next(iter(FIRST_POST_ID.rows(thread=thread.pk, limit=1)), None) == post.pk:
+        # The question itself: the thread page never offers it; a hand-made request may try.
+        raise ValidationError(_("La question d'un sujet ne peut pas en être la solution : indiquez la réponse "
+                                "qui l'a résolu."), code="first_post")
     Thread.objects.filter(pk=thread.pk).update(solved_post=post)
     thread.solved_post = post
 

@@ -641,7 +641,12 @@ def post_react(request, pk):
 @members_only
 def post_solve(request, pk):
     post = _visible_post(request, pk)
-    solved = services.mark_solved(post=post, user=request.user)
+    try:
+        solved = services.mark_solved(post=post, user=request.user)
+    except ValidationError as exc:  # the thread's question (a hand-made request: the page never offers it)
+        return render(request, "forums/action_refused.html", {
+            "post": post, "thread": post.thread, "title": _("Ce message ne peut pas être la solution"),
+            "message": _error_message(exc)}, status=400)
     messages.success(request, _("Sujet marqué comme résolu par ce message.") if solved
                      else _("Le sujet n'est plus marqué comme résolu."))
     return redirect(post_url(post, request.user))
