@@ -86,6 +86,12 @@ def _error_message(exc: Exception) -> str:
     return str(exc) or _("Action impossible.")
 
 
+def _form_status(form) -> int:
+    """The project's rule for a page that shows a form: 400 when the submitted form has errors (shown next to
+    its fields, with what was typed), 200 otherwise (the empty form, a preview)."""
+    return 400 if form.is_bound and form.errors else 200
+
+
 def post_url(post: Post, user, *, thread_checked: bool = False, earlier: int | None = None) -> str:
     """The thread page (right page number) and anchor where ``user`` sees ``post``.
     ``thread_checked``: the caller loaded ``post.thread`` through ``Thread.objects.visible_to(user)``
@@ -298,7 +304,8 @@ def thread_create(request, space):
             return response
     else:
         form = ThreadForm()
-    return render(request, "forums/thread_form.html", {"space": space, "form": form, "preview": preview})
+    return render(request, "forums/thread_form.html", {"space": space, "form": form, "preview": preview},
+                  status=_form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -325,7 +332,8 @@ def discuss_page(request, page_id):
             "title": (_("À propos de « %(title)s »") % {"title": page.title})[:160],
             "body": f"[{escape_text(page.title)}]({page_url})\n\n",  # a title may hold "]" or "*"
         })
-    return render(request, "forums/thread_form.html", {"form": form, "preview": preview, "about_page": page})
+    return render(request, "forums/thread_form.html", {"form": form, "preview": preview, "about_page": page},
+                  status=_form_status(form))
 
 
 # --- Thread page ------------------------------------------------------------------------
@@ -601,7 +609,7 @@ def post_edit(request, pk):
                 messages.success(request, _("Votre message est modifié."))
                 return redirect(post_url(post, request.user))
     return render(request, "forums/post_edit.html", {"post": post, "thread": post.thread, "form": form,
-                                                     "preview": preview})
+                                                     "preview": preview}, status=_form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -680,7 +688,8 @@ def post_flag(request, pk):
             return redirect(post_url(post, request.user))
     else:
         form = FlagForm()
-    return render(request, "forums/flag_form.html", {"post": post, "thread": post.thread, "form": form})
+    return render(request, "forums/flag_form.html", {"post": post, "thread": post.thread, "form": form},
+                  status=_form_status(form))
 
 
 POST_ACTIONS = {
@@ -711,7 +720,7 @@ def post_moderate(request, pk, action):
     return render(request, "forums/confirm.html", {
         "post": post, "thread": post.thread, "form": form, "title": title, "submit": title,
         "action": reverse("forums:post_moderate", args=[post.pk, action]),
-    })
+    }, status=_form_status(form))
 
 
 @require_GET
@@ -755,7 +764,7 @@ def member_suspend(request, user_id):
     return render(request, "forums/member_suspend.html", {
         "member": member, "form": form, "sanctions": sanctions,
         "active": any(s.is_active for s in sanctions),
-    })
+    }, status=_form_status(form))
 
 
 # --- JSON helpers for the editor --------------------------------------------------------

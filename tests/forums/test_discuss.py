@@ -47,7 +47,7 @@ def test_restricted_space_thread_about_a_page_stays_hidden_from_outsiders(client
     assert f'<option value="{private_space.pk}"' not in response.content.decode()
     response = client.post(f"/echanges/discuter/{resource_page.pk}/", {"space": private_space.pk, "title": "Intrus",
                                                                        "body": "x"})
-    assert response.status_code == 200 and Thread.objects.count() == 1
+    assert response.status_code == 400 and Thread.objects.count() == 1
 
 
 def test_unpublished_or_restricted_pages_cannot_be_discussed(client, member, resource_page):

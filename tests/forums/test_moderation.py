@@ -78,7 +78,7 @@ def test_hide_and_restore_post_with_reason(client, moderator, other_member, spac
     client.force_login(moderator)
     assert client.get(f"/echanges/message/{post.pk}/masquer/").status_code == 200
     response = client.post(f"/echanges/message/{post.pk}/masquer/", {"reason": ""})
-    assert response.status_code == 200 and "Indiquez le motif" in response.content.decode()
+    assert response.status_code == 400 and "Indiquez le motif" in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/echanges/message/{post.pk}/masquer/", {"reason": "Propos déplacés"})
     post.refresh_from_db()
@@ -146,7 +146,7 @@ def test_certify_and_uncertify(client, moderator, space):
 def test_suspend_from_the_front_end(client, moderator, member):
     client.force_login(moderator)
     response = client.post(f"/echanges/membre/{member.pk}/suspendre/", {"reason": ""})
-    assert response.status_code == 200 and "Indiquez le motif" in response.content.decode()
+    assert response.status_code == 400 and "Indiquez le motif" in response.content.decode()
     response = client.post(f"/echanges/membre/{member.pk}/suspendre/",
                            {"reason": "Spam répété", "suspended_until": "01/01/2020 10:00"})
     assert "dans le futur" in response.content.decode()

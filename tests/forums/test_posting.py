@@ -431,7 +431,7 @@ def test_flag_is_recorded_once_per_reporter(client, member, other_member, space)
         assert response.status_code == 302
     assert post.flags.count() == 1
     response = client.post(f"/echanges/message/{post.pk}/signaler/", {"reason": "n-importe-quoi"})
-    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert response.status_code == 400 and "errorlist" in response.content.decode()
 
 
 def test_suspended_member_cannot_post(client, member, moderator, space):
