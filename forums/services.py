@@ -887,6 +887,10 @@ def mark_solved(*, post: Post, user) -> bool:
     if thread.solved_post_id == post.pk:
         Thread.objects.filter(pk=thread.pk).update(solved_post=None)
         return False
+    if next(iter(FIRST_POST_ID.rows(thread=thread.pk, limit=1)), None) == post.pk:
+        # The question itself: the thread page never offers it; a hand-made request may try.
+        raise ValidationError(_("La question d'un sujet ne peut pas en être la solution : indiquez la réponse "
+                                "qui l'a résolu."), code="first_post")
     Thread.objects.filter(pk=thread.pk).update(solved_post=post)
     thread.solved_post = post
 
@@ -959,6 +963,24 @@ def _withdraw_thread_announcements(thread: Thread) -> None:
 
     withdraw(thread, kind="new_thread")
     withdraw_many(Post.objects.filter(thread=thread), kinds=ANNOUNCE_KINDS)
+
+
+def _withdraw_from_outsiders(thread: Thread) -> None:
+    """Delete the notifications about ``thread`` and its posts (every kind: new thread, replies, mentions,
+    solution, moderation, group announcement) of the members who may not enter its space (a thread moved
+    to a restricted space): their titles and excerpts quote it, and their links lead to a page they may not
+    open. Two statements whatever the number of members and posts. What is sent afterwards is decided when
+    it is sent: the announcements read the thread's readers then (``reader_emails_among``)."""
+    from comcep.notifications.services import withdraw_many
+
+    space = thread.space
+    if space.visibility == SpaceVisibility.MEMBERS:
+        return  # every member may enter it: nobody lost access by entering it
+    entrants = get_user_model().objects.filter(
+        Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP) | Q(groups__forum_spaces=space)
+        | Q(moderated_spaces=space))
+    withdraw_many(Thread.objects.filter(pk=thread.pk), except_recipients=entrants)
+    withdraw_many(Post.objects.filter(thread=thread), except_recipients=entrants)
 
 
 #: The kinds of the notifications that announce a post to other members (their excerpt quotes it).
@@ -1101,6 +1123,7 @@ def move_thread(*, thread: Thread, space: Space, moderator, reason: str = "") ->
     thread.space = space
     recount_space(old_space_id)
     recount_space(space.pk)
+    _withdraw_from_outsiders(thread)
     _log(moderator, ModerationAction.MOVE_THREAD, thread=thread,
          reason=reason, target=_("« %(title)s » : %(old)s → %(new)s")
          % {"title": thread.title, "old": old_title, "new": space.title})

@@ -86,6 +86,12 @@ def _error_message(exc: Exception) -> str:
     return str(exc) or _("Action impossible.")
 
 
+def _form_status(form) -> int:
+    """The project's rule for a page that shows a form: 400 when the submitted form has errors (shown next to
+    its fields, with what was typed), 200 otherwise (the empty form, a preview)."""
+    return 400 if form.is_bound and form.errors else 200
+
+
 def post_url(post: Post, user, *, thread_checked: bool = False, earlier: int | None = None) -> str:
     """The thread page (right page number) and anchor where ``user`` sees ``post``.
     ``thread_checked``: the caller loaded ``post.thread`` through ``Thread.objects.visible_to(user)``
@@ -299,7 +305,7 @@ def thread_create(request, space):
     else:
         form = ThreadForm()
     return render(request, "forums/thread_form.html", {"space": space, "form": form, "preview": preview},
-                  status=400 if form.is_bound and form.errors else 200)
+                  status=_form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -327,7 +333,7 @@ def discuss_page(request, page_id):
             "body": f"[{escape_text(page.title)}]({page_url})\n\n",  # a title may hold "]" or "*"
         })
     return render(request, "forums/thread_form.html", {"form": form, "preview": preview, "about_page": page},
-                  status=400 if form.is_bound and form.errors else 200)
+                  status=_form_status(form))
 
 
 # --- Thread page ------------------------------------------------------------------------
@@ -603,7 +609,7 @@ def post_edit(request, pk):
                 messages.success(request, _("Votre message est modifié."))
                 return redirect(post_url(post, request.user))
     return render(request, "forums/post_edit.html", {"post": post, "thread": post.thread, "form": form,
-                                                     "preview": preview})
+                                                     "preview": preview}, status=_form_status(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -643,7 +649,12 @@ def post_react(request, pk):
 @members_only
 def post_solve(request, pk):
     post = _visible_post(request, pk)
-    solved = services.mark_solved(post=post, user=request.user)
+    try:
+        solved = services.mark_solved(post=post, user=request.user)
+    except ValidationError as exc:  # the thread's question (a hand-made request: the page never offers it)
+        return render(request, "forums/action_refused.html", {
+            "post": post, "thread": post.thread, "title": _("Ce message ne peut pas être la solution"),
+            "message": _error_message(exc)}, status=400)
     messages.success(request, _("Sujet marqué comme résolu par ce message.") if solved
                      else _("Le sujet n'est plus marqué comme résolu."))
     return redirect(post_url(post, request.user))
@@ -677,7 +688,8 @@ def post_flag(request, pk):
             return redirect(post_url(post, request.user))
     else:
         form = FlagForm()
-    return render(request, "forums/flag_form.html", {"post": post, "thread": post.thread, "form": form})
+    return render(request, "forums/flag_form.html", {"post": post, "thread": post.thread, "form": form},
+                  status=_form_status(form))
 
 
 POST_ACTIONS = {
@@ -708,7 +720,7 @@ def post_moderate(request, pk, action):
     return render(request, "forums/confirm.html", {
         "post": post, "thread": post.thread, "form": form, "title": title, "submit": title,
         "action": reverse("forums:post_moderate", args=[post.pk, action]),
-    })
+    }, status=_form_status(form))
 
 
 @require_GET
@@ -752,7 +764,7 @@ def member_suspend(request, user_id):
     return render(request, "forums/member_suspend.html", {
         "member": member, "form": form, "sanctions": sanctions,
         "active": any(s.is_active for s in sanctions),
-    }, status=400 if form.is_bound and form.errors else 200)
+    }, status=_form_status(form))
 
 
 # --- JSON helpers for the editor --------------------------------------------------------

@@ -105,7 +105,8 @@ def my_profile(request):
         else:
             messages.success(request, _("Votre fiche est enregistrée : vous ne figurez pas dans l'annuaire."))
         return redirect("directory:my_profile")
-    return render(request, "directory/my_profile.html", {"form": form, "profile": instance})
+    return render(request, "directory/my_profile.html", {"form": form, "profile": instance},
+                  status=400 if form.errors else 200)
 
 
 def panel_context(request) -> dict:

@@ -199,6 +199,21 @@ def _notify(kind, recipients, **kwargs) -> int:
     return notify(kind, recipients, **kwargs) if recipients else 0
 
 
+#: The notifications that ask for an answer: the coordinators' "X demande à rejoindre" and the member's
+#: "X vous invite" (both about the membership; "groupe-adhesion" also names the "Bienvenue" of an accepted
+#: request, about an active membership, which stays).
+_ASKING_KINDS = ("groupe-demande", "groupe-adhesion")
+
+
+def _withdraw_questions(memberships) -> None:
+    """Delete the notifications of the requests and invitations among ``memberships`` (a queryset) that are
+    answered or withdrawn now: they would still ask the coordinators (or the invited member) to answer what no
+    longer waits, in the bell, the list and the digests still to send. One statement."""
+    from comcep.notifications.services import withdraw_many
+
+    withdraw_many(memberships.exclude(status=MembershipStatus.ACTIVE), kinds=_ASKING_KINDS)
+
+
 def _manage_url(group) -> str:
     return reverse("groups:manage", kwargs={"slug": group.slug})
 
@@ -228,13 +243,16 @@ def request_join(*, group: RegionalGroup, user) -> Membership:
 
 @transaction.atomic
 def cancel_request(*, group: RegionalGroup, user) -> bool:
-    deleted, _details = Membership.objects.filter(group=group, user=user, status=MembershipStatus.REQUESTED).delete()
+    request = Membership.objects.filter(group=group, user=user, status=MembershipStatus.REQUESTED)
+    _withdraw_questions(request)
+    deleted, _details = request.delete()
     return bool(deleted)
 
 
 @transaction.atomic
 def leave(*, group: RegionalGroup, user) -> bool:
     """Leave the group (or withdraw a request, or decline an invitation)."""
+    _withdraw_questions(Membership.objects.filter(group=group, user=user))
     deleted, _details = Membership.objects.filter(group=group, user=user).delete()
     _sync(None, user=user, group=group)
     return bool(deleted)
@@ -245,6 +263,7 @@ def accept_invitation(*, membership: Membership, user) -> Membership:
     if membership.user_id != user.pk or membership.status != MembershipStatus.INVITED:
         raise PermissionDenied(_("Cette invitation n'est pas (ou plus) valable."))
     _ensure_member_account(user)
+    _withdraw_questions(Membership.objects.filter(pk=membership.pk))
     membership.status, membership.decided_at = MembershipStatus.ACTIVE, timezone.now()
     membership.decided_by = user
     membership.save(update_fields=["status", "decided_at", "decided_by"])
@@ -256,6 +275,7 @@ def accept_invitation(*, membership: Membership, user) -> Membership:
 def decline_invitation(*, membership: Membership, user) -> None:
     if membership.user_id != user.pk or membership.status != MembershipStatus.INVITED:
         raise PermissionDenied(_("Cette invitation n'est pas (ou plus) valable."))
+    _withdraw_questions(Membership.objects.filter(pk=membership.pk))
     membership.delete()
 
 
@@ -268,6 +288,7 @@ def accept_request(*, membership: Membership, by) -> Membership:
     ensure_can_manage(by, group)
     if membership.status != MembershipStatus.REQUESTED:
         return membership
+    _withdraw_questions(Membership.objects.filter(pk=membership.pk))
     membership.status, membership.decided_at, membership.decided_by = MembershipStatus.ACTIVE, timezone.now(), by
     membership.save(update_fields=["status", "decided_at", "decided_by"])
     _sync(membership, user=membership.user, group=group)
@@ -287,6 +308,7 @@ def refuse_request(*, membership: Membership, by) -> None:
     ensure_can_manage(by, group)
     if membership.status == MembershipStatus.REQUESTED:
         pk, user_id = membership.pk, membership.user_id
+        _withdraw_questions(Membership.objects.filter(pk=pk))
         membership.delete()
         _notify("groupe-adhesion", [user_id],
                 title=_("Votre demande pour rejoindre « %(group)s » n'a pas été acceptée") % {"group": group.name},
@@ -328,6 +350,7 @@ def remove_member(*, membership: Membership, by) -> None:
     if membership.is_coordinator and not by.is_moderator:
         raise PermissionDenied(_("Seule l'équipe d'animation peut retirer un coordinateur."))
     user = membership.user
+    _withdraw_questions(Membership.objects.filter(pk=membership.pk))
     membership.delete()
     _sync(None, user=user, group=group)
 

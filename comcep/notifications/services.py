@@ -453,16 +453,20 @@ def revise_excerpts(announcements, excerpt: str) -> int:
     return Notification.objects.filter(reduce(or_, about)).exclude(excerpt=text).update(excerpt=text)
 
 
-def withdraw_many(targets, *, kinds=None, recipient=None) -> int:
+def withdraw_many(targets, *, kinds=None, recipient=None, except_recipients=None) -> int:
     """Delete the notifications about the objects of the queryset ``targets`` (of the given ``kinds``, all kinds
-    if None; only ``recipient``'s if given, e.g. a member who lost access to them), in one statement whatever their
-    number (the ids are a subquery). Returns how many were deleted."""
+    if None), in one statement whatever their number (the ids are a subquery). ``recipient``: only that
+    member's (a member who lost access to them); ``except_recipients``: a queryset of the users (their ``pk``)
+    who keep theirs, e.g. the members who may still read a thread moved to a restricted space (a subquery too).
+    Returns how many were deleted."""
     ids = targets.order_by().annotate(target_key=Cast("pk", CharField())).values("target_key")
     qs = Notification.objects.filter(target_type=ContentType.objects.get_for_model(targets.model), target_id__in=ids)
     if kinds:
         qs = qs.filter(kind__in=list(kinds))
     if recipient is not None:
         qs = qs.filter(recipient_id=_pk(recipient))
+    if except_recipients is not None:
+        qs = qs.exclude(recipient_id__in=except_recipients.order_by().values("pk"))
     deleted, _ = qs.delete()
     return deleted
 

@@ -50,7 +50,7 @@ def test_member_opts_out(client, theme_vae):
 def test_too_long_presentation_shows_a_french_error_next_to_the_field(client, member):
     client.force_login(member)
     response = client.post("/annuaire/mon-profil/", {"listed": "on", "presentation": "x" * 601})
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert "La présentation ne doit pas dépasser 600 caractères (actuellement 601)." in html
     assert 'aria-invalid="true"' in html
@@ -60,7 +60,7 @@ def test_too_long_presentation_shows_a_french_error_next_to_the_field(client, me
 def test_unknown_theme_is_a_form_error_not_a_500(client, member):
     client.force_login(member)
     response = client.post("/annuaire/mon-profil/", {"listed": "on", "themes": ["999999"]})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Ce thème n&#x27;existe pas." in response.content.decode() or response.context["form"].errors["themes"]
     assert not DirectoryProfile.objects.filter(user=member).exists()
 
@@ -70,7 +70,7 @@ def test_a_theme_id_beyond_any_database_integer_is_a_form_error_not_a_500(client
     client.force_login(member)
     response = client.post("/annuaire/mon-profil/", {"listed": "on", "themes": ["99999999999999999999999"],
                                                      "presentation": "Mon texte."})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors["themes"]
     assert "Mon texte." in response.content.decode()  # what the member typed is kept
     assert not DirectoryProfile.objects.filter(user=member).exists()

@@ -78,7 +78,7 @@ def test_hide_and_restore_post_with_reason(client, moderator, other_member, spac
     client.force_login(moderator)
     assert client.get(f"/echanges/message/{post.pk}/masquer/").status_code == 200
     response = client.post(f"/echanges/message/{post.pk}/masquer/", {"reason": ""})
-    assert response.status_code == 200 and "Indiquez le motif" in response.content.decode()
+    assert response.status_code == 400 and "Indiquez le motif" in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/echanges/message/{post.pk}/masquer/", {"reason": "Propos déplacés"})
     post.refresh_from_db()

@@ -324,6 +324,24 @@ def test_thread_author_marks_the_solution(client, member, other_member, space, d
     assert "Résolu" in client.get(space.get_absolute_url(), {"filtre": "resolus"}).content.decode()
 
 
+@pytest.mark.parametrize("who", ["author", "moderator"])
+def test_the_question_cannot_be_marked_as_its_own_solution(client, member, moderator, other_member, space, who):
+    thread = make_thread(space=space, author=member, replies=1, repliers=[other_member])
+    question = thread.posts.order_by("created_at", "pk").first()
+    client.force_login(member if who == "author" else moderator)
+
+    # The page offers no button for it; a hand-made request is refused, and says why.
+    response = client.post(f"/echanges/message/{question.pk}/resolu/")
+
+    assert response.status_code == 400
+    assert "La question d’un sujet ne peut pas en être la solution" in html.unescape(
+        response.content.decode()).replace("'", "’")
+    thread.refresh_from_db()
+    assert thread.solved_post is None
+    with pytest.raises(ValidationError):
+        services.mark_solved(post=question, user=member)
+
+
 def test_certified_answer_is_highlighted_at_the_top(client, member, moderator, space):
     thread = make_thread(space=space, replies=3)
     answer = thread.posts.order_by("created_at")[2]
@@ -413,7 +431,7 @@ def test_flag_is_recorded_once_per_reporter(client, member, other_member, space)
         assert response.status_code == 302
     assert post.flags.count() == 1
     response = client.post(f"/echanges/message/{post.pk}/signaler/", {"reason": "n-importe-quoi"})
-    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert response.status_code == 400 and "errorlist" in response.content.decode()
 
 
 def test_suspended_member_cannot_post(client, member, moderator, space):

@@ -3,12 +3,20 @@ in the thread nor in the notifications that announced it (their excerpt quotes i
 list and the digests still to send)."""
 
 import pytest
+from django.contrib.auth.models import Group
+from django.core import mail
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
+from comcep.notifications.emails import send_digests
+from comcep.notifications.enums import Frequency
 from comcep.notifications.models import Notification
+from comcep.notifications.services import set_preferences
 from forums import services
-from forums.models import Post
+from forums.models import Post, Thread
 from tests.factories import UserFactory
-from tests.factories.forums import make_thread
+from tests.factories.forums import SpaceFactory, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +180,110 @@ def test_revising_the_excerpts_reads_the_notifications_through_their_target_inde
         cursor.execute(f"EXPLAIN QUERY PLAN {update}")
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "notif_target" in plan and "SCAN notifications_notification" not in plan, plan
+
+
+# --- A thread moved into a restricted space -----------------------------------------------
+
+
+@pytest.fixture
+def outsider(space):
+    """Follows the space (told of its new threads) and is not in the restricted space's group."""
+    user = UserFactory(display_name="Olivier Dehors")
+    services.follow(user, space=space)
+    set_preferences(user, {"new_thread": Frequency.DAILY, "reply": Frequency.DAILY, "mention": Frequency.DAILY})
+    return user
+
+
+def notifications_of(user, thread):
+    posts = Post.objects.filter(thread=thread).values_list("pk", flat=True)
+    return Notification.objects.filter(recipient=user).filter(
+        Q(target_id=str(thread.pk), kind__in=["new_thread", "solved"])
+        | Q(target_id__in=[str(pk) for pk in posts], kind__in=["reply", "mention", "moderation"]))
+
+
+def test_moving_a_thread_into_a_restricted_space_withdraws_it_from_who_may_no_longer_read_it(
+        client, space, private_space, insider, outsider, member, moderator, announced):
+    services.follow(insider, space=space)
+    with announced():
+        thread = make_thread(space=space, author=member, title="Le dossier de Madame Durand", body=SECRET)
+    with announced():
+        services.add_reply(thread=thread, author=member, body=f"@Olivier Dehors @Inès Occitanie {SECRET}",
+                           visible=True)
+    services.mark_solved(post=thread.posts.order_by("pk").last(), user=member)
+    assert notifications_of(outsider, thread).count() == 2  # new thread, mention
+    assert notifications_of(insider, thread).count() == 2
+
+    client.force_login(moderator)
+    response = client.post(f"/admin/echanges/sujets/edit/{thread.pk}/",
+                           {"space": private_space.pk, "reason": "Réservé à la région"})
+    assert response.status_code == 302
+    assert Thread.objects.get(pk=thread.pk).space_id == private_space.pk
+
+    # Olivier no longer sees the thread: nothing of it in his bell, his list or his next digest.
+    assert not notifications_of(outsider, thread).exists()
+    client.force_login(outsider)
+    assert client.get(thread.get_absolute_url()).status_code == 404
+    assert "Madame Durand" not in client.get("/mon-espace/notifications/").content.decode()
+    send_digests(Frequency.DAILY)
+    assert not [m for m in mail.outbox if outsider.email in m.to]
+    # Inès, in the space's group, keeps hers.
+    assert notifications_of(insider, thread).count() == 2
+
+    # The next replies notify the thread's followers who may read it, only them.
+    services.follow(outsider, thread=thread)  # followed before the move: the subscription stays inert
+    services.follow(insider, thread=thread)
+    with announced():
+        services.add_reply(thread=thread, author=member, body="Une suite, @Olivier Dehors.", visible=True)
+    assert not notifications_of(outsider, thread).exists()
+    assert notifications_of(insider, thread).filter(kind="reply").exists()
+
+
+def test_moving_a_thread_keeps_the_notifications_of_the_space_moderators_and_of_the_moderators(
+        space, private_space, outsider, member, moderator, announced):
+    coordinator = UserFactory(display_name="Coralie Coordinatrice")
+    private_space.moderators.add(coordinator)
+    for user in (coordinator, moderator):
+        services.follow(user, space=space)
+    with announced():
+        thread = make_thread(space=space, author=member, body=SECRET)
+
+    services.move_thread(thread=thread, space=private_space, moderator=moderator)
+
+    assert notifications_of(coordinator, thread).exists()
+    assert notifications_of(moderator, thread).exists()
+    assert not notifications_of(outsider, thread).exists()
+
+
+def test_moving_a_thread_to_another_open_space_withdraws_nothing(space, outsider, member, moderator, announced):
+    with announced():
+        thread = make_thread(space=space, author=member, body=SECRET)
+
+    services.move_thread(thread=thread, space=SpaceFactory(slug="cpf", title="CPF"), moderator=moderator)
+
+    assert notifications_of(outsider, thread).exists()
+
+
+def test_the_withdrawal_of_a_moved_thread_takes_the_same_statements_whatever_its_audience(
+        space, member, moderator, announced):
+    def move_a_thread_followed_by(followers):
+        origin = SpaceFactory()
+        for user in followers:
+            services.follow(user, space=origin)
+        with announced():
+            thread = make_thread(space=origin, author=member, body=SECRET)
+        for user in followers:
+            services.follow(user, thread=thread)
+        with announced():
+            for _ in range(len(followers)):
+                services.add_reply(thread=thread, author=member, body=f"{SECRET} {_}", visible=True)
+        restricted = SpaceFactory(groups=[Group.objects.create(name=f"Groupe de {origin.slug}")])
+        assert Notification.objects.filter(recipient__in=followers).count() == len(followers) * (1 + len(followers))
+        with CaptureQueriesContext(connection) as queries:
+            services.move_thread(thread=thread, space=restricted, moderator=moderator)
+        assert not Notification.objects.filter(recipient__in=followers).exists()
+        return len(queries)
+
+    move_a_thread_followed_by([UserFactory()])  # the first move fills the process's caches (content types...)
+    few = move_a_thread_followed_by([UserFactory()])
+    many = move_a_thread_followed_by([UserFactory() for _ in range(6)])
+    assert many == few

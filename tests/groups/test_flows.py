@@ -205,3 +205,76 @@ def test_a_member_who_leaves_gets_nothing_more_of_the_group_space_not_even_the_d
     assert "Réponse hors du groupe" in mailed[insider.email]  # what they may still read stays
     assert list(insider.notifications.values_list("url", flat=True)) == [
         unrelated.posts.order_by("-pk").first().get_absolute_url()]
+
+
+# --- Notifications of requests and invitations that no longer wait -----------------------
+
+
+@pytest.fixture
+def second_coordinator(group):
+    user = UserFactory(display_name="Bertrand Coordinateur")
+    services.ensure_active(group=group, user=user, role=Role.COORDINATOR)
+    return user
+
+
+def _asking(user):
+    return Notification.objects.filter(recipient=user, kind__in=["groupe-demande", "groupe-adhesion"])
+
+
+@pytest.mark.parametrize("how", [("rejoindre/", {"action": "annuler"}), ("quitter/", {})],
+                         ids=["retirer-ma-demande", "quitter"])
+def test_a_withdrawn_request_is_no_longer_in_the_coordinators_notifications(client, member, coordinator, group,
+                                                                            second_coordinator, how):
+    from comcep.notifications.emails import send_digests
+    from comcep.notifications.enums import Frequency
+    from comcep.notifications.services import set_preferences
+
+    set_preferences(second_coordinator, {"groupe-demande": Frequency.DAILY})
+    client.force_login(member)
+    client.post(f"/groupes/{group.slug}/rejoindre/")
+    assert _asking(coordinator).filter(kind="groupe-demande").exists()
+    mail.outbox.clear()
+
+    path, data = how
+    client.post(f"/groupes/{group.slug}/{path}", data)
+
+    assert not Membership.objects.filter(group=group, user=member).exists()
+    for user in (coordinator, second_coordinator):
+        assert not _asking(user).exists()
+        client.force_login(user)
+        assert "demande à rejoindre" not in client.get("/mon-espace/notifications/").content.decode()
+    send_digests(Frequency.DAILY)  # nothing left for Bertrand's digest
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("decision", ["accepter", "refuser"])
+def test_an_answered_request_is_no_longer_in_the_coordinators_notifications(client, member, coordinator, group,
+                                                                            second_coordinator, decision):
+    membership = services.request_join(group=group, user=member)
+    assert _asking(second_coordinator).exists()
+
+    client.force_login(coordinator)
+    client.post(f"/groupes/{group.slug}/gestion/", {"action": decision, "adhesion": membership.pk})
+
+    assert not _asking(coordinator).exists() and not _asking(second_coordinator).exists()
+    # The member is told the answer.
+    told = Notification.objects.get(recipient=member, kind="groupe-adhesion")
+    assert ("Bienvenue" if decision == "accepter" else "n'a pas été acceptée") in told.title
+
+
+@pytest.mark.parametrize("answer", ["accepter", "refuser", "retirer"])
+def test_an_answered_or_withdrawn_invitation_is_no_longer_in_the_invited_members_notifications(
+        client, coordinator, group, answer):
+    guest = UserFactory()
+    membership = services.invite(group=group, by=coordinator, user=guest)
+    assert _asking(guest).filter(title__contains="vous invite").exists()
+
+    if answer == "retirer":  # the coordinator withdraws it
+        client.force_login(coordinator)
+        client.post(f"/groupes/{group.slug}/gestion/", {"action": "retirer", "adhesion": membership.pk})
+    else:
+        client.force_login(guest)
+        client.post(f"/groupes/{group.slug}/invitation/", {"action": answer})
+
+    assert not _asking(guest).filter(title__contains="vous invite").exists()
+    assert _in_group(guest, group) == (answer == "accepter")

@@ -176,7 +176,7 @@ def test_form_errors_are_french_and_next_to_the_fields(client, member, themes):
     response = client.post("/ressources-actions/proposer/",
                            proposal_data(title="", body="x" * 30_001, kind="inconnu", themes=[]))
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert '<ul class="errorlist" id="id_title_error"><li>Champ requis.</li></ul>' in html
     assert 'aria-describedby="id_title_error"' in html
     assert "au plus 30000 caractères (actuellement 30001)" in html
