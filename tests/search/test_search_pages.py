@@ -159,7 +159,8 @@ def test_the_results_areas_key_holds_every_value_the_area_reads():
         "if", "elif", "else", "endif", "for", "endfor", "in", "not", "translate", "blocktranslate",
         "endblocktranslate", "include", "with", "trimmed", "count", "counter", "plural", "page", "pages", "link",
         "f", "forloop.last", "link.current", "f.group", "recommended.kind_label", "recommended.title",
-        "recommended.snippet", "fragment", "endfragment", "search", "includes", "browse_themes.html"}
+        "recommended.snippet", "fragment", "endfragment", "search", "includes", "browse_themes.html",
+        "facet", "value"}  # a filter's blocktranslate names (f.group, f.label)
     assert names == {"outcome.total", "q", "active_filters", "clear_filters_url", "recommended", "sort_links",
                      "outcome.num_pages", "previous_url", "outcome.page", "next_url", "suggestion",
                      "suggestion_url", "outcome.facets"}
