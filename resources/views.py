@@ -157,5 +157,6 @@ def propose(request):
                 return redirect("resources:my_proposals")
     else:
         form = ProposalForm()
-    return render(request, "resources/propose.html", {"form": form, "proposals_left": left})
+    return render(request, "resources/propose.html", {"form": form, "proposals_left": left},
+                  status=400 if form.errors else 200)
 
