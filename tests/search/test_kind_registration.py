@@ -16,6 +16,13 @@ from search import labels, registry
 from .conftest import run_search
 
 
+@pytest.fixture(autouse=True)
+def _french_again_afterwards():
+    """The language switch activates English in this thread (LocaleMiddleware): give later tests French back."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def _apps_registering_with_search():
     """The apps that put content into the search: those with a ``search`` module (their indexer)."""
     return [config.name for config in apps.get_app_configs()
