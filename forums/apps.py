@@ -31,11 +31,12 @@ class ForumsConfig(AppConfig):
                       description=_("Votre message a été validé, masqué ou certifié par l'équipe d'animation."))
 
         from search.registry import register as register_indexer
-        from search.registry import register_private_prefix, register_reader_tokens
+        from search.registry import register_entry_kind, register_private_prefix, register_reader_tokens
 
         from .search import SPACE_PREFIX, ThreadIndexer, reader_tokens
 
         register_indexer(ThreadIndexer())
+        register_entry_kind("thread", _("Discussion"))
         register_reader_tokens(reader_tokens)
         register_private_prefix(SPACE_PREFIX)
         from search.permissions import register_reader_dependency

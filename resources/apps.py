@@ -29,10 +29,12 @@ class ResourcesConfig(AppConfig):
         from comcep.directory.contributions import register as register_contributions
         from comcep.notifications.services import register_kind
         from search.registry import register as register_indexer
+        from search.registry import register_entry_kind
 
         from . import gdpr as resources_gdpr
         from . import signals  # noqa: F401
         from .directory import credited_resources
+        from .enums import ResourceKind
         from .exchange import ResourceSection
         from .member_area import bookmarks_panel_context, proposals_panel_context
         from .search import ResourceIndexer
@@ -46,6 +48,7 @@ class ResourcesConfig(AppConfig):
                       description=_("Quand une ressource que vous avez proposée est publiée ou refusée."))
         exchange.register(ResourceSection())
         register_indexer(ResourceIndexer())
+        register_entry_kind("resource", _("Ressource"), subkinds=ResourceKind.choices)  # the Type facet shows the kind
         register_panel(Panel("favoris", _("Mes favoris"), "resources/panels/bookmarks.html",
                              context=bookmarks_panel_context, order=20))
         register_panel(Panel("propositions", _("Mes propositions de ressources"),

@@ -313,10 +313,13 @@ def build_library(request, index_page, *, text_query: str = "") -> dict:
     for facet_result in facets:
         for option in facet_result.options:
             if option.selected:
-                active.append({"facet": facet_result.label, "label": option.label,
+                # Translators: an active filter of the library, "Thème : VAE" (English: "Theme: VAE").
+                active.append({"text": _("%(facet)s : %(value)s") % {"facet": facet_result.label,
+                                                                     "value": option.label},
                                "remove_qs": query.querystring(without=(facet_result.param, option.value))})
     if query.text_query:
-        active.insert(0, {"facet": _("Texte"), "label": f"« {query.text_query} »",
+        # Translators: the library's words filter, « Texte : « entretien » » (English: Text: “entretien”).
+        active.insert(0, {"text": _("Texte : « %(text)s »") % {"text": query.text_query},
                           "remove_qs": _without_text(request.GET)})
     return {
         "query": query,

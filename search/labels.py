@@ -1,4 +1,5 @@
-"""French labels for what the search page shows: kinds, taxonomy terms, date ranges."""
+"""French labels for what the search page shows: kinds (as the apps registered them: search.registry),
+taxonomy terms, date ranges."""
 
 from __future__ import annotations
 
@@ -10,32 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from comcep.core.versioned import Versioned
 
-KIND_LABELS = {
-    # Resource kinds (DESIGN.md vocabulary), shown instead of "resource".
-    "fiche-pratique": _("Fiche pratique"),
-    "fiche-outil": _("Fiche outil"),
-    "guide": _("Guide"),
-    "methodologie": _("Méthodologie"),
-    "modele": _("Modèle"),
-    "video": _("Vidéo"),
-    "texte-reference": _("Texte de référence"),
-    "retour-experience": _("Retour d'expérience"),
-    # Event kinds (comcep.events.enums.EventKind's labels), shown instead of "event".
-    "webinaire": _("Webinaire"),
-    "rencontre-regionale": _("Rencontre régionale"),
-    "formation": _("Formation"),
-    "atelier": _("Atelier"),
-    # Entry kinds.
-    "resource": _("Ressource"),
-    "thread": _("Discussion"),
-    "post": _("Message"),
-    "page": _("Page"),
-    "event": _("Événement"),
-    "news": _("Actualité"),
-    "conversation": _("Conversation privée"),
-    "member": _("Membre (annuaire)"),
-    "group": _("Groupe régional"),
-}
+from . import registry
+
+#: Before an entry's date in the results, unless its kind registered another label
+#: (search.registry.register_entry_kind).
+PUBLISHED_ON = _("Publié le")
 
 DATE_RANGES = {
     # key: (label, days, "within" or "older")
@@ -92,20 +72,34 @@ def numbers() -> dict:
     return memo
 
 
+def forget_translations() -> None:
+    """Drop the remembered labels (a settings change, a kind registered: search.registry.register_entry_kind)."""
+    _translated.clear()
+    _numbers.clear()
+
+
 def _forget_translations(*, setting, **kwargs) -> None:
     if setting in ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"):
-        _translated.clear()
-        _numbers.clear()
+        forget_translations()
 
 
 setting_changed.connect(_forget_translations)
 
 
 def kind_label(slug: str, memo: dict | None = None) -> str:
-    label = KIND_LABELS.get(slug)
-    if label is None:
+    """What the results and the "Type" facet call an entry of this kind or subkind (registered by its app)."""
+    kind = registry.kind(slug)
+    if kind is None:
         return slug.replace("-", " ").capitalize()
-    return translated(("kind", slug), label, memo)
+    return translated(("kind", slug), kind.label, memo)
+
+
+def date_label(slug: str, memo: dict | None = None) -> str:
+    """What the results call the date of an entry of this kind: « Publié le » unless its app said otherwise."""
+    kind = registry.kind(slug)
+    if kind is None or kind.date_label is None:
+        return translated("published-on", PUBLISHED_ON, memo)
+    return translated(("date-label", slug), kind.date_label, memo)
 
 
 def taxonomy_labels() -> dict[str, dict[str, str]]:

@@ -31,13 +31,13 @@ from datetime import datetime
 
 @dataclass
 class EntryData:
-    kind: str                       # "resource", "thread", ... (facet "kind" shows resources by their own kind)
+    kind: str                       # the app's name for its entries, labelled by register_entry_kind()
     title: str
     url: str
     access: str                     # see module docstring
     summary: str = ""
     body: str = ""                  # plain text, no HTML
-    subkind: str = ""               # e.g. the resource kind slug ("fiche-pratique")
+    subkind: str = ""               # e.g. the resource kind slug: the "Type" facet shows it instead of the kind
     themes: list[str] = field(default_factory=list)          # theme slugs
     audiences: list[str] = field(default_factory=list)
     service_levels: list[str] = field(default_factory=list)
@@ -93,6 +93,39 @@ def private_prefixes() -> tuple[str, ...]:
 
 def register(indexer: Indexer) -> None:
     _indexers[indexer.model] = indexer
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How the results and the "Type" facet name an entry kind or subkind (lazy translations)."""
+
+    label: object
+    date_label: object = None  # what the results call the entry's date; None = the search app's default
+
+
+_kinds: dict[str, Kind] = {}
+
+
+def register_entry_kind(slug: str, label, *, date_label=None, subkinds=()) -> None:
+    """An app names the kind of its entries (``EntryData.kind``) and their subkinds (``EntryData.subkind``,
+    e.g. a ``TextChoices.choices``: (slug, label) pairs), in its ``AppConfig.ready``. Labels are lazy
+    translations (``gettext_lazy``); ``date_label`` replaces « Publié le » before an entry's date in the
+    results (an event's date is the day it takes place). Search knows no app: a kind nobody registers is
+    shown as its slug, capitalised."""
+    _kinds[slug] = Kind(label, date_label)
+    for value, sublabel in subkinds:
+        _kinds[value] = Kind(sublabel)
+    from .labels import forget_translations
+
+    forget_translations()  # labels already read under this slug
+
+
+def kind(slug: str) -> Kind | None:
+    return _kinds.get(slug)
+
+
+def kinds() -> dict[str, Kind]:
+    return dict(_kinds)
 
 
 def indexer_for(obj_or_model) -> Indexer | None:

@@ -106,6 +106,7 @@ class Hit:
     kind_label: str
     themes: list[tuple[str, str]]
     date: object
+    date_label: str = ""  # « Publié le », or what the entry's kind calls its date (« Événement le »)
     score: float = 0.0
 
 
@@ -460,6 +461,7 @@ def _hit(entry: SearchEntry, stems: set[str], taxonomy, score=0.0, *, highlighte
         kind_label=labels.kind_label(entry.facet_kind, memo),
         themes=[(slug, taxonomy.get("theme", {}).get(slug, slug)) for slug in entry.theme_slugs],
         date=entry.published_at or entry.updated_at,
+        date_label=labels.date_label(entry.kind, memo),
         score=score,
     )
 

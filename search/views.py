@@ -217,11 +217,11 @@ def layout_fragment_key(context: dict) -> str:
 
 def hits_fragment_key(outcome) -> str:
     """The cached result list's key (templates/search/search.html): every value the list reads —
-    its first number, and each hit's kind (an event's date is not a publication date), kind label, link
+    its first number, and each hit's date label (an event's date is not a publication date), kind label, link
     (with the log id's placeholder), title, snippet, themes and date."""
     return fragment_key(
         "search-hits", (outcome.page - 1) * outcome.page_size + 1,
-        [(hit.entry.kind, hit.kind_label, getattr(hit, "click_url", None), hit.entry.url, str(hit.title_html),
+        [(hit.date_label, hit.kind_label, getattr(hit, "click_url", None), hit.entry.url, str(hit.title_html),
           hasattr(hit.title_html, "__html__"), str(hit.snippet), hasattr(hit.snippet, "__html__"),
           [tuple(theme) for theme in hit.themes], hit.date)
          for hit in outcome.hits],

@@ -28,10 +28,12 @@ class ConversationsConfig(AppConfig):
         exchange.register(ConversationSection())
 
         from search.registry import register as register_indexer
+        from search.registry import register_entry_kind
 
         from .search import ParticipantIndexer
 
         register_indexer(ParticipantIndexer())  # personal entries: the participant alone reads them
+        register_entry_kind("conversation", _("Conversation privée"))
 
         from . import signals
 

@@ -31,7 +31,9 @@ class DirectoryConfig(AppConfig):
         exchange.register(DirectorySection())
 
         from search.registry import register as register_indexer
+        from search.registry import register_entry_kind
 
         from .search import DirectoryProfileIndexer
 
         register_indexer(DirectoryProfileIndexer())
+        register_entry_kind("member", _("Membre (annuaire)"))

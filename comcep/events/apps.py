@@ -31,11 +31,15 @@ class EventsConfig(AppConfig):
         from wagtail.signals import page_published
 
         from search.registry import register as register_indexer
+        from search.registry import register_entry_kind
 
+        from .enums import EventKind
         from .models import EventPage
         from .search import EventIndexer
 
         register_indexer(EventIndexer())
+        # The Type facet shows an event by its kind; its date in the results is the day it takes place.
+        register_entry_kind("event", _("Événement"), date_label=_("Événement le"), subkinds=EventKind.choices)
         page_published.connect(services.on_event_published, sender=EventPage, dispatch_uid="events.cancelled")
 
         from comcep.accounts.member_area import Panel, register_panel

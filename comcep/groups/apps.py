@@ -37,8 +37,10 @@ class GroupsConfig(AppConfig):
         space_locks.register(space_lock_reason)
 
         from search.registry import register as register_indexer
+        from search.registry import register_entry_kind
 
         from . import search
 
         register_indexer(search.RegionalGroupIndexer())
+        register_entry_kind("group", _("Groupe régional"))
         search.connect()

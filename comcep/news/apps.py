@@ -20,10 +20,12 @@ class NewsConfig(AppConfig):
         exchange.register(NewsSection())
 
         from search.registry import register as register_indexer
+        from search.registry import register_entry_kind
 
         from .search import NewsIndexer
 
         register_indexer(NewsIndexer())
+        register_entry_kind("news", _("Actualité"))
 
 
 def _new_index_page():

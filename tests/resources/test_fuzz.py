@@ -32,5 +32,5 @@ def test_invalid_proposals_never_fail_and_store_nothing(client, member, themes, 
     client.force_login(member)
     data["body"] = data["body"][:40]  # always below the minimum length: the form must refuse it
     response = client.post("/ressources-actions/proposer/", data)
-    assert response.status_code == 400
+    assert response.status_code == 400  # the form given back with its errors, never a 500
     assert not ResourceProposal.objects.exists()

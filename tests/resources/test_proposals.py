@@ -1,6 +1,8 @@
 """A member proposes a resource → draft page in Wagtail's moderation workflow → a moderator
 approves (published, member notified, "Publiée") or requests changes ("Refusée" + reason)."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -182,6 +184,23 @@ def test_form_errors_are_french_and_next_to_the_fields(client, member, themes):
     assert "au plus 30000 caractères (actuellement 30001)" in html
     assert "Sélectionnez un choix valide" in html
     assert not ResourceProposal.objects.exists()
+
+
+def test_an_invalid_proposal_starts_with_a_summary_linking_to_each_field_in_error(client, member, themes):
+    client.force_login(member)
+    response = client.post("/ressources-actions/proposer/", proposal_data(title="", kind="inconnu", themes=[]))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<title>Erreur – Proposer une ressource" in html
+    summary = re.search(r'(?s)<div class="form-errors error-summary" role="alert" tabindex="-1"[^>]*>(.*?)</div>', html)
+    assert summary and html.index(summary.group(0)) < html.index('<form method="post" enctype="multipart/form-data"')
+    assert "Le formulaire contient 3 erreurs : corrigez les champs signalés." in summary.group(1)
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a> — ([^<]+)</li>', summary.group(1))
+    assert [(target, label) for target, label, _message in links] == [
+        ("id_title", "Titre"), ("id_kind", "Type de ressource"), ("id_themes_0", "Thèmes")]
+    assert links[0][2] == "Champ requis."
+    for target, _label, _message in links:  # each link reaches the field's input
+        assert re.search(rf'<input[^>]* id="{target}"|<select[^>]* id="{target}"', html), target
 
 
 def test_proposal_with_a_valid_file_attaches_it(client, member, themes):

@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from comcep.core import fragments
-from search import labels, resultcache, searcher
+from search import labels, registry, resultcache, searcher
 from search.models import SearchEntry, SearchQueryLog
 from search.views import LOG_PLACEHOLDER, layout_fragment_key
 
@@ -94,14 +94,15 @@ def test_translated_labels_are_remembered_per_language(monkeypatch):
     """A results page reads each kind, facet title and date label from a per-language memo instead of
     looking it up in every catalogue again; switching the language gives that language's label."""
     calls = []
-    real_str = type(labels.KIND_LABELS["guide"]).__str__
+    lazy_class = type(registry.kind("guide").label)  # the class of every gettext_lazy label
+    real_str = lazy_class.__str__
 
     def counting(self):
         calls.append(1)
         return real_str(self)
 
     labels._translated.clear()
-    monkeypatch.setattr(type(labels.KIND_LABELS["guide"]), "__str__", counting)
+    monkeypatch.setattr(lazy_class, "__str__", counting)
     with translation.override("fr"):
         assert labels.kind_label("guide") == "Guide" and labels.kind_label("thread") == "Discussion"
         before = len(calls)
@@ -158,7 +159,8 @@ def test_the_results_areas_key_holds_every_value_the_area_reads():
         "if", "elif", "else", "endif", "for", "endfor", "in", "not", "translate", "blocktranslate",
         "endblocktranslate", "include", "with", "trimmed", "count", "counter", "plural", "page", "pages", "link",
         "f", "forloop.last", "link.current", "f.group", "recommended.kind_label", "recommended.title",
-        "recommended.snippet", "fragment", "endfragment", "search", "includes", "browse_themes.html"}
+        "recommended.snippet", "fragment", "endfragment", "search", "includes", "browse_themes.html",
+        "facet", "value"}  # a filter's blocktranslate names (f.group, f.label)
     assert names == {"outcome.total", "q", "active_filters", "clear_filters_url", "recommended", "sort_links",
                      "outcome.num_pages", "previous_url", "outcome.page", "next_url", "suggestion",
                      "suggestion_url", "outcome.facets"}

@@ -226,19 +226,19 @@ def test_the_result_lists_key_holds_every_value_the_list_reads():
     from search.views import LOG_PLACEHOLDER, hits_fragment_key
 
     block = _hits_block()
-    assert set(re.findall(r"\bhit\.([\w.]+)", block)) == {"kind_label", "click_url", "entry.url", "entry.kind",
+    assert set(re.findall(r"\bhit\.([\w.]+)", block)) == {"kind_label", "click_url", "entry.url", "date_label",
                                                            "title_html", "snippet", "themes", "date"}
     assert set(re.findall(r"\{\{ (\w+)", block)) <= {"hit", "name", "first_number"}
 
     def outcome(**changes):
         hit = SimpleNamespace(kind_label="Guide", click_url=f"/recherche/aller/{LOG_PLACEHOLDER}/7/",
                               entry=SimpleNamespace(pk=7, url="/ressources/a/", kind="resource"),
-                              title_html=mark_safe("<mark>VAE</mark>"),
+                              date_label="Publié le", title_html=mark_safe("<mark>VAE</mark>"),
                               snippet=mark_safe("Un <mark>extrait</mark>"), themes=[("vae", "VAE")],
                               date=datetime.datetime(2026, 1, 2, tzinfo=datetime.UTC))
         result = SimpleNamespace(page=1, page_size=20, hits=[hit])
         for name, value in changes.items():
-            target = result if name == "page" else (hit.entry if name in ("url", "kind") else hit)
+            target = result if name == "page" else (hit.entry if name == "url" else hit)
             setattr(target, name, value)
         return result
 
@@ -246,7 +246,7 @@ def test_the_result_lists_key_holds_every_value_the_list_reads():
     variants = {"kind_label": "Fiche", "click_url": "/recherche/aller/x/8/", "url": "/ressources/b/",
                 "title_html": mark_safe("<mark>CPF</mark>"), "snippet": mark_safe("Autre"),
                 "themes": [("cpf", "CPF")], "date": datetime.datetime(2026, 1, 3, tzinfo=datetime.UTC), "page": 2,
-                "kind": "event"}
+                "date_label": "Événement le"}
     for name, value in variants.items():
         assert hits_fragment_key(outcome(**{name: value})) != base, name
     # The same text, escaped or not, renders differently.
