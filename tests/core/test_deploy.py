@@ -91,6 +91,26 @@ def test_env_example_names_the_required_production_variables():
     assert {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL", "EMAIL_URL"} <= names
 
 
+def test_env_example_reads_the_same_through_systemd_and_a_shell(tmp_path):
+    """docs/deployment.md runs manage.py with `set -a; . /etc/comcep/comcep.env`, the units read it with
+    EnvironmentFile=: an unquoted "Comcep <no-reply@…>" was a shell redirection (the shell stopped there)."""
+    example = DEPLOY / "comcep.env.example"
+    systemd = {}
+    for line in example.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            if len(value) >= 2 and value[0] == value[-1] == '"':  # systemd strips the quotes
+                value = value[1:-1]
+            systemd[name] = value
+    result = subprocess.run(["sh", "-c", f'set -a; . "{example}"; set +a; env -0'], capture_output=True,
+                            timeout=30, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr.decode()
+    shell = dict(item.split("=", 1) for item in result.stdout.decode().split("\0") if "=" in item)
+    assert {name: shell.get(name) for name in systemd} == systemd
+    assert systemd["DEFAULT_FROM_EMAIL"] == "Comcep <no-reply@comcep.example.fr>"
+    assert not list(tmp_path.iterdir())  # no file written by a stray redirection
+
+
 def test_the_animation_summary_runs_weekly_through_its_command():
     timer = (DEPLOY / "systemd" / "comcep-animation-summary.timer").read_text()
     assert "OnCalendar=Mon *-*-* 08:00:00 Europe/Paris" in timer
