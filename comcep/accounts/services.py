@@ -58,10 +58,12 @@ def reject(user, by, reason: str) -> None:
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.deleted_at:
         return
+    withdrawn = user.status == MembershipStatus.APPROVED  # a member's membership taken back, not a request refused
     user.set_status(MembershipStatus.REJECTED, by=by, reason=reason)
     user.save(update_fields=["status", "status_changed_at", "status_changed_by", "rejection_reason"])
-    logger.info("membership rejected", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
-    _notify_member(user.pk)
+    logger.info("membership withdrawn" if withdrawn else "membership rejected",
+                extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
+    _notify_member(user.pk, withdrawn=withdrawn)
 
 
 def on_email_verified(user, email: str | None = None) -> None:
@@ -83,10 +85,13 @@ def on_email_verified(user, email: str | None = None) -> None:
         transaction.on_commit(lambda: notify_moderators_of_request.enqueue(user.pk))
 
 
-def _notify_member(user_id: int) -> None:
+def _notify_member(user_id: int, *, withdrawn: bool = False) -> None:
     from .tasks import send_membership_decision
 
-    transaction.on_commit(lambda: send_membership_decision.enqueue(user_id))
+    if withdrawn:
+        transaction.on_commit(lambda: send_membership_decision.enqueue(user_id, withdrawn=True))
+    else:
+        transaction.on_commit(lambda: send_membership_decision.enqueue(user_id))
 
 
 # --- Profile -------------------------------------------------------------------------------

@@ -24,15 +24,19 @@ def _site_context() -> dict:
 
 
 @task()
-def send_membership_decision(user_id: int) -> None:
-    """Tell a member that their membership was approved or rejected (with the reason)."""
+def send_membership_decision(user_id: int, withdrawn: bool = False) -> None:
+    """Tell a member that their membership was approved, rejected or (``withdrawn``: they were a member)
+    withdrawn, with the reason."""
     from .enums import MembershipStatus
     from .models import User
 
     user = User.objects.filter(pk=user_id, deleted_at__isnull=True).first()
     if user is None or user.status == MembershipStatus.PENDING:
         return
-    prefix = "accounts/email/approved" if user.status == MembershipStatus.APPROVED else "accounts/email/rejected"
+    if user.status == MembershipStatus.APPROVED:
+        prefix = "accounts/email/approved"
+    else:
+        prefix = "accounts/email/withdrawn" if withdrawn else "accounts/email/rejected"
     with translation.override(settings.LANGUAGE_CODE):
         context = {**_site_context(), "user": user, "dashboard_url": reverse("accounts:dashboard"),
                    "login_url": reverse("account_login"), "legal_url": LEGAL_NOTICE_URL,

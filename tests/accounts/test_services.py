@@ -66,3 +66,16 @@ def test_rejected_and_approved_members_are_left_alone(member, moderator, committ
     rejected.refresh_from_db()
     assert rejected.status == MembershipStatus.REJECTED and rejected.rejection_reason == "Hors CEP"
     assert mail.outbox == []
+
+
+def test_a_withdrawn_member_is_told_their_membership_was_withdrawn_not_that_a_request_was_refused(
+        member, moderator, pending_member, committed):
+    with committed():
+        services.reject(member, by=moderator, reason="Ne travaille plus en CEP.")
+        services.reject(pending_member, by=moderator, reason="Structure inconnue.")
+    withdrawn, refused = (next(m for m in mail.outbox if m.to == [user.email]) for user in (member, pending_member))
+    assert withdrawn.subject.endswith("Votre adhésion a été retirée")
+    assert "a retiré votre adhésion" in withdrawn.body and "Ne travaille plus en CEP." in withdrawn.body
+    assert "demande d'adhésion" not in withdrawn.body
+    assert refused.subject.endswith("Votre demande d'adhésion n'a pas été acceptée")
+    assert "n'a pas pu accepter votre demande d'adhésion" in refused.body and "Structure inconnue." in refused.body
