@@ -23,6 +23,18 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language_after_each_test():
+    """LocaleMiddleware leaves the last request's language active in the test's thread (a request in
+    English, e.g. through /langue/, would make the next test read English): every test ends in the
+    site's language."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def member(db):
     return UserFactory()

@@ -24,9 +24,12 @@ def _french_again_afterwards():
 
 
 def _apps_registering_with_search():
-    """The apps that put content into the search: those with a ``search`` module (their indexer)."""
+    """The project's apps that put content into the search: those with a ``search`` module (their indexer).
+    Installed packages are not the project's, even when the virtualenv lies inside it (``make`` puts it in
+    ``.venv``; Wagtail has a ``wagtail.search``)."""
     return [config.name for config in apps.get_app_configs()
             if config.name != "search" and config.path.startswith(str(settings.BASE_DIR))
+            and "site-packages" not in Path(config.path).parts
             and importlib.util.find_spec(f"{config.name}.search") is not None]
 
 
