@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Case, Count, F, Min, Q, Subquery, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, Exists, F, Min, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.constants import OnConflict
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
@@ -386,7 +386,9 @@ def reader_emails_among(thread: Thread, user_ids) -> dict[int, str]:
         return {}
     User = get_user_model()
     qs = User.objects.approved().filter(pk__in=ids, deleted_at__isnull=True)
-    moderators = Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP)
+    # The global moderators and the space's own (who enter it even outside its groups), as Thread.visible_to.
+    moderators = (Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP)
+                  | Exists(Space.moderators.through.objects.filter(space_id=thread.space_id, user_id=OuterRef("pk"))))
     if thread.is_hidden or thread.needs_approval:
         qs = qs.filter(moderators)
     elif thread.space.visibility == SpaceVisibility.GROUPS:

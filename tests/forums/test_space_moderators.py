@@ -91,3 +91,24 @@ def test_a_space_moderator_enters_a_restricted_space_outside_their_groups(client
     restricted.moderators.add(member)
     assert client.get(restricted.get_absolute_url()).status_code == 200
     assert f"space:{restricted.pk}" in reader_tokens(member)
+
+
+def test_a_space_moderator_outside_its_groups_is_told_of_what_they_may_read_there(member):
+    """They enter the restricted space and see its threads, those awaiting review included: the announcements
+    (which read who may read a thread when they are sent) reach them too."""
+    from django.contrib.auth.models import Group
+
+    circle = Group.objects.create(name="Cercle")
+    restricted = SpaceFactory(slug="reserve", title="Réservé", groups=[circle])
+    restricted.moderators.add(member)
+    outsider = UserFactory(display_name="Hors cercle")
+    insider = UserFactory(display_name="Du cercle")
+    insider.groups.add(circle)
+    thread = make_thread(space=restricted, author=insider, title="Question du cercle")
+    assert services.readers_among(thread, [member.pk, outsider.pk, insider.pk]) == sorted([member.pk, insider.pk])
+    with override_settings(FORUMS_NEW_MEMBER_DAYS=30):
+        newcomer = UserFactory(display_name="Nouveau")
+        newcomer.groups.add(circle)
+        waiting = make_thread(space=restricted, author=newcomer, title="En attente")
+    assert waiting.needs_approval
+    assert services.readers_among(waiting, [member.pk, outsider.pk, insider.pk]) == [member.pk]
