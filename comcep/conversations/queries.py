@@ -66,6 +66,13 @@ BLOCKED_IDS = PreparedQuery(
     params={"user": int},
 )
 
+# The members a member has blocked and since when (the inbox: what they wrote after the block is hidden).
+BLOCKED_SINCE = PreparedQuery(
+    "conversations.blocked_since",
+    lambda *, user: Block.objects.filter(blocker_id=user).values_list("blocked_id", "created_at"),
+    params={"user": int},
+)
+
 #: Conversations per inbox page (views.CONVERSATIONS_PER_PAGE).
 INBOX_PAGE_SIZE = 20
 _INBOX_IDS = [f"conversation{i}" for i in range(INBOX_PAGE_SIZE)]

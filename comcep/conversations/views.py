@@ -75,7 +75,7 @@ def inbox(request):
         others.setdefault(p.conversation_id, []).append(p)
     # The members I blocked, and since when: what they wrote after the block is hidden from me
     # (MessageQuerySet.for_conversation_page), what they wrote before stays readable.
-    blocked_since = dict(Block.objects.filter(blocker=user).values_list("blocked_id", "created_at"))
+    blocked_since = dict(queries.BLOCKED_SINCE.rows(user=user.pk))
     for row in rows:
         row.others = others.get(row.conversation_id, [])
         last = row.conversation.last_message
