@@ -4,19 +4,10 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
 NBSP = "\u00a0"
-
-@pytest.fixture(autouse=True)
-def _french_again_afterwards():
-    """The language switch activates English in this thread (LocaleMiddleware): give later tests French back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
 
 def labels(html: str) -> list[str]:
     return [" ".join(text.split(" ")).strip() for text in re.findall(r"(?s)<label for=\"[^\"]+\">(.*?)</label>", html)]

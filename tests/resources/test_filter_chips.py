@@ -4,21 +4,12 @@ spacing and guillemets in French, English punctuation in English."""
 import re
 
 import pytest
-from django.conf import settings
-from django.utils import translation
 
 from resources.models import ResourcePage
 from search import services as search_services
 from tests.factories.resources import ResourcePageFactory
 
 pytestmark = pytest.mark.django_db
-
-@pytest.fixture(autouse=True)
-def _french_again_afterwards():
-    """The language switch activates English in this thread (LocaleMiddleware): give later tests French back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
 
 @pytest.fixture
 def library(themes):

@@ -3,15 +3,6 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.utils import translation
-
-
-@pytest.fixture(autouse=True)
-def _french_again_afterwards():
-    """The language switch activates English in this thread (LocaleMiddleware): give later tests French back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.mark.django_db

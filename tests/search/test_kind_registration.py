@@ -16,13 +16,6 @@ from search import labels, registry
 from .conftest import run_search
 
 
-@pytest.fixture(autouse=True)
-def _french_again_afterwards():
-    """The language switch activates English in this thread (LocaleMiddleware): give later tests French back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 def _apps_registering_with_search():
     """The project's apps that put content into the search: those with a ``search`` module (their indexer).
     Installed packages are not the project's, even when the virtualenv lies inside it (``make`` puts it in
