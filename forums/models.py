@@ -73,6 +73,27 @@ def space_access_q(user, prefix: str = "") -> Q:
     return Q(**{f"{prefix}visibility": SpaceVisibility.MEMBERS}) | Q(in_my_groups) | Q(moderated)
 
 
+def space_moderators_q(space_id: int) -> Q:
+    """The condition on a user who moderates the space: a global moderator or one of the space's own."""
+    from django.contrib.auth.models import Group
+
+    from comcep.accounts.enums import MODERATORS_GROUP
+
+    return (Q(is_superuser=True) | Exists(Group.objects.filter(user=OuterRef("pk"), name=MODERATORS_GROUP))
+            | Exists(Space.moderators.through.objects.filter(space_id=space_id, user_id=OuterRef("pk"))))
+
+
+def space_entrants_q(space: Space) -> Q:
+    """The condition on a user (an approved account: the caller checks) who may enter ``space``:
+    ``space_access_q`` read from the users' side (its moderators, and every member unless the space is
+    restricted to groups, then its groups' members). The announcements' readers and the members who keep a
+    moved thread's notifications."""
+    if space.visibility == SpaceVisibility.MEMBERS:
+        return Q()
+    return space_moderators_q(space.pk) | Exists(
+        Space.groups.through.objects.filter(space_id=space.pk, group__user=OuterRef("pk")))
+
+
 def thread_key(title: str, author_email: str, created_at) -> str:
     """The stable exchange key of a thread (see forums/exchange.py)."""
     raw = "\x1f".join([title.strip(), author_email.strip().lower(), created_at.astimezone(UTC).isoformat()])

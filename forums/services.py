@@ -16,10 +16,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import BigIntegerField, Case, Count, Exists, F, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import BigIntegerField, Case, Count, F, Min, Q, Subquery, Sum, Value, When
 from django.db.models.constants import OnConflict
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
@@ -28,7 +27,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from comcep.accounts.enums import MODERATORS_GROUP
 from comcep.core import ratelimit, taskqueue
 from comcep.core.markdown import clean_source, count_links, html_to_text, without_quotes
 from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate
@@ -50,6 +48,8 @@ from .models import (
     Thread,
     can_moderate,
     can_use_forums,
+    space_entrants_q,
+    space_moderators_q,
     thread_key,
 )
 from .pages import pages_linked_from
@@ -386,13 +386,10 @@ def reader_emails_among(thread: Thread, user_ids) -> dict[int, str]:
         return {}
     User = get_user_model()
     qs = User.objects.approved().filter(pk__in=ids, deleted_at__isnull=True)
-    # The global moderators and the space's own (who enter it even outside its groups), as Thread.visible_to.
-    moderators = (Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP)
-                  | Exists(Space.moderators.through.objects.filter(space_id=thread.space_id, user_id=OuterRef("pk"))))
     if thread.is_hidden or thread.needs_approval:
-        qs = qs.filter(moderators)
-    elif thread.space.visibility == SpaceVisibility.GROUPS:
-        qs = qs.filter(Q(groups__in=Group.objects.filter(forum_spaces=thread.space_id)) | moderators)
+        qs = qs.filter(space_moderators_q(thread.space_id))
+    else:
+        qs = qs.filter(space_entrants_q(thread.space))
     return dict(qs.values_list("pk", "email"))
 
 
@@ -975,12 +972,9 @@ def _withdraw_from_outsiders(thread: Thread) -> None:
     it is sent: the announcements read the thread's readers then (``reader_emails_among``)."""
     from comcep.notifications.services import withdraw_many
 
-    space = thread.space
-    if space.visibility == SpaceVisibility.MEMBERS:
+    if thread.space.visibility == SpaceVisibility.MEMBERS:
         return  # every member may enter it: nobody lost access by entering it
-    entrants = get_user_model().objects.filter(
-        Q(is_superuser=True) | Q(groups__name=MODERATORS_GROUP) | Q(groups__forum_spaces=space)
-        | Q(moderated_spaces=space))
+    entrants = get_user_model().objects.filter(space_entrants_q(thread.space))
     withdraw_many(Thread.objects.filter(pk=thread.pk), except_recipients=entrants)
     withdraw_many(Post.objects.filter(thread=thread), except_recipients=entrants)
 
