@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from comcep.core.links import public_url
 from comcep.core.markdown import MENTION_LINK_START, unlink_mentions
+from search import services as search_services
 
 from .mentions import profile_url
 from .models import Flag, ModerationLog, Post, Reaction, ReadMarker, Subscription, Thread
@@ -61,9 +62,13 @@ def anonymise_member(user) -> None:
     (``Space.moderators``) are deleted; the member's reports stay for the moderators, detached from
     the reporter; the moderation log stops naming them. Mentions of the member in others' posts lose
     their link to the (deleted) directory profile and stay as the text typed."""
-    for post_id in list(Reaction.objects.filter(user=user).values_list("post_id", flat=True)):
-        Post.objects.filter(pk=post_id, useful_count__gt=0).update(useful_count=F("useful_count") - 1)
+    # One reaction per member and post: every post they reacted to loses one, in one statement; the
+    # threads' search entries sum their posts' reactions (the ranking boosts useful discussions).
+    reacted = Post.objects.filter(reactions__user=user)
+    thread_ids = set(reacted.values_list("thread_id", flat=True))
+    Post.objects.filter(pk__in=reacted.values("pk"), useful_count__gt=0).update(useful_count=F("useful_count") - 1)
     Reaction.objects.filter(user=user).delete()
+    search_services.reindex_many_later(Thread, thread_ids)
     Subscription.objects.filter(user=user).delete()
     ReadMarker.objects.filter(user=user).delete()
     Flag.objects.filter(reporter=user).update(reporter=None)

@@ -864,6 +864,7 @@ def react(*, post: Post, user) -> bool:
     deleted, _details = Reaction.objects.filter(post=post, user=user).delete()
     if deleted:
         Post.objects.filter(pk=post.pk).update(useful_count=F("useful_count") - 1)
+        _reindex(post.thread_id)  # the thread's entry sums its posts' reactions (the search ranking)
         return False
     try:
         with transaction.atomic():
@@ -871,6 +872,7 @@ def react(*, post: Post, user) -> bool:
     except IntegrityError:  # a double click raced us: the reaction exists, nothing to count
         return True
     Post.objects.filter(pk=post.pk).update(useful_count=F("useful_count") + 1)
+    _reindex(post.thread_id)
     return True
 
 

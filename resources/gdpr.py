@@ -6,6 +6,7 @@ from wagtail.models import Revision
 
 from comcep.core import routecache
 from comcep.core.links import public_url
+from search import services as search_services
 
 from .models import Bookmark, ResourcePage, ResourceProposal, ResourceStats, UsefulVote
 
@@ -47,6 +48,8 @@ def anonymise(user) -> None:
         if page_ids:
             ResourceStats.objects.filter(page_id__in=page_ids).update(**{counter: Greatest(F(counter) - 1, 0)})
             model.objects.filter(user=user).delete()
+            if model is UsefulVote:  # the search ranking boosts useful resources (as remove_useful_vote)
+                search_services.reindex_many_later(ResourcePage, page_ids)
     ResourceProposal.objects.filter(member=user).delete()
 
     authored = list(ResourcePage.objects.filter(author=user).values_list("pk", flat=True))

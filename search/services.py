@@ -6,6 +6,7 @@
     services.remove(obj)         # now: obj is being deleted (call before or after delete())
     services.reindex_later(obj)  # after the current transaction commits, in the task
                                  # queue (django-tasks); also handles a deleted obj
+    services.reindex_many_later(Model, ids)  # the same for many objects of one model
 
 The database write always happens; sending the entry to the search engine is
 best-effort: an engine error is logged and the entry marked ``index_dirty`` so that
@@ -307,6 +308,30 @@ def reindex_later(obj) -> None:
         reindex_source.enqueue(ct_id, source_id, timezone.now().isoformat())
 
     transaction.on_commit(enqueue)
+
+
+def reindex_many_later(model, source_ids: Iterable) -> int:
+    """``reindex_later`` for many objects of one model, by id, in one statement however many
+    (``taskqueue.enqueue_many``): for a change that touches many entries at once, such as a member's
+    deletion taking back their votes from every resource and thread they voted for. Unlike
+    ``reindex_later`` it does not look for an identical task already waiting (one more reindex of a
+    source reads the same state and writes nothing new). Returns how many were queued."""
+    from .tasks import reindex_source
+
+    ct_id = ContentType.objects.get_for_model(model, for_concrete_model=False).pk
+    ids = sorted({str(pk) for pk in source_ids})
+    if not ids:
+        return 0
+    if taskqueue.in_database_queue(reindex_source):
+        return taskqueue.enqueue_many(reindex_source, [(ct_id, pk) for pk in ids])
+
+    def enqueue():
+        queued_at = timezone.now().isoformat()
+        for pk in ids:
+            reindex_source.enqueue(ct_id, pk, queued_at)
+
+    transaction.on_commit(enqueue)
+    return len(ids)
 
 
 def reindex_source_now(content_type_id: int, source_id: str, queued_at: str | None = None) -> SearchEntry | None:

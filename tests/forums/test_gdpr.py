@@ -76,3 +76,28 @@ def test_a_deleted_space_moderator_no_longer_moderates_the_space(member, space):
     space.moderators.add(member)
     delete_account(member)
     assert not space.moderators.exists()
+
+
+def test_a_deleted_members_reactions_leave_the_threads_search_ranking(member, other_member, space,
+                                                                      django_capture_on_commit_callbacks):
+    """A thread's search entry sums its posts' « merci / utile » (the ranking boosts useful discussions):
+    a reaction reaches it, and a deleted member's reactions are taken back from it and from every post
+    they reacted to."""
+    from comcep.accounts.services import delete_account
+    from search.models import SearchEntry
+    from tests.factories import UserFactory
+
+    third = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_thread(space=space, author=other_member, replies=1, repliers=[third])
+        second = make_thread(space=space, author=third)
+    with django_capture_on_commit_callbacks(execute=True):
+        for post in [*first.posts.all(), second.posts.get()]:
+            services.react(post=post, user=member)
+        services.react(post=second.posts.get(), user=other_member)
+    entries = SearchEntry.objects.filter(kind="thread")
+    assert {e.source_id: e.useful_count for e in entries} == {str(first.pk): 2, str(second.pk): 2}
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(member)
+    assert {e.source_id: e.useful_count for e in entries.all()} == {str(first.pk): 0, str(second.pk): 1}
+    assert list(Post.objects.filter(thread=second).values_list("useful_count", flat=True)) == [1]

@@ -92,3 +92,20 @@ def test_search_indexer_describes_resources_with_their_access(themes, members_re
     draft = ResourcePageFactory(title="Brouillon indexé", live=False)
     assert indexer.entry(draft) is None
     assert {p.pk for p in indexer.all_objects()} == {public_resource.pk, members_resource.pk}
+
+
+def test_a_deleted_members_useful_votes_leave_the_search_ranking(themes, django_capture_on_commit_callbacks):
+    """The ranking boosts resources by their "utile" votes (the entry's ``useful_count``): a deleted
+    member's votes are taken back from the entries too, not only from the page's counter."""
+    from comcep.accounts.services import delete_account
+    from search.models import SearchEntry
+
+    member, other = UserFactory(), UserFactory()
+    page = ResourcePageFactory(title="Guide de l'entretien")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.vote_useful(user=member, page=page)
+        services.vote_useful(user=other, page=page)
+    assert SearchEntry.objects.get(kind="resource", source_id=str(page.pk)).useful_count == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(member)
+    assert SearchEntry.objects.get(kind="resource", source_id=str(page.pk)).useful_count == 1

@@ -99,3 +99,18 @@ def test_a_rolled_back_change_leaves_no_reindex():
         services.reindex_later(StandardPage(pk=41))
         transaction.set_rollback(True)
     assert _reindexes() == []
+
+
+@override_settings(TASKS=DB_QUEUE)
+def test_many_sources_are_queued_in_one_statement_however_many():
+    """A change touching many entries at once (a member's deletion taking back their votes) queues one
+    reindex per source, each source once, in one statement for any number of sources."""
+    ct = ContentType.objects.get_for_model(StandardPage, for_concrete_model=False)
+    counts = []
+    for ids in ([3, 1, 3], range(10, 60)):
+        with transaction.atomic(), CaptureQueriesContext(connection) as change:
+            services.reindex_many_later(StandardPage, ids)
+        counts.append(len(change))
+    assert counts == [1, 1]
+    assert sorted(_reindexes(TaskResultStatus.READY)) == sorted([ct.pk, str(pk)] for pk in [1, 3, *range(10, 60)])
+    assert services.reindex_many_later(StandardPage, []) == 0
