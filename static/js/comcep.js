@@ -9,4 +9,12 @@
       event.preventDefault();
     }
   });
+  // A form sent back with errors: move the focus to its error summary (role alert, tabindex -1,
+  // templates/includes/form_errors_summary.html), so that keyboard and screen reader users start from
+  // the list of errors, each a link to its field (the GOV.UK / DSFR pattern). Without this file the
+  // summary is still announced and the links still work.
+  var summary = document.getElementById("form-errors-summary");
+  if (summary) {
+    summary.focus();
+  }
 })();

@@ -3,6 +3,7 @@ mouse): search from the header box and filter, bookmark a resource, ask a questi
 At every stop the focused element must show the :focus-visible outline."""
 
 import pytest
+from playwright.sync_api import expect
 
 from forums.models import Thread
 from resources.models import Bookmark
@@ -103,4 +104,30 @@ def test_ask_a_question_in_a_space_with_keyboard(browser, live_server):
     assert page.get_by_role("heading", level=1).inner_text().startswith("Bilan de compétences au clavier")
     thread = Thread.objects.get(title="Bilan de compétences au clavier : vos retours ?")
     assert thread.author == member
+    context.close()
+
+
+def test_a_form_sent_back_with_errors_starts_the_keyboard_at_its_error_summary(browser, live_server):
+    """The resource proposal sent with its fields too short: the page comes back with the error summary
+    focused (announced first), and Enter on its first link reaches the field in error."""
+    load_demo()
+    member = UserFactory(display_name="Awa Diallo")
+    context = member_context(browser, live_server, member)
+    page = context.new_page()
+    page.goto("/ressources-actions/proposer/")
+    page.locator("#id_title").fill("Fiche")  # 5 characters: accepted; the summary below is too short
+    page.locator("#id_summary").fill("Trop court.")
+    page.evaluate("() => document.querySelectorAll('form').forEach(form => { form.noValidate = true; })")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Envoyer ma proposition").click()
+    summary = page.locator("#form-errors-summary")
+    expect(summary).to_be_focused()
+    assert "Résumé" in summary.inner_text()
+    page.keyboard.press("Tab")
+    first_link = summary.get_by_role("link").first
+    expect(first_link).to_be_focused()
+    target = first_link.get_attribute("href")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/proposer/{target}")
+    assert page.locator("#id_title").input_value() == "Fiche"  # nothing typed is lost
     context.close()
