@@ -35,6 +35,7 @@ def register() -> None:
     from comcep.notifications.services import register_kind
 
     register_kind(KIND, _("Résumé hebdomadaire de l'animation (équipe d'animation)"), default_frequency="weekly",
+                  audience=lambda user: user.is_active and user.is_moderator,  # recipients(): the moderators
                   description=_("Chaque lundi, pour les modératrices et modérateurs : nouveaux membres, "
                                 "inscriptions à valider, signalements, sujets sans réponse. Choisissez « jamais » "
                                 "pour ne plus le recevoir."))

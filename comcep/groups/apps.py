@@ -18,6 +18,7 @@ class GroupsConfig(AppConfig):
         from .exchange import GroupSection
 
         register_kind("groupe-demande", _("Demandes d'adhésion à mes groupes (coordination)"),
+                      audience=_coordinates_a_group,
                       description=_("Un membre demande à rejoindre un groupe régional que vous coordonnez."))
         register_kind("groupe-adhesion", _("Mes adhésions aux groupes régionaux"),
                       description=_("Vous êtes invité(e) dans un groupe, ou votre demande est acceptée "
@@ -44,3 +45,11 @@ class GroupsConfig(AppConfig):
         register_indexer(search.RegionalGroupIndexer())
         register_entry_kind("group", _("Groupe régional"))
         search.connect()
+
+
+def _coordinates_a_group(user) -> bool:
+    """Join requests notify a group's coordinators (``services``): the preferences page offers the kind
+    to whoever coordinates a group now."""
+    from .models import Membership
+
+    return Membership.objects.coordinators().filter(user_id=user.pk).exists()

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .enums import Frequency
-from .services import Preferences, registered_kinds
+from .services import Kind, Preferences, registered_kinds
 
 
 class PreferencesForm(forms.Form):
@@ -14,9 +14,10 @@ class PreferencesForm(forms.Form):
         help_text=_("Vous gardez les notifications dans le site ; aucun e-mail ne vous est envoyé."),
     )
 
-    def __init__(self, *args, preferences: Preferences, **kwargs):
+    def __init__(self, *args, preferences: Preferences, kinds: list[Kind] | None = None, **kwargs):
+        """``kinds``: those the member may receive (``services.kinds_for``); every registered kind by default."""
         super().__init__(*args, **kwargs)
-        self.kinds = registered_kinds()
+        self.kinds = registered_kinds() if kinds is None else kinds
         self.fields["emails_disabled"].initial = preferences.emails_disabled
         for kind in self.kinds:
             self.fields[self.field_name(kind.slug)] = forms.ChoiceField(

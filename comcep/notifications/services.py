@@ -8,11 +8,12 @@ import contextlib
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial, reduce
 from operator import or_
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -45,26 +46,37 @@ class Kind:
     description: str = ""
     #: The excerpt is another member's private text (a private message): left out of the recipient's GDPR export.
     private_excerpt: bool = False
+    #: Who may receive this kind (``audience(user) -> bool``): the preferences page offers it to them only.
+    #: None: every member.
+    audience: Callable[[Any], bool] | None = None
 
 
 _kinds: dict[str, Kind] = {}
 
 
 def register_kind(slug: str, label: str, *, default_frequency: str = "immediate", description: str = "",
-                  private_excerpt: bool = False) -> None:
+                  private_excerpt: bool = False, audience: Callable[[Any], bool] | None = None) -> None:
     """Declare a kind of notification (call it in ``AppConfig.ready``). Registering the same
     slug again replaces it. The preferences page lists the kinds in registration order.
     ``private_excerpt``: the excerpts are other members' private texts, which the recipient's GDPR
-    export leaves out (their data, not the recipient's)."""
+    export leaves out (their data, not the recipient's). ``audience``: for a kind only some members
+    receive (the moderators' weekly summary, the coordinators' join requests), a ``user -> bool``
+    that says whether the preferences page offers it to ``user`` (at most a query or two: it runs once
+    per such kind on that page)."""
     if not slug or slug == ALL_KINDS or len(slug) > Notification._meta.get_field("kind").max_length:
         raise ValueError(f"Invalid notification kind slug: {slug!r}")
     if default_frequency not in Frequency.values:
         raise ValueError(f"Invalid default frequency {default_frequency!r} for kind {slug!r}")
-    _kinds[slug] = Kind(slug, label, Frequency(default_frequency), description, private_excerpt)
+    _kinds[slug] = Kind(slug, label, Frequency(default_frequency), description, private_excerpt, audience)
 
 
 def registered_kinds() -> list[Kind]:
     return list(_kinds.values())
+
+
+def kinds_for(user) -> list[Kind]:
+    """The kinds ``user`` may receive, in registration order (the preferences page)."""
+    return [kind for kind in _kinds.values() if kind.audience is None or kind.audience(user)]
 
 
 def get_kind(slug: str) -> Kind:

@@ -98,7 +98,7 @@ def mark_all_read(request):
 @login_required
 def preferences(request):
     current = services.get_preferences(request.user)
-    form = PreferencesForm(request.POST or None, preferences=current)
+    form = PreferencesForm(request.POST or None, preferences=current, kinds=services.kinds_for(request.user))
     if request.method == "POST" and form.is_valid():
         services.set_preferences(
             request.user, form.frequencies(), emails_disabled=form.cleaned_data["emails_disabled"]

@@ -118,3 +118,13 @@ def test_moderators_find_the_unanswered_list_from_the_spaces_page(client, commun
     assert 'href="/echanges/sans-reponse/"' in client.get("/echanges/").content.decode()
     client.force_login(member)
     assert 'href="/echanges/sans-reponse/"' not in client.get("/echanges/").content.decode()
+
+
+def test_the_weekly_summary_is_offered_to_moderators_only(client, moderator):
+    """The preferences page offers « Résumé hebdomadaire de l'animation » to those who receive it."""
+    label = "Résumé hebdomadaire de l&#x27;animation (équipe d&#x27;animation)"
+    client.force_login(moderator)
+    assert label in client.get("/mon-espace/notifications/preferences/").content.decode()
+    client.force_login(UserFactory())
+    html = client.get("/mon-espace/notifications/preferences/").content.decode()
+    assert label not in html and "Messages privés" in html

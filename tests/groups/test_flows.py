@@ -278,3 +278,14 @@ def test_an_answered_or_withdrawn_invitation_is_no_longer_in_the_invited_members
 
     assert not _asking(guest).filter(title__contains="vous invite").exists()
     assert _in_group(guest, group) == (answer == "accepter")
+
+
+def test_the_join_requests_kind_is_offered_to_coordinators_only(client, group, coordinator, insider):
+    """« Demandes d'adhésion à mes groupes (coordination) » on the preferences page: for whoever coordinates
+    a group, not for its members."""
+    label = "Demandes d&#x27;adhésion à mes groupes (coordination)"
+    client.force_login(coordinator)
+    assert label in client.get("/mon-espace/notifications/preferences/").content.decode()
+    client.force_login(insider)
+    html = client.get("/mon-espace/notifications/preferences/").content.decode()
+    assert label not in html and "Annonces de mes groupes régionaux" in html

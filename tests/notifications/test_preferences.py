@@ -78,3 +78,24 @@ def test_global_switch_row(member):
     assert NotificationPreference.objects.get(user=member).frequency == Frequency.NEVER
     set_emails_disabled(member, False)
     assert not NotificationPreference.objects.filter(user=member).exists()
+
+
+def test_a_kind_for_some_members_is_offered_to_them_only(client, member):
+    """A kind with an audience (the moderators' summary, the coordinators' requests) is not offered to a member
+    who will never receive it; the others' form is valid without it and their stored choice stays."""
+    from comcep.notifications import services
+    from tests.factories import UserFactory
+
+    other_member = UserFactory()
+    services.register_kind("test-team", "Résumé de l'équipe", audience=lambda user: user.pk == member.pk)
+    client.force_login(member)
+    assert "Résumé de l&#x27;équipe" in client.get(URL).content.decode()
+    client.post(URL, _form(**{"kind_test-team": "never"}))
+    assert get_preferences(member).frequencies["test-team"] == "never"
+
+    client.force_login(other_member)
+    assert "Résumé de l&#x27;équipe" not in client.get(URL).content.decode()
+    response = client.post(URL, _form(**{"kind_test-reply": "daily"}))
+    assert response.status_code == 302
+    assert get_preferences(other_member).frequencies["test-reply"] == "daily"
+    assert not NotificationPreference.objects.filter(user=other_member, kind="test-team").exists()
