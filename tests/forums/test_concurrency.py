@@ -101,3 +101,40 @@ def test_a_reply_older_than_the_spaces_last_post_does_not_replace_it(settings):
     assert (first.last_post_id, first.last_post_at) == (newest.pk, later)
     assert first.post_count == 3 and older.pk > newest.pk
     assert space.post_count == 5
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_reply_being_written_does_not_hold_up_readers_of_its_thread():
+    """PostgreSQL: a reply locks its thread's row to serialise identical submissions (the duplicate check).
+    That lock must not stop what only references the thread meanwhile: a reader opening it (their read
+    marker's INSERT checks its foreign key with FOR KEY SHARE), a notification's task — only other writers of
+    the row. FOR UPDATE stopped them until the reply committed; FOR NO KEY UPDATE (what an UPDATE of its
+    counters takes anyway) does not."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: SQLite's transactions hold the whole database's write lock")
+    from django.db import transaction
+
+    from forums.models import ReadMarker
+
+    space = SpaceFactory()
+    author, reader = UserFactory(), UserFactory()
+    thread = services.create_thread(space=space, author=author, title="Un sujet", body="Question")
+    outcome: list = []
+
+    def read_meanwhile():
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '2s'")
+            ReadMarker.objects.create(user=reader, thread_id=thread.pk, last_read_at=timezone.now())
+            outcome.append("read")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            outcome.append(exc)
+        finally:
+            close_old_connections()
+
+    with transaction.atomic():
+        assert services._duplicate_reply(thread, author, "Une réponse") is None  # takes the thread's lock
+        reading = threading.Thread(target=read_meanwhile)
+        reading.start()
+        reading.join(10)
+    assert outcome == ["read"]
