@@ -198,11 +198,25 @@ def delete_account(user, *, by=None) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     _end_sessions(user_pk)
+    _scrub_admin_history(user)
     if by is not None:
         from wagtail.log_actions import log
 
         log(instance=user, action=ERASE_LOG_ACTION, user=by, title=user.public_name)  # "Membre supprimé"
     logger.info("account deleted", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
+
+
+def _scrub_admin_history(user) -> None:
+    """Wagtail's audit log labels each entry about the account with its name at the time (« Awa Diallo »,
+    an edit in the member list or in Utilisateurs): the entries stay (who did what, when), the name goes."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    from .models import Member
+
+    types = ContentType.objects.get_for_models(type(user), Member, for_concrete_models=False).values()
+    ModelLogEntry.objects.filter(content_type__in=list(types), object_id=str(user.pk)).update(
+        label=user.public_name)
 
 
 def _end_sessions(user_pk: str) -> None:

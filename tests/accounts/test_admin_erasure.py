@@ -145,3 +145,24 @@ def test_wagtails_delete_sends_the_administrator_to_the_erasure_confirmation(cli
     assert "Effacer ce compte (RGPD)" in html  # the refusal names the action
     poster.refresh_from_db()
     assert poster.deleted_at is None and poster.is_active  # nothing erased before the confirmation's POST
+
+
+def test_the_admin_history_of_an_erased_account_no_longer_names_the_person(client, moderator, admin_user, poster):
+    """Wagtail's audit log labels each entry with the account's name at the time (a moderator's edit in the
+    member list: « Awa Diallo »); once the account is erased, by the person or by an administrator, the entries
+    stay (who did what, when) but say « Membre supprimé »."""
+    from comcep.taxonomy.models import Operator, Region
+
+    client.force_login(moderator)
+    response = client.post(f"/admin/membres/liste/edit/{poster.pk}/", {
+        "display_name": "Awa Diallo", "organisation": "Cap emploi 35", "is_active": "on",
+        "operator": Operator.objects.get(slug="cap-emploi").pk, "region": Region.objects.get(slug="bretagne").pk,
+    })
+    assert response.status_code == 302
+    assert ModelLogEntry.objects.filter(object_id=str(poster.pk), label__contains="Awa").exists()
+    client.force_login(admin_user)
+    client.post(erase_url(poster), follow=True)  # (the page shows, and so uses up, the messages of both actions)
+    labels = set(ModelLogEntry.objects.filter(object_id=str(poster.pk)).values_list("label", flat=True))
+    assert labels == {"Membre supprimé"}
+    history = client.get(f"/admin/users/history/{poster.pk}/").content.decode()
+    assert "Awa" not in history and "Compte effacé (RGPD)" in history
