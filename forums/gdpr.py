@@ -11,17 +11,42 @@ from comcep.core.markdown import MENTION_LINK_START, unlink_mentions
 from search import services as search_services
 
 from .mentions import profile_url
-from .models import Flag, ModerationLog, Post, Reaction, ReadMarker, Subscription, Thread
+from .models import (
+    Flag,
+    MemberSanction,
+    ModerationLog,
+    Post,
+    PostRevision,
+    Reaction,
+    ReadMarker,
+    Subscription,
+    Thread,
+)
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _role(actor, user) -> str | None:
+    """Who acted, as a role: the member themself, or the team (never another member's name: the member is
+    told of moderation by « l'équipe d'animation », as in the notifications)."""
+    if actor is None:
+        return None
+    if actor.pk == user.pk:
+        return "author"
+    return "administrator" if actor.is_superuser else "moderator"
+
+
 def export_member_data(user) -> dict:
-    """My threads and posts (with dates and URLs), my "merci / utile", subscriptions and reports."""
+    """My threads and posts (with dates and URLs), the earlier versions of my posts, my "merci / utile",
+    subscriptions, reports and the suspensions that concerned me. One query per list."""
     threads = Thread.objects.filter(author=user).select_related("space").order_by("created_at")
     posts = Post.objects.filter(author=user).select_related("thread__space").order_by("created_at")
+    revisions = (PostRevision.objects.filter(post__author=user).select_related("post__thread__space", "editor")
+                 .order_by("created_at", "pk"))
+    sanctions = (MemberSanction.objects.filter(user=user).select_related("created_by", "lifted_by")
+                 .order_by("created_at", "pk"))
     reactions = Reaction.objects.filter(user=user).select_related("post__thread__space").order_by("created_at")
     subscriptions = Subscription.objects.filter(user=user).select_related("thread__space", "space")
     flags = Flag.objects.filter(reporter=user).select_related("post__thread__space").order_by("created_at")
@@ -36,6 +61,17 @@ def export_member_data(user) -> dict:
              "edited_at": _iso(p.edited_at), "deleted": p.is_deleted, "hidden": p.is_hidden,
              "url": public_url(p.thread.get_absolute_url()) + f"#message-{p.pk}"}
             for p in posts
+        ],
+        "post_revisions": [  # the text of a post before each edit (by its author or by the team)
+            {"thread": v.post.thread.title, "body": v.body, "replaced_at": _iso(v.created_at),
+             "edited_by": _role(v.editor, user),
+             "url": public_url(v.post.thread.get_absolute_url()) + f"#message-{v.post_id}"}
+            for v in revisions
+        ],
+        "sanctions": [
+            {"reason": m.reason, "created_at": _iso(m.created_at), "suspended_until": _iso(m.suspended_until),
+             "lifted_at": _iso(m.lifted_at), "by": _role(m.created_by, user), "lifted_by": _role(m.lifted_by, user)}
+            for m in sanctions
         ],
         "reactions": [
             {"thread": r.post.thread.title, "created_at": _iso(r.created_at),

@@ -56,6 +56,7 @@ class ResourcesConfig(AppConfig):
         gdpr.register_exporter("bookmarks", resources_gdpr.export_bookmarks)
         gdpr.register_exporter("useful_votes", resources_gdpr.export_useful_votes)
         gdpr.register_exporter("proposals", resources_gdpr.export_proposals)
+        gdpr.register_exporter("authored_resources", resources_gdpr.export_authored_resources)
         gdpr.register_anonymiser(resources_gdpr.anonymise)
         register_contributions("resources", _("Ressources créditées"), credited_resources, order=10)
 

@@ -39,6 +39,18 @@ def export_proposals(user) -> list:
     ]
 
 
+def export_authored_resources(user) -> list:
+    """The resources credited to the member as author: those they proposed (published or not) and those a
+    moderator credited to them. ``markdown`` is the text as the member proposed it (empty for a resource
+    written in the admin). One query whatever their number."""
+    return [
+        {"title": p.title, "kind": p.kind, "summary": p.summary, "markdown": p.body_markdown or None,
+         "published": p.live, "url": public_url(p.url or "/") if p.live else None,
+         "first_published_at": _iso(p.first_published_at), "last_published_at": _iso(p.last_published_at)}
+        for p in ResourcePage.objects.filter(author=user).order_by("pk")
+    ]
+
+
 def anonymise(user) -> None:
     """Drop the member's votes, bookmarks and proposal tracking (counters follow); keep the
     resources they wrote, credited to "Membre supprimé" (pages and their revisions, so that

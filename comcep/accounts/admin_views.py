@@ -65,14 +65,19 @@ class MemberDecisionMixin:
     def get_member_queryset(self):
         raise NotImplementedError
 
-    def check_member(self, request, member) -> None:
-        """Raise PermissionDenied if the moderator may not act on ``member``."""
+    def has_permission(self, user) -> bool:
+        return can_moderate(user)
+
+    def check_member(self, request, member):
+        """Raise PermissionDenied (or return a response) if the moderator may not act on ``member``."""
 
     def dispatch(self, request, *args, **kwargs):
-        if not can_moderate(request.user):
+        if not self.has_permission(request.user):
             raise PermissionDenied
         self.member = get_object_or_404(self.get_member_queryset(), pk=kwargs["pk"])
-        self.check_member(request, self.member)
+        refusal = self.check_member(request, self.member)
+        if refusal is not None:
+            return refusal
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
@@ -136,3 +141,40 @@ class RejectView(MemberDecisionMixin, _admin_template_mixin(), FormView):
         response = super().form_invalid(form)
         response.status_code = 400
         return response
+
+
+class EraseAccountView(MemberDecisionMixin, _admin_template_mixin(), TemplateView):
+    """Right to erasure (RGPD art. 17) for a person who asks the team (or can no longer log in): an
+    administrator erases the account by the very path of the member's own deletion in Mon espace
+    (``services.delete_account``: every app's anonymiser, then the account scrubbed). GET shows what will
+    be erased and what stays, anonymised; only the POST erases. Administrators only; nobody erases their
+    own account here."""
+
+    template_name = "accounts/admin/erase.html"
+    http_method_names = ["get", "post"]
+    header_icon = "bin"
+    title_format = gettext_lazy("Effacer le compte de %(name)s (RGPD)")
+    parent_url_name = "membres:index"
+    parent_label = gettext_lazy("Tous les membres")
+
+    def has_permission(self, user) -> bool:
+        return services.can_erase_accounts(user)
+
+    def get_member_queryset(self):
+        return User.objects.filter(deleted_at__isnull=True).select_related("operator", "region")
+
+    def check_member(self, request, member):
+        if member.pk == request.user.pk:
+            messages.error(request, _("Votre propre compte ne s'efface pas ici : supprimez-le depuis Mon espace "
+                                      "(« Supprimer mon compte »), qui demande votre mot de passe."))
+            return redirect("membres:index")
+        if member.is_superuser and not request.user.is_superuser:
+            raise PermissionDenied  # only administrators act on administrators
+        return None
+
+    def post(self, request, pk):
+        name = str(self.member)
+        services.delete_account(self.member, by=request.user)
+        messages.success(request, _("Le compte de %(name)s est effacé : ses contributions restent, signées "
+                                    "« Membre supprimé », et son adresse e-mail est libérée.") % {"name": name})
+        return redirect("membres:index")

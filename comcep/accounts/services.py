@@ -149,14 +149,30 @@ def export_personal_data(user) -> dict[str, Any]:
     return data
 
 
+#: Wagtail's audit log action of an erasure by an administrator (registered in wagtail_hooks).
+ERASE_LOG_ACTION = "comcep.accounts.erase"
+
+
+def can_erase_accounts(user) -> bool:
+    """Who may erase someone else's account in the admin (right to erasure, RGPD art. 17): administrators
+    only. Moderators suspend (untick « Actif »), which can be undone; an erasure cannot."""
+    return bool(user.is_active and user.is_superuser)
+
+
 @transaction.atomic
-def delete_account(user) -> None:
+def delete_account(user, *, by=None) -> None:
     """Delete a member's account: registered anonymisers detach or anonymise their
     content, then the account is scrubbed (kept as an anonymous row so that content
-    keeps an author, shown as "Membre supprimé"), and every session of it ends."""
+    keeps an author, shown as "Membre supprimé"), and every session of it ends.
+
+    ``by`` is None when members delete their own account (Mon espace); otherwise the administrator who
+    erases it on the person's request: the same path, plus an entry in Wagtail's audit log that names the
+    administrator and the account's number, never the person."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
+    if by is not None and (not can_erase_accounts(by) or by.pk == user.pk):
+        raise PermissionDenied  # administrators erase others; one's own account goes through Mon espace
     User = get_user_model()
     user = User.objects.select_for_update().get(pk=user.pk)
     for anonymise in gdpr.anonymisers():
@@ -182,7 +198,25 @@ def delete_account(user) -> None:
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
     _end_sessions(user_pk)
-    logger.info("account deleted", extra={"user_id": user.pk})
+    _scrub_admin_history(user)
+    if by is not None:
+        from wagtail.log_actions import log
+
+        log(instance=user, action=ERASE_LOG_ACTION, user=by, title=user.public_name)  # "Membre supprimé"
+    logger.info("account deleted", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
+
+
+def _scrub_admin_history(user) -> None:
+    """Wagtail's audit log labels each entry about the account with its name at the time (« Awa Diallo »,
+    an edit in the member list or in Utilisateurs): the entries stay (who did what, when), the name goes."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    from .models import Member
+
+    types = ContentType.objects.get_for_models(type(user), Member, for_concrete_models=False).values()
+    ModelLogEntry.objects.filter(content_type__in=list(types), object_id=str(user.pk)).update(
+        label=user.public_name)
 
 
 def _end_sessions(user_pk: str) -> None:

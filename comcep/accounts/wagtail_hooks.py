@@ -2,8 +2,9 @@
 
 Moderators act through the ``Member`` proxy's permissions (view/change/moderate_member),
 never through ``accounts.change_user``, which would open Wagtail's own user management
-(groups, superuser flag) to them. Accounts are never deleted here: deletion is the
-member's own GDPR action (anonymisation), in "Mon espace"."""
+(groups, superuser flag) to them. Accounts are never deleted as rows: members delete their own
+account in "Mon espace", and administrators erase one on request with « Effacer ce compte (RGPD) »,
+which runs the same anonymisation (``admin_views.EraseAccountView``)."""
 
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
@@ -15,10 +16,11 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from . import admin_views
+from . import admin_views, services
 from .enums import MembershipStatus
 from .models import ApprovedDomain, Member
 
@@ -59,7 +61,26 @@ class ApprovalQueueViewSet(ViewSet):
         ]
 
 
+ERASE_LABEL = _("Effacer ce compte (RGPD)")
+
+
+def can_erase(request_user, member) -> bool:
+    """Whether to offer « Effacer ce compte (RGPD) » on ``member`` (the view checks again)."""
+    return services.can_erase_accounts(request_user) and member.pk != request_user.pk and not member.deleted_at
+
+
+def erase_url(member) -> str:
+    return reverse("membres:erase", args=[member.pk])
+
+
 class MemberEditView(generic.EditView):
+    @property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if can_erase(self.request.user, self.object):
+            buttons.append(Button(ERASE_LABEL, url=erase_url(self.object), icon_name="bin", priority=60))
+        return buttons
+
     def get_object(self, queryset=None):
         member = super().get_object(queryset)
         # Only administrators edit administrators' accounts.
@@ -100,6 +121,8 @@ class MemberIndexView(generic.IndexView):
                 _("Valider l'adhésion"), url=reverse("membres_adhesions:approve", args=[instance.pk]),
                 icon_name="tick", priority=50,
             ))
+        if can_erase(self.request.user, instance):
+            buttons.append(ActionMenuItem(ERASE_LABEL, url=erase_url(instance), icon_name="bin", priority=60))
         return buttons
 
 
@@ -129,6 +152,10 @@ class MemberViewSet(ModelViewSet):
     search_backend_name = None
     ordering = ["-date_joined"]
     list_per_page = 50
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(),
+                path("effacer/<id:pk>/", admin_views.EraseAccountView.as_view(), name="erase")]
 
 
 class ApprovedDomainViewSet(ModelViewSet):
@@ -177,22 +204,26 @@ def register_security_link(request):
 # --- Wagtail's own user management (administrators) never deletes an account -----------------
 # Deleting the row would skip the GDPR anonymisers (others' notifications and the moderation log
 # would keep the name, …) and fail with a 500 for anyone who wrote a post or a message (their
-# authorship is protected). Deletion is the member's own action, in Mon espace.
+# authorship is protected). Members delete their own account in Mon espace; administrators erase one
+# with « Effacer ce compte (RGPD) », which runs the same anonymisation.
 
-def _refuse_account_deletion(request):
+def _refuse_account_deletion(request, user=None):
     from django.contrib import messages
     from django.shortcuts import redirect
 
-    messages.error(request, _("Les comptes ne se suppriment pas depuis l'administration : chaque membre "
-                              "supprime le sien depuis Mon espace (« Supprimer mon compte »), ce qui anonymise "
-                              "ses contributions. Pour couper un accès, décochez « Actif » dans Membres › Tous les "
-                              "membres."))
+    messages.error(request, _("Les comptes ne se suppriment pas ainsi, ce qui laisserait le nom de la personne "
+                              "dans ses contributions. Utilisez « Effacer ce compte (RGPD) » (menu du compte dans "
+                              "Membres › Tous les membres) : ses contributions sont anonymisées, comme lorsqu'un "
+                              "membre supprime le sien depuis Mon espace. Pour seulement couper un accès, "
+                              "décochez « Actif »."))
+    if user is not None and can_erase(request.user, user):
+        return redirect(erase_url(user))  # the confirmation page: nothing is erased without its POST
     return redirect("wagtailusers_users:index")
 
 
 @hooks.register("before_delete_user")
 def refuse_user_deletion(request, user):
-    return _refuse_account_deletion(request)
+    return _refuse_account_deletion(request, user)
 
 
 @hooks.register("before_bulk_action")
@@ -202,3 +233,17 @@ def refuse_bulk_user_deletion(request, action_type, objects, action_class_instan
     if action_type == "delete" and issubclass(action_class_instance.model, get_user_model()):
         return _refuse_account_deletion(request)
     return None
+
+
+@hooks.register("register_user_listing_buttons")
+def user_listing_erase_button(user, request_user):
+    """« Effacer ce compte (RGPD) » in the row menu of Wagtail's user list (Paramètres › Utilisateurs)."""
+    if can_erase(request_user, user):
+        return [Button(ERASE_LABEL, url=erase_url(user), icon_name="bin", priority=60)]
+    return []
+
+
+@hooks.register("register_log_actions")
+def register_erase_log_action(actions):
+    actions.register_action(services.ERASE_LOG_ACTION, _("Compte effacé (RGPD)"),
+                            _("Compte effacé par un administrateur (RGPD), contributions anonymisées"))

@@ -26,6 +26,7 @@ class EventsConfig(AppConfig):
         home.register("upcoming_events", upcoming_events)
         exchange.register(EventSection())
         register_exporter("event_registrations", services.export_member_registrations)
+        register_exporter("organised_events", services.export_organised_events)
         register_anonymiser(services.anonymise_member)
 
         from wagtail.signals import page_published

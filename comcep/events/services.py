@@ -170,6 +170,23 @@ def export_member_registrations(user) -> list:
     ]
 
 
+def export_organised_events(user) -> list:
+    """The events the member organises or organised (their name is shown on the page), drafts included; one
+    query whatever their number."""
+    return [
+        {
+            "event": e.title,
+            "kind": e.kind,
+            "url": absolute_url(e) if e.live else None,
+            "published": e.live,
+            "starts_at": e.starts_at.isoformat(),
+            "ends_at": e.ends_at.isoformat(),
+            "cancelled": e.is_cancelled,
+        }
+        for e in EventPage.objects.filter(organiser=user).order_by("starts_at", "pk")
+    ]
+
+
 def anonymise_member(user) -> None:
     """A deleted account leaves no registration behind and organises nothing any more."""
     Registration.objects.filter(user=user).delete()

@@ -24,6 +24,8 @@ from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comcep.core.links import public_url
+
 from .enums import ALL_KINDS, EmailStatus, Frequency
 from .models import Notification, NotificationPreference
 
@@ -552,7 +554,7 @@ def export_user_data(user) -> dict:
             {
                 "kind": n.kind,
                 "title": n.title,
-                "url": n.url,
+                "url": public_url(n.url) if n.url else "",
                 "excerpt": None if n.kind in private else n.excerpt,
                 "actor": n.actor.public_name if n.actor else None,
                 "created_at": n.created_at.isoformat(),

@@ -279,7 +279,8 @@ def test_moderator_gets_404_for_an_unknown_member_and_the_screen_for_a_pending_o
 def test_administrators_cannot_delete_accounts_through_wagtails_user_management(client, admin_user, with_posts):
     """Deleting a row would skip the anonymisers (a member's name left in others' notifications, in the
     moderation log…) and, for a member who wrote anything, fail on the protected authorship (HTTP 500).
-    Deletion is the member's own action (Mon espace): the admin refuses it, one account or several."""
+    The admin refuses it, one account or several, and points to Mon espace and to « Effacer ce compte (RGPD) »
+    (tests/accounts/test_admin_erasure.py)."""
     from tests.factories.forums import make_thread
 
     member = UserFactory(display_name="Awa Diallo")
@@ -289,6 +290,7 @@ def test_administrators_cannot_delete_accounts_through_wagtails_user_management(
     response = client.post(f"/admin/users/delete/{member.pk}/", follow=True)
     assert response.status_code == 200
     assert "Mon espace" in response.content.decode()  # says where deletion happens
+    assert "Effacer ce compte (RGPD)" in response.content.decode()
     response = client.post(f"/admin/bulk/accounts/user/delete/?next=/admin/users/&id={member.pk}", follow=True)
     assert response.status_code == 200
     member.refresh_from_db()

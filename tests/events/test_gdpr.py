@@ -3,6 +3,7 @@ from django.test import override_settings
 
 from comcep.accounts.gdpr import anonymisers, exporters
 from comcep.events.models import Registration
+from tests.factories import UserFactory
 from tests.factories.events import EventPageFactory, RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -13,6 +14,15 @@ def test_gdpr_export_lists_the_members_registrations(member):
     data = exporters()["event_registrations"](member)
     assert [d["event"] for d in data] == ["Webinaire CPF"]
     assert data[0]["cancelled_at"] is None
+
+
+def test_gdpr_export_lists_the_events_the_member_organises(member, django_assert_max_num_queries):
+    EventPageFactory(title="Atelier CEP", organiser=member)
+    EventPageFactory(title="Webinaire d'une autre", organiser=UserFactory())
+    with django_assert_max_num_queries(3):  # one query, whatever the number of events
+        data = exporters()["organised_events"](member)
+    assert [d["event"] for d in data] == ["Atelier CEP"]
+    assert data[0]["url"].startswith("http") and data[0]["starts_at"] and data[0]["cancelled"] is False
 
 
 def test_account_deletion_removes_registrations_and_detaches_organised_events(member):

@@ -26,6 +26,62 @@ def test_export_lists_my_threads_posts_reactions_subscriptions_and_flags(member,
     assert all(t["title"] != "Sa question" for t in data["threads"])
 
 
+def test_export_gives_my_posts_earlier_versions_and_my_suspensions_without_naming_moderators(
+        member, moderator, space, django_assert_max_num_queries):
+    """Right of access (RGPD art. 15): the text of my posts before each edit, and the suspensions that concerned
+    me (dates, reason). The team is a role, not a name, as in what the member is shown (« l'équipe d'animation »)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    moderator.display_name = "Chloé Modératrice"
+    moderator.save(update_fields=["display_name"])
+    thread = make_thread(space=space, author=member, title="Ma question VAE", body="Premier jet", replies=1,
+                         repliers=[member])
+    first, reply = thread.posts.order_by("pk")
+    services.edit_post(post=first, editor=member, body="Deuxième jet")
+    services.edit_post(post=first, editor=moderator, body="Texte corrigé par l'équipe")
+    services.edit_post(post=reply, editor=member, body="Réponse reprise")
+    until = timezone.now() + timedelta(days=7)
+    services.suspend_member(member=member, moderator=moderator, reason="Propos déplacés", until=until)
+    services.unsuspend_member(member=member, moderator=moderator)
+    services.suspend_member(member=member, moderator=moderator, reason="Récidive")
+
+    with django_assert_max_num_queries(8):  # one query per list, whatever the number of rows
+        data = exporters()["posts"](member)
+    revisions = data["post_revisions"]
+    assert [(r["body"], r["edited_by"]) for r in revisions] == [
+        ("Premier jet", "author"), ("Deuxième jet", "moderator"), ("Réponse numéro 1.", "author")]
+    assert revisions[0]["thread"] == "Ma question VAE" and revisions[0]["url"].startswith("http")
+    assert revisions[0]["url"].endswith(f"#message-{first.pk}") and revisions[0]["replaced_at"]
+    sanctions = data["sanctions"]
+    assert [(m["reason"], m["by"]) for m in sanctions] == [("Propos déplacés", "moderator"), ("Récidive", "moderator")]
+    assert sanctions[0]["suspended_until"] == until.isoformat() and sanctions[0]["lifted_at"]
+    assert sanctions[0]["lifted_by"] == "moderator"
+    assert sanctions[1]["suspended_until"] is None and sanctions[1]["lifted_at"] is None  # open-ended, in force
+    assert "Chloé" not in str(data) and moderator.email not in str(data)
+
+
+def test_export_of_revisions_and_sanctions_does_not_grow_with_rows(member, moderator, space,
+                                                                    django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    thread = make_thread(space=space, author=member, body="Version 1")
+    post = thread.posts.get()
+    services.edit_post(post=post, editor=member, body="Version 2")
+    services.suspend_member(member=member, moderator=moderator, reason="Un")
+    services.unsuspend_member(member=member, moderator=moderator)
+    with CaptureQueriesContext(connection) as few:
+        exporters()["posts"](member)
+    for n in range(3, 8):
+        services.edit_post(post=post, editor=member, body=f"Version {n}")
+        services.suspend_member(member=member, moderator=moderator, reason=f"Motif {n}")
+        services.unsuspend_member(member=member, moderator=moderator)
+    with django_assert_num_queries(len(few.captured_queries)):
+        exporters()["posts"](member)
+
+
 def test_anonymisation_keeps_posts_and_shows_membre_supprime(client, member, other_member, space):
     from django.utils import timezone
 

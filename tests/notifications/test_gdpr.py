@@ -9,14 +9,18 @@ from tests.factories.notifications import NotificationFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_export_contains_my_notifications_and_preferences(member):
+def test_export_contains_my_notifications_and_preferences(member, settings):
+    settings.SITE_URL = "https://comcep.example.fr"
     actor = UserFactory(display_name="Camille R.")
-    NotificationFactory(recipient=member, actor=actor, title="Camille vous a mentionné")
+    NotificationFactory(recipient=member, actor=actor, title="Camille vous a mentionné",
+                        url="/echanges/vae/12-financer/#message-40")
     NotificationFactory(title="Pas pour moi")
     set_preferences(member, {"test-reply": "daily"}, emails_disabled=True)
     data = exporters()["notifications"](member)
     assert [n["title"] for n in data["notifications"]] == ["Camille vous a mentionné"]
     assert data["notifications"][0]["actor"] == "Camille R."
+    # a link that works outside the site (the file is read offline), on the site's public address
+    assert data["notifications"][0]["url"] == "https://comcep.example.fr/echanges/vae/12-financer/#message-40"
     assert data["preferences"]["test-reply"] == "daily"
     assert data["emails_disabled"] is True
     import json

@@ -81,6 +81,23 @@ def test_gdpr_export_and_anonymisation(themes, django_capture_on_commit_callback
     assert page.author is None and page.author_name == DELETED_MEMBER
 
 
+def test_gdpr_export_lists_the_resources_i_wrote_or_proposed(themes, django_assert_max_num_queries, settings):
+    settings.SITE_URL = "https://comcep.example.fr"
+    member = UserFactory(display_name="Awa Diallo")
+    ResourcePageFactory(title="Écrite par Awa", author=member, summary="Un guide publié.")
+    ResourcePageFactory(title="Écrite par une autre", author=UserFactory())
+    services.propose_resource(user=member, title="Ma proposition", kind="guide", summary="Résumé " * 5,
+                              body_markdown="Mon texte proposé " * 5, themes=[themes["vae"]])
+    with django_assert_max_num_queries(3):  # one query, whatever the number of resources (the site's paths cached)
+        exported = gdpr.exporters()["authored_resources"](member)
+    assert [r["title"] for r in exported] == ["Écrite par Awa", "Ma proposition"]
+    published, proposed = exported
+    assert published["published"] and published["url"] == "https://comcep.example.fr/ressources/ecrite-par-awa/"
+    assert published["summary"] == "Un guide publié." and published["first_published_at"]
+    assert not proposed["published"] and proposed["url"] is None  # a draft has no address yet
+    assert proposed["markdown"].startswith("Mon texte proposé") and proposed["kind"] == "guide"
+
+
 def test_search_indexer_describes_resources_with_their_access(themes, members_resource, public_resource):
     from search.registry import indexer_for
 
