@@ -48,6 +48,7 @@ from .models import (
     Thread,
     can_moderate,
     can_use_forums,
+    space_access_q,
     space_entrants_q,
     space_moderators_q,
     thread_key,
@@ -969,14 +970,53 @@ def _withdraw_from_outsiders(thread: Thread) -> None:
     solution, moderation, group announcement) of the members who may not enter its space (a thread moved
     to a restricted space): their titles and excerpts quote it, and their links lead to a page they may not
     open. Two statements whatever the number of members and posts. What is sent afterwards is decided when
-    it is sent: the announcements read the thread's readers then (``reader_emails_among``)."""
+    it is sent: the announcements read the thread's readers then (``reader_emails_among``), and re-read the
+    thread's space in the transaction that writes them (``_AnnounceGuard``)."""
+    _withdraw_outsiders(thread.space, Thread.objects.filter(pk=thread.pk), Post.objects.filter(thread=thread))
+
+
+def forget_space_outsiders(space_id: int) -> int:
+    """The access to the space may have narrowed (its visibility, groups or moderators changed: the admin's
+    "Espaces", an import, any ``save()``; ``forums.signals``): the notifications about its threads and posts
+    of the members who may not enter it now go, read or not. One read of the space, then two statements
+    whatever the number of threads, posts and members. Returns how many were deleted."""
+    space = Space.objects.filter(pk=space_id).only("pk", "visibility").first()
+    if space is None:
+        return 0
+    return _withdraw_outsiders(space, Thread.objects.filter(space_id=space.pk),
+                               Post.objects.filter(thread__space_id=space.pk))
+
+
+def _withdraw_outsiders(space: Space, threads, posts) -> int:
     from comcep.notifications.services import withdraw_many
 
-    if thread.space.visibility == SpaceVisibility.MEMBERS:
-        return  # every member may enter it: nobody lost access by entering it
-    entrants = get_user_model().objects.filter(space_entrants_q(thread.space))
-    withdraw_many(Thread.objects.filter(pk=thread.pk), except_recipients=entrants)
-    withdraw_many(Post.objects.filter(thread=thread), except_recipients=entrants)
+    if space.visibility == SpaceVisibility.MEMBERS:
+        return 0  # every member may enter it: nobody is outside
+    entrants = get_user_model().objects.filter(space_entrants_q(space))
+    return withdraw_many(threads, except_recipients=entrants) + withdraw_many(posts, except_recipients=entrants)
+
+
+def forget_inaccessible_notifications(user_ids) -> int:
+    """The members ``user_ids`` may have lost access to restricted spaces (taken out of a Django group,
+    no longer a space's moderator, out of the "Modérateurs" group; ``forums.signals``): the notifications
+    they received about the threads and posts of the spaces they may no longer enter go, read or not.
+    Global moderators, who enter every space, keep theirs. One read of the members, then two statements per
+    member whatever the number of spaces, threads and posts (usually one member: the change of one
+    membership). Returns how many were deleted."""
+    from comcep.accounts.enums import MODERATORS_GROUP
+    from comcep.notifications.services import withdraw_many
+
+    ids = {pk for pk in user_ids if pk}
+    if not ids:
+        return 0
+    members = (get_user_model().objects.filter(pk__in=ids, is_superuser=False)
+               .exclude(groups__name=MODERATORS_GROUP).order_by("pk").only("pk"))
+    deleted = 0
+    for member in members:
+        closed = Space.objects.exclude(space_access_q(member)).values("pk")
+        deleted += (withdraw_many(Thread.objects.filter(space__in=closed), recipient=member)
+                    + withdraw_many(Post.objects.filter(thread__space__in=closed), recipient=member))
+    return deleted
 
 
 #: The kinds of the notifications that announce a post to other members (their excerpt quotes it).
