@@ -249,3 +249,31 @@ def test_a_space_moderator_outside_its_groups_taken_off_loses_them(
 
     assert not told_of(private_space, coordinator).exists()
 
+
+# --- An announcement racing a move ---------------------------------------------------------------
+
+
+def test_an_announce_task_that_read_its_readers_before_a_move_notifies_only_who_may_read_it_after(
+        space, private_space, region_group, author, moderator, reader_factory, committed, monkeypatch):
+    outsider = reader_factory("Olivier Dehors")
+    insider = reader_factory("Inès Occitanie", region_group)
+    thread = announce_a_thread_to(space, [outsider, insider], author, committed)
+
+    # The task reads the thread and its readers; a moderator's move commits before it writes the notifications.
+    read_readers = services.reader_emails_among
+    moved = []
+
+    def readers_then_a_move(thread_read, user_ids):
+        readers = read_readers(thread_read, user_ids)
+        if not moved:
+            moved.append(services.move_thread(thread=Thread.objects.get(pk=thread.pk), space=private_space,
+                                              moderator=moderator))
+        return readers
+
+    monkeypatch.setattr(services, "reader_emails_among", readers_then_a_move)
+    with committed():
+        reply = services.add_reply(thread=thread, author=author, body=f"Encore : {SECRET}", visible=True)
+    assert moved
+
+    assert not told_of(private_space, outsider).exists()
+    assert told_of(private_space, insider).filter(kind="reply", target_id=str(reply.pk)).exists()
