@@ -446,7 +446,7 @@ class _AnnounceGuard:
     readers when it started, and a moderator may have moved the thread to a restricted space (or hidden it)
     since. Inside the transaction that writes the notifications, one statement reads the thread's space and
     state again, locking its row against a move or a hide (``FOR KEY SHARE`` on PostgreSQL: they lock it
-    ``FOR UPDATE`` first; replies, which update its counters, are not held up; on SQLite the transaction
+    ``FOR UPDATE`` first; replies, which lock it ``FOR NO KEY UPDATE``, are not held up; on SQLite the transaction
     holds the write lock already). Unchanged (always but in a race): every recipient stays, nothing more is
     read. Changed: the recipients are those who may read it now (two more reads), none if it no longer
     counts. Either the move commits first, and the task sees it here, or the task commits first, and the
