@@ -66,6 +66,12 @@ class ForumsConfig(AppConfig):
         # Posts left waiting for their announcement by a failed task: queued again by requeue_stale_tasks.
         recovery.register("forums.announcements", requeue_stranded_announcements)
 
+        from . import signals
+
+        # Who may enter a space changed (visibility, groups, moderators, members' groups): the notifications
+        # of the members left outside go.
+        signals.connect()
+
         from . import animation
 
         animation.register()  # figures of the animation dashboard

@@ -272,14 +272,14 @@ ACTIVE_SANCTION = PreparedQuery(
 # the thread in the window instead (~1 ms per reply once the benchmark's member had posted ~1 500
 # replies in ten minutes; docs/performance.md, "Session 10: the posting request").
 # The reply's lock on its thread row (PostgreSQL: ``services._duplicate_reply`` serialises two identical
-# submissions racing each other), compiled once per process like the reply's other statements.
-# FOR NO KEY UPDATE (the lock the reply's UPDATE of the thread's counters takes anyway): it serialises
-# the replies, and lets through what only references the row (a reader's read marker, whose foreign key
-# check takes FOR KEY SHARE); FOR UPDATE held those until the reply committed.
+# submissions racing each other), compiled once per process like the reply's other statements. ``FOR NO KEY
+# UPDATE`` (what the reply's UPDATE of the thread's counters takes anyway): it serialises two replies, and lets
+# through what only references the row: a reader's read marker (its foreign key check takes ``FOR KEY SHARE``)
+# and the thread's announce task (``services._AnnounceGuard``, ``FOR KEY SHARE``, which only a move or a hide,
+# ``FOR UPDATE``, waits for). ``FOR UPDATE`` held them until the reply committed.
 THREAD_LOCK = PreparedQuery(
     "forums.thread_lock",
-    lambda *, thread: (Thread.objects.select_for_update(no_key=True).filter(pk=thread).order_by()
-                       .values_list("pk")),
+    lambda *, thread: Thread.objects.select_for_update(no_key=True).filter(pk=thread).order_by().values_list("pk"),
     params={"thread": int},
 )
 

@@ -48,6 +48,7 @@ from .models import (
     Thread,
     can_moderate,
     can_use_forums,
+    space_access_q,
     space_entrants_q,
     space_moderators_q,
     thread_key,
@@ -440,6 +441,40 @@ class _ThreadAudience:
         return reader_emails_among(self.thread, followers)
 
 
+class _AnnounceGuard:
+    """``notify_many``'s ``recheck`` for the announcements of a thread: the task read the thread and its
+    readers when it started, and a moderator may have moved the thread to a restricted space (or hidden it)
+    since. Inside the transaction that writes the notifications, one statement reads the thread's space and
+    state again, locking its row against a move or a hide (``FOR KEY SHARE`` on PostgreSQL: they lock it
+    ``FOR UPDATE`` first; replies, which lock it ``FOR NO KEY UPDATE``, are not held up; on SQLite the transaction
+    holds the write lock already). Unchanged (always but in a race): every recipient stays, nothing more is
+    read. Changed: the recipients are those who may read it now (two more reads), none if it no longer
+    counts. Either the move commits first, and the task sees it here, or the task commits first, and the
+    move's withdrawal (``_withdraw_from_outsiders``, after its lock) sees the task's notifications."""
+
+    def __init__(self, thread: Thread):
+        self.thread = thread
+
+    def __call__(self, recipient_ids: set[int]) -> set[int] | None:
+        meta, quote = Thread._meta, connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(name).column) for name in ("space", "is_hidden", "needs_approval"))
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s{lock}",  # noqa: S608 - names only
+                           [self.thread.pk])
+            row = cursor.fetchone()
+        if row is None:
+            return set()  # deleted meanwhile
+        thread = self.thread
+        if (row[0], bool(row[1]), bool(row[2])) == (thread.space_id, thread.is_hidden, thread.needs_approval):
+            return None
+        now = Thread(pk=thread.pk, space=Space.objects.get(pk=row[0]), is_hidden=bool(row[1]),
+                     needs_approval=bool(row[2]))
+        if not _thread_counts(now):
+            return set()
+        return set(reader_emails_among(now, recipient_ids))
+
+
 #: Posts whose immediate e-mails one ``immediate_emails_sent_here`` block sends (after the last one's commit).
 #: Beyond the block's limit (ENQUEUE_CHUNK notifications) the e-mails are queued, as for a large fan-out.
 ANNOUNCE_EMAIL_GROUP = 20
@@ -473,6 +508,7 @@ def _announce_thread(thread_id: int) -> None:
     if not waiting:
         return
     audience = _ThreadAudience(waiting[0].thread)
+    recheck = _AnnounceGuard(audience.thread)
     for start in range(0, len(waiting), ANNOUNCE_CLAIM_BATCH):  # bounded IN lists, whatever the backlog
         chunk = waiting[start:start + ANNOUNCE_CLAIM_BATCH]
         claimed = _claim_announcements(thread_id, [post.pk for post in chunk])
@@ -489,7 +525,7 @@ def _announce_thread(thread_id: int) -> None:
                     post.thread = audience.thread
                     if post.is_public and _thread_counts(audience.thread):
                         events.extend(_announce_events(post, audience))
-                notify_many(events)
+                notify_many(events, recheck=recheck)
             # Done: unless marked waiting again meanwhile (an edit).
             Post.objects.filter(pk__in=[post.pk for post in group], announce_pending=False).update(
                 announce_pending=None)
@@ -971,14 +1007,53 @@ def _withdraw_from_outsiders(thread: Thread) -> None:
     solution, moderation, group announcement) of the members who may not enter its space (a thread moved
     to a restricted space): their titles and excerpts quote it, and their links lead to a page they may not
     open. Two statements whatever the number of members and posts. What is sent afterwards is decided when
-    it is sent: the announcements read the thread's readers then (``reader_emails_among``)."""
+    it is sent: the announcements read the thread's readers then (``reader_emails_among``), and re-read the
+    thread's space in the transaction that writes them (``_AnnounceGuard``)."""
+    _withdraw_outsiders(thread.space, Thread.objects.filter(pk=thread.pk), Post.objects.filter(thread=thread))
+
+
+def forget_space_outsiders(space_id: int) -> int:
+    """The access to the space may have narrowed (its visibility, groups or moderators changed: the admin's
+    "Espaces", an import, any ``save()``; ``forums.signals``): the notifications about its threads and posts
+    of the members who may not enter it now go, read or not. One read of the space, then two statements
+    whatever the number of threads, posts and members. Returns how many were deleted."""
+    space = Space.objects.filter(pk=space_id).only("pk", "visibility").first()
+    if space is None:
+        return 0
+    return _withdraw_outsiders(space, Thread.objects.filter(space_id=space.pk),
+                               Post.objects.filter(thread__space_id=space.pk))
+
+
+def _withdraw_outsiders(space: Space, threads, posts) -> int:
     from comcep.notifications.services import withdraw_many
 
-    if thread.space.visibility == SpaceVisibility.MEMBERS:
-        return  # every member may enter it: nobody lost access by entering it
-    entrants = get_user_model().objects.filter(space_entrants_q(thread.space))
-    withdraw_many(Thread.objects.filter(pk=thread.pk), except_recipients=entrants)
-    withdraw_many(Post.objects.filter(thread=thread), except_recipients=entrants)
+    if space.visibility == SpaceVisibility.MEMBERS:
+        return 0  # every member may enter it: nobody is outside
+    entrants = get_user_model().objects.filter(space_entrants_q(space))
+    return withdraw_many(threads, except_recipients=entrants) + withdraw_many(posts, except_recipients=entrants)
+
+
+def forget_inaccessible_notifications(user_ids) -> int:
+    """The members ``user_ids`` may have lost access to restricted spaces (taken out of a Django group,
+    no longer a space's moderator, out of the "Modérateurs" group; ``forums.signals``): the notifications
+    they received about the threads and posts of the spaces they may no longer enter go, read or not.
+    Global moderators, who enter every space, keep theirs. One read of the members, then two statements per
+    member whatever the number of spaces, threads and posts (usually one member: the change of one
+    membership). Returns how many were deleted."""
+    from comcep.accounts.enums import MODERATORS_GROUP
+    from comcep.notifications.services import withdraw_many
+
+    ids = {pk for pk in user_ids if pk}
+    if not ids:
+        return 0
+    members = (get_user_model().objects.filter(pk__in=ids, is_superuser=False)
+               .exclude(groups__name=MODERATORS_GROUP).order_by("pk").only("pk"))
+    deleted = 0
+    for member in members:
+        closed = Space.objects.exclude(space_access_q(member)).values("pk")
+        deleted += (withdraw_many(Thread.objects.filter(space__in=closed), recipient=member)
+                    + withdraw_many(Post.objects.filter(thread__space__in=closed), recipient=member))
+    return deleted
 
 
 #: The kinds of the notifications that announce a post to other members (their excerpt quotes it).
@@ -1100,6 +1175,8 @@ def pin_thread(*, thread: Thread, moderator, pinned: bool = True, reason: str = 
 
 @transaction.atomic
 def hide_thread(*, thread: Thread, moderator, hidden: bool = True, reason: str = "") -> Thread:
+    if hidden and not thread.is_hidden:
+        _lock_thread_row(thread.pk)  # against an announce task, as move_thread
     was_hidden = thread.is_hidden
     thread = _set_thread_flag(thread, moderator, "is_hidden", hidden,
                               ModerationAction.HIDE_THREAD if hidden else ModerationAction.RESTORE_THREAD, reason)
@@ -1110,12 +1187,23 @@ def hide_thread(*, thread: Thread, moderator, hidden: bool = True, reason: str =
     return thread
 
 
+def _lock_thread_row(thread_id: int) -> None:
+    """``SELECT … FOR UPDATE`` of the thread's row, until the transaction ends (nothing on SQLite, whose
+    write transaction holds the database's write lock)."""
+    if connection.features.has_select_for_update:
+        list(Thread.objects.select_for_update().filter(pk=thread_id).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def move_thread(*, thread: Thread, space: Space, moderator, reason: str = "") -> Thread:
     ensure_moderator(moderator)
     old_space_id = thread.space_id
     if old_space_id == space.pk:
         return thread
+    # Its row locked first: an announce task writing its notifications meanwhile (``_AnnounceGuard``, which
+    # locks it FOR KEY SHARE) either commits before, and the withdrawal below sees them, or waits, then
+    # reads the new space.
+    _lock_thread_row(thread.pk)
     old_title = thread.space.title
     Thread.objects.filter(pk=thread.pk).update(space=space)
     thread.space = space

@@ -23,6 +23,9 @@ class GroupsConfig(AppConfig):
         register_kind("groupe-adhesion", _("Mes adhésions aux groupes régionaux"),
                       description=_("Vous êtes invité(e) dans un groupe, ou votre demande est acceptée "
                                       "ou refusée."))
+        register_kind("groupe-sans-coordinateur", _("Groupes régionaux sans coordinateur (équipe d'animation)"),
+                      description=_("Le dernier coordinateur d'un groupe régional l'a quitté ou a supprimé son "
+                                    "compte : ses demandes d'adhésion vous sont adressées."))
         register_kind("annonce-groupe", _("Annonces de mes groupes régionaux"),
                       description=_("Un coordinateur publie une annonce pour les membres du groupe."))
         exchange.register(GroupSection())

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from comcep.core.access import is_approved_member
 from forums import services as forum_services
@@ -218,6 +219,44 @@ def _manage_url(group) -> str:
     return reverse("groups:manage", kwargs={"slug": group.slug})
 
 
+def _acting_coordinator_ids(group) -> list[int]:
+    """The group's coordinators who may act: active coordinators whose account is an approved member's."""
+    return list(Membership.objects.coordinators().filter(group=group, user__in=members_queryset())
+                .values_list("user_id", flat=True))
+
+
+def _request_deciders(group) -> list[int]:
+    """Who is asked to decide a join request: the group's coordinators; when it has none who may act (the last
+    one left, deleted their account or lost their membership), the global moderators, who manage every group
+    (one more query only then). A request never waits unseen."""
+    return _acting_coordinator_ids(group) or list(
+        get_user_model().objects.moderators().values_list("pk", flat=True))
+
+
+def tell_moderators_if_without_coordinator(groups, *, departed) -> int:
+    """``departed`` was a coordinator of ``groups`` and no longer is (left, account deleted): each group left
+    with no coordinator who may act is reported to the global moderators (kind ``groupe-sans-coordinateur``,
+    with its pending requests, linking to its management page), so that they name one. Returns how many
+    groups were reported."""
+    reported = 0
+    moderators = None
+    for group in groups:
+        if _acting_coordinator_ids(group):
+            continue
+        if moderators is None:
+            moderators = list(get_user_model().objects.moderators().values_list("pk", flat=True))
+        waiting = Membership.objects.filter(group=group, status=MembershipStatus.REQUESTED).count()
+        excerpt = ngettext("%(count)d demande d'adhésion attend une réponse.",
+                           "%(count)d demandes d'adhésion attendent une réponse.", waiting) % {"count": waiting}
+        _notify("groupe-sans-coordinateur", moderators,
+                title=_("Le groupe « %(group)s » n'a plus de coordinateur") % {"group": group.name},
+                url=_manage_url(group), actor=departed,
+                excerpt=(excerpt + " " if waiting else "") + _("Nommez un coordinateur depuis la gestion du groupe."),
+                target=group)
+        reported += 1
+    return reported
+
+
 @transaction.atomic
 def request_join(*, group: RegionalGroup, user) -> Membership:
     """"Demander à rejoindre". An invited member joins at once; asking twice changes nothing."""
@@ -232,8 +271,7 @@ def request_join(*, group: RegionalGroup, user) -> Membership:
             membership = Membership.objects.create(group=group, user=user, status=MembershipStatus.REQUESTED)
     except IntegrityError:  # a double click raced us
         return Membership.objects.get(group=group, user=user)
-    coordinators = list(Membership.objects.coordinators().filter(group=group).values_list("user_id", flat=True))
-    _notify("groupe-demande", coordinators,
+    _notify("groupe-demande", _request_deciders(group),
             title=_("%(name)s demande à rejoindre le groupe « %(group)s »") % {"name": user.public_name,
                                                                                "group": group.name},
             url=_manage_url(group), actor=user, excerpt=user.organisation or "",
@@ -251,10 +289,14 @@ def cancel_request(*, group: RegionalGroup, user) -> bool:
 
 @transaction.atomic
 def leave(*, group: RegionalGroup, user) -> bool:
-    """Leave the group (or withdraw a request, or decline an invitation)."""
+    """Leave the group (or withdraw a request, or decline an invitation). The last coordinator leaving: the
+    global moderators are told (``tell_moderators_if_without_coordinator``)."""
     _withdraw_questions(Membership.objects.filter(group=group, user=user))
+    was_coordinator = Membership.objects.coordinators().filter(group=group, user=user).exists()
     deleted, _details = Membership.objects.filter(group=group, user=user).delete()
     _sync(None, user=user, group=group)
+    if was_coordinator:
+        tell_moderators_if_without_coordinator([group], departed=user)
     return bool(deleted)
 
 

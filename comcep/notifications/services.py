@@ -232,7 +232,7 @@ def notify(
                               dedupe_key=dedupe_key, recipient_emails=recipient_emails)])
 
 
-def notify_many(events: Iterable[Event]) -> int:
+def notify_many(events: Iterable[Event], *, recheck: Callable[[set[int]], set[int] | None] | None = None) -> int:
     """``notify`` for several events at once, with the same queries as one ``notify`` (the users
     not given by ``recipient_emails``, the dedupe keys, the preferences of every kind, one
     ``INSERT``) in one transaction: exactly the notifications that calling ``notify`` for each
@@ -240,7 +240,11 @@ def notify_many(events: Iterable[Event]) -> int:
     taken by an earlier event of the batch is skipped, as the earlier ``notify`` would have
     committed it). A background task that announces a burst of events (forums'
     ``_announce_thread``) pays one write transaction for all of them instead of one per event.
-    Returns how many were created."""
+    ``recheck``: called inside the INSERT's transaction, just before it, with the ids of the recipients
+    about to be written; it returns those still allowed (or None: all of them). The caller's recipients
+    were read earlier; this is its last word, read in the transaction that writes (the forums lock the
+    thread's row there, so that a thread moved to a restricted space meanwhile is announced to its new
+    readers only: ``forums.services._AnnounceGuard``). Returns how many were created."""
     events = list(events)
     for event in events:
         get_kind(event.kind)
@@ -315,24 +319,26 @@ def notify_many(events: Iterable[Event]) -> int:
 
     try:
         with transaction.atomic():
-            created = Notification.objects.bulk_create(objects, batch_size=500)
+            objects = _rechecked(objects, recheck)
+            created = Notification.objects.bulk_create(objects, batch_size=500) if objects else []
     except IntegrityError:
         if not any(obj.dedupe_key for obj in objects):
             raise
         # A concurrent notify() with the same dedupe_key won the race for some recipients:
-        # insert one by one and keep the others.
+        # insert one by one and keep the others (the recheck again, in this transaction).
         created = []
-        for obj in objects:
-            obj.pk = None  # a rolled-back batch may have assigned ids
-            obj._state.adding = True
-            try:
-                with transaction.atomic():
-                    obj.save(force_insert=True)
-                created.append(obj)
-            except IntegrityError:
-                if not obj.dedupe_key:
-                    raise
-                continue
+        with transaction.atomic():
+            for obj in _rechecked(objects, recheck):
+                obj.pk = None  # a rolled-back batch may have assigned ids
+                obj._state.adding = True
+                try:
+                    with transaction.atomic():
+                        obj.save(force_insert=True)
+                    created.append(obj)
+                except IntegrityError:
+                    if not obj.dedupe_key:
+                        raise
+                    continue
 
     immediate = [n.pk for n in created if n.delivery == Frequency.IMMEDIATE and n.email_status == EmailStatus.PENDING]
     claimed = [n.pk for n in created if n.email_status == EmailStatus.SENDING]
@@ -340,6 +346,14 @@ def notify_many(events: Iterable[Event]) -> int:
         token = sent_here.token if sent_here is not None else None
         transaction.on_commit(partial(_immediate_emails_committed, immediate, claimed, token))
     return len(created)
+
+
+def _rechecked(objects: list, recheck) -> list:
+    """``objects`` whose recipients ``recheck`` (notify_many's) still allows, read now."""
+    if recheck is None or not objects:
+        return objects
+    allowed = recheck({obj.recipient_id for obj in objects})
+    return objects if allowed is None else [obj for obj in objects if obj.recipient_id in allowed]
 
 
 class _SentHere:
