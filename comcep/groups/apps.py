@@ -18,12 +18,13 @@ class GroupsConfig(AppConfig):
         from .exchange import GroupSection
 
         register_kind("groupe-demande", _("Demandes d'adhésion à mes groupes (coordination)"),
-                      audience=_coordinates_a_group,
+                      audience=_decides_join_requests,
                       description=_("Un membre demande à rejoindre un groupe régional que vous coordonnez."))
         register_kind("groupe-adhesion", _("Mes adhésions aux groupes régionaux"),
                       description=_("Vous êtes invité(e) dans un groupe, ou votre demande est acceptée "
                                       "ou refusée."))
         register_kind("groupe-sans-coordinateur", _("Groupes régionaux sans coordinateur (équipe d'animation)"),
+                      audience=_is_moderator,  # services.tell_moderators_if_without_coordinator
                       description=_("Le dernier coordinateur d'un groupe régional l'a quitté ou a supprimé son "
                                     "compte : ses demandes d'adhésion vous sont adressées."))
         register_kind("annonce-groupe", _("Annonces de mes groupes régionaux"),
@@ -50,9 +51,13 @@ class GroupsConfig(AppConfig):
         search.connect()
 
 
-def _coordinates_a_group(user) -> bool:
-    """Join requests notify a group's coordinators (``services``): the preferences page offers the kind
-    to whoever coordinates a group now."""
+def _is_moderator(user) -> bool:
+    return user.is_active and user.is_moderator
+
+
+def _decides_join_requests(user) -> bool:
+    """Join requests notify a group's coordinators, and the global moderators for a group left without one
+    (``services._request_deciders``): the preferences page offers the kind to them."""
     from .models import Membership
 
-    return Membership.objects.coordinators().filter(user_id=user.pk).exists()
+    return _is_moderator(user) or Membership.objects.coordinators().filter(user_id=user.pk).exists()

@@ -280,12 +280,20 @@ def test_an_answered_or_withdrawn_invitation_is_no_longer_in_the_invited_members
     assert _in_group(guest, group) == (answer == "accepter")
 
 
-def test_the_join_requests_kind_is_offered_to_coordinators_only(client, group, coordinator, insider):
+def test_the_join_requests_kinds_are_offered_to_those_who_decide_them(client, group, coordinator, insider):
     """« Demandes d'adhésion à mes groupes (coordination) » on the preferences page: for whoever coordinates
-    a group, not for its members."""
-    label = "Demandes d&#x27;adhésion à mes groupes (coordination)"
+    a group and for the moderators (who decide for a group left without coordinator, and are told of it),
+    not for the groups' members."""
+    from tests.factories import ModeratorFactory
+
+    requests = "Demandes d&#x27;adhésion à mes groupes (coordination)"
+    orphans = "Groupes régionaux sans coordinateur (équipe d&#x27;animation)"
     client.force_login(coordinator)
-    assert label in client.get("/mon-espace/notifications/preferences/").content.decode()
+    html = client.get("/mon-espace/notifications/preferences/").content.decode()
+    assert requests in html and orphans not in html
+    client.force_login(ModeratorFactory())
+    html = client.get("/mon-espace/notifications/preferences/").content.decode()
+    assert requests in html and orphans in html
     client.force_login(insider)
     html = client.get("/mon-espace/notifications/preferences/").content.decode()
-    assert label not in html and "Annonces de mes groupes régionaux" in html
+    assert requests not in html and orphans not in html and "Annonces de mes groupes régionaux" in html
