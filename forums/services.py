@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Case, Count, F, Min, Q, Subquery, Sum, Value, When
 from django.db.models.constants import OnConflict
@@ -917,12 +918,25 @@ def flag(*, post: Post, reporter, reason: str, comment: str = "") -> Flag:
         return existing
     try:
         with transaction.atomic():
-            return Flag.objects.create(post=post, reporter=reporter, reason=reason, comment=comment[:500])
+            return Flag.objects.create(post=post, reporter=reporter, reason=reason,
+                                       comment=_within(comment, Flag, "comment", key="comment"))
     except IntegrityError:
         return Flag.objects.get(post=post, reporter=reporter, status=FlagStatus.OPEN)
 
 
 # --- Moderation -------------------------------------------------------------------------
+
+
+def _within(text: str | None, model, field: str, *, key: str = "reason") -> str:
+    """``text`` (typed by a member or a moderator) as typed, or a ValidationError (Django's French message,
+    under the form field ``key``) when it is longer than the column ``model.field``: never cut without a word.
+    The forms check the same length first (``max_length``), next to the field."""
+    text = text or ""
+    try:
+        MaxLengthValidator(model._meta.get_field(field).max_length)(text)
+    except ValidationError as exc:
+        raise ValidationError({key: exc.messages}) from None
+    return text
 
 
 def _log(actor, action, *, thread=None, post=None, member=None, reason="", target="") -> ModerationLog:
@@ -936,13 +950,14 @@ def _log(actor, action, *, thread=None, post=None, member=None, reason="", targe
             target = thread.title
         elif member is not None:
             target = f"{member.public_name} <{member.email}>"
+    # ``target`` is written by the site (a title, a name), not typed as such: cut to its column (255).
     return ModerationLog.objects.create(actor=actor, action=action, thread=thread, post=post, member=member,
                                         target=target[:255], reason=reason or "")
 
 
 def _resolve_flags(post: Post, moderator, resolution: str) -> None:
     Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
-        status=FlagStatus.RESOLVED, resolved_by=moderator, resolved_at=timezone.now(), resolution=resolution[:300])
+        status=FlagStatus.RESOLVED, resolved_by=moderator, resolved_at=timezone.now(), resolution=resolution)
 
 
 def _withdraw_announcements(post: Post) -> None:
@@ -988,7 +1003,7 @@ def hide_post(*, post: Post, moderator, reason: str) -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
     if post.is_hidden:
         return post
-    post.is_hidden, post.hidden_reason = True, (reason or "")[:300]
+    post.is_hidden, post.hidden_reason = True, _within(reason, Post, "hidden_reason")
     post.save(update_fields=["is_hidden", "hidden_reason"])
     if post.thread.solved_post_id == post.pk:
         Thread.objects.filter(pk=post.thread_id).update(solved_post=None)
@@ -1044,7 +1059,7 @@ def reject_post(*, post: Post, moderator, reason: str) -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
-    post.needs_approval, post.is_hidden, post.hidden_reason = False, True, (reason or "")[:300]
+    post.needs_approval, post.is_hidden, post.hidden_reason = False, True, _within(reason, Post, "hidden_reason")
     post.save(update_fields=["needs_approval", "is_hidden", "hidden_reason"])
     thread = post.thread
     if thread.needs_approval:  # the first post of a new thread: the thread is refused with it
@@ -1133,7 +1148,7 @@ def resolve_flag(*, flag: Flag, moderator, resolution: str = "") -> Flag:
     if flag.status == FlagStatus.RESOLVED:
         return flag
     flag.status, flag.resolved_by, flag.resolved_at = FlagStatus.RESOLVED, moderator, timezone.now()
-    flag.resolution = (resolution or "")[:300]
+    flag.resolution = _within(resolution, Flag, "resolution")
     flag.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
     _log(moderator, ModerationAction.RESOLVE_FLAG, post=flag.post, reason=resolution)
     return flag

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -354,13 +355,17 @@ def report(*, message: Message, reporter, reason: str, comment: str = "") -> Rep
         raise PermissionDenied(_("Vous ne pouvez pas signaler votre propre message."))
     if message.is_removed:
         raise PermissionDenied(_("Ce message a déjà été retiré par la modération."))
+    comment = comment or ""
+    try:  # the form checks it first, next to the field: never cut what the member wrote
+        MaxLengthValidator(Report._meta.get_field("comment").max_length)(comment)
+    except ValidationError as exc:
+        raise ValidationError({"comment": exc.messages}) from None
     existing = Report.objects.filter(message=message, reporter=reporter, status=ReportStatus.OPEN).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            return Report.objects.create(message=message, reporter=reporter, reason=reason,
-                                         comment=(comment or "")[:500])
+            return Report.objects.create(message=message, reporter=reporter, reason=reason, comment=comment)
     except IntegrityError:  # a double click raced us
         return Report.objects.get(message=message, reporter=reporter, status=ReportStatus.OPEN)
 
