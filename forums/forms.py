@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import from_current_timezone
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.markdown import visible_length
+
 from .enums import FlagReason
 from .models import Space
 
@@ -31,6 +33,10 @@ class BodyField(forms.CharField):
                                                           "data-forums-editor": ""}))
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if visible_length(value) else self.empty_value  # only invisible characters: empty
+
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)  # the server reports an over-long draft instead of silently cutting it
@@ -48,6 +54,12 @@ class ThreadForm(forms.Form):
                             error_messages={"required": _("Donnez un titre à votre question."),
                                             "min_length": _("Le titre doit compter au moins 5 caractères.")})
     body = BodyField()
+
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        if visible_length(title) < 5:  # five zero-width spaces are five characters nobody sees
+            raise ValidationError(self.fields["title"].error_messages["min_length"], code="min_length")
+        return title
 
 
 class DiscussForm(ThreadForm):

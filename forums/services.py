@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comcep.core import ratelimit, taskqueue
-from comcep.core.markdown import clean_source, count_links, html_to_text, without_quotes
+from comcep.core.markdown import clean_source, count_links, html_to_text, visible_length, without_quotes
 from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
@@ -227,7 +227,7 @@ def _clean_body(body: str) -> str:
 
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
-    if len(title) < 5:
+    if visible_length(title) < 5:  # invisible characters (zero-width spaces...) do not count
         raise ValidationError({"title": _("Le titre doit compter au moins 5 caractères.")}, code="min_length")
     if len(title) > 160:
         raise ValidationError({"title": _("Le titre compte au plus 160 caractères.")}, code="max_length")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comcep.core import ratelimit
-from comcep.core.markdown import clean_source, html_to_text, render_markdown
+from comcep.core.markdown import clean_source, html_to_text, render_markdown, visible_length
 from comcep.core.ratelimit import parse_rate
 
 from . import search
@@ -108,7 +108,7 @@ def clean_body(body: str) -> str:
 
 def clean_subject(subject: str) -> str:
     subject = " ".join((subject or "").split())
-    if len(subject) < 3:
+    if visible_length(subject) < 3:  # invisible characters (zero-width spaces...) do not count
         raise ValidationError({"subject": _("Le sujet doit compter au moins 3 caractères.")}, code="min_length")
     if len(subject) > SUBJECT_MAX_LENGTH:
         raise ValidationError({"subject": _("Le sujet compte au plus %(limit)d caractères.")
