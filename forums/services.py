@@ -114,6 +114,26 @@ def ensure_can_read_thread(user, thread: Thread) -> None:
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 
+def suspension_end(sanction: MemberSanction) -> str:
+    """When ``sanction`` (with an end) ends, as the member reads it: local time, "31/12/2026 23:59"."""
+    return timezone.localtime(sanction.suspended_until).strftime("%d/%m/%Y %H:%M")
+
+
+def conversation_refusal(user) -> str | None:
+    """Why ``user`` may not write private messages (registered with ``comcep.conversations.restrictions``):
+    a member suspended from the forums reads their conversations but writes none until the suspension ends
+    (the one that ends last, ``active_sanction``), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    sanction = active_sanction(user)
+    if sanction is None:
+        return None
+    if sanction.suspended_until:
+        return _("Votre compte est suspendu jusqu'au %(date)s : vous pouvez lire vos conversations, mais pas "
+                 "écrire de message.") % {"date": suspension_end(sanction)}
+    return _("Votre compte est suspendu : vous pouvez lire vos conversations, mais pas écrire de message.")
+
+
 #: ``ensure_can_post(sanction=...)`` when the caller has not read the member's sanction.
 UNREAD = object()
 
@@ -133,9 +153,8 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
         sanction = active_sanction(user)
     if sanction is not None:
         if sanction.suspended_until:
-            until = timezone.localtime(sanction.suspended_until).strftime("%d/%m/%Y %H:%M")
             raise PermissionDenied(_("Votre compte est suspendu jusqu'au %(date)s : vous ne pouvez pas publier.")
-                                   % {"date": until})
+                                   % {"date": suspension_end(sanction)})
         raise PermissionDenied(_("Votre compte est suspendu : vous ne pouvez pas publier."))
     if thread is not None:
         space = thread.space

@@ -25,7 +25,7 @@ from comcep.core import ratelimit
 from comcep.core.markdown import clean_source, html_to_text, render_markdown, visible_length
 from comcep.core.ratelimit import parse_rate
 
-from . import search
+from . import restrictions, search
 from .enums import ReportStatus
 from .models import Block, Conversation, Message, Participant, Report, can_use_conversations
 
@@ -161,6 +161,15 @@ def ensure_can_write(user) -> None:
         raise PermissionDenied(_("Les messages privés sont réservés aux membres validés."))
 
 
+def ensure_can_send(user) -> None:
+    """Start a conversation or write in one: ``ensure_can_write``, and no app refuses it now (a member
+    suspended from the forums: ``restrictions``). Reading, leaving, blocking and reporting stay open."""
+    ensure_can_write(user)
+    refusal = restrictions.write_refusal(user)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
 # --- Notifications ----------------------------------------------------------------------
 
 
@@ -260,7 +269,7 @@ def _post(conversation: Conversation, author, body: str, html: str, now) -> Mess
 @transaction.atomic
 def start_conversation(*, author, recipients, subject: str, body: str, created_at=None,
                        rate_limited: bool = True, notify: bool = True) -> Conversation:
-    ensure_can_write(author)
+    ensure_can_send(author)
     errors = {}
     for check, value in ((clean_subject, subject), (clean_body, body)):
         try:
@@ -293,7 +302,7 @@ def start_conversation(*, author, recipients, subject: str, body: str, created_a
 @transaction.atomic
 def add_message(*, conversation: Conversation, author, body: str, created_at=None,
                 rate_limited: bool = True, notify: bool = True) -> Message:
-    ensure_can_write(author)
+    ensure_can_send(author)
     # Lock the row: counters and the "caught up" rule for blockers see the previous message.
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if not Participant.objects.active().filter(conversation=conversation, user=author).exists():
