@@ -76,8 +76,12 @@ def inbox(request):
     # The members I blocked, and since when: what they wrote after the block is hidden from me
     # (MessageQuerySet.for_conversation_page), what they wrote before stays readable.
     blocked_since = dict(queries.BLOCKED_SINCE.rows(user=user.pk))
+    # How many of those messages each conversation holds (one query, only for a member who blocked someone):
+    # "N messages" counts what the member sees.
+    hidden = queries.inbox_hidden(user.pk, ids) if blocked_since else {}
     for row in rows:
         row.others = others.get(row.conversation_id, [])
+        row.message_count = row.conversation.message_count - hidden.get(row.conversation_id, 0)
         last = row.conversation.last_message
         since = blocked_since.get(last.author_id) if last is not None and last.author_id != user.pk else None
         row.last_hidden = since is not None and since <= last.created_at
