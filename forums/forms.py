@@ -83,6 +83,15 @@ class ReasonForm(forms.Form):
                                          "communiqué à l'auteur."))
 
 
+def queue_row(data) -> tuple[str, int | None]:
+    """The input prefix and the id of the moderation queue's row a POST comes from (a report's row carries
+    ``flag``, a pending post's row only ``post``), for ``inline_reason``; the id None when it is no id (ASCII
+    digits only: ``isdigit()`` also accepts "²", which ``int()`` refuses)."""
+    flag = str(data.get("flag", ""))
+    prefix, value = ("motif-f", flag) if flag else ("motif-p", str(data.get("post", "")))
+    return prefix, int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
 def inline_reason(data, *, prefix: str, pk) -> tuple[str | None, dict | None]:
     """The reason typed in one of the inline forms of a moderation page (a queue's row, the lifting of a
     suspension), whose input is ``templates/forums/includes/reason_input.html``: ``(reason, None)``, or

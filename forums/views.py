@@ -37,6 +37,7 @@ from .forms import (
     SuspendForm,
     ThreadForm,
     inline_reason,
+    queue_row,
 )
 from .mentions import render_post
 from .models import (
@@ -231,9 +232,8 @@ def space_moderation(request, space):
     ensure_space_moderator(request.user, space)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        flag_pk = request.POST.get("flag", "")
-        row = ("motif-f", flag_pk) if flag_pk else ("motif-p", request.POST.get("post", ""))
-        reason, reason_error = inline_reason(request.POST, prefix=row[0], pk=int(row[1]) if row[1].isdigit() else None)
+        prefix, row_pk = queue_row(request.POST)
+        reason, reason_error = inline_reason(request.POST, prefix=prefix, pk=row_pk)
         if reason_error:  # too long: never cut, shown again next to its row's input
             return _space_moderation_page(request, space, reason_error=reason_error)
         try:

@@ -31,7 +31,7 @@ from comcep.core.permissions import WithoutActionsPermissionPolicy
 
 from . import services, space_locks
 from .enums import FlagStatus
-from .forms import SUSPENSION_END_HELP, SuspensionEndField, inline_reason
+from .forms import SUSPENSION_END_HELP, SuspensionEndField, inline_reason, queue_row
 from .models import Flag, MemberSanction, ModerationLog, Post, Space, Thread
 
 # Actions these viewsets leave out are never offered (see comcep.core.permissions).
@@ -81,9 +81,8 @@ class ModerationQueueView(WagtailAdminTemplateMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "")
-        flag_pk = request.POST.get("flag", "")
-        row = ("motif-f", flag_pk) if flag_pk else ("motif-p", request.POST.get("post", ""))
-        reason, reason_error = inline_reason(request.POST, prefix=row[0], pk=int(row[1]) if row[1].isdigit() else None)
+        prefix, row_pk = queue_row(request.POST)
+        reason, reason_error = inline_reason(request.POST, prefix=prefix, pk=row_pk)
         if reason_error:  # too long: never cut, shown again next to its row's input
             return self.render_to_response(self.get_context_data(reason_error=reason_error), status=400)
         try:
