@@ -95,14 +95,14 @@ def queue_row(data) -> tuple[str, int | None]:
 def inline_reason(data, *, prefix: str, pk) -> tuple[str | None, dict | None]:
     """The reason typed in one of the inline forms of a moderation page (a queue's row, the lifting of a
     suspension), whose input is ``templates/forums/includes/reason_input.html``: ``(reason, None)``, or
-    ``(None, error)`` when it is refused (longer than its 300-character column, a NUL): the view shows the page
-    again with a 400 and ``error`` as ``reason_error``, i.e. the error next to that input and what was typed in
-    it. Never cut: a reason cut without a word would tell the member or the log something else."""
-    form = ReasonForm(data)
+    ``(None, error)`` when it is refused (longer than its 300-character column; NULs are dropped): the view
+    shows the page again with a 400 and ``error`` as ``reason_error``, i.e. the error next to that input and
+    what was typed in it. Never cut: a reason cut without a word would tell the member or the log something else."""
+    typed = str(data.get("reason", "")).replace("\x00", "")  # NUL: no one types it, PostgreSQL refuses it
+    form = ReasonForm({"reason": typed})
     if form.is_valid():
         return form.cleaned_data["reason"], None
-    return None, {"prefix": prefix, "pk": pk, "value": str(data.get("reason", "")).replace("\x00", ""),
-                  "errors": form.errors["reason"]}
+    return None, {"prefix": prefix, "pk": pk, "value": typed, "errors": form.errors["reason"]}
 
 
 class RequiredReasonForm(ReasonForm):
