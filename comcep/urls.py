@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from comcep.accounts import urls as accounts_urls
 from comcep.core import views as core_views
 
 urlpatterns = [
@@ -13,7 +14,7 @@ urlpatterns = [
     path("admin/login/", core_views.admin_login, name="admin_login_gate"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("comptes/", include("allauth.urls")),
+    path("comptes/", include(accounts_urls.allauth_patterns)),  # allauth's, a form with errors answering 400
     path("mon-espace/notifications/", include("comcep.notifications.urls")),
     path("mon-espace/", include("comcep.accounts.urls")),
     path("recherche/", include("search.urls")),

@@ -75,3 +75,9 @@ class ForumsConfig(AppConfig):
         from . import animation
 
         animation.register()  # figures of the animation dashboard
+
+        from comcep.conversations import restrictions
+
+        from .services import conversation_refusal
+
+        restrictions.register(conversation_refusal)  # a suspended member writes no private message either

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import from_current_timezone
 from django.utils.translation import gettext_lazy as _
 
+from comcep.core.markdown import visible_length
+
 from .enums import FlagReason
 from .models import Space
 
@@ -31,6 +33,10 @@ class BodyField(forms.CharField):
                                                           "data-forums-editor": ""}))
         super().__init__(**kwargs)
 
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if visible_length(value) else self.empty_value  # only invisible characters: empty
+
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)  # the server reports an over-long draft instead of silently cutting it
@@ -48,6 +54,12 @@ class ThreadForm(forms.Form):
                             error_messages={"required": _("Donnez un titre à votre question."),
                                             "min_length": _("Le titre doit compter au moins 5 caractères.")})
     body = BodyField()
+
+    def clean_title(self):
+        title = self.cleaned_data["title"]
+        if visible_length(title) < 5:  # five zero-width spaces are five characters nobody sees
+            raise ValidationError(self.fields["title"].error_messages["min_length"], code="min_length")
+        return title
 
 
 class DiscussForm(ThreadForm):
@@ -69,6 +81,28 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=300, required=False,
                              help_text=_("Consigné dans le journal de modération et, le cas échéant, "
                                          "communiqué à l'auteur."))
+
+
+def queue_row(data) -> tuple[str, int | None]:
+    """The input prefix and the id of the moderation queue's row a POST comes from (a report's row carries
+    ``flag``, a pending post's row only ``post``), for ``inline_reason``; the id None when it is no id (ASCII
+    digits only: ``isdigit()`` also accepts "²", which ``int()`` refuses)."""
+    flag = str(data.get("flag", ""))
+    prefix, value = ("motif-f", flag) if flag else ("motif-p", str(data.get("post", "")))
+    return prefix, int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def inline_reason(data, *, prefix: str, pk) -> tuple[str | None, dict | None]:
+    """The reason typed in one of the inline forms of a moderation page (a queue's row, the lifting of a
+    suspension), whose input is ``templates/forums/includes/reason_input.html``: ``(reason, None)``, or
+    ``(None, error)`` when it is refused (longer than its 300-character column; NULs are dropped): the view
+    shows the page again with a 400 and ``error`` as ``reason_error``, i.e. the error next to that input and
+    what was typed in it. Never cut: a reason cut without a word would tell the member or the log something else."""
+    typed = str(data.get("reason", "")).replace("\x00", "")  # NUL: no one types it, PostgreSQL refuses it
+    form = ReasonForm({"reason": typed})
+    if form.is_valid():
+        return form.cleaned_data["reason"], None
+    return None, {"prefix": prefix, "pk": pk, "value": typed, "errors": form.errors["reason"]}
 
 
 class RequiredReasonForm(ReasonForm):

@@ -17,6 +17,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BigIntegerField, Case, Count, F, Min, Q, Subquery, Sum, Value, When
 from django.db.models.constants import OnConflict
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comcep.core import ratelimit, taskqueue
-from comcep.core.markdown import clean_source, count_links, html_to_text, without_quotes
+from comcep.core.markdown import clean_source, count_links, html_to_text, visible_length, without_quotes
 from comcep.core.prepared import PreparedCreate, PreparedInsert, PreparedUpdate
 from comcep.core.ratelimit import parse_rate
 from search import services as search_services
@@ -114,6 +115,26 @@ def ensure_can_read_thread(user, thread: Thread) -> None:
         raise PermissionDenied(_("Vous n'avez pas accès à ce sujet."))
 
 
+def suspension_end(sanction: MemberSanction) -> str:
+    """When ``sanction`` (with an end) ends, as the member reads it: local time, "31/12/2026 23:59"."""
+    return timezone.localtime(sanction.suspended_until).strftime("%d/%m/%Y %H:%M")
+
+
+def conversation_refusal(user) -> str | None:
+    """Why ``user`` may not write private messages (registered with ``comcep.conversations.restrictions``):
+    a member suspended from the forums reads their conversations but writes none until the suspension ends
+    (the one that ends last, ``active_sanction``), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    sanction = active_sanction(user)
+    if sanction is None:
+        return None
+    if sanction.suspended_until:
+        return _("Votre compte est suspendu jusqu'au %(date)s : vous pouvez lire vos conversations, mais pas "
+                 "écrire de message.") % {"date": suspension_end(sanction)}
+    return _("Votre compte est suspendu : vous pouvez lire vos conversations, mais pas écrire de message.")
+
+
 #: ``ensure_can_post(sanction=...)`` when the caller has not read the member's sanction.
 UNREAD = object()
 
@@ -133,9 +154,8 @@ def ensure_can_post(user, *, space: Space | None = None, thread: Thread | None =
         sanction = active_sanction(user)
     if sanction is not None:
         if sanction.suspended_until:
-            until = timezone.localtime(sanction.suspended_until).strftime("%d/%m/%Y %H:%M")
             raise PermissionDenied(_("Votre compte est suspendu jusqu'au %(date)s : vous ne pouvez pas publier.")
-                                   % {"date": until})
+                                   % {"date": suspension_end(sanction)})
         raise PermissionDenied(_("Votre compte est suspendu : vous ne pouvez pas publier."))
     if thread is not None:
         space = thread.space
@@ -227,7 +247,7 @@ def _clean_body(body: str) -> str:
 
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
-    if len(title) < 5:
+    if visible_length(title) < 5:  # invisible characters (zero-width spaces...) do not count
         raise ValidationError({"title": _("Le titre doit compter au moins 5 caractères.")}, code="min_length")
     if len(title) > 160:
         raise ValidationError({"title": _("Le titre compte au plus 160 caractères.")}, code="max_length")
@@ -955,12 +975,25 @@ def flag(*, post: Post, reporter, reason: str, comment: str = "") -> Flag:
         return existing
     try:
         with transaction.atomic():
-            return Flag.objects.create(post=post, reporter=reporter, reason=reason, comment=comment[:500])
+            return Flag.objects.create(post=post, reporter=reporter, reason=reason,
+                                       comment=_within(comment, Flag, "comment", key="comment"))
     except IntegrityError:
         return Flag.objects.get(post=post, reporter=reporter, status=FlagStatus.OPEN)
 
 
 # --- Moderation -------------------------------------------------------------------------
+
+
+def _within(text: str | None, model, field: str, *, key: str = "reason") -> str:
+    """``text`` (typed by a member or a moderator) as typed, or a ValidationError (Django's French message,
+    under the form field ``key``) when it is longer than the column ``model.field``: never cut without a word.
+    The forms check the same length first (``max_length``), next to the field."""
+    text = text or ""
+    try:
+        MaxLengthValidator(model._meta.get_field(field).max_length)(text)
+    except ValidationError as exc:
+        raise ValidationError({key: exc.messages}) from None
+    return text
 
 
 def _log(actor, action, *, thread=None, post=None, member=None, reason="", target="") -> ModerationLog:
@@ -974,13 +1007,14 @@ def _log(actor, action, *, thread=None, post=None, member=None, reason="", targe
             target = thread.title
         elif member is not None:
             target = f"{member.public_name} <{member.email}>"
+    # ``target`` is written by the site (a title, a name), not typed as such: cut to its column (255).
     return ModerationLog.objects.create(actor=actor, action=action, thread=thread, post=post, member=member,
                                         target=target[:255], reason=reason or "")
 
 
 def _resolve_flags(post: Post, moderator, resolution: str) -> None:
     Flag.objects.filter(post=post, status=FlagStatus.OPEN).update(
-        status=FlagStatus.RESOLVED, resolved_by=moderator, resolved_at=timezone.now(), resolution=resolution[:300])
+        status=FlagStatus.RESOLVED, resolved_by=moderator, resolved_at=timezone.now(), resolution=resolution)
 
 
 def _withdraw_announcements(post: Post) -> None:
@@ -1065,7 +1099,7 @@ def hide_post(*, post: Post, moderator, reason: str) -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
     if post.is_hidden:
         return post
-    post.is_hidden, post.hidden_reason = True, (reason or "")[:300]
+    post.is_hidden, post.hidden_reason = True, _within(reason, Post, "hidden_reason")
     post.save(update_fields=["is_hidden", "hidden_reason"])
     if post.thread.solved_post_id == post.pk:
         Thread.objects.filter(pk=post.thread_id).update(solved_post=None)
@@ -1121,7 +1155,7 @@ def reject_post(*, post: Post, moderator, reason: str) -> Post:
     ensure_can_moderate(moderator, post.thread.space_id)
     if not post.needs_approval:
         return post
-    post.needs_approval, post.is_hidden, post.hidden_reason = False, True, (reason or "")[:300]
+    post.needs_approval, post.is_hidden, post.hidden_reason = False, True, _within(reason, Post, "hidden_reason")
     post.save(update_fields=["needs_approval", "is_hidden", "hidden_reason"])
     thread = post.thread
     if thread.needs_approval:  # the first post of a new thread: the thread is refused with it
@@ -1223,7 +1257,7 @@ def resolve_flag(*, flag: Flag, moderator, resolution: str = "") -> Flag:
     if flag.status == FlagStatus.RESOLVED:
         return flag
     flag.status, flag.resolved_by, flag.resolved_at = FlagStatus.RESOLVED, moderator, timezone.now()
-    flag.resolution = (resolution or "")[:300]
+    flag.resolution = _within(resolution, Flag, "resolution")
     flag.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
     _log(moderator, ModerationAction.RESOLVE_FLAG, post=flag.post, reason=resolution)
     return flag

@@ -27,7 +27,18 @@ from comcep.core.mdescape import escape_text
 
 from . import queries, services
 from .enums import FlagStatus, ThreadFilter
-from .forms import DiscussForm, FlagForm, MoveForm, ReasonForm, ReplyForm, RequiredReasonForm, SuspendForm, ThreadForm
+from .forms import (
+    DiscussForm,
+    FlagForm,
+    MoveForm,
+    ReasonForm,
+    ReplyForm,
+    RequiredReasonForm,
+    SuspendForm,
+    ThreadForm,
+    inline_reason,
+    queue_row,
+)
 from .mentions import render_post
 from .models import (
     Flag,
@@ -221,7 +232,10 @@ def space_moderation(request, space):
     ensure_space_moderator(request.user, space)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        reason = request.POST.get("reason", "").replace("\x00", "").strip()[:300]
+        prefix, row_pk = queue_row(request.POST)
+        reason, reason_error = inline_reason(request.POST, prefix=prefix, pk=row_pk)
+        if reason_error:  # too long: never cut, shown again next to its row's input
+            return _space_moderation_page(request, space, reason_error=reason_error)
         try:
             if action == "classer":
                 flag = get_object_or_404(Flag.objects.select_related("post__thread"),
@@ -242,11 +256,17 @@ def space_moderation(request, space):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, _error_message(exc))
         return redirect("forums:space_moderation", space=space.slug)
+    return _space_moderation_page(request, space)
+
+
+def _space_moderation_page(request, space, *, reason_error=None):
     flags = (Flag.objects.filter(status=FlagStatus.OPEN, post__thread__space=space)
              .select_related("reporter", "post__author", "post__thread").order_by("created_at")[:100])
     pending = (Post.objects.filter(needs_approval=True, is_deleted=False, thread__space=space)
                .select_related("author", "thread").order_by("created_at")[:100])
-    return render(request, "forums/space_moderation.html", {"space": space, "flags": flags, "pending_posts": pending})
+    return render(request, "forums/space_moderation.html", {
+        "space": space, "flags": flags, "pending_posts": pending, "reason_error": reason_error,
+    }, status=400 if reason_error else 200)
 
 
 def _int_or_404(value) -> int:
@@ -739,12 +759,14 @@ def post_history(request, pk):
 def member_suspend(request, user_id):
     member = get_object_or_404(get_user_model().objects.filter(deleted_at__isnull=True), pk=user_id)
     sanctions = MemberSanction.objects.filter(user=member).select_related("created_by", "lifted_by")
+    reason_error = None
     if request.method == "POST" and request.POST.get("action") == "lever":
-        reason = request.POST.get("reason", "").replace("\x00", "")[:300]  # PostgreSQL refuses NUL
-        services.unsuspend_member(member=member, moderator=request.user, reason=reason)
-        messages.success(request, _("La suspension de %(name)s est levée.") % {"name": member.public_name})
-        return redirect("forums:member_suspend", user_id=member.pk)
-    if request.method == "POST":
+        reason, reason_error = inline_reason(request.POST, prefix="motif-levee", pk="")
+        if reason_error is None:
+            services.unsuspend_member(member=member, moderator=request.user, reason=reason)
+            messages.success(request, _("La suspension de %(name)s est levée.") % {"name": member.public_name})
+            return redirect("forums:member_suspend", user_id=member.pk)
+    if request.method == "POST" and reason_error is None:
         form = SuspendForm(request.POST)
         if form.is_valid():
             try:
@@ -762,9 +784,9 @@ def member_suspend(request, user_id):
     else:
         form = SuspendForm()
     return render(request, "forums/member_suspend.html", {
-        "member": member, "form": form, "sanctions": sanctions,
+        "member": member, "form": form, "sanctions": sanctions, "reason_error": reason_error,
         "active": any(s.is_active for s in sanctions),
-    }, status=_form_status(form))
+    }, status=400 if reason_error else _form_status(form))
 
 
 # --- JSON helpers for the editor --------------------------------------------------------

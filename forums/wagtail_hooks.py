@@ -31,7 +31,7 @@ from comcep.core.permissions import WithoutActionsPermissionPolicy
 
 from . import services, space_locks
 from .enums import FlagStatus
-from .forms import SUSPENSION_END_HELP, SuspensionEndField
+from .forms import SUSPENSION_END_HELP, SuspensionEndField, inline_reason, queue_row
 from .models import Flag, MemberSanction, ModerationLog, Post, Space, Thread
 
 # Actions these viewsets leave out are never offered (see comcep.core.permissions).
@@ -81,7 +81,10 @@ class ModerationQueueView(WagtailAdminTemplateMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action", "")
-        reason = request.POST.get("reason", "").replace("\x00", "").strip()[:300]
+        prefix, row_pk = queue_row(request.POST)
+        reason, reason_error = inline_reason(request.POST, prefix=prefix, pk=row_pk)
+        if reason_error:  # too long: never cut, shown again next to its row's input
+            return self.render_to_response(self.get_context_data(reason_error=reason_error), status=400)
         try:
             if action == "resolve":
                 flag = get_object_or_404(Flag.objects.select_related("post__thread"), pk=request.POST.get("flag"))

@@ -69,7 +69,10 @@ class MemberDecisionMixin:
         return can_moderate(user)
 
     def check_member(self, request, member):
-        """Raise PermissionDenied (or return a response) if the moderator may not act on ``member``."""
+        """Raise PermissionDenied (or return a response) if the moderator may not act on ``member``: only
+        administrators act on administrators (as in the member list), for an approval as for a refusal."""
+        if (member.is_superuser or member.is_staff) and not request.user.is_superuser:
+            raise PermissionDenied
 
     def dispatch(self, request, *args, **kwargs):
         if not self.has_permission(request.user):
@@ -126,10 +129,6 @@ class RejectView(MemberDecisionMixin, _admin_template_mixin(), FormView):
 
     def get_member_queryset(self):
         return User.objects.filter(is_active=True, deleted_at__isnull=True).select_related("operator", "region")
-
-    def check_member(self, request, member) -> None:
-        if (member.is_superuser or member.is_staff) and not request.user.is_superuser:
-            raise PermissionDenied  # only administrators act on administrators (as in the member list)
 
     def form_valid(self, form):
         services.reject(self.member, by=self.request.user, reason=form.cleaned_data["reason"])

@@ -128,7 +128,8 @@ class MemberSection(Section):
                 changed = [k for k, v in values.items() if getattr(user, k) != v]
                 if user.status != MembershipStatus.APPROVED:
                     user.set_status(MembershipStatus.APPROVED)
-                    changed += ["status", "status_changed_at", "status_changed_by", "rejection_reason"]
+                    changed += ["status", "status_changed_at", "status_changed_by", "rejection_reason",
+                                "membership_withdrawn"]
                 for k in changed:
                     if k in values:
                         setattr(user, k, values[k])

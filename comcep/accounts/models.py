@@ -96,6 +96,10 @@ class User(AbstractUser):
         on_delete=models.SET_NULL, related_name="+",
     )
     rejection_reason = models.TextField(_("motif du refus"), blank=True)
+    membership_withdrawn = models.BooleanField(
+        _("adhésion retirée"), default=False,
+        help_text=_("Refus d'une adhésion qui avait été validée (et non d'une demande)."),
+    )
     deleted_at = models.DateTimeField(_("supprimé le"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
@@ -141,11 +145,14 @@ class User(AbstractUser):
             self._is_moderator_cache = cache
         return cache
 
-    def set_status(self, status, *, by=None, reason=""):
+    def set_status(self, status, *, by=None, reason="", withdrawn=False):
+        """``withdrawn``: a refusal that takes back an approved membership (the member is told « Votre adhésion
+        a été retirée », not that a request was refused)."""
         self.status = status
         self.status_changed_at = timezone.now()
         self.status_changed_by = by
         self.rejection_reason = reason if status == MembershipStatus.REJECTED else ""
+        self.membership_withdrawn = withdrawn and status == MembershipStatus.REJECTED
 
 
 class ApprovedDomain(models.Model):

@@ -42,7 +42,8 @@ def approve(user, by=None) -> None:
     if by is None and user.status != MembershipStatus.PENDING:
         return  # an automatic approval never overrides a moderator's refusal
     user.set_status(MembershipStatus.APPROVED, by=by)
-    user.save(update_fields=["status", "status_changed_at", "status_changed_by", "rejection_reason"])
+    user.save(update_fields=["status", "status_changed_at", "status_changed_by", "rejection_reason",
+                             "membership_withdrawn"])
     logger.info("membership approved", extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
     _notify_member(user.pk)
 
@@ -59,8 +60,9 @@ def reject(user, by, reason: str) -> None:
     if user.deleted_at:
         return
     withdrawn = user.status == MembershipStatus.APPROVED  # a member's membership taken back, not a request refused
-    user.set_status(MembershipStatus.REJECTED, by=by, reason=reason)
-    user.save(update_fields=["status", "status_changed_at", "status_changed_by", "rejection_reason"])
+    user.set_status(MembershipStatus.REJECTED, by=by, reason=reason, withdrawn=withdrawn)
+    user.save(update_fields=["status", "status_changed_at", "status_changed_by", "rejection_reason",
+                             "membership_withdrawn"])
     logger.info("membership withdrawn" if withdrawn else "membership rejected",
                 extra={"user_id": user.pk, "by": getattr(by, "pk", None)})
     _notify_member(user.pk, withdrawn=withdrawn)

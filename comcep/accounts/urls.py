@@ -1,6 +1,10 @@
 from django.urls import path
 
 from . import views
+from .allauth_status import allauth_urlpatterns
+
+#: allauth's pages (mounted at /comptes/ by comcep.urls), each answering 400 for a form with errors.
+allauth_patterns = allauth_urlpatterns()
 
 app_name = "accounts"
 urlpatterns = [

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from comcep.core.ids import BoundedModelMultipleChoiceField
+from comcep.core.markdown import visible_length
 
 from .enums import ReportReason
 from .services import SUBJECT_MAX_LENGTH, eligible_recipients, max_message_length, max_recipients
@@ -21,6 +22,10 @@ class BodyField(forms.CharField):
         })
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8}))
         super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value if visible_length(value) else self.empty_value  # only invisible characters: empty
 
     def widget_attrs(self, widget):
         attrs = super().widget_attrs(widget)

@@ -6,6 +6,8 @@ on; the reader's id travels as a query parameter only."""
 
 from __future__ import annotations
 
+from django.db.models import Count, Exists, OuterRef
+
 from comcep.core.access import sentinel_member
 from comcep.core.prepared import PreparedQuery
 
@@ -103,6 +105,31 @@ def inbox_others(user_id: int, conversation_ids: list[int]) -> list:
         raise ValueError("one inbox page at a time")
     padded = [*conversation_ids, *[0] * (INBOX_PAGE_SIZE - len(conversation_ids))]
     return INBOX_OTHERS.objects(user=user_id, **dict(zip(_INBOX_IDS, padded, strict=True)))
+
+
+# How many messages of each conversation of one inbox page the member does not see: written, after the block,
+# by a member they blocked (``MessageQuerySet.for_conversation_page``). The inbox's "N messages" is the
+# conversation's counter minus these; run only for a member who blocked someone (``BLOCKED_SINCE``).
+INBOX_HIDDEN = PreparedQuery(
+    "conversations.inbox_hidden",
+    lambda *, user, **ids: (
+        Message.objects.filter(conversation_id__in=[ids[name] for name in _INBOX_IDS])
+        .filter(Exists(Block.objects.filter(blocker_id=user, blocked=OuterRef("author_id"),
+                                            created_at__lte=OuterRef("created_at"))))
+        .order_by().values("conversation_id").annotate(n=Count("pk")).values_list("conversation_id", "n")
+    ),
+    params={"user": int, **dict.fromkeys(_INBOX_IDS, int)},
+)
+
+
+def inbox_hidden(user_id: int, conversation_ids: list[int]) -> dict[int, int]:
+    """``{conversation id: messages hidden from the member}`` for one inbox page (absent: none)."""
+    if not conversation_ids:
+        return {}
+    if len(conversation_ids) > INBOX_PAGE_SIZE:
+        raise ValueError("one inbox page at a time")
+    padded = [*conversation_ids, *[0] * (INBOX_PAGE_SIZE - len(conversation_ids))]
+    return dict(INBOX_HIDDEN.rows(user=user_id, **dict(zip(_INBOX_IDS, padded, strict=True))))
 
 
 # How many of the member's conversations have a message they have not read (``services.unread_count``).

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -21,10 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comcep.core import ratelimit
-from comcep.core.markdown import clean_source, html_to_text, render_markdown
+from comcep.core.markdown import clean_source, html_to_text, render_markdown, visible_length
 from comcep.core.ratelimit import parse_rate
 
-from . import search
+from . import restrictions, search
 from .enums import ReportStatus
 from .models import Block, Conversation, Message, Participant, Report, can_use_conversations
 
@@ -107,7 +108,7 @@ def clean_body(body: str) -> str:
 
 def clean_subject(subject: str) -> str:
     subject = " ".join((subject or "").split())
-    if len(subject) < 3:
+    if visible_length(subject) < 3:  # invisible characters (zero-width spaces...) do not count
         raise ValidationError({"subject": _("Le sujet doit compter au moins 3 caractères.")}, code="min_length")
     if len(subject) > SUBJECT_MAX_LENGTH:
         raise ValidationError({"subject": _("Le sujet compte au plus %(limit)d caractères.")
@@ -158,6 +159,15 @@ def _check_recipients(author, recipients) -> list:
 def ensure_can_write(user) -> None:
     if not can_use_conversations(user):
         raise PermissionDenied(_("Les messages privés sont réservés aux membres validés."))
+
+
+def ensure_can_send(user) -> None:
+    """Start a conversation or write in one: ``ensure_can_write``, and no app refuses it now (a member
+    suspended from the forums: ``restrictions``). Reading, leaving, blocking and reporting stay open."""
+    ensure_can_write(user)
+    refusal = restrictions.write_refusal(user)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 # --- Notifications ----------------------------------------------------------------------
@@ -259,7 +269,7 @@ def _post(conversation: Conversation, author, body: str, html: str, now) -> Mess
 @transaction.atomic
 def start_conversation(*, author, recipients, subject: str, body: str, created_at=None,
                        rate_limited: bool = True, notify: bool = True) -> Conversation:
-    ensure_can_write(author)
+    ensure_can_send(author)
     errors = {}
     for check, value in ((clean_subject, subject), (clean_body, body)):
         try:
@@ -292,7 +302,7 @@ def start_conversation(*, author, recipients, subject: str, body: str, created_a
 @transaction.atomic
 def add_message(*, conversation: Conversation, author, body: str, created_at=None,
                 rate_limited: bool = True, notify: bool = True) -> Message:
-    ensure_can_write(author)
+    ensure_can_send(author)
     # Lock the row: counters and the "caught up" rule for blockers see the previous message.
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if not Participant.objects.active().filter(conversation=conversation, user=author).exists():
@@ -354,13 +364,17 @@ def report(*, message: Message, reporter, reason: str, comment: str = "") -> Rep
         raise PermissionDenied(_("Vous ne pouvez pas signaler votre propre message."))
     if message.is_removed:
         raise PermissionDenied(_("Ce message a déjà été retiré par la modération."))
+    comment = comment or ""
+    try:  # the form checks it first, next to the field: never cut what the member wrote
+        MaxLengthValidator(Report._meta.get_field("comment").max_length)(comment)
+    except ValidationError as exc:
+        raise ValidationError({"comment": exc.messages}) from None
     existing = Report.objects.filter(message=message, reporter=reporter, status=ReportStatus.OPEN).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            return Report.objects.create(message=message, reporter=reporter, reason=reason,
-                                         comment=(comment or "")[:500])
+            return Report.objects.create(message=message, reporter=reporter, reason=reason, comment=comment)
     except IntegrityError:  # a double click raced us
         return Report.objects.get(message=message, reporter=reporter, status=ReportStatus.OPEN)
 

@@ -22,7 +22,7 @@ from comcep.core import access
 from comcep.core.fragments import fragment_key
 from comcep.core.markdown import html_to_text
 
-from . import queries, services
+from . import queries, restrictions, services
 from .forms import NewConversationForm, ReplyForm, ReportForm
 from .models import Block, Conversation, Message, Participant, can_use_conversations
 
@@ -76,8 +76,12 @@ def inbox(request):
     # The members I blocked, and since when: what they wrote after the block is hidden from me
     # (MessageQuerySet.for_conversation_page), what they wrote before stays readable.
     blocked_since = dict(queries.BLOCKED_SINCE.rows(user=user.pk))
+    # How many of those messages each conversation holds (one query, only for a member who blocked someone):
+    # "N messages" counts what the member sees.
+    hidden = queries.inbox_hidden(user.pk, ids) if blocked_since else {}
     for row in rows:
         row.others = others.get(row.conversation_id, [])
+        row.message_count = row.conversation.message_count - hidden.get(row.conversation_id, 0)
         last = row.conversation.last_message
         since = blocked_since.get(last.author_id) if last is not None and last.author_id != user.pk else None
         row.last_hidden = since is not None and since <= last.created_at
@@ -111,12 +115,15 @@ def _ids(values) -> list[int]:
 def new_conversation(request):
     user = request.user
     eligible = services.eligible_recipients(user)
+    write_refused = restrictions.write_refusal(user)  # e.g. suspended from the forums: says why and until when
     if request.method == "POST":
         form = NewConversationForm(request.POST, author=user)
         chosen = list(eligible.filter(pk__in=_ids(request.POST.getlist("recipients"))))
         results = _search_members(user, request.POST.get("q", ""))
         searching = "chercher" in request.POST
-        if not searching and form.is_valid():
+        if write_refused:  # the page shows why; what was typed is shown again, not sent
+            searching = False
+        elif not searching and form.is_valid():
             data = form.cleaned_data
             try:
                 conversation = services.start_conversation(author=user, recipients=data["recipients"],
@@ -128,7 +135,7 @@ def new_conversation(request):
             else:
                 messages.success(request, _("Votre message est envoyé."))
                 return redirect(conversation.get_absolute_url())
-        status = 200 if searching else 400
+        status = 403 if write_refused else 200 if searching else 400
     else:
         chosen = list(eligible.filter(pk__in=_ids(request.GET.getlist("a"))))
         form = NewConversationForm(author=user, initial={"recipients": [u.pk for u in chosen]})
@@ -137,6 +144,7 @@ def new_conversation(request):
     form.set_shown(chosen + [u for u in results if u.pk not in chosen_ids])
     return render(request, "conversations/new.html", {
         "form": form, "searching": searching, "results": results, "query": request.POST.get("q", ""),
+        "write_refused": write_refused,
     }, status=status)
 
 
@@ -153,8 +161,10 @@ def _message_fragment_key(message: Message, user) -> str:
     )
 
 
-def _conversation_context(request, conversation: Conversation, *, reply_form=None) -> dict:
+def _conversation_context(request, conversation: Conversation, *, reply_form=None, write_refused=None) -> dict:
     user = request.user
+    if write_refused is None:
+        write_refused = restrictions.write_refusal(user)
     qs = queries.MESSAGES.sequence(user=user.pk, conversation=conversation.pk)  # for_conversation_page(user)
     paginator = Paginator(qs, MESSAGES_PER_PAGE)
     page = paginator.get_page(request.GET.get("page") or paginator.num_pages)
@@ -183,6 +193,7 @@ def _conversation_context(request, conversation: Conversation, *, reply_form=Non
         "others": others,
         "active_others": [p for p in others if p.left_at is None and not p.user.deleted_at],
         "reply_form": reply_form or ReplyForm(),
+        "write_refused": write_refused,  # e.g. suspended from the forums: why and until when, instead of the form
         # forums/thread.html's rule: an empty form is cached per conversation (its URL), a submitted
         # one (errors, text) is rendered live.
         "reply_form_key": (None if reply_form is not None and reply_form.is_bound
@@ -202,6 +213,10 @@ def conversation_detail(request, pk):
 def reply(request, pk):
     conversation = _visible_conversation(request, pk)
     form = ReplyForm(request.POST)
+    write_refused = restrictions.write_refusal(request.user)
+    if write_refused:  # the page says why; what was typed is shown again, not sent
+        context = _conversation_context(request, conversation, reply_form=form, write_refused=write_refused)
+        return render(request, "conversations/detail.html", context, status=403)
     if form.is_valid():
         try:
             message = services.add_message(conversation=conversation, author=request.user,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
@@ -108,12 +109,26 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+#: Characters that show nothing but are neither whitespace nor of the "format" category (Cf): the Hangul fillers
+#: and the blank Braille pattern, typed to make a text that looks empty.
+_BLANK_FILLERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def visible_length(text: str | None) -> int:
+    """How many characters of ``text`` a reader sees: whitespace (the no-break space included) and the invisible
+    format characters (zero-width space U+200B, non-joiner and joiner U+200C/U+200D, word joiner U+2060,
+    byte order mark U+FEFF, soft hyphen...: Unicode category Cf) and blank fillers do not count. A message, a
+    title or a subject made of them only is empty (the text is stored as typed otherwise: a joiner inside
+    an emoji stays)."""
+    return sum(1 for c in text or "" if not (c.isspace() or c in _BLANK_FILLERS or unicodedata.category(c) == "Cf"))
+
+
 def clean_source(source: str, limit: int, *, field: str = "body") -> str:
     """A member's Markdown as typed in a form, ready to store: Windows line ends normalised,
     surrounding blank space removed. Raises ValidationError on ``field`` (French messages) when
-    nothing is left or when it is longer than ``limit`` characters."""
+    nothing visible is left (``visible_length``) or when it is longer than ``limit`` characters."""
     source = (source or "").replace("\r\n", "\n").strip()
-    if not source:
+    if not visible_length(source):  # nothing, or only invisible characters
         raise ValidationError({field: _("Le message ne peut pas être vide.")}, code="required")
     if len(source) > limit:
         raise ValidationError(

@@ -49,7 +49,7 @@ def test_moderator_with_totp_must_pass_the_second_factor_before_the_admin(client
     page = client.get("/comptes/2fa/authenticate/")
     assert page.status_code == 200 and "Authentification à deux facteurs" in page.content.decode()
     wrong = client.post("/comptes/2fa/authenticate/", {"code": "000000" if totp_code(secret) != "000000" else "111111"})
-    assert wrong.status_code == 200 and "_auth_user_id" not in client.session
+    assert wrong.status_code == 400 and "_auth_user_id" not in client.session  # a form with errors
     response = client.post("/comptes/2fa/authenticate/", {"code": totp_code(secret)})
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
@@ -81,9 +81,9 @@ def test_admin_account_page_offers_no_password_or_email_change_of_its_own(client
 def test_failed_logins_lock_the_account_key_then_the_ip_gets_429(client, member):
     # allauth's "login_failed" limit (5 per 5 minutes per address): a French form error...
     for i in range(5):
-        assert client.post("/comptes/login/", {"login": member.email, "password": f"faux-{i}"}).status_code == 200
+        assert client.post("/comptes/login/", {"login": member.email, "password": f"faux-{i}"}).status_code == 400
     locked = client.post("/comptes/login/", {"login": member.email, "password": PASSWORD})
-    assert locked.status_code == 200
+    assert locked.status_code == 400
     assert "Trop de tentatives de connexion" in locked.content.decode()
     assert "_auth_user_id" not in client.session  # even the right password is refused meanwhile
     # ...and the "login" limit (30 per minute per IP): 429 with a French page.

@@ -161,7 +161,7 @@ def test_signup_form_is_french_and_reports_unknown_operator(client):
     for label in ("Nom affiché", "Structure", "Opérateur", "Région"):
         assert label in page
     response = signup(client, "x@exemple.fr", operator="pole-emploi")
-    assert response.status_code == 200
+    assert response.status_code == 400  # a form with errors
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert not User.objects.filter(email="x@exemple.fr").exists()
 

@@ -181,7 +181,7 @@ def test_account_deletion_anonymises_scrubs_and_logs_out(client, member, extensi
     assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
     # The person can no longer log in, and the address is free for a new account.
     login = client.post("/comptes/login/", {"login": email, "password": PASSWORD})
-    assert "_auth_user_id" not in client.session and login.status_code == 200
+    assert "_auth_user_id" not in client.session and login.status_code == 400
     assert signup(client, email).status_code == 302
     assert User.objects.filter(email=email, deleted_at__isnull=True).exists()
 
