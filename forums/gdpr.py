@@ -118,12 +118,26 @@ def _scrub_moderation_log(user) -> None:
     written at the time, named the member ("Awa D. <awa@…>", "Message de Awa D. dans « … »"): the name
     and address become "Membre supprimé", as in the notifications others received. Runs before the
     account is scrubbed, so the names are still there."""
+    ModerationLog.objects.filter(Q(member=user) | Q(post__author=user)).update(
+        target=_without_names(F("target"), user))
+    # Wagtail's audit log of the suspensions edited in the admin (« Suspensions »): each entry's label is
+    # the suspension's name at the time, « Awa Diallo – 12/03/2027 »; the entries stay, the name goes.
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    sanctions = [str(pk) for pk in MemberSanction.objects.filter(user=user).values_list("pk", flat=True)]
+    if sanctions:
+        ModelLogEntry.objects.filter(content_type=ContentType.objects.get_for_model(MemberSanction),
+                                     object_id__in=sanctions).update(label=_without_names(F("label"), user))
+
+
+def _without_names(text, user):
+    """``text`` (an expression) with the member's names and address replaced by « Membre supprimé »."""
     names = {user.email, f"{user.public_name} <{user.email}>", user.display_name, user.get_full_name(),
              user.public_name}
-    target = F("target")
     for name in sorted((n for n in names if len(n or "") >= 3), key=len, reverse=True):
-        target = Replace(target, Value(name), Value(_("Membre supprimé")))
-    ModerationLog.objects.filter(Q(member=user) | Q(post__author=user)).update(target=target)
+        text = Replace(text, Value(name), Value(_("Membre supprimé")))
+    return text
 
 
 def _unlink_mentions_of(user) -> None:

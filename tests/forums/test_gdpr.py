@@ -157,3 +157,23 @@ def test_a_deleted_members_reactions_leave_the_threads_search_ranking(member, ot
         delete_account(member)
     assert {e.source_id: e.useful_count for e in entries.all()} == {str(first.pk): 0, str(second.pk): 1}
     assert list(Post.objects.filter(thread=second).values_list("useful_count", flat=True)) == [1]
+
+
+def test_the_admin_history_of_a_deleted_members_suspensions_no_longer_names_them(member, space):
+    """Editing a suspension in the admin (« Suspensions ») writes Wagtail's audit log with the suspension's
+    name at the time, « Awa Diallo – … »: once the member deletes their account the entries stay, the name goes."""
+    from wagtail.log_actions import log
+    from wagtail.models import ModelLogEntry
+
+    from comcep.accounts.services import delete_account
+    from tests.factories import ModeratorFactory
+
+    member.display_name = "Awa Diallo"
+    member.save(update_fields=["display_name"])
+    moderator = ModeratorFactory()
+    sanction = services.suspend_member(member=member, moderator=moderator, reason="Propos déplacés")
+    log(instance=sanction, action="wagtail.edit", user=moderator)  # what the admin's edit view writes
+    assert ModelLogEntry.objects.get(object_id=str(sanction.pk)).label.startswith("Awa Diallo")
+    delete_account(member)
+    label = ModelLogEntry.objects.get(object_id=str(sanction.pk)).label
+    assert "Awa" not in label and label.startswith("Membre supprimé")
