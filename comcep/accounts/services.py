@@ -132,6 +132,7 @@ def export_personal_data(user) -> dict[str, Any]:
             "region": user.region.slug if user.region_id else None,
             "status": user.status,
             "rejection_reason": user.rejection_reason or None,
+            "membership_withdrawn": user.membership_withdrawn,
             "date_joined": iso(user.date_joined),
             "last_login": iso(user.last_login),
             "status_changed_at": iso(user.status_changed_at),

@@ -34,3 +34,12 @@ def test_approving_again_clears_the_withdrawal(moderator, member):
     services.approve(member, by=moderator)
     member.refresh_from_db()
     assert member.is_approved and not member.membership_withdrawn
+
+
+def test_the_data_download_says_the_membership_was_withdrawn(moderator, member):
+    """The right of access covers what the site holds about the member's membership, a withdrawal included."""
+    assert services.export_personal_data(member)["profile"]["membership_withdrawn"] is False
+    services.reject(member, by=moderator, reason="Vous avez quitté le réseau CEP.")
+    member.refresh_from_db()
+    profile = services.export_personal_data(member)["profile"]
+    assert profile["membership_withdrawn"] is True and profile["status"] == "rejected"
